@@ -1,0 +1,14 @@
+"""Command-line interface ``kwh``: one module per command group, all on one Typer app.
+
+Each module below registers its commands on :data:`kwh_calc.cli.app.app` when imported.
+"""
+
+from kwh_calc.cli import data as _data  # noqa: F401  check-data, demo-data
+from kwh_calc.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``kwh`` console command."""
+    app()

@@ -1,0 +1,101 @@
+"""Exact threshold arithmetic and Dutch number display (DOMAIN.md §2).
+
+Thresholds are compared on exact values, never on rounded ones: a respondent mean is a
+fraction of integers (sum of grades / number of grades) and is compared with integer
+arithmetic. Display rounds half **up** (``6,85`` -> ``6,9``), which neither Python's
+``round()`` (half to even) nor binary floats (``6.85`` is ``6.8499999…``) do; so values are
+rounded through :class:`decimal.Decimal` built from their shortest repr.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "fmt_count",
+    "fmt_decimal",
+    "fmt_grade",
+    "fmt_pct",
+    "fraction_at_least",
+    "round_half_up",
+]
+
+
+def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        # Enough digits that half-up rounding to a few decimals is decided exactly.
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(repr(float(value))) if isinstance(value, float) or isinstance(value, np.floating) else Decimal(str(value))
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
+    except (TypeError, ValueError):  # pandas.NA
+        return True
+
+
+def round_half_up(value: float | int | str | Decimal | Fraction, decimals: int = 1) -> Decimal:
+    """Round half up to ``decimals`` places: 6.85 -> 6.9, 84.5 -> 85 (decimals=0).
+
+    Floats are taken by their shortest repr (``6.85`` means 6,85, not 6.8499999…), which is
+    what a reader of the number expects.
+    """
+    quantum = Decimal(1).scaleb(-decimals)
+    return _decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def fmt_decimal(value, decimals: int = 1, missing: str = "–") -> str:
+    """Dutch display with decimal comma and thousands dot: 12345.67 -> ``12.345,7``."""
+    if _missing(value):
+        return missing
+    rounded = round_half_up(value, decimals)
+    if rounded == 0:
+        rounded = abs(rounded)  # never print "-0,0"
+    text = f"{rounded:,.{decimals}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def fmt_grade(value, missing: str = "–") -> str:
+    """A grade (1-10 scale) with one decimal: 7.45 -> ``7,5``; missing -> ``–``."""
+    return fmt_decimal(value, 1, missing)
+
+
+def fmt_pct(value, decimals: int = 0, missing: str = "–") -> str:
+    """A percentage given in percent (0-100): 84.5 -> ``85%``; decimals=1 -> ``84,5%``."""
+    if _missing(value):
+        return missing
+    return f"{fmt_decimal(value, decimals)}%"
+
+
+def fmt_count(value, missing: str = "–") -> str:
+    """A whole count with a thousands dot: 12345 -> ``12.345``."""
+    if _missing(value):
+        return missing
+    return fmt_decimal(int(value), 0)
+
+
+def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.ndarray:
+    """Exactly whether ``numerator / denominator >= threshold``, elementwise.
+
+    Parameters
+    ----------
+    numerator, denominator : integer arrays (e.g. a respondent's sum and count of grades);
+        denominators must be positive.
+    threshold : a decimal threshold such as ``Decimal("5.5")``.
+
+    Works by cross-multiplying integers: ``numerator * q >= p * denominator`` for
+    ``threshold = p / q``, so 5,5 is met by 11/2 and missed by 10.999…/2.
+    """
+    exact = Fraction(Decimal(threshold))
+    num = np.asarray(numerator, dtype=np.int64)
+    den = np.asarray(denominator, dtype=np.int64)
+    return num * exact.denominator >= exact.numerator * den
