@@ -4,6 +4,7 @@ Each module below registers its commands on :data:`kwh_calc.cli.app.app` when im
 """
 
 from kwh_calc.cli import data as _data  # noqa: F401  check-data, demo-data
+from kwh_calc.cli import scores as _scores  # noqa: F401  scores
 from kwh_calc.cli.app import app
 
 __all__ = ["app", "main"]

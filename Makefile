@@ -1,0 +1,53 @@
+# kwh-workbench: one command for the demo close, one for the tests (set-up included).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+YEAR   ?= 2025
+DEMO   ?= data/demo
+REPORTS ?= reports
+# Corporations rendered by `make demo` (the national data behind comparisons stays whole);
+# `make demo DEMO_SELECTION=` renders every corporation (the full close).
+DEMO_SELECTION ?= --sample 6
+JOBS   ?= 2
+
+.PHONY: help setup demo demo-data test lab bench lock clean
+
+help:
+	@echo "make demo   set up, generate the demo dataset and run the annual close on it"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make lab    set up and open JupyterLab with the project kernel"
+	@echo "make bench  run the benchmarks (scores vs DuckDB, close vs floor)"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name kwh-workbench --display-name "kwh-workbench (Python)" >/dev/null
+	touch $@
+
+$(DEMO)/corporations.parquet: | setup
+	$(BIN)/kwh demo-data $(DEMO) --year $(YEAR)
+
+demo-data: $(DEMO)/corporations.parquet
+
+demo: setup demo-data
+	$(BIN)/kwh scores $(DEMO) --year $(YEAR) --out $(REPORTS)/$(YEAR)/scores.csv
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: setup
+	$(BIN)/kwh bench scores
+
+# Refresh the lock after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^kwh-workbench' > requirements.lock
+
+clean:
+	rm -rf $(VENV) $(DEMO) $(REPORTS)/$(YEAR)

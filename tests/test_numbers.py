@@ -1,0 +1,52 @@
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct, fraction_at_least, round_half_up
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (6.85, "6,9"), (6.849, "6,8"), (7.45, "7,5"), (7.449, "7,4"), (0.05, "0,1"), (10, "10,0"),
+    (Fraction(48, 7), "6,9"), (Decimal("6.95"), "7,0"), (-0.04, "0,0"),
+])
+def test_grades_round_half_up_with_decimal_comma(value, shown):
+    assert fmt_grade(value) == shown
+
+
+def test_python_round_would_be_wrong_here():
+    # The reason the module exists: half-to-even and binary floats both mis-round these.
+    assert round(6.85, 1) == 6.8 and fmt_grade(6.85) == "6,9"
+    assert round(84.5) == 84 and fmt_pct(84.5) == "85%"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(84.5, "85%"), (84.49, "84%"), (100, "100%"), (Fraction(800, 10), "80%")])
+def test_percentages_whole_and_half_up(value, shown):
+    assert fmt_pct(value) == shown
+
+
+def test_thousands_and_missing_values():
+    assert fmt_count(12345) == "12.345"
+    assert fmt_decimal(12345.67, 1) == "12.345,7"
+    assert fmt_grade(None) == "–" and fmt_grade(float("nan")) == "–" and fmt_pct(None) == "–"
+
+
+def test_fraction_at_least_is_exact_at_the_threshold():
+    sums = np.array([11, 54, 10, 38])
+    counts = np.array([2, 10, 2, 7])  # 5,5 exactly; 5,4; 5,0; 5,43
+    assert fraction_at_least(sums, counts, Decimal("5.5")).tolist() == [True, False, False, False]
+
+
+@given(st.integers(1, 200), st.integers(1, 20))
+def test_fraction_at_least_agrees_with_fractions(total, count):
+    expected = Fraction(total, count) >= Fraction(11, 2)
+    assert bool(fraction_at_least([total], [count], "5.5")[0]) == expected
+
+
+@given(st.decimals(min_value=0, max_value=10, places=3))
+def test_round_half_up_never_moves_more_than_half_a_unit(value):
+    rounded = round_half_up(value, 1)
+    assert abs(rounded - value) <= Decimal("0.05")
