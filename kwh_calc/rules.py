@@ -127,6 +127,14 @@ class SignalRules(_Model):
     default_trigger_grades: list[int]
 
 
+class DeliveryFileRules(_Model):
+    required_columns: dict[str, list[str]] = Field(description="canonical column -> accepted headers")
+    optional_columns: dict[str, list[str]]
+    gender_codes: list[str]
+    type_questionnaires: list[str]
+    rows_listed: int = Field(ge=1, description="row ranges listed in a message before capping")
+
+
 class Rules(_Model):
     """A validated rule set for one research year."""
 
@@ -141,6 +149,7 @@ class Rules(_Model):
     checkvraag: CheckvraagRules
     fieldwork: FieldworkRules
     signals: SignalRules
+    delivery_files: DeliveryFileRules | None = None
     years: dict[int, dict[str, Any]] = Field(default_factory=dict)
     fingerprint: str = ""
     year: int | None = None

@@ -1,0 +1,66 @@
+"""``kwh close``: the annual close (papermill per corporation and document, PDFs, manifest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from kwh_calc.cli.app import app
+from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, YEAR_OPTION, console, load_or_exit
+from kwh_calc.close import run_close
+
+
+@app.command("close")
+def close_command(
+    data: Path = DATA_ARGUMENT,
+    year: int = YEAR_OPTION,
+    out: Path = typer.Option(Path("reports"), "--out", help="Reports root; documents go to <out>/<Y>/<corporation_id>/."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Parallel worker processes."),
+    corporation: list[str] | None = typer.Option(None, "--corporation", help="Only these corporations (repeatable)."),
+    sample: int | None = typer.Option(None, "--sample", min=1, help="Only N corporations spread over the dataset (demo)."),
+    engine: str = typer.Option("auto", "--engine", help="auto | quarto | builtin"),
+    force: bool = typer.Option(False, "--force", help="Redo documents whose inputs did not change."),
+    rules_path: Path | None = RULES_OPTION,
+) -> None:
+    """Run the February close: results once, then every document per corporation as PDF.
+
+    Exit status 0 when every document succeeded, 1 when any failed (they are listed).
+    """
+    if engine not in ("auto", "quarto", "builtin"):
+        console.print("--engine must be auto, quarto or builtin")
+        raise typer.Exit(2)
+    load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} mislukt"),
+               TimeElapsedColumn(), TextColumn("nog"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task(f"Jaarafsluiting {year}", total=None, failed=0)
+        failed = 0
+
+        def on_progress(record, done, total):
+            nonlocal failed
+            failed += record.status == "failed"
+            progress.update(bar, completed=done, total=total, failed=failed)
+
+        try:
+            summary = run_close(data, year, out, jobs=jobs, corporations=corporation or None, sample=sample,
+                                engine=engine, force=force, rules_path=rules_path, on_progress=on_progress)
+        except ValueError as error:
+            console.print(str(error))
+            raise typer.Exit(2) from None
+    console.print(
+        f"Close {year}: {summary.count('ok')} made, {summary.count('skipped')} unchanged (skipped), "
+        f"{summary.count('failed')} failed in {summary.duration_s:.1f} s. "
+        f"Documents in {summary.out_dir}/, manifest {summary.out_dir / 'manifest.json'}, log {summary.out_dir / 'close.log'}."
+    )
+    if summary.failed:
+        table = Table(title="Mislukte documenten")
+        for column in ("corporatie", "document", "fout", "uitgevoerd notebook"):
+            table.add_column(column, overflow="fold")
+        for record in summary.failed:
+            table.add_row(record.corporation_id or "landelijk", record.document, (record.error or "")[:300],
+                          record.executed_notebook or "–")
+        console.print(table)
+        raise typer.Exit(1)

@@ -1,0 +1,157 @@
+"""The year's results: one vectorised pass over the national data, kept as Parquet.
+
+The close computes every table the documents need once, for all corporations together
+(DESIGN.md data flow), and stores them in ``reports/<Y>/results/``. A notebook reads only its
+corporation's slice through :class:`YearResults`; it computes nothing itself.
+
+Each table is produced by a function ``(dataset, rules, year) -> DataFrame`` registered in
+:data:`RESULT_TABLES`; later modules (label advice, Aedes, representativeness, checkvraag)
+register theirs the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from kwh_calc.dataset import Dataset
+from kwh_calc.response import response_table
+from kwh_calc.rules import Rules, load_rules
+from kwh_calc.scores import component_scores, peer_scores, research_months, respondent_results, suppress
+
+__all__ = ["BREAKDOWNS", "RESULT_TABLES", "YearResults", "compute_results", "load_results", "write_results"]
+
+#: Breakdowns shown in the documents (DOMAIN.md §6), in display order.
+BREAKDOWNS = ("aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3", "uitsplitsing_4")
+
+
+def _year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    first, last = research_months(year)
+    return respondent_results(dataset, rules, first_month=first, last_month=last)
+
+
+def _scores(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    current = component_scores(_year_results(dataset, rules, year), rules).assign(year=year)
+    previous = component_scores(_year_results(dataset, rules, year - 1), rules).assign(year=year - 1)
+    return pd.concat([current, previous], ignore_index=True)
+
+
+def _peers(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    return peer_scores(_year_results(dataset, rules, year), dataset.corporations, rules)
+
+
+def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    results = _year_results(dataset, rules, year)
+    frames = []
+    for column in BREAKDOWNS:
+        present = results.loc[results[column].notna()]
+        if present.empty:
+            continue
+        table = suppress(component_scores(present, rules, by=column), rules)
+        frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
+    if not frames:
+        return pd.DataFrame(columns=["corporation_id", "questionnaire", "breakdown", "group", "n", "score", "pct_satisfied", "suppressed"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _response(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    current = response_table(dataset, year=year).assign(year=year)
+    previous = response_table(dataset, year=year - 1).assign(year=year - 1)
+    return pd.concat([current, previous], ignore_index=True)
+
+
+def _corporations(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    corps = dataset.corporations.copy()
+    corps["size_class"] = [rules.size_class(int(u)) for u in corps["units"]]
+    return corps
+
+
+ResultFunction = Callable[[Dataset, Rules, int], pd.DataFrame]
+
+#: name -> function computing the national table for research year Y.
+RESULT_TABLES: dict[str, ResultFunction] = {
+    "corporations": _corporations,
+    "scores": _scores,
+    "peers": _peers,
+    "breakdowns": _breakdowns,
+    "response": _response,
+}
+
+
+def compute_results(dataset: Dataset, rules: Rules, year: int) -> dict[str, pd.DataFrame]:
+    """Compute every registered table for research year ``year`` (all corporations)."""
+    return {name: function(dataset, rules, year) for name, function in RESULT_TABLES.items()}
+
+
+def write_results(tables: dict[str, pd.DataFrame], directory: Path, meta: dict) -> Path:
+    """Write the tables as Parquet plus ``meta.json``; the folder is replaced atomically."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name, table in tables.items():
+            table.to_parquet(staging / f"{name}.parquet", index=False)
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        if directory.exists():
+            retired = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            os.replace(directory, retired)
+            os.replace(staging, directory)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_results(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read every table of a results folder."""
+    return {path.stem: pd.read_parquet(path) for path in sorted(Path(directory).glob("*.parquet"))}
+
+
+class YearResults:
+    """A corporation's view of the year's results, for notebooks.
+
+    Parameters
+    ----------
+    directory : the results folder written by the close (``reports/<Y>/results``).
+    corporation_id : the corporation whose slice :meth:`of` returns.
+    """
+
+    def __init__(self, directory: str | Path, corporation_id: str | None = None):
+        self.directory = Path(directory)
+        self.corporation_id = corporation_id
+        self.meta = json.loads((self.directory / "meta.json").read_text())
+        self.year = int(self.meta["year"])
+        self.rules = load_rules(self.meta.get("rules_path") or None, self.year)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The national table ``name`` (all corporations)."""
+        if name not in self._cache:
+            path = self.directory / f"{name}.parquet"
+            if not path.exists():
+                raise KeyError(f"results table {name!r} not in {self.directory}")
+            self._cache[name] = pd.read_parquet(path)
+        return self._cache[name]
+
+    def of(self, name: str) -> pd.DataFrame:
+        """The rows of table ``name`` that belong to this corporation."""
+        table = self.table(name)
+        return table.loc[table["corporation_id"] == self.corporation_id].reset_index(drop=True)
+
+    @property
+    def corporation(self) -> pd.Series:
+        """This corporation's row of the corporations table (name, units, region …)."""
+        rows = self.of("corporations")
+        if rows.empty:
+            raise KeyError(f"corporation {self.corporation_id!r} not in the results")
+        return rows.iloc[0]

@@ -1,0 +1,333 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import DatasetBuilder
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
+from typer.testing import CliRunner
+
+from kwh_calc.dataset import write_dataset
+from kwh_calc.representativeness import (
+    margin_of_error,
+    monthly_response,
+    representativeness_table,
+    required_sample_size,
+    sample_size_examples,
+    score_interval,
+    score_interval_from_summary,
+    telephone_quota,
+    wilson_interval,
+    z_value,
+)
+from kwh_calc.rules import load_rules
+
+RULES = load_rules()
+Z90 = 1.6448536269514722
+
+
+# --------------------------------------------------------------------------- building blocks
+
+def test_z_value_for_90_and_95_percent():
+    assert z_value(0.90) == pytest.approx(Z90, abs=1e-12)
+    assert round(z_value(0.90), 4) == 1.6449
+    assert z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
+    with pytest.raises(ValueError):
+        z_value(1.0)
+
+
+def test_faq_227_for_the_average_dutch_person():
+    # FAQ: 5% margin, 90% confidence -> 227. Reproduced with z = 1.645, p = 70/30, rounded to
+    # the nearest whole (n0 = 1.645² * 0.21 / 0.0025 = 227.3061); no FPC (17.9 million people
+    # change nothing). Rounded up it would be 228.
+    n0 = 1.645**2 * 0.7 * 0.3 / 0.05**2
+    assert n0 == pytest.approx(227.3061)
+    assert required_sample_size(0.05, 0.90, p=0.7, rounding="nearest") == 227
+    assert required_sample_size(0.05, 0.90, p=0.3, rounding="nearest") == 227
+    assert required_sample_size(0.05, 0.90, p=0.7, population=17_900_000, rounding="nearest") == 227
+    assert required_sample_size(0.05, 0.90, p=0.7, rounding="ceil") == 228
+
+
+def test_271_is_the_worst_case():
+    # p = 50%: n0 = 1.645² * 0.25 / 0.0025 = 270.6025 (exact z: 270.554) -> rounded up 271.
+    assert 1.645**2 * 0.25 / 0.05**2 == pytest.approx(270.6025)
+    assert required_sample_size(0.05, 0.90) == 271
+    assert required_sample_size(0.05, 0.90, rounding="nearest") == 271
+    assert margin_of_error(271) <= 0.05 < margin_of_error(270)
+
+
+def test_sample_size_examples_document_both_numbers():
+    examples = sample_size_examples().set_index("example")
+    assert examples.loc["FAQ: gemiddelde Nederlander", "n"] == 227
+    assert examples.loc["FAQ: gemiddelde Nederlander", "p"] == 0.7
+    assert examples.loc["FAQ, naar boven afgerond", "n"] == 228
+    assert examples.loc["Slechtste geval p = 50%", "n"] == 271
+
+
+def test_finite_population_correction_on_a_small_population():
+    # N = 40, n = 25, p = 0.5: e = z * sqrt(0.25 / 25) * sqrt((40 - 25) / (40 - 1))
+    #                           = 1.64485 * 0.1 * sqrt(15 / 39) = 1.64485 * 0.1 * 0.620174
+    expected = Z90 * 0.1 * math.sqrt(15 / 39)
+    assert expected == pytest.approx(0.102009, abs=1e-6)
+    assert margin_of_error(25, population=40) == pytest.approx(expected, rel=1e-12)
+    assert margin_of_error(25) == pytest.approx(Z90 * 0.1, rel=1e-12)  # without FPC: 16.4%
+
+
+def test_census_has_no_margin_and_no_respondents_no_margin():
+    assert margin_of_error(40, population=40) == 0.0
+    assert margin_of_error(1, population=1) == 0.0
+    assert math.isnan(margin_of_error(0))
+    assert math.isnan(margin_of_error(0, population=40))
+    values = margin_of_error(np.array([0, 10, 40]), population=np.array([40, 40, 40]))
+    assert np.isnan(values[0]) and values[1] > 0 and values[2] == 0.0
+
+
+def test_margin_is_vectorised_and_keeps_the_index():
+    n = pd.Series([10, 100, 0], index=["a", "b", "c"])
+    result = margin_of_error(n, population=pd.Series([np.nan, 200, 50], index=n.index))
+    assert list(result.index) == ["a", "b", "c"]
+    assert result["a"] == pytest.approx(margin_of_error(10))
+    assert result["b"] == pytest.approx(margin_of_error(100, 200))
+    assert np.isnan(result["c"])
+    assert margin_of_error(100, p=0.0) == 0.0
+
+
+def test_margin_refuses_impossible_inputs():
+    with pytest.raises(ValueError):
+        margin_of_error(41, population=40)
+    with pytest.raises(ValueError):
+        margin_of_error(-1)
+    with pytest.raises(ValueError):
+        margin_of_error(10, p=1.5)
+    with pytest.raises(ValueError):
+        margin_of_error(0, population=0)
+
+
+def test_required_sample_size_with_finite_population():
+    # N = 100: n0 = 270.554; n = 270.554 / (1 + 269.554 / 100) = 270.554 / 3.69554 = 73.21 -> 74.
+    n0 = Z90**2 * 0.25 / 0.05**2
+    expected = n0 / (1 + (n0 - 1) / 100)
+    assert expected == pytest.approx(73.21, abs=0.01)
+    assert required_sample_size(0.05, 0.90, population=100) == 74
+    assert margin_of_error(74, 100) <= 0.05 < margin_of_error(73, 100)
+    # N = 40 at 5%: 34.96 -> 35; 10%: n0 = 67.64 -> 67.64 / (1 + 66.64/40) = 25.4 -> 26.
+    assert required_sample_size(0.05, population=40) == 35
+    assert required_sample_size(0.10, population=40) == 26
+    assert required_sample_size(0.05, population=1) == 1
+    sizes = required_sample_size(0.05, population=np.array([100, np.nan, 40]))
+    assert sizes.tolist() == [74, 271, 35]
+
+
+@given(n=st.integers(1, 5000), extra=st.integers(1, 5000), population=st.integers(2, 100_000),
+       p=st.floats(0.01, 0.99))
+@settings(max_examples=200, deadline=None)
+def test_margin_decreases_with_n_and_fpc_never_increases_it(n, extra, population, p):
+    assert margin_of_error(n + extra, p=p) < margin_of_error(n, p=p)
+    if n + extra <= population:
+        assert margin_of_error(n + extra, population, p=p) < margin_of_error(n, population, p=p)
+    if n <= population:
+        assert margin_of_error(n, population, p=p) <= margin_of_error(n, p=p)
+
+
+@given(margin=st.floats(0.01, 0.2), population=st.integers(1, 1_000_000))
+@settings(max_examples=200, deadline=None)
+def test_required_size_meets_the_margin_and_is_minimal(margin, population):
+    size = required_sample_size(margin, population=population)
+    assert 1 <= size <= population
+    assert margin_of_error(size, population) <= margin * (1 + 1e-9)
+    if size > 1:
+        assert margin_of_error(size - 1, population) > margin
+
+
+def test_wilson_matches_statsmodels():
+    low, high = wilson_interval(8, 10)
+    ref_low, ref_high = proportion_confint(8, 10, alpha=0.10, method="wilson")
+    assert low == pytest.approx(100 * ref_low) and high == pytest.approx(100 * ref_high)
+    lows, highs = wilson_interval(np.array([0, 45, 50, 0]), np.array([50, 50, 50, 0]), confidence=0.95)
+    ref = proportion_confint(np.array([0, 45, 50]), np.array([50, 50, 50]), alpha=0.05, method="wilson")
+    np.testing.assert_allclose(lows[:3], 100 * ref[0], atol=1e-12)
+    np.testing.assert_allclose(highs[:3], 100 * ref[1], atol=1e-12)
+    assert np.isnan(lows[3]) and np.isnan(highs[3])
+    assert 0.0 <= lows[0] and highs[2] == pytest.approx(100.0)
+
+
+def test_score_interval_matches_descrstats_and_the_summary_version():
+    means = [7.0, 8.5, 6.2, 9.0, 5.5, 7.7]
+    result = score_interval(means)
+    ref_low, ref_high = DescrStatsW(np.array(means)).tconfint_mean(alpha=0.10)
+    assert result.n == 6 and result.mean == pytest.approx(np.mean(means))
+    assert result.low == pytest.approx(ref_low) and result.high == pytest.approx(ref_high)
+    low, high = score_interval_from_summary(6, np.mean(means), np.std(means, ddof=1))
+    assert low == pytest.approx(ref_low) and high == pytest.approx(ref_high)
+    single = score_interval([7.0])
+    assert single.mean == 7.0 and math.isnan(single.low)
+    assert math.isnan(score_interval([]).mean)
+    lows, _ = score_interval_from_summary(np.array([1, 0]), np.array([7.0, np.nan]), np.array([np.nan, np.nan]))
+    assert np.isnan(lows).all()
+
+
+@pytest.mark.parametrize("units, expected", [
+    (1, ("all", 24, 24)), (2500, ("all", 24, 24)), (2501, (12, 24, 24)), (5000, (12, 24, 24)),
+    (5001, (24, 36, 36)), (10000, (24, 36, 36)), (10001, (24, 36, 36)), (20000, (24, 36, 36)),
+    (20001, (48, 60, 48)),
+])
+def test_telephone_quota_at_every_size_class_edge(units, expected):
+    got = tuple(telephone_quota(units, q, RULES) for q in ("nieuwe_huurders", "reparaties", "algemene_waardering"))
+    assert got == expected
+    assert telephone_quota(units, "vertrokken_huurders", RULES) == expected[0]
+
+
+def test_telephone_quota_onderhoud_column():
+    assert [telephone_quota(u, "planmatig_onderhoud", RULES) for u in (2500, 2501, 20000, 20001)] == [12, 24, 24, 48]
+    with pytest.raises(KeyError):
+        telephone_quota(3000, "onbekend", RULES)
+
+
+# --------------------------------------------------------------------------- the table
+
+GOOD = [8, 7, 9]
+POOR = [4, 5, 5]
+
+
+def synthetic():
+    b = DatasetBuilder(year=2025)
+    b.corporation("C1", units=3000)
+    b.corporation("C2", units=25_000)
+    b.corporation("C3", units=1200)
+    b.corporation("LATE", units=800, member_since="2026-03-01")
+    # C1 reparaties: N = 4 x 10 = 40, n = 25 (20 satisfied; 5 by telephone), plus one respondent
+    # without any label grade (not counted).
+    b.quarterly_deliveries("C1", "reparaties", n_delivered=10, n_approached=10)
+    b.respondents("C1", "reparaties", [GOOD] * 10, month="2025-02")
+    b.respondents("C1", "reparaties", [GOOD] * 5 + [POOR] * 5, month="2025-05")
+    b.respondents("C1", "reparaties", [GOOD] * 5, month="2025-11", mode="telefonisch")
+    b.respondents("C1", "reparaties", [[None, None]], month="2025-11")
+    # A delivery that started in 2024 does not count for the 2025 population.
+    b.delivery("C1", "reparaties", "2024-10-01", "2024-12-31", n_delivered=500, n_approached=500)
+    # C1 nieuwe huurders: delivered, nobody responded.
+    b.delivery("C1", "nieuwe_huurders", "2025-01-01", "2025-06-30", n_delivered=50, n_approached=50)
+    # C2 reparaties: a census, n = N = 60.
+    b.delivery("C2", "reparaties", "2025-03-01", "2025-03-31", n_delivered=60, n_approached=60)
+    b.respondents("C2", "reparaties", [GOOD] * 60, month="2025-03")
+    # C3 vertrokken huurders: respondents from a delivery that started in 2024 -> N = 0 < n.
+    b.delivery("C3", "vertrokken_huurders", "2024-12-01", "2025-01-31", n_delivered=8, n_approached=8)
+    b.respondents("C3", "vertrokken_huurders", [GOOD] * 3, month="2025-01")
+    # C3 groot onderhoud answered only in 2024: no 2025 row.
+    b.respondents("C3", "groot_onderhoud", [GOOD] * 4, month="2024-06")
+    return b.build()
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return synthetic()
+
+
+@pytest.fixture(scope="module")
+def table(dataset):
+    return representativeness_table(dataset, RULES, 2025).set_index(["corporation_id", "questionnaire"])
+
+
+def test_table_rows(table):
+    assert sorted(table.index) == sorted([
+        ("C1", "reparaties"), ("C1", "nieuwe_huurders"), ("C1", "algemene_waardering"),
+        ("C2", "reparaties"), ("C2", "algemene_waardering"),
+        ("C3", "vertrokken_huurders"), ("C3", "algemene_waardering"),
+    ])  # LATE joined after 2025; C3's groot onderhoud was 2024
+
+
+def test_table_small_population_with_fpc(table):
+    row = table.loc[("C1", "reparaties")]
+    assert row["population"] == 40 and row["n"] == 25
+    assert row["response_rate"] == pytest.approx(62.5)
+    expected = 100 * Z90 * 0.1 * math.sqrt(15 / 39)  # 10.20 percentage points
+    assert row["margin_of_error"] == pytest.approx(expected, rel=1e-12)
+    assert not row["meets_5pct"] and not row["meets_10pct"]
+    assert row["required_n_5pct"] == 35 and row["extra_n_5pct"] == 10
+    assert row["required_n_10pct"] == 26
+    assert row["required_rate_5pct"] == pytest.approx(87.5)
+    assert row["n_satisfied"] == 20 and row["pct_satisfied"] == pytest.approx(80.0)
+    observed = 100 * Z90 * math.sqrt(0.8 * 0.2 / 25) * math.sqrt(15 / 39)
+    assert row["margin_observed"] == pytest.approx(observed)
+    low, high = proportion_confint(20, 25, alpha=0.10, method="wilson")
+    assert row["pct_low"] == pytest.approx(100 * low) and row["pct_high"] == pytest.approx(100 * high)
+    means = [8.0] * 20 + [14 / 3] * 5
+    ref = DescrStatsW(np.array(means)).tconfint_mean(alpha=0.10)
+    assert row["score"] == pytest.approx(np.mean(means))
+    assert (row["score_low"], row["score_high"]) == pytest.approx(ref)
+    assert (row["n_online"], row["n_telefonisch"]) == (20, 5)
+    assert row["size_class"] == RULES.size_class(3000)
+    assert row["telephone_quota"] == 24 and not row["telephone_quota_met"]
+    assert not row["population_mismatch"]
+
+
+def test_table_no_response_row(table):
+    row = table.loc[("C1", "nieuwe_huurders")]
+    assert row["population"] == 50 and row["n"] == 0
+    assert np.isnan(row["margin_of_error"]) and np.isnan(row["pct_satisfied"]) and np.isnan(row["pct_low"])
+    assert not row["meets_5pct"] and not row["meets_10pct"]
+    assert row["required_n_5pct"] == required_sample_size(0.05, population=50)
+    assert row["extra_n_5pct"] == row["required_n_5pct"]
+    assert row["telephone_quota"] == 12
+
+
+def test_table_census_and_general_population(table):
+    row = table.loc[("C2", "reparaties")]
+    assert row["margin_of_error"] == 0.0 and row["meets_5pct"] and row["extra_n_5pct"] == 0
+    assert row["telephone_quota"] == 60
+    general = table.loc[("C2", "algemene_waardering")]
+    assert general["population"] == 25_000 and general["n"] == 0
+    assert general["required_n_5pct"] == required_sample_size(0.05, population=25_000)
+
+
+def test_table_more_respondents_than_population(table):
+    row = table.loc[("C3", "vertrokken_huurders")]
+    assert row["population"] == 0 and row["n"] == 3 and row["population_mismatch"]
+    assert np.isnan(row["response_rate"])
+    assert row["margin_of_error"] == pytest.approx(100 * margin_of_error(3))  # no FPC
+    assert row["required_n_5pct"] == 271
+    assert row["telephone_quota"] == "all" and pd.isna(row["telephone_quota_met"])
+
+
+def test_table_on_an_empty_year(dataset):
+    table = representativeness_table(dataset, RULES, 2030)
+    assert set(table["questionnaire"]) == {"algemene_waardering"}
+    assert (table["n"] == 0).all() and table["margin_of_error"].isna().all()
+
+
+def test_monthly_response_spreads_deliveries_evenly(dataset):
+    months = monthly_response(dataset, RULES, "C1", "reparaties", 2025).set_index("service_month")
+    assert len(months) == 12
+    assert months["delivered"].tolist() == pytest.approx([10 / 3] * 12)
+    assert months.loc["2025-02", "respondents"] == 10 and months.loc["2025-11", "n_telefonisch"] == 5
+    assert months["respondents"].sum() == 25
+    assert months.loc["2025-02", "response_rate"] == pytest.approx(300.0)
+    assert months["delivered_share"].sum() == pytest.approx(100.0)
+    straddling = monthly_response(dataset, RULES, "C3", "vertrokken_huurders", 2025).set_index("service_month")
+    assert straddling.loc["2025-01", "delivered"] == pytest.approx(4.0)  # half of 8 (Dec 2024 - Jan 2025)
+    assert straddling["delivered"].sum() == pytest.approx(4.0)
+    everything = monthly_response(dataset, RULES, None, None, 2025)
+    assert len(everything) == 12 * everything.groupby(["corporation_id", "questionnaire"]).ngroups
+
+
+# --------------------------------------------------------------------------- CLI
+
+def test_cli_writes_the_contract_columns(tmp_path, dataset):
+    from kwh_calc.cli import app
+
+    folder = write_dataset(dataset, tmp_path / "data", fmt="csv")
+    target = tmp_path / "out" / "representativeness.csv"
+    result = CliRunner().invoke(app, ["representativeness", str(folder), "--year", "2025", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(target)
+    for column in ("corporation_id", "questionnaire", "population", "n", "margin_of_error", "required_n_5pct"):
+        assert column in written.columns
+    row = written.set_index(["corporation_id", "questionnaire"]).loc[("C1", "reparaties")]
+    computed = representativeness_table(dataset, RULES, 2025).set_index(["corporation_id", "questionnaire"])
+    assert row["margin_of_error"] == computed.loc[("C1", "reparaties"), "margin_of_error"]  # full precision
+    assert row["margin_of_error"] == pytest.approx(100 * Z90 * 0.1 * math.sqrt(15 / 39))  # percentage points
+    assert row["required_n_5pct"] == 35
+    assert np.isnan(written.set_index(["corporation_id", "questionnaire"]).loc[("C1", "nieuwe_huurders"), "margin_of_error"])
+    assert "Representativeness 2025" in result.output

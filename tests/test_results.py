@@ -1,0 +1,56 @@
+import json
+
+import pytest
+from builders import DatasetBuilder
+
+from kwh_calc.results import RESULT_TABLES, YearResults, compute_results, load_results, write_results
+from kwh_calc.rules import load_rules
+
+RULES = load_rules()
+
+
+def dataset():
+    builder = DatasetBuilder().corporation("C1", region="Utrecht").corporation("C2", region="Drenthe")
+    builder.respondents("C1", "reparaties", [[8]] * 6, aannemer="Aannemer A", month="2025-03")
+    builder.respondents("C1", "reparaties", [[5]] * 2, aannemer="Aannemer B", month="2025-03")
+    builder.respondents("C1", "reparaties", [[7]] * 4, month="2024-05")
+    builder.respondents("C2", "reparaties", [[9]] * 10, month="2025-04")
+    return builder.build()
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    tables = compute_results(dataset(), RULES, 2025)
+    return write_results(tables, tmp_path / "results", {"year": 2025, "rules_path": ""})
+
+
+def test_every_registered_table_is_written(results_dir):
+    assert set(load_results(results_dir)) == set(RESULT_TABLES)
+    assert json.loads((results_dir / "meta.json").read_text())["year"] == 2025
+
+
+def test_scores_hold_this_and_last_year(results_dir):
+    scores = load_results(results_dir)["scores"].set_index(["corporation_id", "year"])
+    assert scores.loc[("C1", 2025), "n"] == 8 and scores.loc[("C1", 2024), "score"] == 7.0
+
+
+def test_breakdowns_are_suppressed_below_the_minimum(results_dir):
+    breakdowns = load_results(results_dir)["breakdowns"].set_index("group")
+    assert not breakdowns.loc["Aannemer A", "suppressed"] and breakdowns.loc["Aannemer A", "score"] == 8.0
+    assert breakdowns.loc["Aannemer B", "suppressed"] and breakdowns.loc["Aannemer B", "score"] != breakdowns.loc["Aannemer B", "score"]
+
+
+def test_year_results_slice_one_corporation(results_dir):
+    view = YearResults(results_dir, "C2")
+    assert view.year == 2025
+    assert set(view.of("scores")["corporation_id"]) == {"C2"}
+    assert view.corporation["region"] == "Drenthe"
+    assert len(view.table("scores")["corporation_id"].unique()) == 2
+    with pytest.raises(KeyError):
+        YearResults(results_dir, "C9").corporation
+
+
+def test_rewrite_replaces_the_folder_atomically(results_dir):
+    write_results({"scores": load_results(results_dir)["scores"]}, results_dir, {"year": 2025})
+    assert set(load_results(results_dir)) == {"scores"}
+    assert not list(results_dir.parent.glob(".results*"))
