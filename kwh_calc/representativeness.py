@@ -426,7 +426,7 @@ def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Liter
 
 # --------------------------------------------------------------------------- tables
 
-def _components(year: int, dataset: Dataset, rules: Rules, results: pd.DataFrame) -> pd.DataFrame:
+def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFrame:
     """Population per corporation × questionnaire in year Y (DOMAIN.md §5, Decision)."""
     deliveries = dataset.deliveries
     in_year = (deliveries["period_start"].dt.year == year) & (deliveries["questionnaire"] != "algemene_waardering")
@@ -517,7 +517,7 @@ def representativeness_table(dataset: Dataset, rules: Rules, year: int, *, resul
         first, last = research_months(year)
         results = respondent_results(dataset, rules, first_month=first, last_month=last)
     keys = ["corporation_id", "questionnaire"]
-    table = _components(year, dataset, rules, results)
+    table = _components(year, dataset, results)
 
     scores = component_scores(results, rules)
     if len(scores):

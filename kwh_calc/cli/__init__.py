@@ -8,6 +8,7 @@ from kwh_calc.cli import data as _data  # noqa: F401  check-data, demo-data
 from kwh_calc.cli import representativeness as _representativeness  # noqa: F401  representativeness
 from kwh_calc.cli import scores as _scores  # noqa: F401  scores
 from kwh_calc.cli import close as _close  # noqa: F401  close
+from kwh_calc.cli import bench as _bench  # noqa: F401  bench
 from kwh_calc.cli.app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,103 @@
+"""Benchmarks run by hand (``kwh bench scores``): figures to quote in notes, never timed tests.
+
+``bench_scores`` generates the default national demo dataset, times the full national scores
+computation (all corporations × questionnaires plus one breakdown) and the same aggregation
+as a DuckDB SQL query on the same data in the same run, checks that both agree, and reports
+both times, their ratio, the demo generation time and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kwh_calc.dataset import load_dataset, write_dataset
+from kwh_calc.rules import load_rules
+from kwh_calc.scores import component_scores, research_months, respondent_results
+
+__all__ = ["bench_scores"]
+
+DUCKDB_SCORES = """
+WITH r AS (
+    SELECT response_id, corporation_id, questionnaire, aannemer FROM respondents
+    WHERE service_month BETWEEN $first AND $last),
+m AS (
+    SELECT r.response_id, r.corporation_id, r.questionnaire, r.aannemer,
+           sum(a.grade) AS s, count(a.grade) AS c
+    FROM answers a
+    JOIN r USING (response_id)
+    JOIN questions q ON q.questionnaire = r.questionnaire AND q.question_id = a.question_id
+    WHERE q.label_question AND a.grade IS NOT NULL
+    GROUP BY ALL)
+SELECT corporation_id, questionnaire, {group} count(*) AS n, avg(s / c) AS score,
+       100.0 * avg(CASE WHEN 2 * s >= 11 * c THEN 1 ELSE 0 END) AS pct_satisfied
+FROM m GROUP BY ALL
+"""
+
+
+def _peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _best_of(function, repeat: int) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = function()
+        best = min(best, time.perf_counter() - started)
+    return best, value
+
+
+def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, repeat: int = 3) -> dict[str, float]:
+    """Run the scores benchmark; returns the figures (seconds, MB, counts)."""
+    import duckdb
+
+    from kwh_calc.demo import generate_demo
+
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    tables = generate_demo(corporations=corporations, year=year, seed=seed)
+    figures["demo_generation_s"] = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        write_dataset(tables, Path(folder))
+        del tables
+        started = time.perf_counter()
+        dataset = load_dataset(folder)
+        figures["load_and_validate_s"] = time.perf_counter() - started
+    rules = load_rules(year=year)
+    first, last = research_months(year)
+    figures["respondents"] = float(len(dataset.respondents))
+    figures["answers"] = float(len(dataset.answers))
+
+    def ours():
+        results = respondent_results(dataset, rules, first_month=first, last_month=last)
+        return component_scores(results, rules), component_scores(results.loc[results["aannemer"].notna()], rules, by="aannemer")
+
+    connection = duckdb.connect(config={"threads": 2})
+    for name in ("respondents", "answers", "questions"):
+        connection.register(name, getattr(dataset, name))
+
+    def theirs():
+        params = {"first": first, "last": last}
+        plain = connection.execute(DUCKDB_SCORES.format(group=""), params).df()
+        grouped = connection.execute(DUCKDB_SCORES.format(group="aannemer,").replace("FROM m GROUP BY ALL", "FROM m WHERE aannemer IS NOT NULL GROUP BY ALL"), params).df()
+        return plain, grouped
+
+    figures["kwh_calc_s"], (plain, grouped) = _best_of(ours, repeat)
+    figures["duckdb_s"], (sql_plain, sql_grouped) = _best_of(theirs, repeat)
+    figures["ratio"] = figures["kwh_calc_s"] / figures["duckdb_s"]
+    check = plain.merge(sql_plain, on=["corporation_id", "questionnaire"], suffixes=("", "_sql"))
+    if len(check) != len(plain) or len(sql_grouped) != len(grouped) or not (
+        np.allclose(check["score"], check["score_sql"]) and np.allclose(check["pct_satisfied"], check["pct_satisfied_sql"])
+        and (check["n"] == check["n_sql"]).all()
+    ):
+        raise AssertionError("kwh_calc and DuckDB disagree on the national scores")
+    figures["rows_scores"] = float(len(plain))
+    figures["rows_breakdown"] = float(len(grouped))
+    figures["peak_memory_mb"] = _peak_memory_mb()
+    return figures
+
