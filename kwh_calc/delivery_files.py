@@ -182,7 +182,7 @@ class Finding:
     def message(self) -> str:
         """Dutch message: the explanation plus the compressed, capped row list."""
         if not self.rows:
-            return self.text
+            return f"{self.text}."
         return f"{self.text}: {format_rows(self.rows, self.rows_listed)}."
 
     def to_dict(self) -> dict:
@@ -729,6 +729,13 @@ def _read_csv(path: Path, lookup: dict[str, str]) -> SheetData:
 # --------------------------------------------------------------------------- value checks
 
 
+def _tenants(count: int, singular: str = "", plural: str = "") -> str:
+    """``1 huurder heeft`` / ``1.234 huurders hebben`` (verb optional)."""
+    noun = "huurder" if count == 1 else "huurders"
+    verb = singular if count == 1 else plural
+    return f"{fmt_count(count)} {noun} {verb}".rstrip()
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -848,9 +855,9 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
 
     # -- structure
     if len(sheet.data_sheets) > 1:
-        positions = ", ".join(str(p) for p in sheet.data_sheets)
+        positions = ", ".join(str(p) for p in sheet.data_sheets[:-1]) + f" en {sheet.data_sheets[-1]}"
         err("meerdere_tabbladen", None, [],
-            f"{len(sheet.data_sheets)} tabbladen bevatten gegevens (tabblad {positions}); lever één tabblad "
+            f"{len(sheet.data_sheets)} tabbladen bevatten gegevens (tabbladen {positions}); lever één tabblad "
             f"met huurdersgegevens per bestand aan (tabblad {sheet.data_sheets[0]} is gecontroleerd)")
     if sheet.autofilter:
         err("filter_actief", None, [], "Het tabblad heeft een filter (autofilter); verwijder het filter")
@@ -923,7 +930,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
     if unreachable:
         columns = ", ".join(name_of(c) for c in ("email", *PHONE_COLUMNS) if c in found) or "e-mail, telefoon"
         err("niet_bereikbaar", columns, unreachable,
-            f"{fmt_count(len(unreachable))} huurders hebben geen e-mailadres en geen telefoonnummer")
+            f"{_tenants(len(unreachable), 'heeft', 'hebben')} geen e-mailadres en geen telefoonnummer")
     values = column("datum")
     if values is not None:
         bad = [r for r, v in zip(rows, values) if v is not None and not valid_date(v)]
@@ -939,7 +946,8 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
     if missing_email:
         share = fmt_pct(100 * len(missing_email) / n) if n else "–"
         note("email_ontbreekt", name_of("email") if "email" in found else "email", missing_email,
-             f"{fmt_count(len(missing_email))} van {fmt_count(n)} huurders ({share}) hebben geen e-mailadres; "
+             f"{fmt_count(len(missing_email))} van {fmt_count(n)} huurders ({share}) "
+             f"{'heeft' if len(missing_email) == 1 else 'hebben'} geen e-mailadres; "
              "zij worden alleen telefonisch benaderd")
     present = [c for c in UITSPLITSINGEN if c in found]
     if not present or all(all(v is None for v in column(c) or []) for c in present):
@@ -957,7 +965,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
             empty = [r for r, v in zip(rows, values) if v is None]
             if empty:
                 note("type_leeg", name_of("type"), empty,
-                     f"{fmt_count(len(empty))} huurders zonder omschrijving in kolom '{name_of('type')}'; de "
+                     f"{_tenants(len(empty))} zonder omschrijving in kolom '{name_of('type')}'; de "
                      "uitnodiging noemt dan niet waarover het onderzoek gaat")
     key_columns = [column(c) for c in ("postcode", "huisnummer", "toevoeging", *NAME_COLUMNS)]
     if key_columns[0] is not None:
@@ -976,7 +984,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
         if duplicates:
             n_groups = sum(1 for group in groups.values() if len(group) > 1)
             note("dubbele_huurder", "postcode, huisnummer, toevoeging, naam", duplicates,
-                 f"{fmt_count(n_groups)} huurders komen meer dan één keer voor (zelfde postcode, huisnummer, "
+                 f"{_tenants(n_groups, 'komt', 'komen')} meer dan één keer voor (zelfde postcode, huisnummer, "
                  "toevoeging en naam)")
     return errors, attention
 

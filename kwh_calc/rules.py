@@ -65,6 +65,7 @@ class LabelRules(_Model):
     valid_until_month_day: str
     valid_at_month_day: str
     merger_first_half_months: int
+    first_assessment_months: int = Field(12, description="months of research before a new member's (route a) or merger's first CKV assessment")
 
 
 class LetterBoundary(_Model):

@@ -60,8 +60,7 @@ def aedes_command(
     view = Table(title=f"Aedes-benchmark {year}, Huurdersoordeel: {state}; maanden {period.counted_nl()}, "
                        f"ingevuld t/m {period.completed_on_or_before:%d-%m-%Y}")
     letters = [b.letter for b in sorted(rules.aedes.letters, key=lambda b: b.min_grade, reverse=True)]
-    for column in ("Deelscore", "Corporaties", "Respondenten", "Gem. corporaties", "Landelijk (respondenten)",
-                   "% ontevreden", *letters):
+    for column in ("Deelscore", "Corp.", "Resp.", "Gem. corp.", "Landelijk", "% ontevr.", *letters):
         view.add_column(column, justify="left" if column == "Deelscore" else "right")
     for row in national_summary(results, rules).itertuples():
         view.add_row(row.subscore, fmt_count(row.n_corporations), fmt_count(row.n_respondents),

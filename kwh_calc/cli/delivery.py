@@ -1,0 +1,123 @@
+"""Commands about tenant delivery files and fieldwork: ``validate-delivery`` and ``calendar``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kwh_calc.cli.app import app
+from kwh_calc.cli.common import RULES_OPTION, console, out, write_csv_atomic
+from kwh_calc.delivery_files import (
+    DeliveryFileUnreadable,
+    validate_delivery_file,
+    write_report_json,
+    write_report_pdf,
+)
+from kwh_calc.fieldwork import fieldwork_calendar, fmt_date_nl
+from kwh_calc.numbers import fmt_count
+from kwh_calc.rules import QUESTIONNAIRES, load_rules
+
+CALENDAR_COLUMNS = {
+    "month_name": "maand",
+    "deadline": "uiterste aanleverdatum",
+    "invitation": "uitnodiging",
+    "reminder": "herinnering",
+    "phone_no_email": "bellen zonder e-mail",
+    "phone_non_responders": "bellen non-respons",
+    "fieldwork_end": "einde veldwerk",
+}
+
+
+def _rules(path: Path | None):
+    try:
+        return load_rules(path)
+    except Exception as error:  # yaml/pydantic errors as one clear line
+        console.print(f"Regelset {path or 'params/rules.yml'} ongeldig: {error}", markup=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("validate-delivery")
+def validate_delivery(
+    file: Path = typer.Argument(..., help="Tenant delivery file (.xlsx, or .csv); opened read-only."),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=f"Questionnaire key: {', '.join(QUESTIONNAIRES)}."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the validatieverslag as JSON."),
+    pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the validatieverslag as PDF."),
+    rules_path: Path | None = RULES_OPTION,
+) -> None:
+    """Check a tenant delivery file and print its validatieverslag (DOMAIN.md §9).
+
+    Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read. Only row numbers
+    and column names are printed, never tenant data.
+    """
+    if questionnaire not in QUESTIONNAIRES:
+        console.print(f"--questionnaire {questionnaire}: onbekend; kies uit {', '.join(QUESTIONNAIRES)}", markup=False)
+        raise typer.Exit(2)
+    rules = _rules(rules_path)
+    try:
+        report = validate_delivery_file(file, questionnaire, rules)
+    except DeliveryFileUnreadable as error:
+        console.print(f"Bestand {file.name} niet leesbaar: {error.reason}", markup=False)
+        if json_out is not None:
+            write_report_json(
+                {"accepted": False, "readable": False, "reason": error.reason, "file": file.name,
+                 "questionnaire": questionnaire, "errors": [], "attention_points": []},
+                json_out,
+            )
+        raise typer.Exit(2) from None
+    verdict = "geaccepteerd" if report.accepted else "geweigerd"
+    out.print(
+        f"Validatieverslag {escape(report.file)} ({rules.questionnaire_name(questionnaire)}): {verdict}; "
+        f"{fmt_count(report.tenant_rows)} huurders, {fmt_count(len(report.errors))} fouten, "
+        f"{fmt_count(len(report.attention_points))} aandachtspunten."
+    )
+    for kind, findings in (("fout", report.errors), ("aandachtspunt", report.attention_points)):
+        for finding in findings:
+            column = f" [{finding.column}]" if finding.column else ""
+            out.print(f"- {kind} {finding.rule}{column}: {finding.message}", markup=False)
+    if json_out is not None:
+        write_report_json(report, json_out)
+        console.print(f"JSON geschreven: {json_out}", markup=False)
+    if pdf_out is not None:
+        write_report_pdf(report, pdf_out, rules.questionnaire_name(questionnaire))
+        console.print(f"PDF geschreven: {pdf_out}", markup=False)
+    raise typer.Exit(0 if report.accepted else 1)
+
+
+@app.command("calendar")
+def calendar(
+    year: int = typer.Argument(..., help="Year Y of the delivery calendar."),
+    out_file: Path | None = typer.Option(None, "--out", help="Also write the calendar as CSV (ISO dates)."),
+) -> None:
+    """Print the Mijn KWH delivery deadlines of year Y with invitation, reminder and telephone dates.
+
+    Deadline: first Wednesday of the month, or the Wednesday after when that is the 1st–4th
+    (DOMAIN.md §8). Fieldwork ends on the Sunday of week 4.
+    """
+    frame = fieldwork_calendar(year)
+    table = Table(title=f"Aanleverkalender Mijn KWH {year}", box=box.SIMPLE_HEAD, pad_edge=False)
+    for label in ("maand", "aanlever-\ndeadline", "uit-\nnodiging", "herin-\nnering", "bellen zonder\ne-mail",
+                  "bellen non-\nrespons", "einde\nveldwerk"):
+        table.add_column(label, no_wrap=True)
+    for row in frame.itertuples(index=False):
+        record = row._asdict()
+        cells = []
+        for column in list(CALENDAR_COLUMNS)[1:]:
+            day = record[column]
+            text = fmt_date_nl(day)  # "wo 8 jan 2025": the year is shown only when it is not Y
+            cells.append(text if day.year != year else text.rsplit(" ", 1)[0])
+        table.add_row(record["month_name"], *cells)
+    # Wide enough that no date is truncated, also when piped (Rich then assumes 80 columns).
+    Console(highlight=False, width=max(out.width, 100)).print(table)
+    if out_file is not None:
+        csv_frame = frame[list(CALENDAR_COLUMNS)].copy()
+        for column in list(CALENDAR_COLUMNS)[1:]:
+            csv_frame[column] = pd.to_datetime(csv_frame[column]).dt.strftime("%Y-%m-%d")
+        csv_frame.insert(0, "maandnummer", frame["month"])
+        write_csv_atomic(csv_frame.rename(columns=CALENDAR_COLUMNS), out_file)
+        console.print(f"CSV geschreven: {out_file}", markup=False)
