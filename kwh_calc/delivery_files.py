@@ -106,7 +106,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import ParseError, XMLPullParser, iterparse
 
 from kwh_calc.numbers import fmt_count, fmt_pct
 from kwh_calc.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
@@ -553,9 +553,29 @@ def _cell_text(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
+_FEED_BYTES = 1 << 20
+
+
+def _events(stream):
+    """``end`` events of an XML stream, fed in 1 MB chunks (cheaper than ``iterparse``)."""
+    parser = XMLPullParser(events=("end",))
+    while True:
+        chunk = stream.read(_FEED_BYTES)
+        if not chunk:
+            break
+        parser.feed(chunk)
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
 def _parse_sheet(stream, ns: str, sst: list[str], date_styles: frozenset[str], date1904: bool,
                  lookup: dict[str, str]) -> SheetData:
-    """One streaming pass over a worksheet's XML: values, formulas, hidden rows/cols, filters."""
+    """One streaming pass over a worksheet's XML: values, formulas, hidden rows/cols, filters.
+
+    Per the schema a cell's children come in the order ``f``, ``v``, ``is``; the loop relies
+    on that to touch as few elements as possible (this pass dominates the run time).
+    """
     q = f"{{{ns}}}" if ns else ""
     ROW, C, V, F, IS, T, COL, AUTOFILTER, SHEETPR = (
         q + x for x in ("row", "c", "v", "f", "is", "t", "col", "autoFilter", "sheetPr")
@@ -574,95 +594,108 @@ def _parse_sheet(stream, ns: str, sst: list[str], date_styles: frozenset[str], d
     header_done = False
     epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
 
-    for _, elem in iterparse(stream):
+    def column_of(ref: str) -> int:
+        letters = ref.rstrip("0123456789")
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        letters_cache[letters] = col - 1
+        return col - 1
+
+    for _, elem in _events(stream):
         tag = elem.tag
-        if tag == ROW:
-            r_attr = elem.get("r")
-            row_no = int(r_attr) if r_attr else last_row + 1
-            last_row = row_no
-            if elem.get("hidden") in ("1", "true"):
-                hidden_rows.append(row_no)
-            is_header = not header_done and row_no == 1
-            if not header_done:
-                header_done = True
-                if not is_header:  # row 1 is empty: no headers at all
-                    wanted = {}
-            row_vals = [None] * len(slots) if slots else None
-            has_value = False
-            next_col = 0
-            for c in elem:
-                if c.tag != C:
+        if tag != ROW:
+            if tag in other:
+                if tag == COL and elem.get("hidden") in ("1", "true"):
+                    lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
+                    hidden_cols.update(range(lo - 1, min(hi, lo + 16384)))
+                elif tag == AUTOFILTER:
+                    sheet.autofilter = True
+                elif tag == SHEETPR and elem.get("filterMode") in ("1", "true"):
+                    sheet.autofilter = True
+            continue
+        r_attr = elem.get("r")
+        row_no = int(r_attr) if r_attr else last_row + 1
+        last_row = row_no
+        if elem.get("hidden") in ("1", "true"):
+            hidden_rows.append(row_no)
+        is_header = not header_done and row_no == 1
+        header_done = True
+        row_vals = [None] * len(slots)
+        has_value = False
+        col = -1
+        for c in elem:
+            ref = c.get("r")
+            if ref:
+                col = letters_cache.get(ref.rstrip("0123456789"))
+                if col is None:
+                    col = column_of(ref)
+            else:
+                col += 1
+            if not len(c):
+                continue  # a styled but empty cell
+            first = c[0]
+            if first.tag == F:
+                formulas.setdefault(col, []).append(row_no)
+                has_value = True
+                if col > last_col:
+                    last_col = col
+                if len(c) < 2:
                     continue
-                ref = c.get("r")
-                if ref:
-                    letters = ref.rstrip("0123456789")
-                    col = letters_cache.get(letters)
-                    if col is None:
-                        col = 0
-                        for ch in letters.upper():
-                            col = col * 26 + ord(ch) - 64
-                        col -= 1
-                        letters_cache[letters] = col
-                else:
-                    col = next_col
-                next_col = col + 1
-                vtext = None
-                inline = None
-                for child in c:
-                    ctag = child.tag
-                    if ctag == V:
-                        vtext = child.text
-                    elif ctag == F:
-                        formulas.setdefault(col, []).append(row_no)
-                    elif ctag == IS:
-                        inline = "".join(x.text or "" for x in child.iter(T))
-                ctype = c.get("t")
-                if ctype == "s":
-                    value = sst[int(vtext)] if vtext is not None else None
-                elif ctype == "inlineStr":
-                    value = inline
-                elif ctype in ("str", "e", "d"):
-                    value = vtext
-                elif ctype == "b":
-                    value = None if vtext is None else vtext in ("1", "true")
-                else:
-                    value = vtext
-                    if vtext is not None and is_header is False and col in wanted:
-                        number = float(vtext)
-                        if c.get("s") in date_styles:
-                            value = epoch + dt.timedelta(days=number)
-                        else:
-                            value = int(number) if number.is_integer() and abs(number) < 1e15 else number
-                if value is None or (isinstance(value, str) and not value.strip()):
+                first = c[1]
+            slot = wanted.get(col)
+            if slot is None and not is_header:
+                if first.tag == V and first.text is None:
                     continue
                 has_value = True
                 if col > last_col:
                     last_col = col
-                if is_header:
-                    sheet.headers[col] = value if isinstance(value, str) else str(value)
-                elif row_vals is not None:
-                    slot = wanted.get(col)
-                    if slot is not None:
-                        row_vals[slot] = value.strip() if isinstance(value, str) else value
+                continue
+            ftag = first.tag
+            ctype = c.get("t")
+            if ftag == V:
+                vtext = first.text
+                if vtext is None:
+                    continue
+                if ctype == "s":
+                    value = sst[int(vtext)]
+                elif ctype is None or ctype == "n":
+                    if is_header:
+                        value = vtext
+                    elif c.get("s") in date_styles:
+                        value = epoch + dt.timedelta(days=float(vtext))
+                    else:
+                        number = float(vtext)
+                        value = int(number) if number.is_integer() and abs(number) < 1e15 else number
+                elif ctype == "b":
+                    value = vtext in ("1", "true")
+                else:  # str (formula text), e (error), d (ISO date)
+                    value = vtext
+            elif ftag == IS:
+                value = "".join(x.text or "" for x in first.iter(T))
+            else:
+                continue
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            has_value = True
+            if col > last_col:
+                last_col = col
             if is_header:
-                for col, header in sheet.headers.items():
-                    if normalise_header(header) in lookup:
-                        wanted[col] = len(slots)
-                        slots.append([])
-            elif has_value:
-                row_numbers.append(row_no)
-                if row_vals is not None:
-                    for slot, value in enumerate(row_vals):
-                        slots[slot].append(value)
-            elem.clear()
-        elif tag in other:
-            if tag == COL and elem.get("hidden") in ("1", "true"):
-                lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
-                hidden_cols.update(range(lo - 1, min(hi, lo + 16384)))
-            elif tag == AUTOFILTER:
-                sheet.autofilter = True
-            elif tag == SHEETPR and elem.get("filterMode") in ("1", "true"):
-                sheet.autofilter = True
+                sheet.headers[col] = value if isinstance(value, str) else str(value)
+            else:
+                row_vals[slot] = value
+        if is_header:
+            for col, header in sheet.headers.items():
+                if normalise_header(header) in lookup:
+                    wanted[col] = len(slots)
+                    slots.append([])
+        elif has_value:
+            row_numbers.append(row_no)
+            for slot, value in enumerate(row_vals):
+                slots[slot].append(value)
+        elem.clear()
     sheet.values = {col: slots[slot] for col, slot in wanted.items()}
     data_rows = row_numbers[-1] if row_numbers else (1 if sheet.headers else 0)
     sheet.hidden_rows = [r for r in hidden_rows if r <= data_rows]

@@ -69,8 +69,9 @@ fusie                      toekennen               merged corporation (merged_fr
 fusie_voorganger           geen_advies             predecessor: data until June Y
 =========================  ======================  =========================================
 
-With few corporations the scenarios are assigned in the order of the table above (after
-``normaal``/``zwak``) until the corporations run out; from 16 corporations on all are present.
+The special scenarios are given out in the order of the table above (after ``normaal`` and
+``zwak``) until the corporations run out; from 18 corporations on every scenario is present.
+``zwak`` goes to ≈ 7% (at least one) of the corporations left after the special scenarios.
 
 Label history
 -------------
@@ -177,7 +178,7 @@ QUESTION_BANK: dict[str, list[tuple[str, str, bool, bool, float]]] = {
 }
 
 # Mean latent grade per questionnaire (before corporation effects, rounding and clipping).
-BASE_GRADE = (7.85, 7.65, 7.85, 7.7, 7.45, 7.5)
+BASE_GRADE = (7.85, 7.65, 7.85, 7.7, 7.65, 7.6)
 UNHAPPY_SHARE, UNHAPPY_GRADE = 0.05, 4.2  # a small group of very dissatisfied tenants
 # Respondents per rental unit per year (relative; scaled to ≈ 1.000 per corporation per year).
 RATE_PER_UNIT = (0.013, 0.010, 0.050, 0.013, 0.006, 0.0)
@@ -218,7 +219,7 @@ SCENARIOS: dict[str, tuple[str | None, str]] = {
 # Order in which the special scenarios are given out, with the size of corporation they need.
 _SPECIAL_ORDER = (
     ("onvoldoende_score", "large"), ("onvoldoende_tevreden", "large"), ("geen_algemene_waardering", "any"),
-    ("halfjaarlijks", "any"), ("lage_respons", "small"), ("nieuw_lid_route_b", "any"), ("nieuw_lid", "small"),
+    ("halfjaarlijks", "any"), ("lage_respons", "small"), ("nieuw_lid_route_b", "small"), ("nieuw_lid", "small"),
     ("fusie", "mid"), ("verloopt", "large"), ("kwartaal_ontbreekt", "any"), ("geen_onderhoud", "any"),
     ("grensgeval", "large"), ("label_verlopen", "any"), ("zonder_label", "mid"),
 )
@@ -371,7 +372,7 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         scenario[chosen] = key
         component[chosen] = SCENARIOS[key][0]
     rest = np.flatnonzero(free)
-    n_weak = int(round(0.07 * len(rest)))
+    n_weak = max(1, int(round(0.07 * len(rest)))) if len(rest) >= 2 else 0
     weak = rng.choice(rest, size=n_weak, replace=False) if n_weak else np.array([], int)
     for c in weak:
         scenario[c] = "zwak"
@@ -405,8 +406,6 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         key = scenario[c]
         if key == "kwartaal_ontbreekt":
             base[c] = "kwartaal"
-        elif key in ("halfjaarlijks",) and base[c] == "kwartaal":
-            base[c] = "maand"
         for q in QUARTERLY_COMPONENTS:
             own = base[c] if rng.random() < 0.85 else rng.choice(["maand", "kwartaal", "api"])
             if key == "kwartaal_ontbreekt":
@@ -793,10 +792,9 @@ def _respondent_options(plan: _Plan, corp: np.ndarray, q: np.ndarray, rng: np.ra
 
 def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     _, rng_del, rng_count, rng_grade, rng_resp, rng_check = _spawn(seed)
-    year, ids, n_corp = plan.year, plan.ids, len(plan.ids)
+    year, ids = plan.year, plan.ids
     attrs = plan.attrs
     month_names = [f"{year - 1 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
-    month_start = (np.datetime64(f"{year - 1}-01", "M") + np.arange(25)).astype("datetime64[D]")
 
     d = _deliveries(plan, rng_del)
     cell_c, cell_q, cell_m, cell_d, count = _counts(plan, d, rng_count)

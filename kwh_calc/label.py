@@ -54,6 +54,7 @@ chooses them); numbers in them are formatted with :mod:`kwh_calc.numbers`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,7 @@ MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "au
 TEXTS = {
     "score": "onderdeelscore {value} (grens {limit}{borderline})",
     "pct": "percentage tevreden {value} (grens {limit}{borderline})",
-    "borderline": ", grensgeval: onafgerond {exact}",
+    "borderline": ", grensgeval: onafgerond {exact}…",
     "failed": "{name}: {parts} niet gehaald",
     "low_response": " bij {n} respondenten (minder dan {minimum}): de CKV beslist of dit resultaat meetelt",
     "no_respondents": "{name}: geen respondenten in {year} (minimaal {minimum} nodig): de CKV beslist of dit onderdeel meetelt",
@@ -167,6 +168,15 @@ def _month_nl(value) -> str:
     """``augustus 2026``."""
     value = pd.Timestamp(value)
     return f"{MONTHS_NL[value.month - 1]} {value.year}"
+
+
+def _fmt_below(value: float, decimals: int) -> str:
+    """A borderline value truncated (not rounded) to ``decimals``, Dutch comma: 6.996 -> ``6,99``.
+
+    Truncation keeps a value just below a threshold from printing as the threshold.
+    """
+    text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN))
+    return text.replace(".", ",")
 
 
 def _names(rules: Rules, keys) -> str:
@@ -363,10 +373,10 @@ def _component_reasons(row, rules: Rules, year: int) -> list[str]:
     elif not row.meets:
         parts = []
         if not row.meets_score:
-            extra = TEXTS["borderline"].format(exact=fmt_decimal(row.score, 2)) if row.borderline_score else ""
+            extra = TEXTS["borderline"].format(exact=_fmt_below(row.score, 2)) if row.borderline_score else ""
             parts.append(TEXTS["score"].format(value=row.score_display, limit=fmt_grade(row.min_score), borderline=extra))
         if not row.meets_pct:
-            extra = TEXTS["borderline"].format(exact=fmt_pct(row.pct_satisfied, 1)) if row.borderline_pct else ""
+            extra = TEXTS["borderline"].format(exact=_fmt_below(row.pct_satisfied, 1) + "%") if row.borderline_pct else ""
             parts.append(TEXTS["pct"].format(value=row.pct_display, limit=fmt_pct(row.min_pct_satisfied), borderline=extra))
         text = TEXTS["failed"].format(name=name, parts=" en ".join(parts))
         if row.low_response:
@@ -492,10 +502,11 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
         hard_fail = bool(comp["hard_fail"].any()) or not aw
         discretion = bool(comp["ckv_discretion"].any())
         reasons = [sp["special_reason"]] if sp["special_reason"] else []
-        for row in comp.itertuples():
-            reasons += _component_reasons(row, rules, year)
-        if not aw:
-            reasons.append(TEXTS["no_aw"].format(year=year))
+        if sp["special_case"] not in NOT_ASSESSABLE:  # not assessed: the figures stay in the detail table
+            for row in comp.itertuples():
+                reasons += _component_reasons(row, rules, year)
+            if not aw:
+                reasons.append(TEXTS["no_aw"].format(year=year))
         before = _date_nl(st["valid_until_before"])
         if sp["special_case"] in NOT_ASSESSABLE:
             advice, if_counted, if_not, criteria_met = "nog_niet_beoordeelbaar", "", "", pd.NA

@@ -101,6 +101,7 @@ THEME: dict[str, Any] = {
     },
     "text": {"font": FONT_FAMILY, "fontSize": 11, "color": _INK},
     "range": {"category": PALETTE},
+    "scale": {"bandPaddingInner": 0.35, "bandPaddingOuter": 0.2},
     "bar": {"color": PALETTE[0]},
     "line": {"color": PALETTE[0], "strokeWidth": 2},
     "point": {"color": PALETTE[0], "filled": True, "size": 45},
@@ -206,11 +207,11 @@ def markdown_table(df: pd.DataFrame, caption: str | None = None,
     cells = [[_cell_text(v, kinds[j]) for j, v in enumerate(row)]
              for row in df.itertuples(index=False, name=None)]
     letters = _alignments(columns, kinds, cells, align)
-    rule = {"l": ":---", "r": "---:", "c": ":---:"}
 
     def line(values: Iterable[str]) -> str:
         return "| " + " | ".join(escape_markdown(v) for v in values) + " |"
 
+    rule = {"l": ":---", "r": "---:", "c": ":---:"}
     lines = [line(columns), "|" + "|".join(rule[a] for a in letters) + "|"]
     lines += [line(row) for row in cells]
     text = "\n".join(lines) + "\n"

@@ -711,6 +711,9 @@ def _quarto_project_config() -> dict[str, Any]:
         str((root / p).resolve()) for p in _as_list(typst_format.get("template-partials"))
     ]
     typst_format["font-paths"] = [str((root / p).resolve()) for p in _as_list(typst_format.get("font-paths"))]
+    if "filters" in config:
+        config["filters"] = [str((root / p).resolve()) if isinstance(p, str) and p.endswith(".lua") else p
+                             for p in _as_list(config["filters"])]
     return config
 
 

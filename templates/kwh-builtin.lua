@@ -3,11 +3,16 @@ Pandoc Lua filter of the built-in render engine (kwh_calc.render); Quarto does n
 
 * A citation whose keys are not all labels in the document (a bare "@word" in text) is put
   back as literal text: Typst would otherwise fail on the missing label or bibliography.
-  Cross-references to existing labels (@fig-scores, @tbl-respons, @sec-…) stay references.
+  Cross-references to existing labels (@fig-scores, @tbl-respons, @sec-…) become Typst
+  references ("Figuur 1").
 * Raw HTML that is not a real HTML tag ("<x>", "<5 respondenten>") is kept as literal text
   instead of being dropped by the Typst writer; <br> becomes a line break; comments and
   real tags are dropped as pandoc would.
+* Tables get automatic column widths (kwh-tables.lua, shared with Quarto, loaded here so
+  that pandoc runs one filter).
 ]]
+
+dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "kwh-tables.lua" }))
 
 local labels = {}
 
@@ -34,7 +39,16 @@ local function literal_cite(el)
       return el.content
     end
   end
-  return nil
+  -- A cross-reference: Typst's ref ("Figuur 1"), not a citation (which needs a bibliography).
+  local refs = {}
+  for i, c in ipairs(el.citations) do
+    if i > 1 then
+      table.insert(refs, pandoc.Str(","))
+      table.insert(refs, pandoc.Space())
+    end
+    table.insert(refs, pandoc.RawInline("typst", "#ref(<" .. c.id .. ">)"))
+  end
+  return refs
 end
 
 local function raw_inline(el)
@@ -57,5 +71,5 @@ end
 
 function Pandoc(doc)
   doc:walk({ Block = collect, Inline = collect })
-  return doc:walk({ Cite = literal_cite, RawInline = raw_inline })
+  return doc:walk({ Cite = literal_cite, RawInline = raw_inline, Table = Table })
 end

@@ -1,0 +1,143 @@
+"""End-to-end: the annual close on a small demo (papermill, rendering, manifest, isolation)."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from kwh_calc.cli import app
+from kwh_calc.close import ensure_results, load_documents, run_close, select_corporations
+from kwh_calc.dataset import load_dataset, write_dataset
+from kwh_calc.demo import generate_demo
+from kwh_calc.results import YearResults
+from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
+
+pytestmark = pytest.mark.e2e
+YEAR = 2025
+RESULTATEN = [d for d in load_documents() if d.key == "resultaten"]
+
+
+def pdf_text(path) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    write_dataset(generate_demo(corporations=12, year=YEAR, seed=11), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def picked(demo):
+    dataset = load_dataset(demo)
+    counts = dataset.respondents.loc[dataset.respondents["service_month"].str.startswith(str(YEAR))]
+    busiest = counts.groupby("corporation_id").size().sort_values(ascending=False).index[:2]
+    return sorted(busiest)
+
+
+@pytest.fixture(scope="module")
+def first_close(demo, picked, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    summary = run_close(demo, YEAR, out, corporations=picked, documents=RESULTATEN, engine="builtin")
+    return out, summary
+
+
+def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
+    out, summary = first_close
+    assert summary.count("ok") == 2 and not summary.failed
+    for corporation_id in picked:
+        assert (out / str(YEAR) / corporation_id / "resultaten.pdf").stat().st_size > 10_000
+        assert (out / str(YEAR) / corporation_id / "resultaten.ipynb").exists()
+    manifest = json.loads((out / str(YEAR) / "manifest.json").read_text())
+    entry = manifest["documents"][f"{picked[0]}/resultaten"]
+    assert entry["status"] == "ok" and entry["engine"] == "builtin"
+    assert entry["inputs"]["dataset_fingerprint"] == manifest["dataset_fingerprint"]
+    assert entry["parameters"]["corporation_id"] == picked[0] and entry["duration_s"] > 0
+    assert {"python", "papermill", "typst"} <= set(entry["versions"])
+    log = (out / str(YEAR) / "close.log").read_text()
+    assert f"ok {picked[0]}/resultaten" in log
+    assert (out / str(YEAR) / "results" / "scores.parquet").exists()
+    assert not list((out / str(YEAR)).rglob("*.tmp")) and not (out / str(YEAR) / ".work").exists() or not any((out / str(YEAR) / ".work").iterdir())
+
+
+def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
+    out, _ = first_close
+    for corporation_id in picked:
+        text = pdf_text(out / str(YEAR) / corporation_id / "resultaten.pdf")
+        view = YearResults(out / str(YEAR) / "results", corporation_id)
+        scores = view.of("scores").query("year == @YEAR")
+        assert view.corporation["name"] in text
+        for row in scores.itertuples():
+            name = view.rules.questionnaire_name(row.questionnaire)
+            # The row of the results table: name, respondents, score, % satisfied (compared
+            # without white space: table cells wrap long names over lines).
+            row_text = f"{name}{row.n}{row.score_display}{'(grensgeval)' if row.borderline_score else ''}{row.pct_display}"
+            assert re.sub(r"\s", "", row_text) in re.sub(r"\s", "", text), f"{corporation_id}: {row_text} not in PDF"
+        assert "Pagina 1 van" in text
+        assert "Onderzoeksjaar 2025" in text
+
+
+def test_rerun_skips_unchanged_documents(first_close, demo, picked):
+    out, _ = first_close
+    pdf = out / str(YEAR) / picked[0] / "resultaten.pdf"
+    before = pdf.stat().st_mtime_ns
+    summary = run_close(demo, YEAR, out, corporations=picked, documents=RESULTATEN, engine="builtin")
+    assert summary.count("skipped") == 2 and summary.count("ok") == 0
+    assert pdf.stat().st_mtime_ns == before
+
+
+def test_two_runs_give_byte_identical_pdfs_also_in_parallel(first_close, demo, picked, tmp_path):
+    out, _ = first_close
+    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, engine="builtin", jobs=2, force=True)
+    assert summary.count("ok") == 2
+    for corporation_id in picked:
+        first = (out / str(YEAR) / corporation_id / "resultaten.pdf").read_bytes()
+        second = (tmp_path / str(YEAR) / corporation_id / "resultaten.pdf").read_bytes()
+        assert first == second, corporation_id
+
+
+def test_changed_rules_redo_the_documents(first_close, demo, picked, tmp_path):
+    out, _ = first_close
+    rules = tmp_path / "rules.yml"
+    rules.write_text(DEFAULT_RULES_PATH.read_text().replace("min_cell_size: 5", "min_cell_size: 6"))
+    summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, engine="builtin", rules_path=rules)
+    assert summary.count("ok") == 1
+    assert load_rules(rules).suppression.min_cell_size == 6
+
+
+def test_one_failing_corporation_does_not_stop_the_others(demo, picked, tmp_path):
+    dataset = load_dataset(demo)
+    rules = load_rules(year=YEAR)
+    results_dir = ensure_results(dataset, rules, YEAR, tmp_path / str(YEAR), DEFAULT_RULES_PATH)
+    # Data that makes the notebook raise for one corporation: its row is missing from the results.
+    corporations = pd.read_parquet(results_dir / "corporations.parquet")
+    corporations.loc[corporations["corporation_id"] != picked[0]].to_parquet(results_dir / "corporations.parquet", index=False)
+    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, engine="builtin")
+    assert [r.corporation_id for r in summary.failed] == [picked[0]]
+    failed = summary.failed[0]
+    assert "KeyError" in failed.error and picked[0] in failed.error
+    assert failed.executed_notebook and "KeyError" in open(failed.executed_notebook).read()
+    assert not (tmp_path / str(YEAR) / picked[0] / "resultaten.pdf").exists()
+    assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").exists()
+    manifest = json.loads((tmp_path / str(YEAR) / "manifest.json").read_text())
+    assert manifest["documents"][f"{picked[0]}/resultaten"]["status"] == "failed"
+
+    # The command says so and exits non-zero; the good document is not made again.
+    result = CliRunner().invoke(app, ["close", str(demo), "--year", str(YEAR), "--out", str(tmp_path), "--engine", "builtin",
+                                      "--corporation", picked[0], "--corporation", picked[1]])
+    assert result.exit_code == 1, result.output
+    assert "Mislukte documenten" in result.output and picked[0] in result.output
+    assert "1 unchanged (skipped)" in result.output
+
+
+def test_select_corporations(demo):
+    dataset = load_dataset(demo)
+    assert len(select_corporations(dataset, sample=4)) == 4
+    assert select_corporations(dataset, ["C003", "C001"]) == ["C001", "C003"]
+    with pytest.raises(ValueError, match="unknown corporation_id"):
+        select_corporations(dataset, ["C999"])

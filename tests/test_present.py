@@ -1,0 +1,100 @@
+"""Tests of kwh_calc.present: tables, charts and text that render in both engines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from unittest import mock
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from kwh_calc import present
+
+
+def _pandoc_plain(markdown: str) -> str:
+    import pypandoc
+
+    proc = subprocess.run([pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "plain", "--wrap=none"],
+                          input=markdown, capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+@pytest.mark.parametrize("text", [
+    "@kwh", "zie <x> en <5 respondenten>", "a | b", "*niet cursief* en _ook niet_",
+    "`code` [link](x) $5 & ~ ^ # \\ backslash", "Eén, ë, € 12,50 – 7,4",
+])
+def test_escape_markdown_shows_text_literally(text):
+    assert _pandoc_plain(present.escape_markdown(text)) == text
+
+
+def test_markdown_table_alignment_and_dutch_cells():
+    df = pd.DataFrame({
+        "Onderdeel": ["Nieuwe huurders", "Reparaties"],
+        "Score": ["7,4", "8,0"],
+        "Tevreden": ["85%", "–"],
+        "Respondenten": [1234, 56],
+        "Gemiddelde": [7.45, np.nan],
+    })
+    text = present.markdown_table(df, caption="Scores per onderdeel")
+    lines = text.strip().split("\n")
+    assert lines[0] == "| Onderdeel | Score | Tevreden | Respondenten | Gemiddelde |"
+    assert lines[1] == "|:---|---:|---:|---:|---:|"
+    assert lines[2] == "| Nieuwe huurders | 7,4 | 85% | 1.234 | 7,5 |"
+    assert lines[3] == "| Reparaties | 8,0 | – | 56 | – |"
+    assert lines[-1] == ": Scores per onderdeel"
+
+
+def test_markdown_table_escapes_cells_and_keeps_named_index():
+    df = pd.DataFrame({"Opmerking": ["a|b @kwh <x>"]}, index=pd.Index(["K1"], name="Corporatie"))
+    text = present.markdown_table(df)
+    assert text.split("\n")[0] == "| Corporatie | Opmerking |"
+    assert r"a\|b \@kwh \<x\>" in text
+    assert "|:---|:---|" in text
+
+
+def test_markdown_table_explicit_align():
+    df = pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["1"]})
+    assert "|:---|:---:|---:|" in present.markdown_table(df, align="lcr")
+    assert "|---:|:---|---:|" in present.markdown_table(df, align={"a": "r"})
+    with pytest.raises(ValueError):
+        present.markdown_table(df, align="lr")
+
+
+def test_table_markdown_and_chart_display_the_right_mime_types():
+    df = pd.DataFrame({"Kanaal": ["Online"], "Respons": ["310"]})
+    chart = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [7.25, 8.5]})).mark_bar().encode(
+        x=alt.X("x:N", title="Onderdeel"), y=alt.Y("y:Q", title="Rapportcijfer"))
+    with mock.patch("IPython.display.display") as display:
+        present.table(df, caption="Respons")
+        present.markdown("**vet**")
+        present.chart(chart, caption="Scores", label="fig-scores")
+    table_obj, markdown_obj, chart_call = (display.call_args_list[i] for i in range(3))
+    assert table_obj.args[0].data.startswith("| Kanaal | Respons |")
+    assert markdown_obj.args[0].data == "**vet**"
+    bundle = chart_call.args[0]
+    assert set(bundle) == {"image/svg+xml"}
+    assert chart_call.kwargs["raw"] is True
+    assert chart_call.kwargs["metadata"] == {"kwh": {"caption": "Scores", "label": "fig-scores"}}
+
+
+def test_chart_svg_is_dutch_sized_and_uses_the_bundled_font():
+    data = pd.DataFrame({"Jaar": ["2024", "2025", "2026"], "Score": [7.25, 7.5, 1234.5]})
+    chart = alt.Chart(data).mark_line().encode(
+        x=alt.X("Jaar:O", title="Onderzoeksjaar"),
+        y=alt.Y("Score:Q", title="Rapportcijfer", axis=alt.Axis(format=",.1f")))
+    svg = present.chart_svg(chart, width_pt=300)
+    width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+    assert width == pytest.approx(400, abs=1)  # 300 pt = 400 px
+    assert "Onderzoeksjaar" in svg and "Rapportcijfer" in svg
+    assert 'font-family="Inter' in svg
+    assert "1.200,0" in svg  # nl-NL: thousands dot, decimal comma
+
+
+def test_use_theme_registers_the_kwh_theme():
+    present.use_theme()
+    assert alt.theme.active == "kwh"
+    assert alt.theme.get()()["config"]["font"] == present.FONT_FAMILY
+    alt.theme.enable("default")

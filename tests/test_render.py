@@ -1,0 +1,376 @@
+"""Tests of kwh_calc.render: executed notebook -> Dutch A4 PDF (built-in engine; Quarto where present).
+
+Most notebooks are built with constructed outputs (fast); one is really executed with
+nbclient, end to end. PDF text is read back with pypdf.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+import textwrap
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import altair as alt
+import nbformat
+import pandas as pd
+import pypdf
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from kwh_calc import present, render
+from kwh_calc.render import RenderError, RenderResult, render_notebook
+
+PROVENANCE = {
+    "dataset_fingerprint": "3f9a1c2b7d4e",
+    "rules_version": "2026.1",
+    "package_version": "0.1.0",
+    "git_commit": "74cc2f4",
+}
+STAMP = datetime(2027, 2, 3, 9, 30, tzinfo=timezone.utc)
+
+SCORES = pd.DataFrame({
+    "Onderdeel": ["Nieuwe huurders", "Vertrokken huurders", "Reparaties"],
+    "Score": ["7,4", "7,9", "8,1"],
+    "Tevreden": ["85%", "91%", "88%"],
+})
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def md_output(text: str):
+    return new_output("display_data", data={"text/markdown": text, "text/plain": "<Markdown>"})
+
+
+def svg_output(svg: str, caption: str | None = None):
+    meta = {"kwh": {"caption": caption}} if caption else {}
+    return new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<SVG>"}, metadata=meta)
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    raw = b"\x00" + b"\x1d\x4f\x73" * 8  # one row of 8 dark-blue pixels
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (8).to_bytes(4, "big") + (1).to_bytes(4, "big")
+                                          + bytes([8, 2, 0, 0, 0]))
+            + chunk(b"IDAT", zlib.compress(raw * 1)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def bar_svg() -> str:
+    data = pd.DataFrame({"Onderdeel": SCORES["Onderdeel"], "Score": [7.4, 7.9, 8.1]})
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("Score:Q", title="Gemiddeld rapportcijfer", scale=alt.Scale(domain=[0, 10])),
+        y=alt.Y("Onderdeel:N", title=None, sort=None))
+    return present.chart_svg(chart, height_pt=90)
+
+
+def write_nb(path: Path, cells) -> Path:
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    nbformat.write(nb, str(path))
+    return path
+
+
+def report_cells(svg: str):
+    return [
+        new_markdown_cell("## Samenvatting\n\nResultaten van de corporatie. Kosten € 12,50 – "
+                          "één enquête, geëvalueerd."),
+        new_code_cell("#| include: false\nimport geheim  # HIDDEN_INCLUDE_CODE",
+                      outputs=[new_output("stream", name="stdout", text="HIDDEN_INCLUDE_OUTPUT\n")]),
+        new_code_cell("verborgen_code = 1  # HIDDEN_ECHO_CODE",
+                      outputs=[md_output(present.markdown_table(SCORES, caption="Scores per onderdeel"))]),
+        new_markdown_cell("## Figuren\n\nZie @fig-scores."),
+        new_code_cell("#| label: fig-scores\n#| fig-cap: Rapportcijfer per onderdeel",
+                      outputs=[svg_output(svg)]),
+        new_code_cell("#| output: asis\nprint('...')", outputs=[
+            new_output("stream", name="stdout", text="Een **ASISVET** woord en *cursief*.\n")]),
+        new_code_cell("#| echo: true\nzichtbare_code = 2  # SHOWN_CODE", outputs=[]),
+    ]
+
+
+def render_kwargs(**extra):
+    kwargs = dict(title="Resultaten KWH-Huurdersonderzoek", subtitle="Overzicht per onderdeel",
+                  corporation="Woonstichting Eén", year=2026, provenance=PROVENANCE,
+                  engine="builtin", timestamp=STAMP)
+    kwargs.update(extra)
+    return kwargs
+
+
+def pdf_text(path: Path) -> str:
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(path)).pages)
+    return text.replace("\xa0", " ")
+
+
+# --------------------------------------------------------------------------- built-in engine
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, bar_svg):
+    tmp = tmp_path_factory.mktemp("report")
+    nb = write_nb(tmp / "report.ipynb", report_cells(bar_svg))
+    workdir = tmp / "work"
+    result = render_notebook(nb, tmp / "out" / "report.pdf", workdir=workdir, **render_kwargs())
+    return result, pdf_text(result.pdf_path), workdir
+
+
+def test_pdf_contains_cover_provenance_tables_charts(rendered):
+    result, text, _ = rendered
+    assert isinstance(result, RenderResult)
+    assert result.engine == "builtin" and result.pdf_path.is_file()
+    assert result.pages == len(pypdf.PdfReader(str(result.pdf_path)).pages) >= 1
+    assert result.duration_s > 0 and set(result.timings) >= {"export", "pandoc", "typst", "write"}
+    for expected in ["Resultaten KWH-Huurdersonderzoek", "Overzicht per onderdeel", "Woonstichting Eén",
+                     "Onderzoeksjaar 2026", "3 februari 2027", "Pagina 1 van", *PROVENANCE.values(),
+                     "Regelset", "Nieuwe huurders", "7,4", "85%", "Tabel 1", "Scores per onderdeel",
+                     "Gemiddeld rapportcijfer", "Figuur 1", "Rapportcijfer per onderdeel",
+                     "€ 12,50 – één enquête, geëvalueerd"]:
+        assert expected in text, expected
+
+
+def test_headings_are_shifted_not_numbered_from_zero(rendered):
+    _, text, _ = rendered
+    assert "1 Samenvatting" in text and "2 Figuren" in text
+    assert "0.1 Samenvatting" not in text and "0.2" not in text
+
+
+def test_cross_reference_becomes_dutch_ref(rendered):
+    _, text, _ = rendered
+    assert "Zie Figuur 1." in text
+
+
+def test_code_hidden_unless_echo_true_and_include_false_drops_all(rendered):
+    _, text, _ = rendered
+    for hidden in ["HIDDEN_INCLUDE_CODE", "HIDDEN_INCLUDE_OUTPUT", "HIDDEN_ECHO_CODE", "verborgen_code",
+                   "#|"]:
+        assert hidden not in text
+    assert "zichtbare_code = 2" in text
+
+
+def test_asis_output_is_formatted_markdown(rendered):
+    _, text, workdir = rendered
+    assert "ASISVET" in text and "**" not in text
+    typ = (workdir / "document.typ").read_text(encoding="utf-8")
+    assert "#strong[ASISVET]" in typ and "#emph[cursief]" in typ
+
+
+def test_two_renders_are_byte_identical(tmp_path, bar_svg):
+    nb = write_nb(tmp_path / "nb.ipynb", report_cells(bar_svg))
+    a = render_notebook(nb, tmp_path / "a.pdf", workdir=tmp_path / "wa", **render_kwargs())
+    b = render_notebook(nb, tmp_path / "b.pdf", workdir=tmp_path / "wb", **render_kwargs())
+    assert a.pdf_path.read_bytes() == b.pdf_path.read_bytes()
+    # Without a timestamp the fixed default is used: still reproducible, and no date on the cover.
+    c = render_notebook(nb, tmp_path / "c.pdf", **render_kwargs(timestamp=None))
+    d = render_notebook(nb, tmp_path / "d.pdf", **render_kwargs(timestamp=None))
+    assert c.pdf_path.read_bytes() == d.pdf_path.read_bytes()
+    assert "februari" not in pdf_text(c.pdf_path)
+
+
+def test_typst_failure_leaves_no_pdf_and_no_temp_file(tmp_path):
+    nb = write_nb(tmp_path / "nb.ipynb", [
+        new_markdown_cell("Tekst"),
+        new_raw_cell("#undefined-function-xyz()", metadata={"format": "typst"}),
+    ])
+    out = tmp_path / "out"
+    with pytest.raises(RenderError) as info:
+        render_notebook(nb, out / "report.pdf", **render_kwargs())
+    err = info.value
+    assert err.stage == "typst"
+    assert "undefined-function-xyz" in err.message  # the line of the generated .typ
+    assert (err.workdir / "document.typ").is_file()  # kept for debugging
+    assert not out.exists() or list(out.iterdir()) == []
+    shutil.rmtree(err.workdir)
+
+
+def test_failed_render_keeps_previous_pdf_untouched(tmp_path):
+    good = write_nb(tmp_path / "good.ipynb", [new_markdown_cell("Goed")])
+    target = tmp_path / "report.pdf"
+    render_notebook(good, target, **render_kwargs())
+    before = target.read_bytes()
+    bad = write_nb(tmp_path / "bad.ipynb", [new_raw_cell("#kapot(", metadata={"format": "typst"})])
+    with pytest.raises(RenderError):
+        render_notebook(bad, target, workdir=tmp_path / "w", **render_kwargs())
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["bad.ipynb", "good.ipynb", "report.pdf"]
+
+
+def test_notebook_with_error_output_raises(tmp_path):
+    nb = write_nb(tmp_path / "nb.ipynb", [
+        new_markdown_cell("Tekst"),
+        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
+                                                 evalue="division by zero", traceback=[])]),
+    ])
+    with pytest.raises(RenderError) as info:
+        render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
+    assert info.value.stage == "export"
+    assert "cell 2" in info.value.message and "ZeroDivisionError" in info.value.message
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_outputs_kinds_png_plain_html_and_escaped_metadata(tmp_path):
+    png = base64.b64encode(tiny_png()).decode()
+    nb = write_nb(tmp_path / "nb.ipynb", [
+        new_code_cell("x", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<img>"})]),
+        new_code_cell("42", outputs=[new_output("execute_result", data={"text/plain": "PLAINVALUE42"},
+                                                execution_count=1)]),
+        new_code_cell("df", outputs=[new_output("execute_result", execution_count=2, data={
+            "text/html": "<table></table>", "text/plain": "DATAFRAME_REPR"})]),
+        new_code_cell("import sys", outputs=[new_output("stream", name="stderr", text="STDERR_WARNING\n")]),
+        new_code_cell("#| tbl-cap: Respons per kanaal\n#| label: tbl-respons",
+                      outputs=[md_output(present.markdown_table(SCORES))]),
+        new_markdown_cell("Zie @tbl-respons; mail @kwh of <x>."),
+    ])
+    result = render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w",
+                             **render_kwargs(corporation="@home <Wonen> & Co"))
+    text = pdf_text(result.pdf_path)
+    assert "PLAINVALUE42" in text
+    assert "DATAFRAME_REPR" not in text and "STDERR_WARNING" not in text
+    assert any("cell 3" in w and "text/html" in w for w in result.warnings)
+    assert "@home <Wonen> & Co" in text
+    assert "Tabel 1. Respons per kanaal" in text and "Zie Tabel 1; mail @kwh of <x>." in text
+    assert list((tmp_path / "w" / "figures").glob("*.png"))
+
+
+def test_export_markdown_options_and_front_matter():
+    nb = json.loads(nbformat.writes(new_notebook(cells=[
+        new_raw_cell("---\nexecute:\n  echo: true\n---"),
+        new_code_cell("a = 1"),
+        new_code_cell("#| echo: false\nb = 2"),
+        new_code_cell("#| output: false\nc = 3", outputs=[md_output("VERBORGEN")]),
+    ])))
+    markdown, warnings = render.export_markdown(nb, None)
+    assert "a = 1" in markdown and "b = 2" not in markdown
+    assert "c = 3" in markdown and "VERBORGEN" not in markdown
+    assert warnings == []
+
+
+def test_parse_cell_options_and_heading_levels():
+    options, code = render.parse_cell_options("#| label: fig-a\n#| fig-cap:\n#|   - Een\n#|   - Twee\nx = 1")
+    assert options == {"label": "fig-a", "fig-cap": ["Een", "Twee"]} and code == "x = 1"
+    with pytest.raises(ValueError):
+        render.parse_cell_options("#| : : [\nx")
+    assert render.min_heading_level("```\n# comment\n```\n\n### Kop\n\n## Kop") == 2
+    assert render.min_heading_level("geen koppen") is None
+
+
+def test_engine_choice(monkeypatch):
+    with pytest.raises(ValueError):
+        render.choose_engine("latex")
+    monkeypatch.setenv("PATH", "")
+    assert render.choose_engine("auto") == "builtin"
+    with pytest.raises(RenderError):
+        render.choose_engine("quarto")
+
+
+def test_project_files_are_consistent():
+    root = render.project_root()
+    config = render._quarto_config()
+    typst_format = config["format"]["typst"]
+    assert config["lang"] == "nl" and typst_format["papersize"] == "a4"
+    assert typst_format["keep-typ"] is False
+    for partial in typst_format["template-partials"]:
+        assert (root / partial).is_file()
+    assert [Path(p).name for p in typst_format["template-partials"]] == ["typst-template.typ", "typst-show.typ"]
+    fonts = render.fonts_dir()
+    assert (fonts / "OFL.txt").is_file()
+    assert {p.name for p in fonts.glob("*.otf")} >= {"Inter-Regular.otf", "Inter-Bold.otf", "Inter-Italic.otf"}
+    assert sum(p.stat().st_size for p in fonts.iterdir()) < 3_000_000
+
+
+# --------------------------------------------------------------------------- quarto engine
+
+
+def test_quarto_engine_plumbing_with_a_stand_in_cli(tmp_path, monkeypatch, bar_svg):
+    """A fake `quarto` on PATH: checks what the engine hands Quarto, without Quarto."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "quarto-args.json"
+    sample = tmp_path / "sample.pdf"
+    sample.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Page >> endobj\n%%EOF\n")
+    script = bindir / "quarto"
+    script.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import json, os, shutil, sys
+        json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(),
+                   "epoch": os.environ.get("SOURCE_DATE_EPOCH")}}, open({str(log)!r}, "w"))
+        out = sys.argv[sys.argv.index("--output") + 1]
+        shutil.copy({str(sample)!r}, out)
+        """))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    cells = [new_markdown_cell("## Kop"), new_code_cell("present.chart(c)", outputs=[svg_output(bar_svg, "Bijschrift")])]
+    nb = write_nb(tmp_path / "nb.ipynb", cells)
+    result = render_notebook(nb, tmp_path / "out.pdf", workdir=tmp_path / "w", **render_kwargs(engine="auto"))
+    assert result.engine == "quarto" and result.pages == 1
+    assert (tmp_path / "out.pdf").read_bytes() == sample.read_bytes()
+    call = json.loads(log.read_text())
+    assert call["argv"][:5] == ["render", "notebook.ipynb", "--to", "typst", "--no-execute"]
+    assert call["epoch"] == str(int(STAMP.timestamp()))
+    work = Path(call["cwd"])
+    import yaml
+
+    project = yaml.safe_load((work / "_quarto.yml").read_text())
+    assert all(Path(p).is_absolute() and Path(p).is_file() for p in project["format"]["typst"]["template-partials"])
+    meta = yaml.safe_load((work / "metadata.yml").read_text())
+    assert meta["corporation"] == "Woonstichting Eén" and meta["year"] == "2026"
+    assert meta["shift-heading-level-by"] == -1
+    assert {"label": "Dataset", "value": "3f9a1c2b7d4e"} in meta["provenance"]
+    injected = json.loads((work / "notebook.ipynb").read_text())["cells"][1]["source"]
+    assert injected.startswith('#| fig-cap: "Bijschrift"')
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="the quarto CLI is not on PATH (see DESIGN.md)")
+def test_quarto_engine_renders_the_same_report(tmp_path, bar_svg):
+    nb = write_nb(tmp_path / "nb.ipynb", report_cells(bar_svg))
+    result = render_notebook(nb, tmp_path / "q.pdf", **render_kwargs(engine="quarto"))
+    text = pdf_text(result.pdf_path)
+    assert result.engine == "quarto"
+    for expected in ["Resultaten KWH-Huurdersonderzoek", "Woonstichting Eén", "Pagina 1 van",
+                     "3f9a1c2b7d4e", "Tabel 1", "Figuur 1", "Gemiddeld rapportcijfer"]:
+        assert expected in text, expected
+    assert "HIDDEN_ECHO_CODE" not in text and "HIDDEN_INCLUDE_OUTPUT" not in text
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.e2e
+def test_executed_notebook_end_to_end(tmp_path):
+    """A notebook really executed by a kernel, with present.table and present.chart."""
+    from nbclient import NotebookClient
+
+    source = textwrap.dedent("""\
+        import altair as alt
+        import pandas as pd
+        from kwh_calc import present
+        df = pd.DataFrame({"Onderdeel": ["Reparaties", "Nieuwe huurders"], "Score": [8.12, 7.45]})
+        """)
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Resultaten\n\nDe scores van dit jaar."),
+        new_code_cell(source),
+        new_code_cell("present.table(df.assign(Score=['8,1', '7,5']), caption='Scores uit de kernel')"),
+        new_code_cell("present.chart(alt.Chart(df).mark_bar().encode(\n"
+                      "    x=alt.X('Score:Q', title='Score in de kernel'), y=alt.Y('Onderdeel:N', title=None)),\n"
+                      "    caption='Grafiek uit de kernel', height_pt=80)"),
+    ], metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(nb, str(path))
+    result = render_notebook(path, tmp_path / "e2e.pdf", **render_kwargs())
+    text = pdf_text(result.pdf_path)
+    for expected in ["1 Resultaten", "Tabel 1. Scores uit de kernel", "Reparaties", "8,1",
+                     "Score in de kernel", "Figuur 1. Grafiek uit de kernel", "Pagina 1 van 1"]:
+        assert expected in text, expected
+    assert "import altair" not in text
