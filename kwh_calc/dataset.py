@@ -28,6 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.parquet
 
 from kwh_calc.rules import QUESTIONNAIRES
 
@@ -166,6 +169,10 @@ class Dataset:
     label_history: pd.DataFrame
     path: Path | None = None
     fingerprint: str = field(default="")
+    #: per answer, its respondent's row in ``respondents`` and its question's row in
+    #: ``questions`` (derived at validation; lets scoring work on integers, not strings)
+    answer_respondent: np.ndarray | None = field(default=None, repr=False, compare=False)
+    answer_question: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by DATA.md name."""
@@ -190,7 +197,8 @@ def _table_file(directory: Path, name: str) -> Path | None:
 
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+        # self_destruct frees Arrow buffers while converting: half the peak memory.
+        return pyarrow.parquet.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
     # Read every cell as text: the contract, not pandas' guessing, decides the types.
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
 
@@ -237,6 +245,50 @@ def load_dataset(path: str | Path) -> Dataset:
     return from_tables(raw, path=directory, fingerprint=dataset_fingerprint(files))
 
 
+def _arrow_strings(series: pd.Series) -> pyarrow.Array:
+    native = getattr(series.array, "_pa_array", None)
+    if native is not None and (pyarrow.types.is_string(native.type) or pyarrow.types.is_large_string(native.type)):
+        return native.combine_chunks() if isinstance(native, pyarrow.ChunkedArray) else native
+    return pyarrow.array(series.astype(object).where(series.notna(), None).to_numpy(), type=pyarrow.string())
+
+
+def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position in ``keys`` of every element of ``values`` (-1 where absent), as int64.
+
+    Done in Arrow, without materialising millions of Python strings (the answers table):
+    this is what keeps loading and scoring the national dataset within memory.
+    """
+    found = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def answer_links(respondents: pd.DataFrame, questions: pd.DataFrame, answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For every answer, the row of its respondent and of its question (-1 where none).
+
+    The question row is that of (the respondent's questionnaire, question_id). Integer codes
+    instead of string tuples: the answers table has millions of rows.
+    """
+    respondent_pos = positions_in(answers["response_id"], respondents["response_id"])
+    questionnaire_codes = {q: i for i, q in enumerate(QUESTIONNAIRES)}
+    question_ids = pd.Index(questions["question_id"].dropna().unique())
+    width = len(question_ids) + 1
+    answer_ids = answers["question_id"].astype("category")
+    question_code = np.append(question_ids.get_indexer(answer_ids.cat.categories).astype(np.int64), -1)
+    answer_question = question_code[answer_ids.cat.codes.to_numpy()]  # code -1 (missing) maps to -1
+    del answer_ids
+    respondent_questionnaire = respondents["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64)
+    answer_questionnaire = np.where(respondent_pos >= 0, respondent_questionnaire[np.maximum(respondent_pos, 0)], -1)
+    answer_key = np.where((answer_questionnaire >= 0) & (answer_question >= 0), answer_questionnaire * width + answer_question, -1)
+    question_key = (questions["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64) * width
+                    + question_ids.get_indexer(questions["question_id"]))
+    order = np.argsort(question_key, kind="stable")
+    sorted_keys = question_key[order]
+    slot = np.minimum(np.searchsorted(sorted_keys, answer_key), max(len(sorted_keys) - 1, 0))
+    found = (answer_key >= 0) & (len(sorted_keys) > 0) & (sorted_keys[slot] == answer_key) if len(sorted_keys) else np.zeros(len(answers), bool)
+    question_row = np.where(found, order[slot] if len(order) else -1, -1)
+    return respondent_pos, question_row.astype(np.int64)
+
+
 # --------------------------------------------------------------------------- typing
 
 def _row_keys(table: str, frame: pd.DataFrame, mask: np.ndarray) -> tuple[int, tuple[str, ...]]:
@@ -262,8 +314,14 @@ def _violation(table: str, column: str, rule: str, frame: pd.DataFrame, mask) ->
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    text = series.astype("string")
-    return text.str.strip().replace("", pd.NA)
+    # Values are kept exactly as delivered (no stripping: an id " C1" is not "C1"); an
+    # empty text is missing, as in CSV.
+    if isinstance(series.dtype, pd.StringDtype):
+        text = series
+    else:
+        text = series.astype("string")
+    empty = (text == "").fillna(False).to_numpy(dtype=bool)
+    return text.mask(empty) if empty.any() else text
 
 
 def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
@@ -287,6 +345,8 @@ def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
         bad |= has_time.to_numpy()
         return converted, bad, "not an ISO date (YYYY-MM-DD)"
     if kind in ("int", "grade"):
+        if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            return series.astype("Int64"), np.zeros(len(series), bool), ""
         if pd.api.types.is_bool_dtype(series):
             numbers = pd.Series(np.nan, index=series.index)
         else:
@@ -418,7 +478,7 @@ def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchem
     return violations
 
 
-def _relations(t: dict[str, pd.DataFrame]) -> list[Violation]:
+def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray]) -> list[Violation]:
     """Referential integrity and cross-table rules."""
     out: list[Violation | None] = []
     corp_ids = set(t["corporations"]["corporation_id"].dropna())
@@ -460,16 +520,15 @@ def _relations(t: dict[str, pd.DataFrame]) -> list[Violation]:
                           ~respondents["questionnaire"].isin(with_questions)))
 
     answers = t["answers"]
-    questionnaire_of = respondents.drop_duplicates("response_id").set_index("response_id")["questionnaire"]
-    answer_questionnaire = questionnaire_of.reindex(answers["response_id"]).to_numpy()
-    known_response = ~pd.isna(answer_questionnaire)
+    respondent_pos, question_row = links
+    known_response = respondent_pos >= 0
     out.append(_violation("answers", "response_id", "response_id not in respondents", answers, ~known_response))
-    question_keys = pd.MultiIndex.from_frame(questions[["questionnaire", "question_id"]].astype(object))
-    answer_keys = pd.MultiIndex.from_arrays([answer_questionnaire.astype(object), answers["question_id"].astype(object).to_numpy()])
-    unknown_question = known_response & ~answer_keys.isin(question_keys)
-    out.append(_violation("answers", "question_id", "question_id not in questions for the respondent's questionnaire", answers, unknown_question))
+    out.append(_violation("answers", "question_id", "question_id not in questions for the respondent's questionnaire", answers,
+                          known_response & (question_row < 0)))
+    linked = known_response & (question_row >= 0)
+    pair = np.where(linked, respondent_pos * (len(questions) + 1) + question_row, -1 - np.arange(len(answers)))
     out.append(_violation("answers", "question_id", "question answered twice by one respondent", answers,
-                          answers.duplicated(["response_id", "question_id"], keep="first")))
+                          pd.Series(pair).duplicated(keep="first").to_numpy()))
 
     check = t["checkvraag"]
     out.append(_violation("checkvraag", "corporation_id", "corporation_id not in corporations", check,
@@ -506,11 +565,14 @@ def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fi
     schemas = _schemas()
     for name in TABLES:
         violations += _schema_violations(name, typed[name], schemas[name])
-    violations += _relations(typed)
+    links = answer_links(typed["respondents"], typed["questions"], typed["answers"])
+    violations += _relations(typed, links)
     if violations:
         raise DatasetError(where, violations)
     tables = {name: _finalise_types(name, typed[name]) for name in TABLES}
-    return Dataset(**tables, path=Path(path) if path is not None else None, fingerprint=fingerprint)
+    respondent_row, question_row = links
+    return Dataset(**tables, path=Path(path) if path is not None else None, fingerprint=fingerprint,
+                   answer_respondent=respondent_row, answer_question=question_row)
 
 
 # --------------------------------------------------------------------------- writing

@@ -97,6 +97,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 import os
@@ -477,24 +478,49 @@ def _related_part(archive: zipfile.ZipFile, workbook_part: str, kind: str, names
     return default if default in names else None
 
 
+_SI = re.compile(r"<(?:\w+:)?si>(?:<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t\s*/>|(.*?))</(?:\w+:)?si>|<(?:\w+:)?si\s*/>", re.S)
+_RUN_TEXT = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
+_PHONETIC = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+
+
 def _shared_strings(archive: zipfile.ZipFile, workbook_part: str, names: set[str], ns: str) -> list[str]:
+    """The shared strings table, in order.
+
+    Read with a regular expression over the (UTF-8) part, which is several times faster than
+    an XML parser for the hundreds of thousands of strings of a large file; a part with
+    comments, CDATA, a DTD or another encoding is read with the XML parser instead.
+    """
     part = _related_part(archive, workbook_part, "sharedStrings", names, "xl/sharedStrings.xml")
     if part is None:
         return []
-    si, t, r, rph = (f"{{{ns}}}{x}" for x in ("si", "t", "r", "rPh"))
+    data = archive.read(part)
+    head = data[:200].lower()
+    if (b"<!--" in data or b"<![cdata[" in data.lower() or b"<!doctype" in head or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+            or (b"encoding=" in head and b"utf-8" not in head)):
+        return _shared_strings_xml(data, ns)
+    text = data.decode("utf-8-sig")
     strings: list[str] = []
     append = strings.append
-    with archive.open(part) as stream:
-        for _, elem in iterparse(stream):
-            if elem.tag == si:
-                direct = elem.find(t)
-                if direct is not None:
-                    append(direct.text or "")
-                else:
-                    append("".join((run.findtext(t) or "") for run in elem.iter(r)))
-                elem.clear()
-            elif elem.tag == rph:
-                elem.clear()
+    for simple, rich in _SI.findall(text):
+        if rich:
+            simple = "".join(_RUN_TEXT.findall(_PHONETIC.sub("", rich)))
+        append(html.unescape(simple) if "&" in simple else simple)
+    return strings
+
+
+def _shared_strings_xml(data: bytes, ns: str) -> list[str]:
+    si, t, r, rph = (f"{{{ns}}}{x}" for x in ("si", "t", "r", "rPh"))
+    strings: list[str] = []
+    for _, elem in iterparse(io.BytesIO(data)):
+        if elem.tag == si:
+            direct = elem.find(t)
+            if direct is not None:
+                strings.append(direct.text or "")
+            else:
+                strings.append("".join((run.findtext(t) or "") for run in elem.iter(r)))
+            elem.clear()
+        elif elem.tag == rph:
+            elem.clear()
     return strings
 
 
@@ -553,11 +579,11 @@ def _cell_text(value: object) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
 
 
-_FEED_BYTES = 1 << 20
+_FEED_BYTES = 1 << 14
 
 
 def _events(stream):
-    """``end`` events of an XML stream, fed in 1 MB chunks (cheaper than ``iterparse``)."""
+    """``end`` events of an XML stream, fed in 16 KB chunks (larger chunks measured slower)."""
     parser = XMLPullParser(events=("end",))
     while True:
         chunk = stream.read(_FEED_BYTES)
@@ -1002,17 +1028,16 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
                      "uitnodiging noemt dan niet waarover het onderzoek gaat")
     key_columns = [column(c) for c in ("postcode", "huisnummer", "toevoeging", *NAME_COLUMNS)]
     if key_columns[0] is not None:
+        normalised = [
+            [" ".join(_text(v).lower().split()) if v is not None else "" for v in values]
+            if values is not None else [""] * n
+            for values in key_columns
+        ]
+        normalised[0] = [v.replace(" ", "") for v in normalised[0]]
         groups: dict[tuple, list[int]] = {}
-        for i, r in enumerate(rows):
-            postcode = key_columns[0][i]
-            if not isinstance(postcode, str) or not postcode.strip():
-                continue
-            key = tuple(
-                " ".join(_text(values[i]).lower().split()) if values is not None else ""
-                for values in key_columns
-            )
-            key = (key[0].replace(" ", ""), *key[1:])
-            groups.setdefault(key, []).append(r)
+        for r, *key in zip(rows, *normalised):
+            if key[0]:
+                groups.setdefault(tuple(key), []).append(r)
         duplicates = sorted(r for group in groups.values() if len(group) > 1 for r in group)
         if duplicates:
             n_groups = sum(1 for group in groups.values() if len(group) > 1)

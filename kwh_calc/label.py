@@ -73,7 +73,7 @@ from kwh_calc.coverage import (
     year_deliveries,
 )
 from kwh_calc.dataset import DECISIONS, Dataset
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
 from kwh_calc.rules import Rules
 from kwh_calc.scores import component_scores, research_months, respondent_results
 
@@ -87,11 +87,14 @@ __all__ = [
     "TEXTS",
     "advice_table",
     "component_table",
+    "components_table",
+    "coverage_table",
     "label_advice",
     "label_components",
     "label_dates",
     "label_state",
     "merged_away",
+    "merged_away_table",
     "outcome",
     "year_results",
 ]
@@ -118,7 +121,7 @@ MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "au
 TEXTS = {
     "score": "onderdeelscore {value} (grens {limit}{borderline})",
     "pct": "percentage tevreden {value} (grens {limit}{borderline})",
-    "borderline": ", grensgeval: onafgerond {exact}…",
+    "borderline": ", grensgeval: onafgerond {exact}",
     "failed": "{name}: {parts} niet gehaald",
     "low_response": " bij {n} respondenten (minder dan {minimum}): de CKV beslist of dit resultaat meetelt",
     "no_respondents": "{name}: geen respondenten in {year} (minimaal {minimum} nodig): de CKV beslist of dit onderdeel meetelt",
@@ -392,7 +395,7 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
     """special_case, its Dutch reason and the expected presentation moment per corporation."""
     label = rules.label
     corps = assessed_corporations(dataset.corporations, year).set_index("corporation_id")
-    first, last = year_bounds(year)
+    _, last = year_bounds(year)
     new = pd.Series(new_members(corps.reset_index(), year).to_numpy(), index=corps.index)
     merger_in_year = corps["merged_from"].notna() & in_year(corps["merged_on"], year)
     table = mergers(dataset.corporations)
@@ -565,6 +568,19 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
                        coverage=matrix, deliveries=deliveries, merged_away=merged_away(dataset, year))
 
 
+_LAST: list = []  # [(dataset, rules, year, LabelAdvice)]: the last computation, see _cached
+
+
+def _cached(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
+    """:func:`label_advice`, computed once for the same dataset, rules and year objects, so the
+    results registry can ask for the advice, components and coverage tables separately."""
+    if _LAST and _LAST[0][0] is dataset and _LAST[0][1] is rules and _LAST[0][2] == year:
+        return _LAST[0][3]
+    result = label_advice(dataset, rules, year)
+    _LAST[:] = [(dataset, rules, year, result)]
+    return result
+
+
 def advice_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     """The advice table alone (``(dataset, rules, year) -> DataFrame``, for the results registry).
 
@@ -573,10 +589,25 @@ def advice_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     ``ckv_beslist`` the outcome if the CKV counts the low-response result / does not; equal to
     ``advice`` otherwise; empty for ``nog_niet_beoordeelbaar``), ``special_case`` (one of
     :data:`SPECIAL_CASES`), ``criteria_met`` (True pass / False hard fail / empty), ``hard_fail``,
-    ``ckv_discretion``, ``borderline``, ``aw_held``, ``aw_deliveries``, ``label_valid``,
-    ``valid_until_before``, ``valid_until_if_granted``, ``previous_year_passed``,
-    ``expected_presentation`` (Dutch month, special cases not yet assessable), per label
-    component ``<component>_`` + each of :data:`COMPONENT_FIELDS`, ``reasons`` (Dutch, "; "
-    separated) and ``rules_version``.
+    ``ckv_discretion``, ``borderline`` (computed on the figures, also for corporations not yet
+    assessable), ``aw_held``, ``aw_deliveries``, ``label_valid``, ``valid_until_before``,
+    ``valid_until_if_granted``, ``previous_year_passed``, ``expected_presentation`` (Dutch
+    month, special cases not yet assessable), per label component ``<component>_`` + each of
+    :data:`COMPONENT_FIELDS`, ``reasons`` (Dutch, "; " separated) and ``rules_version``.
     """
-    return label_advice(dataset, rules, year).advice
+    return _cached(dataset, rules, year).advice
+
+
+def components_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    """:func:`component_table` of the advice (``(dataset, rules, year) -> DataFrame``)."""
+    return _cached(dataset, rules, year).components
+
+
+def coverage_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    """The coverage matrix behind the advice (``(dataset, rules, year) -> DataFrame``)."""
+    return _cached(dataset, rules, year).coverage
+
+
+def merged_away_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    """:func:`merged_away` with the registry signature (``rules`` unused)."""
+    return merged_away(dataset, year)

@@ -19,9 +19,12 @@ shown (``7,4``, ``85%``); :func:`table` only formats raw numeric columns as a fa
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from kwh_calc.numbers import fmt_count, fmt_decimal
@@ -82,6 +85,8 @@ THEME: dict[str, Any] = {
         "labelPadding": 4,
     },
     "axisBand": {"grid": False, "tickSize": 0, "domain": True},
+    # Horizontal labels on a discrete x axis (years, months); put long categories on y.
+    "axisXDiscrete": {"labelAngle": 0},
     "legend": {
         "labelFont": FONT_FAMILY,
         "titleFont": FONT_FAMILY,
@@ -102,7 +107,9 @@ THEME: dict[str, Any] = {
     "text": {"font": FONT_FAMILY, "fontSize": 11, "color": _INK},
     "range": {"category": PALETTE},
     "scale": {"bandPaddingInner": 0.35, "bandPaddingOuter": 0.2},
-    "bar": {"color": PALETTE[0]},
+    # Bars never spill out of the plot area (a scale domain starting above 0 would let
+    # them run over the axis labels).
+    "bar": {"color": PALETTE[0], "clip": True},
     "line": {"color": PALETTE[0], "strokeWidth": 2},
     "point": {"color": PALETTE[0], "filled": True, "size": 45},
     "rule": {"color": _MUTED},
@@ -138,19 +145,27 @@ def escape_markdown(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
 
 
-def _cell_text(value: Any, kind: str) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "–"
-    if kind == "i":
+    if isinstance(value, (bool, np.bool_)):
+        return "ja" if value else "nee"
+    if isinstance(value, (int, np.integer)):
         return fmt_count(value)
-    if kind == "f":
+    if isinstance(value, (float, np.floating, Decimal)):
         return fmt_decimal(value, 1)
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d-%m-%Y")
     return str(value)
 
 
 def _looks_numeric(texts: Iterable[str]) -> bool:
+    """Most non-missing cells read as numbers (suppression markers such as "< 5 resp." may
+    stand between them), or every cell is missing."""
     texts = [t for t in texts if t.strip() not in ("", "–", "-")]
-    return bool(texts) and all(_NUMERIC_TEXT.match(t) for t in texts)
+    return 2 * sum(1 for t in texts if _NUMERIC_TEXT.match(t)) > len(texts) or not texts
 
 
 def _alignments(columns: Sequence[str], kinds: Sequence[str], cells: list[list[str]],
@@ -184,16 +199,18 @@ def markdown_table(df: pd.DataFrame, caption: str | None = None,
     Parameters
     ----------
     df : pandas.DataFrame
-        The table. A named or non-default index becomes the first column(s). Values are
-        shown as they are (strings: format numbers with :mod:`kwh_calc.numbers` first);
-        raw integers get a thousands dot, raw floats one decimal with a decimal comma,
-        missing values ``–``. Cell text is escaped (:func:`escape_markdown`).
+        The table. A named or non-default index becomes the first column(s). Strings are
+        shown as they are (format numbers with :mod:`kwh_calc.numbers` first); as a
+        fallback raw integers get a thousands dot, raw floats one decimal with a decimal
+        comma, booleans ``ja``/``nee``, dates ``dd-mm-jjjj``, missing values ``–``. Cell
+        text is escaped (:func:`escape_markdown`).
     caption : str, optional
         Table caption (Markdown); the PDF numbers it "Tabel n" above the table.
     align : str, sequence or mapping, optional
         Column alignment: ``"lrr"``, ``["l", "r", "r"]`` or ``{"Score": "r"}``. Columns
-        not given are right-aligned when numeric (dtype, or every cell reads as a Dutch
-        number such as ``7,4`` or ``85%``), else left-aligned.
+        not given are right-aligned when numeric (numeric dtype, or most cells read as a
+        Dutch number such as ``7,4``, ``1.234`` or ``85%``, or all cells are missing),
+        else left-aligned.
 
     Returns
     -------
@@ -204,8 +221,7 @@ def markdown_table(df: pd.DataFrame, caption: str | None = None,
         df = df.reset_index()
     columns = [str(c) for c in df.columns]
     kinds = [df[c].dtype.kind if hasattr(df[c], "dtype") else "O" for c in df.columns]
-    cells = [[_cell_text(v, kinds[j]) for j, v in enumerate(row)]
-             for row in df.itertuples(index=False, name=None)]
+    cells = [[_cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
     letters = _alignments(columns, kinds, cells, align)
 
     def line(values: Iterable[str]) -> str:
@@ -275,8 +291,8 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
         Total width of the chart in the PDF, in pt (axes and legend included). Ignored for
         compound charts (concat, facet, repeat), which keep their own sizes.
     height_pt : float, optional
-        Height of the plot area in pt; default 0,42 × ``width_pt``. Ignored for compound
-        charts and for charts that set their own height.
+        Height of the plot area in pt. Default: the chart's own height (a number or
+        ``alt.Step``), else 0,42 × ``width_pt``. Ignored for compound charts.
 
     Returns
     -------
@@ -292,7 +308,7 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
         spec["width"] = round(width_pt / 0.75)
         if height_pt is not None:
             spec["height"] = round(height_pt / 0.75)
-        elif not isinstance(spec.get("height"), (int, float)):
+        elif "height" not in spec:  # keep the chart's own height (a number or a step)
             spec["height"] = round(0.42 * width_pt / 0.75)
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return vlc.vegalite_to_svg(

@@ -565,16 +565,26 @@ def _typst_fonts() -> Any:
                        font_paths=[str(fonts_dir())])
 
 
-def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path) -> list[str]:
+# Only text with an "@" (citation syntax) or "<" (raw HTML) needs the Lua filter.
+_FILTER_TRIGGER = re.compile(r"[@<]")
+
+
+def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path,
+                markdown: str) -> list[str]:
     templates = templates_dir()
     cmd = [
         _pandoc_path(), str(md_path),
         "--from=markdown", "--to=typst", "--wrap=preserve",
+        # No line is "too long": pipe tables keep automatic column widths (as kwh-tables.lua
+        # does for Quarto), so Typst sizes the columns to their content.
+        "--columns=100000",
         f"--template={templates / 'kwh-builtin.typ'}",
-        f"--lua-filter={templates / 'kwh-builtin.lua'}",
         f"--metadata-file={meta_path}",
         f"--output={typ_path}",
     ]
+    if _FILTER_TRIGGER.search(markdown):
+        # Starting pandoc's Lua engine costs about a quarter of the pandoc call: only when needed.
+        cmd.append(f"--lua-filter={templates / 'kwh-builtin.lua'}")
     if shift:
         cmd.append(f"--shift-heading-level-by={shift}")
     try:
@@ -668,7 +678,7 @@ def _render_builtin(nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: d
     md_path.write_text(markdown, encoding="utf-8")
     _write_yaml(meta_path, meta)
     t1 = time.perf_counter()
-    warnings.extend(_run_pandoc(md_path, meta_path, typ_path, shift, wd))
+    warnings.extend(_run_pandoc(md_path, meta_path, typ_path, shift, wd, markdown))
     t2 = time.perf_counter()
     pdf, notes = _run_typst(typ_path, wd, ts)
     warnings.extend(notes)

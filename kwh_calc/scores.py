@@ -93,21 +93,17 @@ def respondent_results(
         keep &= respondents["questionnaire"].isin(questionnaires)
     if completed_on_or_before is not None:
         keep &= respondents["completed_on"] <= pd.Timestamp(completed_on_or_before)
-    selected = respondents.loc[keep.to_numpy(dtype=bool), RESPONDENT_COLUMNS].reset_index(drop=True)
+    keep = keep.to_numpy(dtype=bool)
+    selected = respondents.loc[keep, RESPONDENT_COLUMNS].reset_index(drop=True)
 
-    questions = dataset.questions
-    counted = questions.loc[questions[QUESTION_FLAGS[question_kind]].to_numpy(dtype=bool), ["questionnaire", "question_id"]]
-    answers = dataset.answers
-    answered = answers["grade"].notna().to_numpy()
-    position = pd.Index(selected["response_id"]).get_indexer(answers["response_id"])
-    use = answered & (position >= 0)
-    position = position[use]
-    answer_questionnaire = selected["questionnaire"].to_numpy()[position]
-    answer_question = answers["question_id"].to_numpy()[use]
-    counted_keys = pd.MultiIndex.from_frame(counted.astype(object))
-    is_counted = pd.MultiIndex.from_arrays([answer_questionnaire.astype(object), answer_question.astype(object)]).isin(counted_keys)
-    position = position[is_counted]
-    grades = answers["grade"].to_numpy(dtype="float64", na_value=np.nan)[use][is_counted].astype(np.int64)
+    # Integer links made at validation: answer -> respondent row, answer -> question row.
+    counted = dataset.questions[QUESTION_FLAGS[question_kind]].to_numpy(dtype=bool)
+    grades = dataset.answers["grade"].to_numpy(dtype="float64", na_value=np.nan)
+    respondent_row, question_row = dataset.answer_respondent, dataset.answer_question
+    use = ~np.isnan(grades) & keep[respondent_row] & counted[question_row]
+    new_position = np.cumsum(keep) - 1
+    position = new_position[respondent_row[use]]
+    grades = grades[use].astype(np.int64)
 
     grade_sum = np.bincount(position, weights=grades, minlength=len(selected)).astype(np.int64)
     grade_count = np.bincount(position, minlength=len(selected)).astype(np.int64)

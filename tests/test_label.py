@@ -463,3 +463,14 @@ def test_cli_label_refuses_bad_rules(builder, tmp_path):
     bad.write_text("version: x\n")
     result = CliRunner().invoke(app, ["label", str(data), "--year", str(YEAR), "--out", str(tmp_path / "a.csv"), "--rules", str(bad)])
     assert result.exit_code == 1
+
+
+def test_registry_functions_share_one_computation(builder):
+    from kwh_calc.label import advice_table, components_table, coverage_table, merged_away_table
+
+    dataset = builder.build()
+    advice = advice_table(dataset, RULES, YEAR)
+    assert advice_table(dataset, RULES, YEAR) is advice
+    assert len(components_table(dataset, RULES, YEAR)) == 4 * len(advice)
+    assert set(coverage_table(dataset, RULES, YEAR)["corporation_id"]) == set(advice["corporation_id"])
+    assert set(merged_away_table(dataset, RULES, YEAR)["corporation_id"]) == {"P1", "P2", "Q1", "Q2"}

@@ -47,6 +47,13 @@ def test_markdown_table_alignment_and_dutch_cells():
     assert lines[-1] == ": Scores per onderdeel"
 
 
+def test_markdown_table_fallback_formats_are_dutch():
+    df = pd.DataFrame({"a": [True, False], "b": pd.to_datetime(["2026-03-01", None]),
+                       "c": pd.array([1, None], dtype="Int64"), "d": ["x", 2.25]})
+    rows = present.markdown_table(df).strip().split("\n")[2:]
+    assert rows == ["| ja | 01-03-2026 | 1 | x |", "| nee | – | – | 2,3 |"]
+
+
 def test_markdown_table_escapes_cells_and_keeps_named_index():
     df = pd.DataFrame({"Opmerking": ["a|b @kwh <x>"]}, index=pd.Index(["K1"], name="Corporatie"))
     text = present.markdown_table(df)

@@ -7,7 +7,6 @@ nbclient, end to end. PDF text is read back with pypdf.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import shutil
@@ -239,6 +238,17 @@ def test_outputs_kinds_png_plain_html_and_escaped_metadata(tmp_path):
     assert "@home <Wonen> & Co" in text
     assert "Tabel 1. Respons per kanaal" in text and "Zie Tabel 1; mail @kwh of <x>." in text
     assert list((tmp_path / "w" / "figures").glob("*.png"))
+
+
+@pytest.mark.parametrize("extra", ["", "Mail @kwh."])
+def test_long_tables_get_automatic_column_widths(tmp_path, extra):
+    """With or without the Lua filter (only run for text with @ or <), columns size to content."""
+    long = SCORES.assign(Toelichting=["Boven de norm"] * 2 + ["Onder de norm: " + "lange uitleg " * 12])
+    nb = write_nb(tmp_path / "nb.ipynb", [new_markdown_cell(f"Tekst. {extra}"),
+                                          new_code_cell("t", outputs=[md_output(present.markdown_table(long))])])
+    render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
+    typ = (tmp_path / "w" / "document.typ").read_text(encoding="utf-8")
+    assert "columns: 4," in typ and "%" not in typ.split("columns:")[1].split("\n")[0]
 
 
 def test_export_markdown_options_and_front_matter():

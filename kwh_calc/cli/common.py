@@ -40,13 +40,13 @@ def rules_or_exit(path: Path | None, year: int | None) -> Rules:
 
 
 def write_csv_atomic(frame: pd.DataFrame, target: Path) -> Path:
-    """Write a CSV (UTF-8, full float precision) so no half-written file carries its name."""
+    """Write a CSV (UTF-8; floats in shortest round-trip form) so no half-written file carries its name."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
-        frame.to_csv(temporary, index=False, encoding="utf-8", float_format="%.17g")
+        frame.to_csv(temporary, index=False, encoding="utf-8")
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
