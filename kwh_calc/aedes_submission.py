@@ -289,3 +289,15 @@ def write_submission_csv(results: pd.DataFrame, path: str | Path) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def write_close_submission(dataset: Dataset, rules: Rules, year: int, out_dir: Path) -> list[Path]:
+    """The close's national output: ``aedes-aanlevering.xlsx`` and ``.csv`` in ``out_dir``."""
+    from kwh_calc.aedes import aedes_results
+
+    results = aedes_results(dataset, rules, year)
+    metadata = submission_metadata(dataset, rules, year)
+    return [
+        write_submission_xlsx(results, Path(out_dir) / "aedes-aanlevering.xlsx", metadata),
+        write_submission_csv(results, Path(out_dir) / "aedes-aanlevering.csv"),
+    ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import hashlib
+import importlib
 import json
 import logging
 import multiprocessing
@@ -43,7 +44,7 @@ from kwh_calc.dataset import Dataset, load_dataset
 from kwh_calc.results import compute_results, write_results
 from kwh_calc.rules import DEFAULT_RULES_PATH, Rules, load_rules
 
-__all__ = ["CloseSummary", "Document", "DocumentRecord", "load_documents", "run_close", "select_corporations"]
+__all__ = ["CloseSummary", "Document", "DocumentRecord", "Output", "load_documents", "load_outputs", "run_close", "select_corporations"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS_PATH = PROJECT_ROOT / "params" / "documents.yml"
@@ -60,6 +61,18 @@ class Document:
     title: str
     scope: str = "corporation"
     applies_to: str = "all"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A national output that is a file, not a notebook (``outputs:`` in documents.yml)."""
+
+    key: str
+    function: str  # "module:function", called as function(dataset, rules, year, out_dir)
+
+    def run(self, dataset: Dataset, rules: Rules, year: int, out_dir: Path) -> list[Path]:
+        module, name = self.function.split(":")
+        return list(getattr(importlib.import_module(module), name)(dataset, rules, year, out_dir))
 
 
 @dataclass
@@ -108,6 +121,12 @@ def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
             title=entry["title"], scope=entry.get("scope", "corporation"), applies_to=entry.get("applies_to", "all"),
         ))
     return documents
+
+
+def load_outputs(path: Path = DOCUMENTS_PATH) -> list[Output]:
+    """Read the national file outputs of the close from the document registry."""
+    raw = yaml.safe_load(Path(path).read_text()).get("outputs") or []
+    return [Output(key=entry["key"], function=entry["function"]) for entry in raw]
 
 
 def select_corporations(dataset: Dataset, requested: list[str] | None = None, sample: int | None = None) -> list[str]:
@@ -289,6 +308,7 @@ def run_close(
     force: bool = False,
     rules_path: str | Path | None = None,
     documents: list[Document] | None = None,
+    outputs: list[Output] | None = None,
     on_progress: Callable[[DocumentRecord, int, int], None] | None = None,
 ) -> CloseSummary:
     """Run the annual close of research year ``year``.
@@ -305,6 +325,7 @@ def run_close(
     force : redo documents whose inputs did not change.
     rules_path : rule set (default ``params/rules.yml``).
     documents : documents to make (default: ``params/documents.yml``).
+    outputs : national file outputs (default: ``outputs:`` of ``params/documents.yml``).
     on_progress : called after every finished document with (record, done, total).
     """
     started = time.perf_counter()
@@ -318,13 +339,20 @@ def run_close(
         log.info("close %s started: dataset %s (%s), rules %s, jobs %s", year, data, dataset.fingerprint[:12], rules.version, jobs)
         results_dir = ensure_results(dataset, rules, year, out_dir, rules_path, force=force)
         documents = documents if documents is not None else load_documents()
+        outputs = outputs if outputs is not None else load_outputs()
         selected = select_corporations(dataset, corporations, sample)
         tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force)
+        records += [_run_output(output, dataset, rules, year, out_dir, force) for output in outputs]
         total = len(tasks) + len(records)
-        for record in records:
-            log.info("skipped %s/%s (inputs unchanged)", record.corporation_id, record.document)
+        for done, record in enumerate(records, start=1):
+            if record.status == "skipped":
+                log.info("skipped %s/%s (inputs unchanged)", record.corporation_id or "landelijk", record.document)
+            elif record.status == "failed":
+                log.error("FAILED landelijk/%s: %s", record.document, record.error)
+            else:
+                log.info("ok landelijk/%s in %.1f s", record.document, record.duration_s)
             if on_progress:
-                on_progress(record, records.index(record) + 1, total)
+                on_progress(record, done, total)
         done = len(records)
         for raw in _execute(tasks, jobs):
             record = DocumentRecord(**raw)
@@ -397,6 +425,27 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
                 "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
             })
     return tasks, skipped
+
+
+def _run_output(output: Output, dataset: Dataset, rules: Rules, year: int, out_dir: Path, force: bool) -> DocumentRecord:
+    """Make one national file output unless its inputs are unchanged; never raises."""
+    inputs = {"dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
+              "package_version": __version__, "function": output.function}
+    input_key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    previous = _read_manifest(out_dir / "manifest.json")["documents"].get(f"_national/{output.key}")
+    if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key
+            and all(Path(p).exists() for p in (previous.get("pdf") or "").split(";") if p)):
+        return DocumentRecord(**{**previous, "status": "skipped"})
+    started = time.perf_counter()
+    record = DocumentRecord(document=output.key, corporation_id=None, status="ok", input_key=input_key,
+                            parameters={"year": year}, inputs=inputs, versions=_versions())
+    try:
+        paths = output.run(dataset, rules, year, out_dir)
+        record.pdf = ";".join(str(p) for p in paths)  # the files made (not only PDFs)
+    except Exception as error:  # noqa: BLE001 - a failing output never stops the documents
+        record.status, record.error = "failed", f"{type(error).__name__}: {error}"
+    record.duration_s = round(time.perf_counter() - started, 3)
+    return record
 
 
 def _execute(tasks: list[dict], jobs: int):

@@ -107,9 +107,7 @@ THEME: dict[str, Any] = {
     "text": {"font": FONT_FAMILY, "fontSize": 11, "color": _INK},
     "range": {"category": PALETTE},
     "scale": {"bandPaddingInner": 0.35, "bandPaddingOuter": 0.2},
-    # Bars never spill out of the plot area (a scale domain starting above 0 would let
-    # them run over the axis labels).
-    "bar": {"color": PALETTE[0], "clip": True},
+    "bar": {"color": PALETTE[0]},
     "line": {"color": PALETTE[0], "strokeWidth": 2},
     "point": {"color": PALETTE[0], "filled": True, "size": 45},
     "rule": {"color": _MUTED},
@@ -123,8 +121,10 @@ _fonts_registered: set[str] = set()
 # links, raw HTML (<x> would be dropped), citations (@word), math, table cells, entities.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>@$|~^&#])")
 
-# A cell that reads as a number in Dutch notation: "7,4", "85%", "1.234", "-0,5", "–".
-_NUMERIC_TEXT = re.compile(r"^\s*([-−+]?\s?(€\s?)?\d[\d.]*(,\d+)?\s?%?|–|-|)\s*$")
+# A cell that reads as a number in Dutch notation: "7,4", "85%", "1.234", "-0,5", "€ 12,50",
+# "7,6 (30)" (a value with its count), "–".
+_NUMERIC_TEXT = re.compile(
+    r"^\s*([-−+]?\s?(€\s?)?\d[\d.]*(,\d+)?\s?%?(\s\(\d[\d.]*\))?|–|-|)\s*$")
 
 
 def escape_markdown(text: Any) -> str:
@@ -279,6 +279,20 @@ def _is_compound(spec: Mapping[str, Any]) -> bool:
     return any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
 
 
+def _clip_bars(spec: dict[str, Any]) -> None:
+    """Clip bar marks to the plot area (unless the chart says otherwise): with a scale domain
+    that starts above zero, bars would otherwise run over the axis labels. Vega-Lite has no
+    config for this, so it is set on the marks."""
+    mark = spec.get("mark")
+    if mark == "bar":
+        spec["mark"] = {"type": "bar", "clip": True}
+    elif isinstance(mark, dict) and mark.get("type") == "bar":
+        spec["mark"] = {"clip": True, **mark}
+    for layer in spec.get("layer", []) or []:
+        if isinstance(layer, dict):
+            _clip_bars(layer)
+
+
 def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
               height_pt: float | None = None) -> str:
     """Render an Altair chart (or a Vega-Lite dict) to SVG text with the KWH theme.
@@ -305,6 +319,7 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
     register_fonts()
     spec = dict(altair_chart) if isinstance(altair_chart, Mapping) else altair_chart.to_dict()
     if not _is_compound(spec):
+        _clip_bars(spec)
         spec["width"] = round(width_pt / 0.75)
         if height_pt is not None:
             spec["height"] = round(height_pt / 0.75)

@@ -66,12 +66,17 @@ __all__ = [
     "PROVENANCE_LABELS",
     "RenderError",
     "RenderResult",
+    "check_no_errors",
     "choose_engine",
     "export_markdown",
     "fonts_dir",
+    "min_heading_level",
+    "parse_cell_options",
+    "pdf_page_count",
     "project_root",
     "quarto_available",
     "render_notebook",
+    "report_metadata",
     "templates_dir",
 ]
 

@@ -16,6 +16,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -72,6 +74,67 @@ def _corporations(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     return corps
 
 
+def _label_advice(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.label import advice_table
+
+    return advice_table(dataset, rules, year)
+
+
+def _label_components(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.label import components_table
+
+    return components_table(dataset, rules, year)
+
+
+def _label_coverage(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.label import coverage_table
+
+    return coverage_table(dataset, rules, year)
+
+
+def _label_merged_away(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.label import merged_away_table
+
+    return merged_away_table(dataset, rules, year)
+
+
+def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.aedes import aedes_results
+
+    frames = [aedes_results(dataset, rules, y).assign(year=y) for y in (year, year - 1)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _representativeness(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.representativeness import representativeness_table
+
+    return representativeness_table(dataset, rules, year)
+
+
+def _monthly_response(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.representativeness import monthly_response
+
+    return monthly_response(dataset, rules, None, None, year)
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells Parquet cannot type: exact Decimals become floats, mixed columns text.
+
+    Exactness is kept where it matters (threshold flags are computed before this point).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype != object:
+            continue
+        values = out[column].dropna()
+        kinds = {type(v) for v in values}
+        if kinds and kinds <= {Decimal, Fraction, int, float}:
+            out[column] = out[column].map(lambda v: float("nan") if v is None or v != v else float(v))
+        elif len(kinds) > 1:
+            out[column] = out[column].map(lambda v: None if v is None or v != v else str(v)).astype("string")
+    return out
+
+
 ResultFunction = Callable[[Dataset, Rules, int], pd.DataFrame]
 
 #: name -> function computing the national table for research year Y.
@@ -81,6 +144,13 @@ RESULT_TABLES: dict[str, ResultFunction] = {
     "peers": _peers,
     "breakdowns": _breakdowns,
     "response": _response,
+    "label_advice": _label_advice,
+    "label_components": _label_components,
+    "label_coverage": _label_coverage,
+    "label_merged_away": _label_merged_away,
+    "aedes": _aedes,
+    "representativeness": _representativeness,
+    "monthly_response": _monthly_response,
 }
 
 
@@ -96,7 +166,7 @@ def write_results(tables: dict[str, pd.DataFrame], directory: Path, meta: dict) 
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         for name, table in tables.items():
-            table.to_parquet(staging / f"{name}.parquet", index=False)
+            _parquet_safe(table).to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
         if directory.exists():
             retired = directory.with_name(f".{directory.name}.old")

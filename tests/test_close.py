@@ -12,6 +12,7 @@ from kwh_calc.cli import app
 from kwh_calc.close import ensure_results, load_documents, run_close, select_corporations
 from kwh_calc.dataset import load_dataset, write_dataset
 from kwh_calc.demo import generate_demo
+from kwh_calc.numbers import fmt_count
 from kwh_calc.results import YearResults
 from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
 
@@ -49,7 +50,7 @@ def first_close(demo, picked, tmp_path_factory):
 
 def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
     out, summary = first_close
-    assert summary.count("ok") == 2 and not summary.failed
+    assert sum(r.status == "ok" and r.document == "resultaten" for r in summary.records) == 2 and not summary.failed
     for corporation_id in picked:
         assert (out / str(YEAR) / corporation_id / "resultaten.pdf").stat().st_size > 10_000
         assert (out / str(YEAR) / corporation_id / "resultaten.ipynb").exists()
@@ -62,6 +63,9 @@ def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
     log = (out / str(YEAR) / "close.log").read_text()
     assert f"ok {picked[0]}/resultaten" in log
     assert (out / str(YEAR) / "results" / "scores.parquet").exists()
+    # The national Aedes submission is made by the close too.
+    assert (out / str(YEAR) / "aedes-aanlevering.xlsx").exists() and (out / str(YEAR) / "aedes-aanlevering.csv").exists()
+    assert manifest["documents"]["_national/aedes-aanlevering"]["status"] == "ok"
     assert not list((out / str(YEAR)).rglob("*.tmp")) and not (out / str(YEAR) / ".work").exists() or not any((out / str(YEAR) / ".work").iterdir())
 
 
@@ -76,7 +80,7 @@ def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
             name = view.rules.questionnaire_name(row.questionnaire)
             # The row of the results table: name, respondents, score, % satisfied (compared
             # without white space: table cells wrap long names over lines).
-            row_text = f"{name}{row.n}{row.score_display}{'(grensgeval)' if row.borderline_score else ''}{row.pct_display}"
+            row_text = f"{name}{fmt_count(row.n)}{row.score_display}{'(grensgeval)' if row.borderline_score else ''}{row.pct_display}"
             assert re.sub(r"\s", "", row_text) in re.sub(r"\s", "", text), f"{corporation_id}: {row_text} not in PDF"
         assert "Pagina 1 van" in text
         assert "Onderzoeksjaar 2025" in text
@@ -87,13 +91,13 @@ def test_rerun_skips_unchanged_documents(first_close, demo, picked):
     pdf = out / str(YEAR) / picked[0] / "resultaten.pdf"
     before = pdf.stat().st_mtime_ns
     summary = run_close(demo, YEAR, out, corporations=picked, documents=RESULTATEN, engine="builtin")
-    assert summary.count("skipped") == 2 and summary.count("ok") == 0
+    assert summary.count("skipped") == 3 and summary.count("ok") == 0  # 2 documents + the Aedes submission
     assert pdf.stat().st_mtime_ns == before
 
 
 def test_two_runs_give_byte_identical_pdfs_also_in_parallel(first_close, demo, picked, tmp_path):
     out, _ = first_close
-    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, engine="builtin", jobs=2, force=True)
+    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, outputs=[], engine="builtin", jobs=2, force=True)
     assert summary.count("ok") == 2
     for corporation_id in picked:
         first = (out / str(YEAR) / corporation_id / "resultaten.pdf").read_bytes()
@@ -105,7 +109,7 @@ def test_changed_rules_redo_the_documents(first_close, demo, picked, tmp_path):
     out, _ = first_close
     rules = tmp_path / "rules.yml"
     rules.write_text(DEFAULT_RULES_PATH.read_text().replace("min_cell_size: 5", "min_cell_size: 6"))
-    summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, engine="builtin", rules_path=rules)
+    summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin", rules_path=rules)
     assert summary.count("ok") == 1
     assert load_rules(rules).suppression.min_cell_size == 6
 
@@ -117,7 +121,7 @@ def test_one_failing_corporation_does_not_stop_the_others(demo, picked, tmp_path
     # Data that makes the notebook raise for one corporation: its row is missing from the results.
     corporations = pd.read_parquet(results_dir / "corporations.parquet")
     corporations.loc[corporations["corporation_id"] != picked[0]].to_parquet(results_dir / "corporations.parquet", index=False)
-    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, engine="builtin")
+    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, outputs=[], engine="builtin")
     assert [r.corporation_id for r in summary.failed] == [picked[0]]
     failed = summary.failed[0]
     assert "KeyError" in failed.error and picked[0] in failed.error
@@ -129,7 +133,7 @@ def test_one_failing_corporation_does_not_stop_the_others(demo, picked, tmp_path
 
     # The command says so and exits non-zero; the good document is not made again.
     result = CliRunner().invoke(app, ["close", str(demo), "--year", str(YEAR), "--out", str(tmp_path), "--engine", "builtin",
-                                      "--corporation", picked[0], "--corporation", picked[1]])
+                                      "--corporation", picked[0], "--corporation", picked[1], "--document", "resultaten"])
     assert result.exit_code == 1, result.output
     assert "Mislukte documenten" in result.output and picked[0] in result.output
     assert "1 unchanged (skipped)" in result.output

@@ -62,6 +62,12 @@ def test_markdown_table_escapes_cells_and_keeps_named_index():
     assert "|:---|:---|" in text
 
 
+def test_markdown_table_numbers_with_suppression_markers_stay_right_aligned():
+    df = pd.DataFrame({"Aannemer": ["A", "B", "C"], "Score": ["7,4", "< 5 resp.", "8,0"],
+                       "Vorig jaar": ["–", "–", "–"], "Landelijk": ["7,6 (30)", "€ 12,50", "-0,5"]})
+    assert "|:---|---:|---:|---:|" in present.markdown_table(df)
+
+
 def test_markdown_table_explicit_align():
     df = pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["1"]})
     assert "|:---|:---:|---:|" in present.markdown_table(df, align="lcr")
@@ -98,6 +104,16 @@ def test_chart_svg_is_dutch_sized_and_uses_the_bundled_font():
     assert "Onderzoeksjaar" in svg and "Rapportcijfer" in svg
     assert 'font-family="Inter' in svg
     assert "1.200,0" in svg  # nl-NL: thousands dot, decimal comma
+
+
+def test_chart_svg_keeps_step_heights_and_clips_bars():
+    data = pd.DataFrame({"o": ["a", "b"], "r": ["x", "y"], "s": [7.0, 8.0]})
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("s:Q", scale=alt.Scale(domain=[1, 10])), y="o:N", yOffset="r:N").properties(height=alt.Step(11))
+    svg = present.chart_svg(bars)
+    height = float(re.search(r'<svg[^>]*\sheight="([\d.]+)"', svg).group(1))
+    assert height < 150  # 2 categories x 2 offsets x 11 px, plus axis and legend
+    assert "clip-path" in svg  # bars starting at 0 do not run over the axis labels
 
 
 def test_use_theme_registers_the_kwh_theme():

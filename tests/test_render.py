@@ -251,6 +251,17 @@ def test_long_tables_get_automatic_column_widths(tmp_path, extra):
     assert "columns: 4," in typ and "%" not in typ.split("columns:")[1].split("\n")[0]
 
 
+def test_long_table_breaks_across_pages_with_repeated_header(tmp_path):
+    rows = pd.DataFrame({"Aannemer": [f"Aannemer {i:02d}" for i in range(90)], "Score": ["7,4"] * 90})
+    nb = write_nb(tmp_path / "nb.ipynb", [
+        new_code_cell("t", outputs=[md_output(present.markdown_table(rows, caption="Lange tabel"))])])
+    result = render_notebook(nb, tmp_path / "r.pdf", **render_kwargs())
+    pages = [page.extract_text() for page in pypdf.PdfReader(str(result.pdf_path)).pages]
+    assert result.pages >= 2
+    assert all(f"Aannemer {i:02d}" in "".join(pages) for i in range(90))
+    assert all("Aannemer Score" in page for page in pages)  # the header row repeats
+
+
 def test_export_markdown_options_and_front_matter():
     nb = json.loads(nbformat.writes(new_notebook(cells=[
         new_raw_cell("---\nexecute:\n  echo: true\n---"),

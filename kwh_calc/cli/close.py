@@ -10,7 +10,7 @@ from rich.table import Table
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, YEAR_OPTION, console, load_or_exit
-from kwh_calc.close import run_close
+from kwh_calc.close import load_documents, load_outputs, run_close
 
 
 @app.command("close")
@@ -21,6 +21,7 @@ def close_command(
     jobs: int = typer.Option(1, "--jobs", min=1, help="Parallel worker processes."),
     corporation: list[str] | None = typer.Option(None, "--corporation", help="Only these corporations (repeatable)."),
     sample: int | None = typer.Option(None, "--sample", min=1, help="Only N corporations spread over the dataset (demo)."),
+    document: list[str] | None = typer.Option(None, "--document", help="Only these documents (keys of params/documents.yml; repeatable)."),
     engine: str = typer.Option("auto", "--engine", help="auto | quarto | builtin"),
     force: bool = typer.Option(False, "--force", help="Redo documents whose inputs did not change."),
     rules_path: Path | None = RULES_OPTION,
@@ -33,6 +34,15 @@ def close_command(
         console.print("--engine must be auto, quarto or builtin")
         raise typer.Exit(2)
     load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
+    documents, outputs = load_documents(), load_outputs()
+    if document:
+        known = {d.key for d in documents} | {o.key for o in outputs}
+        unknown = sorted(set(document) - known)
+        if unknown:
+            console.print(f"--document {', '.join(unknown)}: unknown; choose from {', '.join(sorted(known))}")
+            raise typer.Exit(2)
+        documents = [d for d in documents if d.key in document]
+        outputs = [o for o in outputs if o.key in document]
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} mislukt"),
                TimeElapsedColumn(), TextColumn("nog"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -46,7 +56,8 @@ def close_command(
 
         try:
             summary = run_close(data, year, out, jobs=jobs, corporations=corporation or None, sample=sample,
-                                engine=engine, force=force, rules_path=rules_path, on_progress=on_progress)
+                                engine=engine, force=force, rules_path=rules_path, documents=documents, outputs=outputs,
+                                on_progress=on_progress)
         except ValueError as error:
             console.print(str(error))
             raise typer.Exit(2) from None

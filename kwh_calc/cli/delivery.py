@@ -62,7 +62,7 @@ def validate_delivery(
     try:
         report = validate_delivery_file(file, questionnaire, rules)
     except DeliveryFileUnreadable as error:
-        console.print(f"Bestand {file.name} niet leesbaar: {error.reason}", markup=False)
+        console.print(f"Bestand {file.name} niet leesbaar: {error.reason}", markup=False, soft_wrap=True)
         if json_out is not None:
             write_report_json(
                 {"accepted": False, "readable": False, "reason": error.reason, "file": file.name,
@@ -74,12 +74,13 @@ def validate_delivery(
     out.print(
         f"Validatieverslag {escape(report.file)} ({rules.questionnaire_name(questionnaire)}): {verdict}; "
         f"{fmt_count(report.tenant_rows)} huurders, {fmt_count(len(report.errors))} fouten, "
-        f"{fmt_count(len(report.attention_points))} aandachtspunten."
+        f"{fmt_count(len(report.attention_points))} aandachtspunten.",
+        soft_wrap=True,
     )
     for kind, findings in (("fout", report.errors), ("aandachtspunt", report.attention_points)):
         for finding in findings:
             column = f" [{finding.column}]" if finding.column else ""
-            out.print(f"- {kind} {finding.rule}{column}: {finding.message}", markup=False)
+            out.print(f"- {kind} {finding.rule}{column}: {finding.message}", markup=False, soft_wrap=True)
     if json_out is not None:
         write_report_json(report, json_out)
         console.print(f"JSON geschreven: {json_out}", markup=False)
