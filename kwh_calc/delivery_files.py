@@ -119,11 +119,17 @@ from kwh_calc.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
 __all__ = [
     "DeliveryFileUnreadable",
     "Finding",
+    "SheetData",
     "ValidationReport",
+    "check_sheet",
     "format_rows",
     "normalise_header",
     "read_delivery_file",
     "render_report_typst",
+    "valid_date",
+    "valid_email",
+    "valid_phone",
+    "valid_postcode",
     "validate_delivery_file",
     "write_report_json",
     "write_report_pdf",
@@ -1121,7 +1127,7 @@ def render_report_typst(report: ValidationReport, questionnaire_name: str | None
         if not findings:
             lines.append("Geen.")
             continue
-        lines.append("#table(columns: (auto, auto, auto, 1fr),")
+        lines.append("#table(columns: (auto, auto, 1fr, 1.6fr),")
         lines.append("  table.header([*Regel*], [*Kolom*], [*Rijen*], [*Toelichting*]),")
         for finding in findings:
             rows = format_rows(finding.rows, finding.rows_listed) if finding.rows else "–"

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from kwh_calc.cli import app
 from kwh_calc.close import ensure_results, load_documents, run_close, select_corporations
-from kwh_calc.dataset import load_dataset, write_dataset
-from kwh_calc.demo import generate_demo
+from kwh_calc.dataset import load_dataset
 from kwh_calc.numbers import fmt_count
 from kwh_calc.results import YearResults
 from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
@@ -27,10 +26,8 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    write_dataset(generate_demo(corporations=12, year=YEAR, seed=11), folder)
-    return folder
+def demo(demo_dir):
+    return demo_dir
 
 
 @pytest.fixture(scope="module")

@@ -52,8 +52,9 @@ def validate_delivery(
 ) -> None:
     """Check a tenant delivery file and print its validatieverslag (DOMAIN.md §9).
 
-    Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read. Only row numbers
-    and column names are printed, never tenant data.
+    Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read.
+
+    Only row numbers and column names are printed, never tenant data.
     """
     if questionnaire not in QUESTIONNAIRES:
         console.print(f"--questionnaire {questionnaire}: onbekend; kies uit {', '.join(QUESTIONNAIRES)}", markup=False)
@@ -97,8 +98,9 @@ def calendar(
 ) -> None:
     """Print the Mijn KWH delivery deadlines of year Y with invitation, reminder and telephone dates.
 
-    Deadline: first Wednesday of the month, or the Wednesday after when that is the 1st–4th
-    (DOMAIN.md §8). Fieldwork ends on the Sunday of week 4.
+    Deadline: the first Wednesday of the month, or the Wednesday after when that is the 1st–4th (DOMAIN.md §8).
+
+    Fieldwork ends on the Sunday of week 4.
     """
     frame = fieldwork_calendar(year)
     table = Table(title=f"Aanleverkalender Mijn KWH {year}", box=box.SIMPLE_HEAD, pad_edge=False)
