@@ -103,3 +103,81 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
     figures["peak_memory_mb"] = _peak_memory_mb()
     return figures
 
+
+
+FLOOR_IMPORTS = """import altair as alt
+from kwh_calc.numbers import fmt_count, fmt_grade
+from kwh_calc.present import chart, markdown, table
+from kwh_calc.results import YearResults
+"""
+
+
+def _children_peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 2, year: int = 2025,
+                seed: int = 2025, floor_runs: int = 3) -> dict[str, float]:
+    """Time the close of the national demo dataset and the papermill + Typst floor in one run.
+
+    ``sample`` renders documents for that many corporations only (the national results stay
+    whole); ``None`` is the full close. The floor is papermill on a notebook holding only the
+    documents' imports, plus one Typst compile of a document of the same size.
+    """
+    import json
+    import statistics
+
+    import nbformat
+    import papermill
+    import typst
+
+    from kwh_calc.close import run_close
+    from kwh_calc.demo import generate_demo
+    from kwh_calc.render import fonts_dir, render_notebook
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), folder / "data")
+        started = time.perf_counter()
+        summary = run_close(folder / "data", year, folder / "reports", jobs=jobs, sample=sample, engine="builtin")
+        figures["close_wall_s"] = time.perf_counter() - started
+        made = [r for r in summary.records if r.status == "ok" and r.timings]
+        figures["documents"] = float(len(made))
+        figures["failed"] = float(len(summary.failed))
+        figures["documents_per_s"] = len(made) / figures["close_wall_s"]
+        figures["per_document_worker_s"] = figures["close_wall_s"] * jobs / max(len(made), 1)
+        figures["notebook_median_s"] = statistics.median(r.timings["notebook"] for r in made)
+        figures["render_median_s"] = statistics.median(r.timings["render"] for r in made)
+        log_text = (summary.out_dir / "close.log").read_text()
+        figures["results_s"] = next((float(line.split(" in ")[1].split(" s")[0]) for line in log_text.splitlines() if "results computed" in line), 0.0)
+        figures["peak_memory_main_mb"] = _peak_memory_mb()
+        figures["peak_memory_child_mb"] = _children_peak_memory_mb()
+
+        # The floor, measured in the same run.
+        empty = nbformat.v4.new_notebook()
+        empty.cells = [nbformat.v4.new_code_cell(FLOOR_IMPORTS)]
+        empty.cells[0].metadata["tags"] = []
+        empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(empty, folder / "floor.ipynb")
+        papermill_times = []
+        for _ in range(floor_runs):
+            started = time.perf_counter()
+            papermill.execute_notebook(str(folder / "floor.ipynb"), str(folder / "floor-out.ipynb"), progress_bar=False,
+                                       kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            papermill_times.append(time.perf_counter() - started)
+        typical = made[len(made) // 2]
+        workdir = folder / "render-floor"
+        render_notebook(Path(typical.executed_notebook), folder / "floor.pdf", title="Vloer", workdir=workdir)
+        source = next(workdir.rglob("*.typ"), None)
+        typst_times = []
+        for _ in range(floor_runs):
+            started = time.perf_counter()
+            typst.compile(str(source), font_paths=[str(fonts_dir())], ignore_system_fonts=True, root=str(workdir))
+            typst_times.append(time.perf_counter() - started)
+        figures["floor_papermill_s"] = statistics.median(papermill_times)
+        figures["floor_typst_s"] = statistics.median(typst_times)
+        figures["floor_s"] = figures["floor_papermill_s"] + figures["floor_typst_s"]
+        figures["ratio"] = figures["per_document_worker_s"] / figures["floor_s"]
+        figures["manifest_entries"] = float(len(json.loads((summary.out_dir / "manifest.json").read_text())["documents"]))
+    return figures

@@ -91,6 +91,7 @@ class DocumentRecord:
     error: str | None = None
     inputs: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # seconds per stage: notebook, render
 
 
 @dataclass
@@ -222,6 +223,7 @@ def run_document(task: dict) -> dict:
     """
     import papermill
 
+    from kwh_calc.kernels import ENGINE_NAME, KEPT_KERNEL_ARGUMENTS
     from kwh_calc.render import render_notebook
 
     record = dict(task["record"])
@@ -236,9 +238,14 @@ def run_document(task: dict) -> dict:
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             try:
+                if task["kernels"] == "kept":
+                    engine_options = {"engine_name": ENGINE_NAME, "kernel_cwd": str(workdir)}
+                else:
+                    # The kernel's start-up notices (e.g. "running over TCP") are noise in a close.
+                    engine_options = {"cwd": str(workdir), "extra_arguments": KEPT_KERNEL_ARGUMENTS}
                 papermill.execute_notebook(
-                    str(task["notebook"]), str(executed_tmp), parameters=task["parameters"], cwd=str(workdir),
-                    progress_bar=False, log_output=False, start_timeout=120, kernel_name="python3",
+                    str(task["notebook"]), str(executed_tmp), parameters=task["parameters"],
+                    progress_bar=False, log_output=False, start_timeout=120, kernel_name="python3", **engine_options,
                 )
                 break
             except papermill.PapermillExecutionError:
@@ -247,6 +254,7 @@ def run_document(task: dict) -> dict:
                 if attempt == KERNEL_START_ATTEMPTS or not _is_kernel_start_problem(error):
                     raise
                 time.sleep(0.5 * attempt)
+        notebook_done = time.perf_counter()
         stage = "render"
         pdf_tmp = workdir / "document.pdf"
         result = render_notebook(
@@ -257,7 +265,8 @@ def run_document(task: dict) -> dict:
         pdf = Path(task["pdf"])
         os.replace(executed_tmp, executed)
         os.replace(pdf_tmp, pdf)
-        record.update(status="ok", pdf=str(pdf), executed_notebook=str(executed), engine=result.engine)
+        record.update(status="ok", pdf=str(pdf), executed_notebook=str(executed), engine=result.engine,
+                      timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)})
         shutil.rmtree(workdir, ignore_errors=True)
     except BaseException as error:  # noqa: BLE001 - isolate every failure to its own document
         if executed_tmp.exists():
@@ -309,6 +318,7 @@ def run_close(
     rules_path: str | Path | None = None,
     documents: list[Document] | None = None,
     outputs: list[Output] | None = None,
+    kernels: str = "kept",
     on_progress: Callable[[DocumentRecord, int, int], None] | None = None,
 ) -> CloseSummary:
     """Run the annual close of research year ``year``.
@@ -326,6 +336,8 @@ def run_close(
     rules_path : rule set (default ``params/rules.yml``).
     documents : documents to make (default: ``params/documents.yml``).
     outputs : national file outputs (default: ``outputs:`` of ``params/documents.yml``).
+    kernels : ``kept`` (one kernel per worker, cleared between documents: fast) or ``fresh``
+        (a new kernel per document, papermill's default: slower, fully isolated).
     on_progress : called after every finished document with (record, done, total).
     """
     started = time.perf_counter()
@@ -341,7 +353,11 @@ def run_close(
         documents = documents if documents is not None else load_documents()
         outputs = outputs if outputs is not None else load_outputs()
         selected = select_corporations(dataset, corporations, sample)
+        if kernels not in ("kept", "fresh"):
+            raise ValueError("kernels must be 'kept' or 'fresh'")
         tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force)
+        for task in tasks:
+            task["kernels"] = kernels
         records += [_run_output(output, dataset, rules, year, out_dir, force) for output in outputs]
         total = len(tasks) + len(records)
         for done, record in enumerate(records, start=1):
@@ -451,8 +467,14 @@ def _run_output(output: Output, dataset: Dataset, rules: Rules, year: int, out_d
 def _execute(tasks: list[dict], jobs: int):
     """Run tasks in ``jobs`` worker processes, yielding records as they finish."""
     if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield run_document(task)
+        try:
+            for task in tasks:
+                yield run_document(task)
+        finally:
+            if tasks and tasks[0].get("kernels") == "kept":
+                from kwh_calc.kernels import shutdown_kernels
+
+                shutdown_kernels()
         return
     context = multiprocessing.get_context("spawn")  # no forked kernel clients or thread locks
     with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:

@@ -105,6 +105,12 @@ def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _aedes_months(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.aedes_views import aedes_months
+
+    return aedes_months(dataset, rules, year)
+
+
 def _representativeness(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     from kwh_calc.representativeness import representativeness_table
 
@@ -115,6 +121,12 @@ def _monthly_response(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame
     from kwh_calc.representativeness import monthly_response
 
     return monthly_response(dataset, rules, None, None, year)
+
+
+def _checkvraag(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.checkvraag import checkvraag_table
+
+    return checkvraag_table(dataset, rules, year)
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,8 +161,10 @@ RESULT_TABLES: dict[str, ResultFunction] = {
     "label_coverage": _label_coverage,
     "label_merged_away": _label_merged_away,
     "aedes": _aedes,
+    "aedes_months": _aedes_months,
     "representativeness": _representativeness,
     "monthly_response": _monthly_response,
+    "checkvraag": _checkvraag,
 }
 
 

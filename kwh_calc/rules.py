@@ -14,7 +14,7 @@ import copy
 import hashlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -126,6 +126,8 @@ class FieldworkRules(_Model):
 class SignalRules(_Model):
     model_config = ConfigDict(frozen=True, extra="allow")
     default_trigger_grades: list[int]
+    rules: dict[str, dict[str, list[Annotated[int, Field(ge=1, le=10)]]]] = Field(
+        default_factory=dict, description="questionnaire -> question_id or '*' -> trigger grades (kwh_calc.signals)")
 
 
 class DeliveryFileRules(_Model):

@@ -153,3 +153,79 @@ def score_chart_data(results: YearResults) -> pd.DataFrame:
     for questionnaire, value in national.items():
         rows.append({"onderdeel": results.rules.questionnaire_name(questionnaire), "reeks": f"Landelijk {results.year}", "score": value})
     return pd.DataFrame(rows, columns=["onderdeel", "reeks", "score"])
+
+
+# --------------------------------------------------------------------------- checkvraag (DOMAIN.md §7)
+
+__all__ += ["checkvraag_contractor_table", "checkvraag_table_nl", "has_checkvraag"]
+
+
+def _checkvraag(results: YearResults) -> pd.DataFrame:
+    try:
+        table = results.table("checkvraag")
+    except KeyError:  # results of a close before the checkvraag table existed
+        return pd.DataFrame(columns=["level", "corporation_id", "group", "n", "suppressed", "suppressed_secondary"])
+    return table.loc[table["year"] == results.year] if "year" in table.columns else table
+
+
+def _checkvraag_hidden(row, minimum: int) -> str | None:
+    if not row["suppressed"]:
+        return None
+    return "verborgen" if row["suppressed_secondary"] else f"< {minimum} antw."
+
+
+def has_checkvraag(results: YearResults) -> bool:
+    """Whether the corporation has checkvraag answers in the research year (section shown)."""
+    table = _checkvraag(results)
+    own = table.loc[(table["level"] == "corporation") & (table["corporation_id"] == results.corporation_id)]
+    return bool(len(own)) and int(own["n"].sum()) > 0
+
+
+def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
+    """Per checkvraag option the share of answers (%) of the corporation and nationally.
+
+    The last row gives the number of answers. A corporation below the minimum cell size shows
+    ``< 5 antw.`` instead of percentages (DOMAIN.md §6).
+    """
+    table = _checkvraag(results)
+    own = table.loc[(table["level"] == "corporation") & (table["corporation_id"] == results.corporation_id)]
+    national = table.loc[table["level"] == "national"]
+    minimum = results.rules.suppression.min_cell_size
+    columns = ["Antwoord", "Eigen corporatie", "Landelijk"]
+    if own.empty:
+        return pd.DataFrame(columns=columns)
+    own = own.iloc[0]
+    rows = []
+    for option, text in sorted(results.rules.checkvraag.answers.items()):
+        cells = []
+        for source in (own, national.iloc[0] if not national.empty else None):
+            if source is None:
+                cells.append("–")
+            else:
+                cells.append(_checkvraag_hidden(source, minimum) or fmt_pct(source[f"pct_answer_{option}"]))
+        rows.append({"Antwoord": f"{option}. {text}", "Eigen corporatie": cells[0], "Landelijk": cells[1]})
+    rows.append({"Antwoord": "Aantal antwoorden", "Eigen corporatie": fmt_count(own["n"]),
+                 "Landelijk": fmt_count(national.iloc[0]["n"]) if not national.empty else "–"})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def checkvraag_contractor_table(results: YearResults) -> pd.DataFrame:
+    """Per contractor the number of checkvraag answers and the share (%) of each option.
+
+    Contractors with fewer answers than the minimum show ``< 5 antw.``; a contractor hidden
+    so that a small group cannot be derived from the total (complementary suppression,
+    :mod:`kwh_calc.checkvraag`) shows ``verborgen``.
+    """
+    table = _checkvraag(results)
+    groups = table.loc[(table["level"] == "aannemer") & (table["corporation_id"] == results.corporation_id)]
+    options = sorted(results.rules.checkvraag.answers)
+    minimum = results.rules.suppression.min_cell_size
+    columns = [BREAKDOWN_LABELS["aannemer"], "Antwoorden", *(f"Antwoord {k}" for k in options)]
+    rows = []
+    for _, row in groups.sort_values(["suppressed", "group"]).iterrows():
+        hidden = _checkvraag_hidden(row, minimum)
+        entry = {BREAKDOWN_LABELS["aannemer"]: row["group"], "Antwoorden": fmt_count(row["n"])}
+        for option in options:
+            entry[f"Antwoord {option}"] = hidden or fmt_pct(row[f"pct_answer_{option}"])
+        rows.append(entry)
+    return pd.DataFrame(rows, columns=columns)

@@ -142,3 +142,15 @@ def test_select_corporations(demo):
     assert select_corporations(dataset, ["C003", "C001"]) == ["C001", "C003"]
     with pytest.raises(ValueError, match="unknown corporation_id"):
         select_corporations(dataset, ["C999"])
+
+
+def test_kept_kernel_gives_the_same_pdf_as_a_fresh_kernel(first_close, demo, picked, tmp_path):
+    # In the first close picked[1] ran in a kernel that had just run picked[0]; here it gets
+    # a kernel of its own. Nothing of the earlier document may leak into the later one.
+    out, _ = first_close
+    summary = run_close(demo, YEAR, tmp_path, corporations=picked[1:], documents=RESULTATEN, outputs=[],
+                        engine="builtin", kernels="fresh")
+    assert summary.count("ok") == 1
+    kept = (out / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes()
+    assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes() == kept
+

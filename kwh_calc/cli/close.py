@@ -24,6 +24,7 @@ def close_command(
     document: list[str] | None = typer.Option(None, "--document", help="Only these documents (keys of params/documents.yml; repeatable)."),
     engine: str = typer.Option("auto", "--engine", help="auto | quarto | builtin"),
     force: bool = typer.Option(False, "--force", help="Redo documents whose inputs did not change."),
+    fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="A new kernel per document (slower; default keeps one per worker, cleared between documents)."),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
     """Run the February close: results once, then every document per corporation as PDF.
@@ -57,7 +58,7 @@ def close_command(
         try:
             summary = run_close(data, year, out, jobs=jobs, corporations=corporation or None, sample=sample,
                                 engine=engine, force=force, rules_path=rules_path, documents=documents, outputs=outputs,
-                                on_progress=on_progress)
+                                kernels="fresh" if fresh_kernels else "kept", on_progress=on_progress)
         except ValueError as error:
             console.print(str(error))
             raise typer.Exit(2) from None

@@ -1,0 +1,65 @@
+import nbformat
+import papermill
+import pytest
+
+from kwh_calc.kernels import ENGINE_NAME, KeptKernel, shutdown_kernels
+
+
+def notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    for cell in nb.cells:
+        cell.metadata["tags"] = []
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def run(source, target, cwd, **parameters):
+    return papermill.execute_notebook(str(source), str(target), parameters=parameters, progress_bar=False,
+                                      kernel_name="python3", engine_name=ENGINE_NAME, kernel_cwd=str(cwd))
+
+
+def test_documents_share_the_kernel_but_not_their_names(tmp_path):
+    first = notebook(tmp_path / "a.ipynb", "value = 1", "import os\nleft_behind = os.getpid()")
+    second = notebook(tmp_path / "b.ipynb", "value = 2",
+                      "import os\nassert 'left_behind' not in globals(), 'names leaked'\npid = os.getpid()\ncwd = os.getcwd()")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    try:
+        a = run(first, tmp_path / "a-out.ipynb", tmp_path / "one")
+        b = run(second, tmp_path / "b-out.ipynb", tmp_path / "two")
+    finally:
+        shutdown_kernels()
+    assert a.metadata.papermill.exception is None and b.metadata.papermill.exception is None
+
+
+def test_a_failing_document_does_not_poison_the_next(tmp_path):
+    failing = notebook(tmp_path / "f.ipynb", "x = 1", "import math\nmath.pi = 3\nraise ValueError('boom')")
+    checking = notebook(tmp_path / "c.ipynb", "x = 1", "import math\nassert math.pi > 3.14")
+    try:
+        with pytest.raises(papermill.PapermillExecutionError, match="boom"):
+            run(failing, tmp_path / "f-out.ipynb", tmp_path)
+        # The kernel was replaced after the error, so the module change is gone.
+        run(checking, tmp_path / "c-out.ipynb", tmp_path)
+    finally:
+        shutdown_kernels()
+
+
+def test_kernel_is_replaced_after_an_error_and_periodically(tmp_path):
+    kernel = KeptKernel(restart_every=3)
+    kernel.ensure(60)
+    try:
+        first = kernel.km
+        kernel.prepare(str(tmp_path))
+        kernel.finished(failed=False)
+        assert kernel.km is first and kernel.km.is_alive()
+        kernel.finished(failed=True)
+        assert kernel.km is None
+        kernel.ensure(60)
+        for _ in range(3):
+            kernel.finished(failed=False)
+        assert kernel.km is None
+    finally:
+        kernel.shutdown()
