@@ -34,7 +34,8 @@ $(DEMO)/corporations.parquet: | setup
 demo-data: $(DEMO)/corporations.parquet
 
 demo: setup demo-data
-	$(BIN)/kwh scores $(DEMO) --year $(YEAR) --out $(REPORTS)/$(YEAR)/scores.csv
+	$(BIN)/kwh close $(DEMO) --year $(YEAR) --out $(REPORTS) --jobs $(JOBS) $(DEMO_SELECTION)
+	@echo "Documents: $(REPORTS)/$(YEAR)/<corporation_id>/*.pdf; national: $(REPORTS)/$(YEAR)/ckv-overzicht.pdf, aedes-aanlevering.xlsx"
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -44,6 +45,7 @@ lab: setup
 
 bench: setup
 	$(BIN)/kwh bench scores
+	$(BIN)/kwh bench close --sample 20
 
 # Refresh the lock after changing dependencies in pyproject.toml.
 lock:

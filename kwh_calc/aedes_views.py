@@ -193,7 +193,7 @@ def subscores_table(results: YearResults) -> pd.DataFrame:
     ``aedes.boundary_flag_margin`` of a boundary), ``Letter``, ``% ontevreden`` (grade ≤
     ``aedes.dissatisfied_max_grade``, whole percent), ``Foutmarge`` (``± 0,2``: half-width of
     the 90% t-interval in grade points; ``–`` below 2 respondents) and ``Opmerking``
-    (``geen respondenten``, ``zeer weinig respondenten``).
+    (``geen respondenten``, ``zeer weinig respondenten``; left out when no row has a remark).
     """
     row = _require(results)
     minimum = results.rules.suppression.min_cell_size
@@ -215,7 +215,8 @@ def subscores_table(results: YearResults) -> pd.DataFrame:
             "Foutmarge": "–" if n == 0 or _missing(margin) else f"± {fmt_grade(margin)}",
             "Opmerking": remark,
         })
-    return pd.DataFrame(rows, columns=["Deelscore", "Respondenten", "Cijfer", "Letter", "% ontevreden", "Foutmarge", "Opmerking"])
+    table = pd.DataFrame(rows, columns=["Deelscore", "Respondenten", "Cijfer", "Letter", "% ontevreden", "Foutmarge", "Opmerking"])
+    return table if table["Opmerking"].ne("").any() else table.drop(columns="Opmerking")
 
 
 def subscore_notes(results: YearResults) -> list[str]:
@@ -224,13 +225,16 @@ def subscore_notes(results: YearResults) -> list[str]:
     rules = results.rules
     minimum = rules.suppression.min_cell_size
     boundaries = " en ".join(fmt_grade(b.min_grade) for b in _letters_top_down(rules)[:-1][::-1])
+    empty = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
     notes = []
+    if empty:
+        notes.append(f"**{_join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
     for key in subscore_keys(rules):
         n = int(row[f"{key}_n"])
         name = subscore_name(key)
         if n == 0:
-            notes.append(f"**{name}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
-        elif n < minimum:
+            continue
+        if n < minimum:
             notes.append(f"**{name}**: het cijfer is gebaseerd op zeer weinig respondenten ({fmt_count(n)}, minder dan "
                          f"{fmt_count(minimum)}) en is daardoor onzeker.")
         flagged = row[f"{key}_near_boundary"]
@@ -418,7 +422,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
 
     Bars: members per rounded grade (own bar dark blue, stacked on the others); dashed rules
     at the letter boundaries (``aedes.letters``), between the last bar below and the first
-    bar of the higher letter, labelled ``B vanaf 7,5``; above the own bar ``eigen cijfer 7,5``.
+    bar of the higher letter, labelled ``B vanaf 7,5``; above the own grade's bar ``eigen cijfer 7,5``.
     """
     import altair as alt
 
@@ -448,7 +452,8 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
     layers = [bars, rules_layer, labels]
     own = data.loc[data["reeks"] == OWN_SERIES]
     if not own.empty:
-        marker = own.assign(hoogte=own["basis"] + own["aantal"], tekst="eigen cijfer " + own["cijfer_tekst"])
+        stack = data.groupby("cijfer")["aantal"].sum()
+        marker = own.assign(hoogte=own["cijfer"].map(stack), tekst="eigen cijfer " + own["cijfer_tekst"])
         layers.append(alt.Chart(marker).mark_text(baseline="bottom", dy=-3, fontSize=10, fontWeight=600, color=OWN_COLOUR).encode(
             x="cijfer:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
     return alt.layer(*layers).properties(height=150)
@@ -579,9 +584,13 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
     Columns ``Deelscore, Cijfer, Letter``, ``Volgende letter`` (``B vanaf 7,5``; ``hoogste
     letter``; ``geen respondenten``), ``Nodig (ongerond)`` (the smallest unrounded grade that
     earns it, ``7,45``) and ``Verschil`` (needed − own unrounded grade, rounded up to 0,01).
+    Empty when no sub-score has respondents.
     """
     row = _require(results)
     changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
+    columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (ongerond)", "Verschil"]
+    if changes.subscores["letter"].map(_missing).all():
+        return pd.DataFrame(columns=columns)
     rows = []
     for entry in changes.subscores.itertuples():
         if _missing(entry.letter):
@@ -595,7 +604,7 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
         rows.append({"Deelscore": entry.subscore, "Cijfer": _grade_text(row, entry.questionnaire),
                      "Letter": "geen" if _missing(entry.letter) else entry.letter, "Volgende letter": following, "Nodig (ongerond)": needed,
                      "Verschil": gap})
-    return pd.DataFrame(rows, columns=["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (ongerond)", "Verschil"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def overall_changes_table(results: YearResults) -> pd.DataFrame:

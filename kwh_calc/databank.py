@@ -252,14 +252,16 @@ def _info_rows(dataset: Dataset, rules: Rules, corporation_id: str, year: int,
 
 
 def export_databank(dataset: Dataset, rules: Rules, corporation_id: str, year: int, out: str | Path,
-                    generated_by: str | None = None) -> Path:
+                    generated_by: str | None = None, sheets: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write the anonymised databank of a corporation's research year Y to ``out`` (.xlsx).
 
     See the module docstring for layout, anonymity and formula neutralisation. The file is
-    written atomically (temporary file + ``os.replace``). Returns the path written.
+    written atomically (temporary file + ``os.replace``). ``sheets``: the result of
+    :func:`databank_sheets` when the caller already has it. Returns the path written.
     """
     out = Path(out)
-    sheets = databank_sheets(dataset, rules, corporation_id, year)
+    if sheets is None:
+        sheets = databank_sheets(dataset, rules, corporation_id, year)
     workbook = Workbook(write_only=True)
     taken = {INFO_SHEET}
     titles = {}

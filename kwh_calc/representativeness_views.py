@@ -45,7 +45,9 @@ __all__ = [
     "margin_chart",
     "margin_chart_data",
     "margin_curve",
+    "intro_text",
     "mode_table",
+    "mode_text",
     "monthly_chart",
     "monthly_chart_data",
     "monthly_table",
@@ -58,6 +60,7 @@ __all__ = [
     "response_follows_deliveries",
     "standards",
     "summary_text",
+    "terms_text",
     "verdict",
 ]
 
@@ -219,6 +222,49 @@ def _join(names: list[str]) -> str:
 
 # --------------------------------------------------------------------------- explanation
 
+def intro_text(results: YearResults) -> str:
+    """Dutch opening paragraph: whose results, which year, what the report shows."""
+    corporation = results.corporation
+    return (
+        f"Dit rapport laat zien hoe representatief de uitkomsten van het KWH-Huurdersonderzoek van "
+        f"**{corporation['name']}** over onderzoeksjaar {results.year} zijn: per onderdeel hoeveel huurders de "
+        f"vragenlijst hebben ingevuld, hoe groot de foutmarge is, en wat er nodig is om de standaard te halen waar "
+        f"dat nog niet lukt. Ook laten we zien of de respons een goede afspiegeling is van de huurders: online en "
+        f"telefonisch, en verdeeld over het jaar. {corporation['name']} verhuurt {fmt_count(corporation['units'])} "
+        f"woningen."
+    )
+
+
+def terms_text(results: YearResults) -> str:
+    """Dutch explanation of representativeness, population, confidence and margin (FAQ)."""
+    s = standards(results.rules)
+    measured = 80  # percent satisfied in the worked example
+    margin = round(100 * s.standard)
+    return (
+        "**Representativiteit** gaat erover of de resultaten van het onderzoek iets zeggen over alle huurders "
+        "waarover het gaat. Stel dat we alle huurders hadden bevraagd: hadden we dan dezelfde resultaten gevonden? "
+        "Daarvoor wordt vaak ook het woord betrouwbaarheid gebruikt, maar dat betekent iets anders: betrouwbaarheid "
+        "zegt iets over de kans dat het onderzoek bij herhaling dezelfde uitkomsten geeft. Of uitkomsten "
+        "representatief zijn, hangt af van drie dingen.\n\n"
+        "- **Populatie**: het aantal huurders waarover het onderzoek iets zegt. Bij de onderdelen over een proces, "
+        "zoals Reparaties, zijn dat alle huurders die voor het onderdeel zijn aangeleverd met een dataperiode die in "
+        f"{results.year} begint. Bij Algemene waardering zijn dat alle huurders: het aantal verhuureenheden.\n"
+        f"- **Betrouwbaarheid**: hoe zeker we zijn van de uitkomst. Wij werken met {s.confidence_text}: zouden we het "
+        f"onderzoek heel vaak herhalen, dan ligt de uitkomst in {round(100 * s.confidence)} van de 100 keer binnen de "
+        "foutmarge.\n"
+        "- **Foutmarge** (steekproeffout): hoeveel de gemeten uitkomst hoogstens afwijkt van wat we hadden gevonden "
+        f"als alle huurders hadden meegedaan. De standaard in marktonderzoek is {s.standard_text} tot "
+        f"{s.acceptable_text}. Bij een foutmarge van {margin} procentpunt en {fmt_pct(measured)} gemeten "
+        f"tevreden huurders ligt het werkelijke percentage tussen {fmt_pct(measured - margin)} en "
+        f"{fmt_pct(measured + margin)}.\n\n"
+        "De populatie ligt vast; betrouwbaarheid en foutmarge zijn keuzes van de onderzoeker. Dit rapport geeft de "
+        "foutmarge van een percentage, zoals het percentage tevreden huurders, voor het ongunstigste geval: een "
+        f"uitkomst van {fmt_pct(100 * s.worst_p)}. Bij andere uitkomsten is de foutmarge kleiner. De **netto respons** is het aantal huurders "
+        "dat de vragenlijst heeft ingevuld en minstens één labelvraag met een cijfer heeft beantwoord, zoals ze ook "
+        "meetellen voor de onderdeelscore."
+    )
+
+
 def population_examples_table(rules: Rules, populations=EXAMPLE_POPULATIONS) -> pd.DataFrame:
     """Net response needed for the standard and the acceptable margin at several populations.
 
@@ -369,37 +415,35 @@ def margin_chart(results: YearResults, columns: int = 2):
 # --------------------------------------------------------------------------- precision
 
 def precision_table(results: YearResults) -> pd.DataFrame:
-    """Score and % tevreden with their 90% intervals and the margin at the observed percentage.
+    """Score and % tevreden with their intervals at the rules' confidence.
 
-    Columns ``Onderdeel, Respondenten, Score, Interval score, % tevreden, Interval % tevreden,
-    Foutmarge bij deze uitkomst``. Intervals: t-interval (score) and Wilson (percentage) at
-    the rules' confidence, as stored by the close. Components with n = 0 are left out;
-    components with fewer respondents than ``suppression.min_cell_size`` show ``< 5 resp.``
-    (n only).
+    Columns ``Onderdeel, Respondenten, Score (90%-interval), % tevreden (90%-interval)``
+    with cells such as ``7,5 (7,2–7,8)`` and ``95% (91–97%)``: the t-interval of the score
+    and the Wilson interval of the percentage as stored by the close (DOMAIN.md §5).
+    Components with n = 0 are left out; components with fewer respondents than
+    ``suppression.min_cell_size`` show ``< 5 resp.`` (n only). A score without spread
+    (n < 2) shows no interval.
     """
     rules = results.rules
     s = standards(rules)
+    score_column = f"Score ({s.confidence_text}-interval)"
+    pct_column = f"% tevreden ({s.confidence_text}-interval)"
     rows = []
     for row in _components(results).itertuples():
         if row.n == 0:
             continue
         entry = {"Onderdeel": rules.questionnaire_name(row.questionnaire), "Respondenten": fmt_count(row.n)}
         if row.n < s.min_cell:
-            hidden = f"< {s.min_cell} resp."
-            entry.update({"Score": hidden, "Interval score": hidden, "% tevreden": hidden,
-                          "Interval % tevreden": hidden, "Foutmarge bij deze uitkomst": hidden})
+            entry[score_column] = entry[pct_column] = f"< {s.min_cell} resp."
         else:
-            score_range = "–" if pd.isna(row.score_low) else f"{fmt_grade(row.score_low)} – {fmt_grade(row.score_high)}"
-            entry.update({
-                "Score": fmt_grade(row.score),
-                "Interval score": score_range,
-                "% tevreden": fmt_pct(row.pct_satisfied),
-                "Interval % tevreden": f"{fmt_pct(row.pct_low)} – {fmt_pct(row.pct_high)}",
-                "Foutmarge bij deze uitkomst": fmt_decimal(row.margin_observed, 1) + ("*" if bool(row.population_mismatch) else ""),
-            })
+            score = fmt_grade(row.score)
+            if not pd.isna(row.score_low):
+                score += f" ({fmt_grade(row.score_low)}–{fmt_grade(row.score_high)})"
+            entry[score_column] = score
+            entry[pct_column] = (f"{fmt_pct(row.pct_satisfied)} ({fmt_decimal(row.pct_low, 0)}–"
+                                 f"{fmt_pct(row.pct_high)})")
         rows.append(entry)
-    return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", "Score", "Interval score", "% tevreden",
-                                       "Interval % tevreden", "Foutmarge bij deze uitkomst"])
+    return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", score_column, pct_column])
 
 
 # --------------------------------------------------------------------------- reaching 5%
@@ -502,10 +546,12 @@ def reach_standard_lines(results: YearResults) -> list[str]:
             text += (f"; bij de huidige respons van {fmt_pct(row.response_pct)} betekent dat ongeveer "
                      f"{fmt_count(row.extra_approached)} extra benaderde huurders.")
         else:
-            text += (f"; bij de huidige respons van {fmt_pct(row.response_pct)} zou dat ongeveer "
-                     f"{fmt_count(row.extra_approached)} extra benaderde huurders vragen, maar van de populatie zijn er "
-                     f"nog maar {fmt_count(row.not_approached)} niet benaderd. Dan is een hogere respons nodig: "
-                     f"{fmt_count(row.required_n)} respondenten, {share}.")
+            left = int(row.not_approached)
+            rest = ("alle huurders zijn al benaderd" if left == 0 else
+                    f"er {'is' if left == 1 else 'zijn'} er nog maar {fmt_count(left)} niet benaderd")
+            text += (f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn daarvoor ongeveer "
+                     f"{fmt_count(row.extra_approached)} extra benaderde huurders nodig, maar {rest}. Een foutmarge "
+                     f"van {s.standard_text} vraagt dus een hogere respons: {share}.")
         lines.append(text)
     return lines
 
@@ -573,7 +619,7 @@ def mode_table(results: YearResults) -> pd.DataFrame:
             "Telefonisch": fmt_count(row.n_telefonisch),
             "Aandeel telefonisch": fmt_pct(100 * row.n_telefonisch / row.n) if row.n > 0 else "–",
             "Norm telefonisch": _quota_text(quota),
-            "Norm gehaald": "–" if quota == "all" or pd.isna(met) else ("ja" if bool(met) else "nee"),
+            "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
         })
     return pd.DataFrame(rows, columns=["Onderdeel", "Online", "Telefonisch", "Aandeel telefonisch", "Norm telefonisch", "Norm gehaald"])
 
@@ -589,50 +635,62 @@ def mode_text(results: YearResults) -> str:
         "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
         f"van de grootte van de corporatie. {corporation['name']} verhuurt {fmt_count(units)} woningen en valt in de "
         f"klasse {label} verhuureenheden."
-    )
+    ) + (" Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
+         if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"]) else "")
 
 
 # --------------------------------------------------------------------------- months
 
-def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float]:
-    """Are the respondents spread over the months as the delivered tenants are?
+def _test_valid(expected: np.ndarray) -> bool:
+    """Cochran's rule for the chi-square approximation: every expected count at least 1 and
+    at most 20% of them below :data:`MIN_EXPECTED`."""
+    return bool(expected.min() >= 1 and (expected < MIN_EXPECTED).mean() <= 0.2)
 
-    Chi-square goodness-of-fit test (``scipy.stats.chisquare``) of the respondents per month
-    against the expected counts ``total × delivered share``, at significance
-    ``1 - confidence``.
+
+def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float, str]:
+    """Are the respondents spread over the year as the delivered tenants are?
+
+    Chi-square goodness-of-fit test (``scipy.stats.chisquare``) of the respondents per
+    period against the expected counts ``total × delivered share``, at significance
+    ``1 - confidence``, over the periods with deliveries. The test is done per month when
+    the expected counts allow it (Cochran's rule: all at least 1, at most 20% below
+    :data:`MIN_EXPECTED`); otherwise twelve months are pooled into quarters and tested again.
 
     Parameters
     ----------
-    respondents : respondents per month (counts).
+    respondents : respondents per month (counts; twelve months for quarterly pooling).
     delivered : delivered tenants per month (may be fractional).
     confidence : fraction (rules: 0.90).
 
     Returns
     -------
-    (verdict, p)
-        ``"ja"`` (no significant difference), ``"nee"`` (a significant difference, or
-        respondents in months without deliveries: p = 0), ``"geen respons"`` (no
-        respondents), ``"geen levering"`` (nothing delivered) or ``"te weinig respons"``
-        (some month expects fewer than :data:`MIN_EXPECTED` respondents: the test would
-        not be reliable). ``p`` is NaN where no test was done; 1 with a single month.
+    (verdict, p, period)
+        ``verdict``: ``"ja"`` (no significant difference), ``"nee"`` (a significant
+        difference, or respondents in periods without deliveries: p = 0), ``"geen respons"``,
+        ``"geen levering"`` or ``"te weinig respons"`` (even per quarter the test would not
+        be reliable). ``p``: the p-value (NaN without a test; 1 with a single period).
+        ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
     """
     observed = np.asarray(respondents, dtype="float64")
     weights = np.asarray(delivered, dtype="float64")
-    total = observed.sum()
-    if total == 0:
-        return "geen respons", math.nan
+    if observed.sum() == 0:
+        return "geen respons", math.nan, ""
     if weights.sum() <= 0:
-        return "geen levering", math.nan
-    inside = weights > 0
-    if observed[~inside].sum() > 0:
-        return "nee", 0.0
-    expected = total * weights[inside] / weights[inside].sum()
-    if inside.sum() == 1:
-        return "ja", 1.0
-    if expected.min() < MIN_EXPECTED:
-        return "te weinig respons", math.nan
-    p = float(stats.chisquare(observed[inside], expected).pvalue)
-    return ("ja" if p >= 1.0 - confidence else "nee"), p
+        return "geen levering", math.nan, ""
+    candidates = [("maand", observed, weights)]
+    if len(observed) == 12:
+        candidates.append(("kwartaal", observed.reshape(4, 3).sum(axis=1), weights.reshape(4, 3).sum(axis=1)))
+    for period, counts, mass in candidates:
+        inside = mass > 0
+        if counts[~inside].sum() > 0:
+            return "nee", 0.0, period
+        if inside.sum() == 1:
+            return "ja", 1.0, period
+        expected = counts.sum() * mass[inside] / mass[inside].sum()
+        if _test_valid(expected):
+            p = float(stats.chisquare(counts[inside], expected).pvalue)
+            return ("ja" if p >= 1.0 - confidence else "nee"), p, period
+    return "te weinig respons", math.nan, ""
 
 
 def monthly_chart_data(results: YearResults) -> pd.DataFrame:
@@ -702,7 +760,7 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
         if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
             continue
         months = months.sort_values("service_month")
-        follows, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
+        follows, _, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
         difference = (months["respondents_share"].fillna(0) - months["delivered_share"].fillna(0)).abs()
         has_both = months["respondents"].sum() > 0 and months["delivered"].sum() > 0
         largest = difference.idxmax() if has_both else None

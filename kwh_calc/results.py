@@ -98,6 +98,13 @@ def _label_merged_away(dataset: Dataset, rules: Rules, year: int) -> pd.DataFram
     return merged_away_table(dataset, rules, year)
 
 
+def _label_history(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    """The CKV decisions as delivered (DATA.md ``label_history``) up to research year ``year``,
+    for the CKV dossier's label history and trend; later research years are left out."""
+    history = dataset.label_history
+    return history.loc[history["research_year"] <= year].sort_values(["corporation_id", "research_year"]).reset_index(drop=True)
+
+
 def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     from kwh_calc.aedes import aedes_results
 
@@ -160,6 +167,7 @@ RESULT_TABLES: dict[str, ResultFunction] = {
     "label_components": _label_components,
     "label_coverage": _label_coverage,
     "label_merged_away": _label_merged_away,
+    "label_history": _label_history,
     "aedes": _aedes,
     "aedes_months": _aedes_months,
     "representativeness": _representativeness,

@@ -11,6 +11,7 @@ from kwh_calc.cli import representativeness as _representativeness  # noqa: F401
 from kwh_calc.cli import scores as _scores  # noqa: F401  scores
 from kwh_calc.cli import close as _close  # noqa: F401  close
 from kwh_calc.cli import bench as _bench  # noqa: F401  bench
+from kwh_calc.cli import databank as _databank  # noqa: F401  export-databank, signals
 from kwh_calc.cli.app import app
 
 __all__ = ["app", "main"]

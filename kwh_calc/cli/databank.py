@@ -12,7 +12,7 @@ import typer
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
-from kwh_calc.databank import export_databank
+from kwh_calc.databank import databank_sheets, export_databank
 from kwh_calc.numbers import fmt_count
 from kwh_calc.signals import signals
 
@@ -56,10 +56,8 @@ def export_databank_command(
     dataset = load_or_exit(data)
     rules = rules_or_exit(rules_path, year)
     _corporation_or_exit(dataset, corporation)
-    from kwh_calc.databank import databank_sheets
-
     sheets = databank_sheets(dataset, rules, corporation, year)
-    export_databank(dataset, rules, corporation, year, out_file)
+    export_databank(dataset, rules, corporation, year, out_file, sheets=sheets)
     respondents = sum(len(f) for f in sheets.values())
     anonymous = sum(int((f["anonimiteit opgeheven"] == "nee").sum()) for f in sheets.values())
     out.print(
@@ -99,7 +97,8 @@ def signals_command(
     except ValueError as error:  # a signal rule that does not fit the dataset
         console.print(f"Signaalregels ongeldig: {error}", markup=False)
         raise typer.Exit(1) from None
-    write_csv_atomic(found.rename(columns=SIGNAL_HEADERS), out_file)
+    csv = found.assign(questionnaire=found["questionnaire"].map(rules.questionnaire_name))
+    write_csv_atomic(csv.rename(columns=SIGNAL_HEADERS), out_file)
     out.print(
         f"{fmt_count(len(found))} signalen van {fmt_count(found['response_id'].nunique())} respondenten "
         f"({fmt_count(found['corporation_id'].nunique())} corporaties), servicemaanden {first_month} t/m {last_month}: {out_file}",
