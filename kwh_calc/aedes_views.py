@@ -69,6 +69,7 @@ __all__ = [
     "boundaries_text",
     "coverage_notes",
     "date_nl",
+    "distribution_caption",
     "distribution_chart",
     "distribution_chart_data",
     "distribution_domain",
@@ -346,9 +347,9 @@ def boundaries_text(rules: Rules) -> str:
 def position_table(results: YearResults) -> pd.DataFrame:
     """Where the corporation stands among all members, per sub-score.
 
-    Columns ``Deelscore, Cijfer, Plaats`` (``35 van 227``: rank on the unrounded grade among
-    the members with respondents, 1 = highest, ``gedeeld`` on a tie), ``Percentiel``
-    (percentile rank 0–100 of :func:`kwh_calc.aedes.national_distribution`), ``Landelijk gemiddelde``
+    Columns ``Deelscore, Cijfer`` (rounded), ``Plaats`` (``35 van 227``: rank on the unrounded
+    grade among the members with respondents, 1 = highest, ``gedeeld`` on a tie), ``Percentiel``
+    (percentile rank 0–100 of :func:`kwh_calc.aedes.national_distribution`), ``Landelijk``
     (unweighted mean of the members' grades) and ``Letters landelijk`` (members per letter,
     ``A 3 · B 5 · C 8``).
     """
@@ -367,17 +368,17 @@ def position_table(results: YearResults) -> pd.DataFrame:
         else:
             entry = mine.iloc[0]
             same = distribution.loc[(distribution["questionnaire"] == key) & (distribution["rank"] == entry["rank"])]
-            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (" (gedeeld)" if len(same) > 1 else "")
+            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (" gedeeld" if len(same) > 1 else "")
             percentile = fmt_decimal(entry["percentile"], 0)
         rows.append({
             "Deelscore": subscore_name(key),
-            "Cijfer": _grade_text(row, key),
+            "Cijfer": fmt_grade(row[f"{key}_grade"]) if int(row[f"{key}_n"]) else "–",
             "Plaats": place,
             "Percentiel": percentile,
-            "Landelijk gemiddelde": fmt_grade(national["mean_of_corporations"]),
+            "Landelijk": fmt_grade(national["mean_of_corporations"]),
             "Letters landelijk": " · ".join(f"{letter} {fmt_count(national[f'n_{letter}'])}" for letter in letters),
         })
-    return pd.DataFrame(rows, columns=["Deelscore", "Cijfer", "Plaats", "Percentiel", "Landelijk gemiddelde", "Letters landelijk"])
+    return pd.DataFrame(rows, columns=["Deelscore", "Cijfer", "Plaats", "Percentiel", "Landelijk", "Letters landelijk"])
 
 
 def distribution_domain(results: YearResults) -> tuple[float, float]:
@@ -432,6 +433,8 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
     letters = _letters_top_down(results.rules)
     peak = int(data.groupby("cijfer")["aantal"].sum().max()) if not data.empty else 1
     top = peak + max(1, math.ceil(peak * 0.35))
+    present = set(data["reeks"])
+    series = [(s, c) for s, c in ((OWN_SERIES, OWN_COLOUR), (OTHER_SERIES, OTHER_COLOUR)) if s in present]
     x = alt.X("van:Q", title="Cijfer (afgerond op één decimaal)",
               scale=alt.Scale(domain=[low, high], nice=False, zero=False),
               axis=alt.Axis(format=".1f", tickMinStep=0.1, grid=False))
@@ -441,7 +444,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         y=alt.Y("basis:Q", title="Aantal leden", scale=y_scale,
                 axis=alt.Axis(format="d", tickMinStep=1, values=_count_ticks(top))),
         y2=alt.Y2("top:Q"),
-        color=alt.Color("reeks:N", title=None, scale=alt.Scale(domain=[OWN_SERIES, OTHER_SERIES], range=[OWN_COLOUR, OTHER_COLOUR]),
+        color=alt.Color("reeks:N", title=None, scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
                         legend=alt.Legend(orient="bottom")),
     ).transform_calculate(top="datum.basis + datum.aantal")
     rule_data = pd.DataFrame([{"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}",
@@ -454,9 +457,23 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
     if not own.empty:
         stack = data.groupby("cijfer")["aantal"].sum()
         marker = own.assign(hoogte=own["cijfer"].map(stack), tekst="eigen cijfer " + own["cijfer_tekst"])
-        layers.append(alt.Chart(marker).mark_text(baseline="bottom", dy=-3, fontSize=10, fontWeight=600, color=OWN_COLOUR).encode(
-            x="cijfer:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
+        # Keep the label clear of a boundary rule at either edge of the own bar.
+        edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
+        start, end = round(float(marker["van"].iloc[0]), 6), round(float(marker["tot"].iloc[0]), 6)
+        align, field, dx = ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
+        layers.append(alt.Chart(marker).mark_text(align=align, baseline="bottom", dx=dx, dy=-3, fontSize=10, fontWeight=600,
+                                                  color=OWN_COLOUR).encode(
+            x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
     return alt.layer(*layers).properties(height=150)
+
+
+def distribution_caption(results: YearResults, key: str) -> str:
+    """The caption of :func:`distribution_chart`: what is shown, and whether the corporation is in it."""
+    name = results.corporation["name"]
+    row = _require(results)
+    own = (f"{name} gemarkeerd" if int(row[f"{key}_n"]) > 0
+           else f"{name} heeft op deze deelscore geen respondenten")
+    return f"{subscore_name(key)}: aantal Aedes-leden per cijfer, {own}; de stippellijnen zijn de lettergrenzen"
 
 
 def _count_ticks(top: int) -> list[int]:

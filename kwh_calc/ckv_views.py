@@ -54,7 +54,9 @@ from kwh_calc.results import YearResults
 
 __all__ = [
     "CHECKBOX",
+    "COMPONENT_ABBREVIATIONS",
     "DECISION_OPTIONS",
+    "MONTHS_NL",
     "NOT_MET",
     "QUARTER_LABELS",
     "SPECIAL_CASE_NAMES",
@@ -66,7 +68,9 @@ __all__ = [
     "borderline_overview",
     "bullets",
     "certainty_lines",
+    "component_abbreviations",
     "component_figures",
+    "component_legend",
     "components_table_nl",
     "corporation_label",
     "coverage_table_nl",
@@ -108,6 +112,9 @@ SPECIAL_CASE_NAMES = {
     "merger_first_half_missing": "fusie, eerste halfjaar ontbreekt",
     "not_yet_member": "nog geen lid",
 }
+#: Column headers of the label components in the overview's compact tables.
+COMPONENT_ABBREVIATIONS = {"nieuwe_huurders": "NH", "vertrokken_huurders": "VH", "reparaties": "Rep",
+                           "planmatig_onderhoud": "PO"}
 _MERGERS = ("merger", "merger_first_half_missing")
 
 
@@ -363,12 +370,15 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
     interval, whether it meets the threshold (``nee, grensgeval (onafgerond 6,98)`` for a
     borderline fail), the percentage satisfied with its interval, whether it meets, the
     margin of error, coverage and the verdict (``gehaald`` / ``niet gehaald`` /
-    ``CKV beslist``). Columns: ``Onderdeel`` (the row label) and one per component.
+    ``CKV beslist``; ``nog niet beoordeeld`` when the advice is nog_niet_beoordeelbaar).
+    Columns: ``Cijfer`` (the row label) and one per component.
     """
     figures = component_figures(results)
     label = results.rules.label
     interval = interval_label(results)
     min_score, min_pct = fmt_grade(label.min_score), fmt_pct(label.min_pct_satisfied)
+    row_advice = advice_row(results)
+    assessed = row_advice is None or row_advice["advice"] != "nog_niet_beoordeelbaar"
     rows = {
         "Respondenten": [], "Minimum (anders beslist de CKV)": [],
         f"Onderdeelscore ({interval})": [], f"Onderdeelscore ≥ {min_score}": [],
@@ -386,8 +396,8 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
         rows[f"% tevreden ≥ {min_pct}"].append(_meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%"))
         rows["Foutmarge % tevreden"].append("–" if _missing(row.margin) else f"± {fmt_decimal(row.margin, 1)} procentpunt")
         rows["Dekking"].append(_coverage_text(row, results))
-        rows["Oordeel"].append(row.status)
-    table = pd.DataFrame({"Onderdeel": list(rows)})
+        rows["Oordeel"].append(row.status if assessed else "nog niet beoordeeld")
+    table = pd.DataFrame({"Cijfer": list(rows)})
     for position, row in enumerate(figures.itertuples()):
         table[row.name] = [values[position] for values in rows.values()]
     return table
@@ -492,12 +502,12 @@ def aw_text(results: YearResults) -> str:
 def discretion_table(results: YearResults) -> pd.DataFrame:
     """Components where the CKV decides, with the figures and both outcomes (``ckv_beslist``).
 
-    Empty when the advice is not ``ckv_beslist``. Columns: ``Onderdeel, Respondenten,
-    Minimum, Onderdeelscore, % tevreden, Waarom de CKV beslist, Telt mee, Telt niet mee``;
-    the outcome columns give the advice if the CKV counts the results / does not.
+    Empty when the advice is not ``ckv_beslist``. Columns: ``Onderdeel``, ``Cijfers``
+    (``6,4 / 75% bij 12 respondenten (minimum 20)``), ``Waarom de CKV beslist``, ``Telt mee``,
+    ``Telt niet mee``; the outcome columns give the advice if the CKV counts the results /
+    does not.
     """
-    columns = ["Onderdeel", "Respondenten", "Minimum", "Onderdeelscore", "% tevreden", "Waarom de CKV beslist",
-               "Telt mee", "Telt niet mee"]
+    columns = ["Onderdeel", "Cijfers", "Waarom de CKV beslist", "Telt mee", "Telt niet mee"]
     row = advice_row(results)
     if row is None or row["advice"] != "ckv_beslist":
         return pd.DataFrame(columns=columns)
@@ -509,10 +519,13 @@ def discretion_table(results: YearResults) -> pd.DataFrame:
         elif c.n == 0:
             why = "geen respondenten"
         else:
-            why = f"grens niet gehaald met minder dan {fmt_count(c.min_respondents)} respondenten"
+            why = "grens niet gehaald met te weinig respondenten"
+        respondents = "1 respondent" if c.n == 1 else f"{fmt_count(c.n)} respondenten"
+        figures = f"{respondents} (minimum {fmt_count(c.min_respondents)})"
+        if c.n > 0:
+            figures = f"{c.score_display} / {c.pct_display} bij {figures}"
         rows.append({
-            "Onderdeel": c.component_name, "Respondenten": fmt_count(c.n), "Minimum": fmt_count(c.min_respondents),
-            "Onderdeelscore": c.score_display, "% tevreden": c.pct_display, "Waarom de CKV beslist": why,
+            "Onderdeel": c.component_name, "Cijfers": figures, "Waarom de CKV beslist": why,
             "Telt mee": ADVICE_NAMES[row["advice_if_counted"]], "Telt niet mee": ADVICE_NAMES[row["advice_if_not_counted"]],
         })
     return pd.DataFrame(rows, columns=columns)
@@ -716,11 +729,11 @@ def decision_block(results: YearResults) -> pd.DataFrame:
         rows.append(("Past bij de labelstatus", f"{fits} ({state})"))
     rows += [
         ("Afwijking van het advies", f"{CHECKBOX} ja   {CHECKBOX} nee"),
-        ("Motivering (verplicht bij afwijking)", ""), ("", ""), ("", ""),
+        ("Motivering (verplicht bij afwijking)", ""), ("", ""), ("", ""), ("", ""), ("", ""),
         ("Datum", ""),
-        ("Handtekening voorzitter", ""),
+        ("Handtekening voorzitter", ""), ("", ""),
     ]
-    return pd.DataFrame(rows, columns=["Besluit CKV", "In te vullen"])
+    return pd.DataFrame(rows, columns=["Onderwerp", "In te vullen"])
 
 
 # --------------------------------------------------------------------------- national overview
@@ -803,15 +816,36 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Corporatie", "Advies", "Label geldig tot", "Toelichting"])
 
 
+def _special_short(a, results: YearResults) -> str:
+    """A one-line explanation of a special case for the overview (the dossier explains in full)."""
+    corps = results.table("corporations").set_index("corporation_id")
+    corp = corps.loc[a.corporation_id]
+    rules = results.rules
+    case = a.special_case
+    if case == "new_member_route_a":
+        return (f"lid sinds {date_nl(corp['member_since'])}, aanleveringen dekken niet ieder kwartaal: eerst een jaar "
+                f"onderzoek, naar de CKV in {a.expected_presentation}")
+    if case == "new_member_route_b":
+        return (f"lid sinds {date_nl(corp['member_since'])}, eerste aanlevering over de afgelopen "
+                f"{rules.label.new_member_lookback_months} maanden: beoordeeld als ieder lid")
+    if case in _MERGERS:
+        predecessors = _successors_predecessors(results, a.corporation_id, in_year_only=True)["corporation_id"]
+        text = f"fusie per {date_nl(corp['merged_on'])} uit {', '.join(predecessors)}"
+        if case == "merger":
+            return text + ": resultaten van rechtsvoorgangers tot de fusie tellen mee, het label begint opnieuw"
+        return text + (f": niet alle rechtsvoorgangers hebben resultaten over het eerste halfjaar, "
+                       f"naar de CKV in {a.expected_presentation}")
+    return str(a.reasons).split("; ")[0]
+
+
 def special_overview(results: YearResults) -> pd.DataFrame:
     """Corporations with a special case (new member, merger, not yet a member) and what it means."""
     advice = _advice_table(results)
     rows = []
     for a in advice.loc[advice["special_case"].fillna("") != ""].itertuples():
-        explanation = str(a.reasons).split("; ")[0]
         rows.append({"Corporatie": corporation_label(a.name, a.corporation_id),
                      "Bijzonderheid": SPECIAL_CASE_NAMES.get(a.special_case, a.special_case),
-                     "Advies": a.advice_name, "Toelichting": explanation})
+                     "Advies": a.advice_name, "Toelichting": _special_short(a, results)})
     return pd.DataFrame(rows, columns=["Corporatie", "Bijzonderheid", "Advies", "Toelichting"])
 
 
@@ -829,14 +863,29 @@ def attention_summary(results: YearResults) -> list[str]:
     def count(frame: pd.DataFrame, column: str) -> int:
         return frame[column].nunique() if len(frame) else 0
 
-    lines = [
-        f"CKV beslist over een onderdeel: {fmt_count(count(discretion_overview(results), 'Corporatie'))} corporaties",
-        f"Grensgevallen: {fmt_count(count(borderline_overview(results), 'Corporatie'))} corporaties",
-        f"Labels die aflopen of kunnen aflopen: {fmt_count(count(expiring_overview(results), 'Corporatie'))} corporaties",
-        f"Bijzondere gevallen (nieuw lid, fusie): {fmt_count(count(special_overview(results), 'Corporatie'))} corporaties",
-        f"Gefuseerd zonder eigen advies: {fmt_count(len(results.table('label_merged_away')))} corporaties",
+    def corporations(number: int) -> str:
+        return "1 corporatie" if number == 1 else f"{fmt_count(number)} corporaties"
+
+    return [
+        f"CKV beslist over een onderdeel: {corporations(count(discretion_overview(results), 'Corporatie'))}",
+        f"Grensgevallen: {corporations(count(borderline_overview(results), 'Corporatie'))}",
+        f"Labels die aflopen of kunnen aflopen: {corporations(count(expiring_overview(results), 'Corporatie'))}",
+        f"Bijzondere gevallen (nieuw lid, fusie): {corporations(count(special_overview(results), 'Corporatie'))}",
+        f"Gefuseerd, zonder eigen advies: {corporations(len(results.table('label_merged_away')))}",
     ]
-    return lines
+
+
+def component_abbreviations(results: YearResults) -> dict[str, str]:
+    """Short column headers of the label components in the overview (``NH``, ``VH``, ``Rep``,
+    ``PO``); a component without a known abbreviation keeps its Dutch name."""
+    return {c: COMPONENT_ABBREVIATIONS.get(c, name) for c, name in _component_names(results).items()}
+
+
+def component_legend(results: YearResults) -> str:
+    """``NH = Nieuwe huurders, VH = Vertrokken huurders, Rep = Reparaties, PO = Planmatig onderhoud``."""
+    names = _component_names(results)
+    return ", ".join(f"{abbreviation} = {names[c]}" for c, abbreviation in component_abbreviations(results).items()
+                     if abbreviation != names[c])
 
 
 def _group_cell(c) -> str:
@@ -853,10 +902,24 @@ def _group_cell(c) -> str:
     return text
 
 
+def _quarters_short(quarters: str) -> str:
+    """``K1, K2, K3, K4`` -> ``K1–K4``; other lists as they are."""
+    keys = [q.strip() for q in quarters.split(",") if q.strip()]
+    numbers = [int(q[1:]) for q in keys if q[1:].isdigit()]
+    if len(numbers) == len(keys) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{keys[0]}–{keys[-1]}"
+    return ", ".join(keys)
+
+
 def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: YearResults) -> str:
-    """Short Dutch reasons for the overview (the dossier has the full ones)."""
+    """Short Dutch reasons for the overview (the dossier has the full ones).
+
+    Components are named by their abbreviation (:func:`component_abbreviations`); the same
+    finding on several components is said once (``NH, VH, Rep: geen dekking K1–K4``).
+    """
     year = results.year
-    parts = []
+    abbreviations = component_abbreviations(results)
+    parts: list[str] = []
     case = advice_row_["special_case"]
     if case:
         text = SPECIAL_CASE_NAMES.get(case, case)
@@ -864,21 +927,24 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
             text += f", verwacht {advice_row_['expected_presentation']}"
         parts.append(text)
     if advice_row_["advice"] != "nog_niet_beoordeelbaar":
+        findings: dict[str, list[str]] = {}
         for c in components.itertuples():
-            name = c.component_name
+            name = abbreviations.get(c.component, c.component_name)
             if c.kind == "quarterly" and not c.covered:
-                parts.append(f"{name}: dekking {c.quarters_missing}")
+                text = f"geen dekking {_quarters_short(c.quarters_missing)}"
+                findings.setdefault(text + (" (alleen langere perioden)" if c.quarters_long_only else ""), []).append(name)
             if c.no_delivery:
-                parts.append(f"{name}: geen onderhoud aangeleverd")
+                findings.setdefault("geen onderhoud aangeleverd", []).append(name)
             elif c.n == 0:
-                parts.append(f"{name}: geen respondenten")
+                findings.setdefault("geen respondenten", []).append(name)
             elif not c.meets:
                 what = " en ".join(w for w, failed in (("score", not c.meets_score), ("% tevreden", not c.meets_pct)) if failed)
                 if c.borderline:
                     what += " (grensgeval)"
                 if c.low_response:
                     what += f", {fmt_count(c.n)} resp. (min. {fmt_count(c.min_respondents)})"
-                parts.append(f"{name}: {what}")
+                findings.setdefault(what, []).append(name)
+        parts += [f"{', '.join(names)}: {finding}" for finding, names in findings.items()]
         if not bool(advice_row_["aw_held"]):
             parts.append("geen Algemene waardering")
     advice = advice_row_["advice"]
@@ -895,22 +961,23 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
 def group_table(results: YearResults, advice: str) -> pd.DataFrame:
     """The corporations with one advice: per component score / % tevreden, and short reasons.
 
-    ``✗`` marks a figure below its threshold, ``(g)`` a borderline one, ``(12 resp.)`` fewer
-    respondents than the minimum.
+    Columns: ``Corporatie``, one per label component headed by its abbreviation
+    (:func:`component_legend`), ``Redenen``. ``✗`` marks a figure below its threshold, ``(g)``
+    a borderline one, ``(12 resp.)`` fewer respondents than the minimum.
     """
     table = _advice_table(results)
     chosen = table.loc[table["advice"] == advice]
     comp = _all_components(results)
-    names = _component_names(results)
-    order = {c: i for i, c in enumerate(names)}
+    abbreviations = component_abbreviations(results)
+    order = {c: i for i, c in enumerate(abbreviations)}
     rows = []
     for a in chosen.itertuples(index=False):
         own = comp.loc[comp["corporation_id"] == a.corporation_id]
         own = own.assign(_o=own["component"].map(order)).sort_values("_o")
         entry = {"Corporatie": corporation_label(a.name, a.corporation_id)}
         cells = {c.component: _group_cell(c) for c in own.itertuples()}
-        for c, name in names.items():
-            entry[name] = cells.get(c, "–")
+        for c, header in abbreviations.items():
+            entry[header] = cells.get(c, "–")
         entry["Redenen"] = short_reasons(pd.Series(a._asdict()), own, results)
         rows.append(entry)
-    return pd.DataFrame(rows, columns=["Corporatie", *names.values(), "Redenen"])
+    return pd.DataFrame(rows, columns=["Corporatie", *abbreviations.values(), "Redenen"])

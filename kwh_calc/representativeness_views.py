@@ -72,7 +72,7 @@ MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt
 MIN_EXPECTED = 5
 
 #: Illustrative population sizes for "large populations need a smaller share".
-EXAMPLE_POPULATIONS = (50, 100, 250, 500, 1_000, 2_500, 10_000, 100_000)
+EXAMPLE_POPULATIONS = (50, 100, 250, 500, 1_000, 2_500, 10_000)
 
 _SERIES_RESPONDENTS = "Respondenten"
 _SERIES_DELIVERED = "Geleverde huurders"
@@ -333,6 +333,8 @@ def _facet_label(rules: Rules, row) -> str:
     name = rules.questionnaire_name(row.questionnaire)
     if bool(row.population_mismatch):
         return f"{name} (populatie onbekend)"
+    if row.n == 0:
+        return f"{name} (N = {fmt_count(row.population)}, geen respons)"
     return f"{name} (N = {fmt_count(row.population)})"
 
 
@@ -346,8 +348,9 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
         responses from 1 up to about 1,3 × the larger of the current and the required
         response for the standard (capped at N), cut off above the chart's top (twice the
         acceptable margin, or above the corporation's own point). ``points``: ``onderdeel,
-        n, foutmarge, label`` — the corporation's own net response and margin (components
-        with n = 0 have no point). ``onderdeel`` names the component and its population.
+        n, foutmarge, label, rechts`` — the corporation's own net response and margin
+        (components with n = 0 have no point; ``rechts``: the point lies in the right part of
+        the curve, so its label goes to its left). ``onderdeel`` names the component and its population.
     """
     rules = results.rules
     s = standards(rules)
@@ -363,10 +366,11 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
         curves.append(curve.assign(onderdeel=label))
         if row.n > 0:
             dots.append({"onderdeel": label, "n": int(row.n), "foutmarge": float(row.margin_of_error),
-                         "label": f"{fmt_decimal(row.margin_of_error, 1)} bij n = {fmt_count(row.n)}"})
+                         "label": f"{fmt_decimal(row.margin_of_error, 1)} bij n = {fmt_count(row.n)}",
+                         "rechts": bool(row.n > 0.55 * int(curve["n"].max()))})
     curve = (pd.concat(curves, ignore_index=True).rename(columns={"margin": "foutmarge"})[["onderdeel", "n", "foutmarge"]]
              if curves else pd.DataFrame(columns=["onderdeel", "n", "foutmarge"]))
-    return curve, pd.DataFrame(dots, columns=["onderdeel", "n", "foutmarge", "label"])
+    return curve, pd.DataFrame(dots, columns=["onderdeel", "n", "foutmarge", "label", "rechts"])
 
 
 def margin_chart(results: YearResults, columns: int = 2):
@@ -391,7 +395,7 @@ def margin_chart(results: YearResults, columns: int = 2):
                       pd.DataFrame([{"onderdeel": o, "laag": "norm", "foutmarge": r.foutmarge, "label": r.norm}
                                     for o in order for r in lines.itertuples()])], ignore_index=True)
     x = alt.X("n:Q", title="Netto respons", scale=alt.Scale(zero=True, nice=True))
-    y = alt.Y("foutmarge:Q", title="Foutmarge (procentpunt)", scale=alt.Scale(zero=True))
+    y = alt.Y("foutmarge:Q", title="Foutmarge (%-punt)", scale=alt.Scale(zero=True))
     base = alt.Chart().encode(x=x, y=y)
     curve_layer = base.transform_filter(alt.datum.laag == "curve").mark_line(color=PALETTE[2], clip=True)
     norm_layer = (alt.Chart().transform_filter(alt.datum.laag == "norm")
@@ -402,9 +406,13 @@ def margin_chart(results: YearResults, columns: int = 2):
                  .encode(y=alt.Y("foutmarge:Q"), x=alt.value(width), text="label:N"))
     point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
         color=PALETTE[0], filled=True, size=70, opacity=1)
-    point_text = base.transform_filter(alt.datum.laag == "punt").mark_text(
-        align="left", baseline="bottom", dx=5, dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600).encode(text="label:N")
-    layered = alt.layer(curve_layer, norm_layer, norm_text, point_layer, point_text, data=data)
+    text_style = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
+    points = base.transform_filter(alt.datum.laag == "punt")
+    text_right = points.transform_filter(alt.datum.rechts == False).mark_text(  # noqa: E712 (Vega expression)
+        align="left", dx=5, **text_style).encode(text="label:N")
+    text_left = points.transform_filter(alt.datum.rechts == True).mark_text(  # noqa: E712
+        align="right", dx=-5, **text_style).encode(text="label:N")
+    layered = alt.layer(curve_layer, norm_layer, norm_text, point_layer, text_right, text_left, data=data)
     return (layered.properties(width=width, height=130)
             .facet(facet=alt.Facet("onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")),
                    columns=columns)
@@ -549,9 +557,9 @@ def reach_standard_lines(results: YearResults) -> list[str]:
             left = int(row.not_approached)
             rest = ("alle huurders zijn al benaderd" if left == 0 else
                     f"er {'is' if left == 1 else 'zijn'} er nog maar {fmt_count(left)} niet benaderd")
-            text += (f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn daarvoor ongeveer "
-                     f"{fmt_count(row.extra_approached)} extra benaderde huurders nodig, maar {rest}. Een foutmarge "
-                     f"van {s.standard_text} vraagt dus een hogere respons: {share}.")
+            text += (f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn dat ongeveer "
+                     f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; {s.standard_text} "
+                     f"vraagt dus een respons van {share}.")
         lines.append(text)
     return lines
 
@@ -584,20 +592,21 @@ def _quota_text(value) -> str:
 
 
 def quota_table(rules: Rules) -> pd.DataFrame:
-    """The FAQ's table of telephone interviews per year by size class, from the rules.
-
-    Columns ``Verhuureenheden`` and one per questionnaire (rules order, Dutch names);
-    ``"all"`` shows as ``100%`` (all tenants without online response are called).
-    """
+    """The FAQ's table of telephone interviews per year, from the rules: one row per
+    questionnaire (rules order, Dutch names), one column per size class (``≤ 2.500``,
+    ``2.501–5.000`` … rental units). ``"all"`` shows as ``100%`` (all tenants without
+    online response are called)."""
+    quota_rows = rules.representativeness.telephone_quota
+    labels = [quota_class_label(rules, index) for index in range(len(quota_rows))]
     rows = []
-    for index, quota in enumerate(rules.representativeness.telephone_quota):
-        extra = quota.model_extra or {}
-        entry = {"Verhuureenheden": quota_class_label(rules, index)}
-        for key in rules.questionnaires:
-            if key in extra:
-                entry[rules.questionnaire_name(key)] = _quota_text(extra[key])
+    for key in rules.questionnaires:
+        extras = [quota.model_extra or {} for quota in quota_rows]
+        if not all(key in extra for extra in extras):
+            continue
+        entry = {"Onderdeel": rules.questionnaire_name(key)}
+        entry.update({label: _quota_text(extra[key]) for label, extra in zip(labels, extras)})
         rows.append(entry)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["Onderdeel", *labels])
 
 
 def mode_table(results: YearResults) -> pd.DataFrame:
@@ -607,17 +616,26 @@ def mode_table(results: YearResults) -> pd.DataFrame:
     Norm gehaald``. The norm is the quota of the corporation's size class
     (:func:`kwh_calc.representativeness.telephone_quota`, stored by the close); ``100%``
     (all tenants without online response) cannot be checked against a count: ``–``.
+    The share by telephone of a component with fewer respondents than
+    ``suppression.min_cell_size`` shows ``< 5 resp.``.
     """
     rules = results.rules
+    minimum = standards(rules).min_cell
     rows = []
     for row in _components(results).itertuples():
         quota = _quota_value(row.telephone_quota)
         met = row.telephone_quota_met
+        if row.n == 0:
+            share = "–"
+        elif row.n < minimum:
+            share = f"< {minimum} resp."
+        else:
+            share = fmt_pct(100 * row.n_telefonisch / row.n)
         rows.append({
             "Onderdeel": rules.questionnaire_name(row.questionnaire),
             "Online": fmt_count(row.n_online),
             "Telefonisch": fmt_count(row.n_telefonisch),
-            "Aandeel telefonisch": fmt_pct(100 * row.n_telefonisch / row.n) if row.n > 0 else "–",
+            "Aandeel telefonisch": share,
             "Norm telefonisch": _quota_text(quota),
             "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
         })
@@ -700,13 +718,16 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
     Columns ``onderdeel, maand`` (``jan`` … ``dec``), ``maandnummer`` (1–12), ``reeks``
     (``Respondenten`` / ``Geleverde huurders``), ``aandeel`` (percent; 0 where the
     component has no respondents or deliveries at all). Components without respondents
-    and without deliveries in the year are left out.
+    and without deliveries in the year, and components with fewer respondents than
+    ``suppression.min_cell_size``, are left out.
     """
     rules = results.rules
+    minimum = standards(rules).min_cell
     monthly = _ordered(results.of("monthly_response"), rules)
     rows = []
     for questionnaire, months in monthly.groupby("questionnaire", sort=False):
-        if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
+        total = months["respondents"].sum()
+        if (total == 0 and months["delivered"].sum() == 0) or 0 < total < minimum:
             continue
         name = rules.questionnaire_name(questionnaire)
         for month in months.itertuples():
@@ -740,6 +761,7 @@ def monthly_chart(results: YearResults, columns: int = 2):
     return (bars.facet(facet=alt.Facet("onderdeel:N", title=None, sort=order,
                                        header=alt.Header(labelFontWeight=600, labelAnchor="start")), columns=columns)
             .resolve_scale(y="independent")
+            .resolve_axis(x="independent")
             .configure_facet(spacing=20)
             .configure_scale(bandPaddingInner=0.15))
 
@@ -750,7 +772,8 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
     Columns ``Onderdeel, Maanden met levering, Grootste verschil (procentpunt), In maand,
     Respons volgt levering``: the largest absolute difference between a month's share of
     the respondents and its share of the delivered tenants, and
-    :func:`response_follows_deliveries` at the rules' confidence.
+    :func:`response_follows_deliveries` at the rules' confidence. A component with fewer
+    respondents than ``suppression.min_cell_size`` shows ``< 5 resp.`` instead.
     """
     rules = results.rules
     s = standards(rules)
@@ -760,16 +783,26 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
         if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
             continue
         months = months.sort_values("service_month")
+        entry = {"Onderdeel": rules.questionnaire_name(questionnaire),
+                 "Maanden met levering": fmt_count(int((months["delivered"] > 0).sum()))}
+        total = months["respondents"].sum()
+        if 0 < total < s.min_cell:
+            hidden = f"< {s.min_cell} resp."
+            entry.update({"Grootste verschil (procentpunt)": hidden, "In maand": hidden, "Respons volgt levering": hidden})
+            rows.append(entry)
+            continue
         follows, _, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
         difference = (months["respondents_share"].fillna(0) - months["delivered_share"].fillna(0)).abs()
-        has_both = months["respondents"].sum() > 0 and months["delivered"].sum() > 0
+        has_both = total > 0 and months["delivered"].sum() > 0
         largest = difference.idxmax() if has_both else None
-        rows.append({
-            "Onderdeel": rules.questionnaire_name(questionnaire),
-            "Maanden met levering": fmt_count(int((months["delivered"] > 0).sum())),
+        month = "–"
+        if has_both and fmt_decimal(difference.max(), 1) != fmt_decimal(0, 1):
+            month = MONTHS_NL[int(str(months.loc[largest, "service_month"])[5:7]) - 1]
+        entry.update({
             "Grootste verschil (procentpunt)": fmt_decimal(difference.max(), 1) if has_both else "–",
-            "In maand": MONTHS_NL[int(str(months.loc[largest, "service_month"])[5:7]) - 1] if has_both else "–",
+            "In maand": month,
             "Respons volgt levering": follows,
         })
+        rows.append(entry)
     return pd.DataFrame(rows, columns=["Onderdeel", "Maanden met levering", "Grootste verschil (procentpunt)", "In maand",
                                        "Respons volgt levering"])

@@ -25,7 +25,6 @@ Period
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from kwh_calc.dataset import Dataset

@@ -182,7 +182,7 @@ def has_checkvraag(results: YearResults) -> bool:
 
 
 def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
-    """Per checkvraag option the share of answers (%) of the corporation and nationally.
+    """Per checkvraag option (number and text) the share of answers (%) of the corporation and nationally.
 
     The last row gives the number of answers. A corporation below the minimum cell size shows
     ``< 5 antw.`` instead of percentages (DOMAIN.md §6).
@@ -191,7 +191,7 @@ def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
     own = table.loc[(table["level"] == "corporation") & (table["corporation_id"] == results.corporation_id)]
     national = table.loc[table["level"] == "national"]
     minimum = results.rules.suppression.min_cell_size
-    columns = ["Antwoord", "Eigen corporatie", "Landelijk"]
+    columns = ["Nr.", "Antwoord", "Eigen corporatie", "Landelijk"]
     if own.empty:
         return pd.DataFrame(columns=columns)
     own = own.iloc[0]
@@ -203,8 +203,8 @@ def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
                 cells.append("–")
             else:
                 cells.append(_checkvraag_hidden(source, minimum) or fmt_pct(source[f"pct_answer_{option}"]))
-        rows.append({"Antwoord": f"{option}. {text}", "Eigen corporatie": cells[0], "Landelijk": cells[1]})
-    rows.append({"Antwoord": "Aantal antwoorden", "Eigen corporatie": fmt_count(own["n"]),
+        rows.append({"Nr.": str(option), "Antwoord": text, "Eigen corporatie": cells[0], "Landelijk": cells[1]})
+    rows.append({"Nr.": "", "Antwoord": "Aantal antwoorden", "Eigen corporatie": fmt_count(own["n"]),
                  "Landelijk": fmt_count(national.iloc[0]["n"]) if not national.empty else "–"})
     return pd.DataFrame(rows, columns=columns)
 

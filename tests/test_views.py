@@ -56,3 +56,59 @@ def test_breakdown_table_suppresses_small_groups(results):
     assert table.loc["Aannemer A", "Score"] == "7,0"
     assert table.loc["Aannemer B", "Score"] == "< 5 resp." and table.loc["Aannemer B", "Respondenten"] == "2"
     assert available_breakdowns(results) == [("aannemer", "reparaties")]
+
+
+# --------------------------------------------------------------------------- checkvraag section
+
+@pytest.fixture(scope="module")
+def checkvraag_results(tmp_path_factory):
+    from kwh_calc.views import checkvraag_contractor_table, checkvraag_table_nl, has_checkvraag  # noqa: F401
+
+    builder = DatasetBuilder().corporation("C1").corporation("C2").corporation("C3")
+    builder.respondents("C3", "reparaties", [[7]] * 5, month="2025-03")  # no checkvraag rows
+    d1 = builder.delivery("C1", "reparaties", "2025-03-01", "2025-03-31")
+    d2 = builder.delivery("C2", "reparaties", "2025-03-01", "2025-03-31")
+    for answer, count, contractor in ((1, 6, "Aannemer A"), (3, 2, "Aannemer A"), (1, 3, "Aannemer B"), (2, 1, "Aannemer B"),
+                                      (3, 6, "Aannemer C"), (4, 2, "Aannemer C"), (1, 1, "Aannemer D")):
+        for _ in range(count):
+            builder.checkvraag("C1", d1, "2025-03", answer, aannemer=contractor)
+    for answer, count in ((1, 8), (3, 2)):
+        for _ in range(count):
+            builder.checkvraag("C2", d2, "2025-03", answer)
+    directory = tmp_path_factory.mktemp("cv") / "results"
+    write_results(compute_results(builder.build(), RULES, 2025), directory, {"year": 2025, "rules_path": ""})
+    return directory
+
+
+def test_checkvraag_table_shows_the_four_options_against_national(checkvraag_results):
+    from kwh_calc.views import checkvraag_table_nl, has_checkvraag
+
+    results = YearResults(checkvraag_results, "C1")
+    assert has_checkvraag(results)
+    table = checkvraag_table_nl(results)
+    assert list(table.columns) == ["Nr.", "Antwoord", "Eigen corporatie", "Landelijk"]
+    assert list(table["Antwoord"][:4]) == [RULES.checkvraag.answers[k] for k in (1, 2, 3, 4)]
+    # C1: 21 answers 10/1/8/2; national 31 answers 18/1/10/2
+    assert list(table["Eigen corporatie"]) == ["48%", "5%", "38%", "10%", "21"]
+    assert list(table["Landelijk"]) == ["58%", "3%", "32%", "6%", "31"]
+
+
+def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_results):
+    from kwh_calc.views import checkvraag_contractor_table
+
+    table = checkvraag_contractor_table(YearResults(checkvraag_results, "C1")).set_index("Aannemer")
+    assert list(table.columns) == ["Antwoorden", "Antwoord 1", "Antwoord 2", "Antwoord 3", "Antwoord 4"]
+    assert table.loc["Aannemer A", "Antwoord 1"] == "75%" and table.loc["Aannemer C", "Antwoord 4"] == "25%"
+    assert table.loc["Aannemer B", "Antwoorden"] == "4"
+    assert set(table.loc["Aannemer B", ["Antwoord 1", "Antwoord 2", "Antwoord 3", "Antwoord 4"]]) == {"< 5 antw."}
+    assert table.loc["Aannemer D", "Antwoord 1"] == "< 5 antw."  # B and D hide 5 answers: no complementary suppression
+    assert list(table.index) == ["Aannemer A", "Aannemer C", "Aannemer B", "Aannemer D"]  # shown first, suppressed last
+
+
+def test_checkvraag_section_only_for_corporations_with_answers(checkvraag_results):
+    from kwh_calc.views import checkvraag_contractor_table, checkvraag_table_nl, has_checkvraag
+
+    results = YearResults(checkvraag_results, "C3")
+    assert not has_checkvraag(results)
+    assert checkvraag_table_nl(results).empty and checkvraag_contractor_table(results).empty
+    assert checkvraag_contractor_table(YearResults(checkvraag_results, "C2")).empty  # no contractors delivered

@@ -13,7 +13,7 @@ from rich.console import Console
 from kwh_calc.dataset import Dataset, DatasetError, load_dataset
 from kwh_calc.rules import Rules, load_rules
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never re-wrapped
 out = Console(highlight=False)
 
 DATA_ARGUMENT = typer.Argument(..., help="Research dataset folder (DATA.md: one .parquet or .csv per table).")
