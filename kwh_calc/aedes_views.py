@@ -489,12 +489,16 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     Columns ``Deelscore``, ``Letter <Y−1>``, ``Cijfer <Y−1>`` (with n: ``7,4 (157)``),
     ``Letter <Y>``, ``Cijfer <Y>``, ``Verschil`` (difference of the rounded grades, grade
     points) and ``Letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a letter is missing).
-    The ``Totaal`` row carries the overall letters and the weighted points.
+    The ``Totaal`` row carries the overall letters and the weighted points. Empty when neither
+    year has respondents (:func:`trend_notes` says so).
     """
     row = _require(results)
     before = member_row(results, results.year - 1)
     rules = results.rules
     year, previous_year = results.year, results.year - 1
+    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil", "Letter"]
+    if all(source is None or int(source[f"{k}_n"]) == 0 for source in (row, before) for k in subscore_keys(rules)):
+        return pd.DataFrame(columns=columns)
     order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
 
     def letter_of(source, column):
@@ -529,7 +533,6 @@ def trend_table(results: YearResults) -> pd.DataFrame:
 
     rows.append({"Deelscore": "Totaal", f"Letter {previous_year}": then or "–", f"Cijfer {previous_year}": points_text(before),
                  f"Letter {year}": now or "–", f"Cijfer {year}": points_text(row), "Verschil": "", "Letter": change(now, then)})
-    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil", "Letter"]
     return pd.DataFrame(rows, columns=columns)
 
 

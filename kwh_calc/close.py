@@ -341,8 +341,10 @@ def run_close(
     on_progress : called after every finished document with (record, done, total).
     """
     started = time.perf_counter()
-    rules_path = Path(rules_path) if rules_path else DEFAULT_RULES_PATH
-    out_dir = Path(out) / str(year)
+    # Absolute paths: workers, kernels and pandoc run in folders of their own.
+    data = Path(data).resolve()
+    rules_path = Path(rules_path).resolve() if rules_path else DEFAULT_RULES_PATH
+    out_dir = Path(out).resolve() / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     handler = _add_log_file(out_dir)
     try:

@@ -36,16 +36,17 @@ from kwh_calc.results import YearResults
 from kwh_calc.rules import Rules
 
 __all__ = [
+    "EXAMPLE_POPULATIONS",
     "MIN_EXPECTED",
     "MONTHS_NL",
     "Standards",
     "components_table",
     "examples_text",
     "extra_approached",
+    "intro_text",
     "margin_chart",
     "margin_chart_data",
     "margin_curve",
-    "intro_text",
     "mode_table",
     "mode_text",
     "monthly_chart",
@@ -54,6 +55,7 @@ __all__ = [
     "population_examples_table",
     "precision_table",
     "quota_class_label",
+    "quota_index",
     "quota_table",
     "reach_standard",
     "reach_standard_lines",
@@ -67,8 +69,8 @@ __all__ = [
 #: Dutch month abbreviations, January first (chart axis labels).
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
-#: Smallest expected count per month for the chi-square approximation (Cochran's rule);
-#: with fewer expected respondents in some month the test is not done.
+#: Expected count below which a month (or quarter) counts as small for the chi-square
+#: approximation (Cochran's rule: none below 1, at most 20% below this).
 MIN_EXPECTED = 5
 
 #: Illustrative population sizes for "large populations need a smaller share".
@@ -402,8 +404,8 @@ def margin_chart(results: YearResults, columns: int = 2):
                   .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
                   .encode(y=alt.Y("foutmarge:Q")))
     norm_text = (alt.Chart().transform_filter(alt.datum.laag == "norm")
-                 .mark_text(align="right", baseline="bottom", dx=-2, dy=-2, color=PALETTE[1], fontSize=10)
-                 .encode(y=alt.Y("foutmarge:Q"), x=alt.value(width), text="label:N"))
+                 .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
+                 .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N"))
     point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
         color=PALETTE[0], filled=True, size=70, opacity=1)
     text_style = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
@@ -579,7 +581,8 @@ def quota_class_label(rules: Rules, index: int) -> str:
     return f"{fmt_count(lower + 1)}–{fmt_count(upper)}"
 
 
-def _quota_index(rules: Rules, units: int) -> int:
+def quota_index(rules: Rules, units: int) -> int:
+    """Row of ``representativeness.telephone_quota`` for a corporation of ``units`` rental units."""
     for index, row in enumerate(rules.representativeness.telephone_quota):
         if row.max_units is None or units <= row.max_units:
             return index
@@ -646,7 +649,7 @@ def mode_text(results: YearResults) -> str:
     """Dutch paragraph introducing the mode mix: the corporation's size class and its norm row."""
     corporation = results.corporation
     units = int(corporation["units"])
-    label = quota_class_label(results.rules, _quota_index(results.rules, units))
+    label = quota_class_label(results.rules, quota_index(results.rules, units))
     return (
         "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
         "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "

@@ -231,6 +231,7 @@ def test_corporation_without_any_respondents(tmp_path):
     write_results({name: RESULT_TABLES[name](data, RULES, 2025) for name in TABLES}, tmp_path / "r", {"year": 2025, "rules_path": ""})
     empty = YearResults(tmp_path / "r", "C1")
     assert views.next_letter_table(empty).empty
+    assert views.trend_table(empty).empty and len(views.trend_notes(empty)) == 2
     assert views.subscore_notes(empty) == [
         "**Nieuwe huurders, Reparatieverzoeken en Vertrokken huurders**: geen respondenten in de benchmarkperiode: "
         "geen letter; daardoor geen totaalletter."]

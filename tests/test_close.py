@@ -154,3 +154,11 @@ def test_kept_kernel_gives_the_same_pdf_as_a_fresh_kernel(first_close, demo, pic
     kept = (out / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes()
     assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes() == kept
 
+
+
+def test_relative_paths_work(demo, picked, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").symlink_to(demo)
+    summary = run_close("data", YEAR, "reports", corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
+    assert summary.count("ok") == 1, [r.error for r in summary.failed]
+    assert (tmp_path / "reports" / str(YEAR) / picked[0] / "resultaten.pdf").exists()

@@ -174,7 +174,7 @@ def test_reach_standard_lines(results):
 @pytest.mark.parametrize("units", [1, 2500, 2501, 5000, 5001, 10000, 10001, 20000, 20001, 250000])
 def test_quota_table_matches_the_lookup_at_every_edge(units):
     table = rv.quota_table(RULES).set_index("Onderdeel")
-    label = rv.quota_class_label(RULES, rv._quota_index(RULES, units))
+    label = rv.quota_class_label(RULES, rv.quota_index(RULES, units))
     for key in RULES.questionnaires:
         quota = telephone_quota(units, key, RULES)
         assert table.loc[RULES.questionnaire_name(key), label] == ("100%" if quota == "all" else str(quota))
@@ -232,3 +232,20 @@ def test_monthly_views(results):
     assert table.loc["Nieuwe huurders", "Respons volgt levering"] == f"< {MIN_CELL} resp."
     assert table.loc["Algemene waardering", "In maand"] == "–"  # one month, no difference
     assert rv.monthly_chart(results) is not None
+
+
+def test_respondents_without_population_in_the_year(tmp_path):
+    """A delivery that started in 2024 brings 2025 respondents but no 2025 population (n > N):
+    no response rate, the margin without finite population correction, marked with *."""
+    b = DatasetBuilder().corporation("C1", units=1800)
+    b.delivery("C1", "reparaties", "2024-12-01", "2025-02-28", n_delivered=20, n_approached=20)
+    b.respondents("C1", "reparaties", [[8]] * 6, month="2025-01")
+    write_results(compute_results(b.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
+    view = YearResults(tmp_path / "r", "C1")
+    row = rv.components_table(view).set_index("Onderdeel").loc["Reparaties"]
+    assert row["Respons"] == "–"
+    assert row["Foutmarge (procentpunt)"] == fmt_decimal(100 * margin_of_error(6, None, CONFIDENCE, 0.5), 1) + "*"
+    assert "zonder correctie voor de populatieomvang" in rv.summary_text(view)
+    assert "(populatie onbekend)" in set(rv.margin_chart_data(view)[0]["onderdeel"].str.slice(11))
+    line = rv.reach_standard_lines(view)[0]
+    assert line.startswith("**Reparaties**: nog ") and line.endswith("nu 6).")
