@@ -61,6 +61,7 @@ class Document:
     title: str
     scope: str = "corporation"
     applies_to: str = "all"
+    subtitle: str = "Onderzoeksjaar {year}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
         documents.append(Document(
             key=entry["key"], notebook=notebook if notebook.is_absolute() else PROJECT_ROOT / notebook,
             title=entry["title"], scope=entry.get("scope", "corporation"), applies_to=entry.get("applies_to", "all"),
+            subtitle=entry.get("subtitle", Document.subtitle),
         ))
     return documents
 
@@ -438,7 +440,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
             tasks.append({
                 "record": dict(base, status="pending"), "notebook": str(document.notebook), "parameters": parameters,
                 "pdf": str(pdf), "executed": str(folder / f"{document.key}.ipynb"), "title": document.title,
-                "subtitle": f"Onderzoeksjaar {year}", "corporation_name": corporation_name, "year": year,
+                "subtitle": document.subtitle.format(year=year), "corporation_name": corporation_name, "year": year,
                 "provenance": provenance, "engine": engine, "timestamp": timestamp,
                 "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
             })

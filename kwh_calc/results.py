@@ -50,12 +50,13 @@ def _peers(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
 
 def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     results = _year_results(dataset, rules, year)
+    totals = component_scores(results, rules)
     frames = []
     for column in BREAKDOWNS:
         present = results.loc[results[column].notna()]
         if present.empty:
             continue
-        table = suppress(component_scores(present, rules, by=column), rules)
+        table = suppress(component_scores(present, rules, by=column), rules, totals=totals)
         frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
     if not frames:
         return pd.DataFrame(columns=["corporation_id", "questionnaire", "breakdown", "group", "n", "score", "pct_satisfied", "suppressed"])

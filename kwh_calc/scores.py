@@ -194,16 +194,48 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
     return table[ordered]
 
 
-def suppress(table: pd.DataFrame, rules: Rules, value_columns: tuple[str, ...] = ("score", "pct_satisfied", "score_display", "pct_display", "sd", "n_satisfied")) -> pd.DataFrame:
+def suppress(table: pd.DataFrame, rules: Rules, totals: pd.DataFrame | None = None,
+             value_columns: tuple[str, ...] = ("score", "pct_satisfied", "score_display", "pct_display", "sd", "n_satisfied")) -> pd.DataFrame:
     """Hide cells with fewer respondents than ``suppression.min_cell_size`` (DOMAIN.md §6).
 
-    Returns a copy with a boolean ``suppressed`` column; for suppressed rows every column of
-    ``value_columns`` present is emptied, so no result of (nearly) a single person can show.
-    ``n`` stays visible: it tells the reader why the cell is empty.
+    Parameters
+    ----------
+    table : breakdown groups from :func:`component_scores` with ``by``.
+    rules : rule set (``suppression.min_cell_size``).
+    totals : optional ``corporation_id, questionnaire, n`` of the whole component (the figure
+        shown beside the breakdown). With it, suppression is also **complementary**: when the
+        respondents outside the shown groups (hidden groups plus respondents without a value)
+        number more than 0 but fewer than the minimum, their result could be worked out as
+        total minus shown groups, so the smallest shown group is hidden too, until that rest is
+        0 or at least the minimum.
+
+    Returns
+    -------
+    DataFrame
+        A copy with boolean ``suppressed`` and ``suppressed_secondary`` columns; for
+        suppressed rows every column of ``value_columns`` present is emptied, so no result of
+        (nearly) a single person can show. ``n`` stays visible: it tells the reader why the
+        cell is empty.
     """
-    out = table.copy()
-    hidden = out["n"].to_numpy() < rules.suppression.min_cell_size
+    out = table.copy().reset_index(drop=True)
+    minimum = rules.suppression.min_cell_size
+    primary = out["n"].to_numpy() < minimum
+    secondary = np.zeros(len(out), bool)
+    if totals is not None and len(out):
+        total_n = out[GROUP_KEYS].merge(totals[GROUP_KEYS + ["n"]], on=GROUP_KEYS, how="left")["n"].to_numpy()
+        for _, rows in out.groupby(GROUP_KEYS, sort=False).indices.items():
+            rows = np.asarray(rows)
+            hidden = primary[rows] | secondary[rows]
+            rest = total_n[rows[0]] - out["n"].to_numpy()[rows][~hidden].sum()
+            while 0 < rest < minimum and (~hidden).any():
+                shown = rows[~hidden]
+                smallest = shown[np.argmin(out["n"].to_numpy()[shown])]
+                secondary[smallest] = True
+                hidden = primary[rows] | secondary[rows]
+                rest = total_n[rows[0]] - out["n"].to_numpy()[rows][~hidden].sum()
+    hidden = primary | secondary
     out["suppressed"] = hidden
+    out["suppressed_secondary"] = secondary
     for column in value_columns:
         if column in out.columns:
             if out[column].dtype == bool or str(out[column].dtype) == "bool":

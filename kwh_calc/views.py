@@ -115,14 +115,16 @@ def response_table_nl(results: YearResults) -> pd.DataFrame:
 def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) -> pd.DataFrame:
     """Score and % tevreden per group of one breakdown (e.g. per contractor on Reparaties).
 
-    Groups below the minimum cell size show ``< N resp.`` instead of figures.
+    Groups below the minimum cell size show ``< N resp.`` instead of figures; groups hidden
+    because their result could otherwise be worked out from the total (complementary
+    suppression) show ``verborgen``.
     """
     table = results.of("breakdowns")
     table = table.loc[(table["breakdown"] == breakdown) & (table["questionnaire"] == questionnaire)]
     minimum = results.rules.suppression.min_cell_size
     rows = []
     for row in table.sort_values(["suppressed", "group"]).itertuples():
-        hidden = f"< {minimum} resp."
+        hidden = "verborgen" if getattr(row, "suppressed_secondary", False) else f"< {minimum} resp."
         rows.append({
             BREAKDOWN_LABELS.get(breakdown, breakdown): row.group,
             "Respondenten": fmt_count(row.n),

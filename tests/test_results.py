@@ -13,6 +13,7 @@ def dataset():
     builder = DatasetBuilder().corporation("C1", region="Utrecht").corporation("C2", region="Drenthe")
     builder.respondents("C1", "reparaties", [[8]] * 6, aannemer="Aannemer A", month="2025-03")
     builder.respondents("C1", "reparaties", [[5]] * 2, aannemer="Aannemer B", month="2025-03")
+    builder.respondents("C1", "reparaties", [[6]] * 3, month="2025-03")  # no contractor: rest 2 + 3 = 5
     builder.respondents("C1", "reparaties", [[7]] * 4, month="2024-05")
     builder.respondents("C2", "reparaties", [[9]] * 10, month="2025-04")
     return builder.build()
@@ -31,7 +32,7 @@ def test_every_registered_table_is_written(results_dir):
 
 def test_scores_hold_this_and_last_year(results_dir):
     scores = load_results(results_dir)["scores"].set_index(["corporation_id", "year"])
-    assert scores.loc[("C1", 2025), "n"] == 8 and scores.loc[("C1", 2024), "score"] == 7.0
+    assert scores.loc[("C1", 2025), "n"] == 11 and scores.loc[("C1", 2024), "score"] == 7.0
 
 
 def test_breakdowns_are_suppressed_below_the_minimum(results_dir):

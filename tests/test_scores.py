@@ -180,3 +180,28 @@ def test_invariants_row_order_weighting_bounds(grades, random):
     shuffled = dataset.replace(answers=answers)
     _, again = year_scores(shuffled)
     assert again.iloc[0]["score"] == pytest.approx(row["score"]) and again.iloc[0]["n_satisfied"] == row["n_satisfied"]
+
+
+def test_complementary_suppression_hides_a_group_that_could_be_worked_out():
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[8]] * 9, aannemer="Aannemer A")
+    builder.respondents("C1", "reparaties", [[7]] * 6, aannemer="Aannemer B")
+    builder.respondents("C1", "reparaties", [[2]] * 2, aannemer="Aannemer C")  # hidden: 2 < 5
+    results, totals = year_scores(builder.build())
+    table = component_scores(results, RULES, by="aannemer")
+    # Without the totals only C is hidden, and total − A − B would reveal C's two tenants.
+    assert suppress(table, RULES)["suppressed"].tolist() == [False, False, True]
+    shown = suppress(table, RULES, totals=totals).set_index("aannemer")
+    assert shown["suppressed"].tolist() == [False, True, True]
+    assert shown.loc["Aannemer B", "suppressed_secondary"] and pd.isna(shown.loc["Aannemer B", "score"])
+    assert not shown.loc["Aannemer C", "suppressed_secondary"]
+
+
+def test_no_complementary_suppression_when_the_rest_is_large_enough():
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[8]] * 9, aannemer="Aannemer A")
+    builder.respondents("C1", "reparaties", [[2]] * 2, aannemer="Aannemer C")
+    builder.respondents("C1", "reparaties", [[6]] * 4)  # no contractor: rest = 2 + 4 = 6 ≥ 5
+    results, totals = year_scores(builder.build())
+    shown = suppress(component_scores(results.loc[results["aannemer"].notna()], RULES, by="aannemer"), RULES, totals=totals)
+    assert shown["suppressed"].tolist() == [False, True]

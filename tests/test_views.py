@@ -13,6 +13,7 @@ def results(tmp_path_factory):
     builder = DatasetBuilder().corporation("C1", region="Utrecht", units=1800).corporation("C2", region="Utrecht", units=3000)
     builder.respondents("C1", "reparaties", [[7]] * 24 + [[6]], aannemer="Aannemer A", month="2025-03")  # 6,96
     builder.respondents("C1", "reparaties", [[3]] * 2, aannemer="Aannemer B", month="2025-03")
+    builder.respondents("C1", "reparaties", [[7]] * 5, month="2025-03")  # no contractor delivered
     builder.respondents("C1", "reparaties", [[7, 8]] * 5, month="2024-05")
     builder.respondents("C1", "nieuwe_huurders", [[8]] * 5, month="2025-02", mode="telefonisch")
     builder.respondents("C2", "reparaties", [[9]] * 10, month="2025-04")
@@ -25,11 +26,11 @@ def test_scores_table_is_dutch_and_flags_borderline(results):
     table = scores_table(results).set_index("Onderdeel")
     assert list(table.index) == ["Nieuwe huurders", "Reparaties"]  # questionnaire order of the rules
     repairs = table.loc["Reparaties"]
-    # 24×7 + 6 + 2×3 = 180 / 27 = 6,67
-    assert repairs["Score"] == "6,7" and repairs["Respondenten"] == "27"
+    # 24×7 + 6 + 2×3 + 5×7 = 215 / 32 = 6,72
+    assert repairs["Score"] == "6,7" and repairs["Respondenten"] == "32"
     assert repairs["Score 2024"] == "7,5" and repairs["Verschil"] == "-0,8"
-    assert repairs["Landelijk"] == "7,3"  # (180 + 90) / 37
-    assert repairs["% tevreden"] == "93%"
+    assert repairs["Landelijk"] == "7,3"  # (215 + 90) / 42
+    assert repairs["% tevreden"] == "94%"  # 30 / 32
 
 
 def test_borderline_is_marked(tmp_path):
@@ -112,3 +113,14 @@ def test_checkvraag_section_only_for_corporations_with_answers(checkvraag_result
     assert not has_checkvraag(results)
     assert checkvraag_table_nl(results).empty and checkvraag_contractor_table(results).empty
     assert checkvraag_contractor_table(YearResults(checkvraag_results, "C2")).empty  # no contractors delivered
+
+
+def test_breakdown_table_marks_complementary_suppression(tmp_path):
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[8]] * 9, aannemer="Aannemer A", month="2025-03")
+    builder.respondents("C1", "reparaties", [[7]] * 6, aannemer="Aannemer B", month="2025-03")
+    builder.respondents("C1", "reparaties", [[2]] * 2, aannemer="Aannemer C", month="2025-03")
+    write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
+    table = breakdown_table(YearResults(tmp_path / "r", "C1"), "aannemer", "reparaties").set_index("Aannemer")
+    assert table.loc["Aannemer A", "Score"] == "8,0"
+    assert table.loc["Aannemer B", "Score"] == "verborgen" and table.loc["Aannemer C", "Score"] == "< 5 resp."

@@ -39,6 +39,12 @@ def rules_or_exit(path: Path | None, year: int | None) -> Rules:
         raise typer.Exit(1) from None
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_csv_atomic(frame: pd.DataFrame, target: Path) -> Path:
     """Write a CSV (UTF-8; floats in shortest round-trip form) so no half-written file carries its name."""
     target = Path(target)
@@ -47,6 +53,7 @@ def write_csv_atomic(frame: pd.DataFrame, target: Path) -> Path:
     os.close(handle)
     try:
         frame.to_csv(temporary, index=False, encoding="utf-8")
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -54,7 +54,7 @@ def scores_command(
     results = respondent_results(dataset, rules, first_month=first, last_month=last)
     table = component_scores(results, rules, by=by)
     if by is not None:
-        table = suppress(table, rules)
+        table = suppress(table, rules, totals=component_scores(results, rules))
     write_csv_atomic(table, out_file)
 
     summary = national_summary(results, component_scores(results, rules), rules)
