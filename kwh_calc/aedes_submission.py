@@ -47,8 +47,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,7 +58,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from kwh_calc.aedes import SUBSCORE_NAMES, BenchmarkPeriod, benchmark_period, round_grade
+from kwh_calc.aedes import (
+    SUBSCORE_NAMES,
+    BenchmarkPeriod,
+    benchmark_period,
+    round_grade,
+)
+from kwh_calc.atomic import atomic_path
 from kwh_calc.dataset import Dataset
 from kwh_calc.numbers import fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.rules import Rules
@@ -189,14 +193,6 @@ def submission_metadata(dataset: Dataset, rules: Rules, year: int, *, as_of: dat
     return metadata
 
 
-def _atomic_target(path: Path) -> tuple[Path, Path]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    return path, Path(temporary)
-
-
 def _metadata_cell(value):
     if isinstance(value, Decimal):
         return float(value)
@@ -250,14 +246,9 @@ def write_submission_xlsx(results: pd.DataFrame, path: str | Path, metadata: Map
     info.column_dimensions["A"].width = 40
     info.column_dimensions["B"].width = 90
 
-    target, temporary = _atomic_target(Path(path))
-    try:
+    with atomic_path(path) as temporary:
         workbook.save(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    return Path(path)
 
 
 def _csv_text(value, column: SubmissionColumn) -> str:
@@ -277,18 +268,12 @@ def write_submission_csv(results: pd.DataFrame, path: str | Path) -> Path:
     full precision (shortest float repr), flags ``ja``/``nee``, empty cell = no value.
     """
     columns, rows = submission_rows(results)
-    target, temporary = _atomic_target(Path(path))
-    try:
-        with temporary.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([c.header for c in columns])
-            for values in rows:
-                writer.writerow([_csv_text(v, c) for v, c in zip(values, columns)])
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.header for c in columns])
+        for values in rows:
+            writer.writerow([_csv_text(v, c) for v, c in zip(values, columns)])
+    return Path(path)
 
 
 def write_close_submission(dataset: Dataset, rules: Rules, year: int, out_dir: Path) -> list[Path]:

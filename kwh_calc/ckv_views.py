@@ -49,7 +49,11 @@ import pandas as pd
 from kwh_calc.label import ADVICE_NAMES, ADVICES, label_components, label_dates
 from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.present import escape_markdown
-from kwh_calc.representativeness import margin_of_error, score_interval_from_summary, wilson_interval
+from kwh_calc.representativeness import (
+    margin_of_error,
+    score_interval_from_summary,
+    wilson_interval,
+)
 from kwh_calc.results import YearResults
 
 __all__ = [
@@ -334,7 +338,7 @@ def _score_interval_text(row) -> str:
     if row.n == 0:
         return "–"
     if _missing(row.score_low):
-        return "niet te bepalen (1 respondent)"
+        return "geen interval bij 1 respondent"
     return f"{fmt_grade(row.score_low)}–{fmt_grade(row.score_high)}"
 
 
@@ -587,8 +591,9 @@ def merger_composition_table(results: YearResults) -> pd.DataFrame:
     result). Empty for every other corporation.
     """
     corp_id = results.corporation_id
+    row = advice_row(results)
     predecessors = _successors_predecessors(results, corp_id, in_year_only=True)
-    if predecessors.empty:
+    if row is None or row["special_case"] not in _MERGERS or predecessors.empty:
         return pd.DataFrame()
     corp = results.corporation
     merged_month = pd.Timestamp(corp["merged_on"]).strftime("%Y-%m")

@@ -29,7 +29,6 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from pathlib import Path
 import yaml
 
 from kwh_calc import __version__
+from kwh_calc.atomic import write_text_atomic
 from kwh_calc.dataset import Dataset, load_dataset
 from kwh_calc.results import compute_results, write_results
 from kwh_calc.rules import DEFAULT_RULES_PATH, Rules, load_rules
@@ -284,10 +284,7 @@ def run_document(task: dict) -> dict:
 # --------------------------------------------------------------------------- the close
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(payload, stream, indent=2, ensure_ascii=False, sort_keys=True)
-    os.replace(temporary, path)
+    write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True))
 
 
 def _read_manifest(path: Path) -> dict:

@@ -40,9 +40,7 @@ so no half-written file ever carries the target's name.
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -55,6 +53,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from kwh_calc import __version__
+from kwh_calc.atomic import atomic_path
 from kwh_calc.dataset import Dataset
 from kwh_calc.fieldwork import MONTHS_NL
 from kwh_calc.rules import Rules
@@ -277,13 +276,6 @@ def export_databank(dataset: Dataset, rules: Rules, corporation_id: str, year: i
         sheet.append([_cell(sheet, key, bold=True), _cell(sheet, value, bold=index == 0, wrap=True)])
     for questionnaire, frame in sheets.items():
         _write_frame(workbook, titles[questionnaire], frame, len(RESPONDENT_COLUMNS))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: the workbook gets the usual permissions (umask), not 0600.
-    temporary = out.parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
+    with atomic_path(out) as temporary:
         workbook.save(temporary)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return out

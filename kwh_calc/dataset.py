@@ -32,6 +32,7 @@ import pyarrow
 import pyarrow.compute as pc
 import pyarrow.parquet
 
+from kwh_calc.atomic import atomic_path, csv_ready
 from kwh_calc.rules import QUESTIONNAIRES
 
 MAX_KEYS_SHOWN = 10
@@ -591,18 +592,11 @@ def write_dataset(tables: dict[str, pd.DataFrame] | Dataset, directory: str | Pa
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         target = out / f"{name}.{fmt}"
-        temporary = out / f".{name}.{fmt}.tmp"
-        if fmt == "parquet":
-            frame.to_parquet(temporary, index=False)
-        else:
-            text = frame.copy()
-            for column in text.columns:
-                if pd.api.types.is_datetime64_any_dtype(text[column]):
-                    text[column] = text[column].dt.strftime("%Y-%m-%d")
-                elif pd.api.types.is_bool_dtype(text[column]):
-                    text[column] = text[column].map({True: "true", False: "false"})
-            text.to_csv(temporary, index=False, encoding="utf-8")
-        temporary.replace(target)
+        with atomic_path(target) as temporary:
+            if fmt == "parquet":
+                frame.to_parquet(temporary, index=False)
+            else:
+                csv_ready(frame).to_csv(temporary, index=False, encoding="utf-8")
         for other in out.glob(f"{name}.*"):
             if other != target and other.suffix in (".csv", ".parquet"):
                 other.unlink()  # one file per table: a stale other-format copy would shadow it

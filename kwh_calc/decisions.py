@@ -38,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kwh_calc.atomic import atomic_path, csv_ready
 from kwh_calc.dataset import DECISIONS, FALSE_WORDS, TRUE_WORDS
 from kwh_calc.label import ADVICE_NAMES, label_dates
 from kwh_calc.rules import DEFAULT_RULES_PATH, Rules
@@ -319,13 +320,7 @@ def register_template(advice: pd.DataFrame) -> pd.DataFrame:
 
 def write_register(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a register (or template) as CSV; dates ISO, booleans ``true``/``false``."""
-    text = frame.copy()
-    for column in text.columns:
-        if pd.api.types.is_datetime64_any_dtype(text[column]):
-            text[column] = text[column].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(text[column]):
-            text[column] = text[column].map({True: "true", False: "false"})
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text.to_csv(path, index=False, encoding="utf-8")
+    with atomic_path(path) as temporary:
+        csv_ready(frame).to_csv(temporary, index=False, encoding="utf-8")
     return path

@@ -104,15 +104,14 @@ import datetime as dt
 import html
 import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError, XMLPullParser, iterparse
 
+from kwh_calc.atomic import write_bytes_atomic
 from kwh_calc.numbers import fmt_count, fmt_pct
 from kwh_calc.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
 
@@ -1069,24 +1068,10 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
 # --------------------------------------------------------------------------- output
 
 
-def _atomic_write(target: Path, data: bytes) -> Path:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def write_report_json(report: ValidationReport | dict, target: str | Path) -> Path:
     """Write the validatieverslag as JSON (UTF-8), atomically (temp file + ``os.replace``)."""
     data = report.to_dict() if isinstance(report, ValidationReport) else report
-    return _atomic_write(Path(target), (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return write_bytes_atomic(Path(target), (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 def _typ(text: object) -> str:
@@ -1165,4 +1150,4 @@ def write_report_pdf(report: ValidationReport, target: str | Path, questionnaire
         ignore_system_fonts=True,
         timestamp=timestamp if timestamp is not None else report.checked_at,
     )
-    return _atomic_write(Path(target), pdf)
+    return write_bytes_atomic(Path(target), pdf)

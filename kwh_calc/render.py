@@ -58,6 +58,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from kwh_calc.atomic import write_bytes_atomic
 from kwh_calc.present import TEXT_WIDTH_PT, escape_markdown
 
 __all__ = [
@@ -645,25 +646,10 @@ def pdf_page_count(pdf: bytes) -> int:
 
 
 def _write_atomic(pdf: bytes, pdf_path: Path) -> None:
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=pdf_path.parent, prefix=f".{pdf_path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, pdf_path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise RenderError("write", f"cannot write {pdf_path}: {exc}") from exc
-        raise
+        write_bytes_atomic(pdf_path, pdf)
+    except OSError as exc:
+        raise RenderError("write", f"cannot write {pdf_path}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- engines

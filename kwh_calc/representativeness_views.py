@@ -31,7 +31,11 @@ import pandas as pd
 from scipy import stats
 
 from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
-from kwh_calc.representativeness import margin_of_error, required_sample_size, sample_size_examples
+from kwh_calc.representativeness import (
+    margin_of_error,
+    required_sample_size,
+    sample_size_examples,
+)
 from kwh_calc.results import YearResults
 from kwh_calc.rules import Rules
 

@@ -25,7 +25,13 @@ import pandas as pd
 from kwh_calc.dataset import Dataset
 from kwh_calc.response import response_table
 from kwh_calc.rules import Rules, load_rules
-from kwh_calc.scores import component_scores, peer_scores, research_months, respondent_results, suppress
+from kwh_calc.scores import (
+    component_scores,
+    peer_scores,
+    research_months,
+    respondent_results,
+    suppress,
+)
 
 __all__ = ["BREAKDOWNS", "RESULT_TABLES", "YearResults", "compute_results", "load_results", "write_results"]
 

@@ -326,3 +326,23 @@ def test_no_breakdown_shows_a_result_of_fewer_respondents_than_the_minimum(resul
     figures = ckv.component_figures(r)
     assert figures["component"].tolist() == ["nieuwe_huurders", "vertrokken_huurders", "reparaties", "planmatig_onderhoud"]
     assert pd.Series(figures["corporation_id"]).eq("M1").all()
+
+
+def test_no_respondents_and_a_single_respondent(tmp_path):
+    b = DatasetBuilder(year=YEAR)
+    label_corporation(b, "C1", grades={"nieuwe_huurders": [], "planmatig_onderhoud": same_grades(1, 6)})
+    write_results(compute_results(b.build(), RULES, YEAR), tmp_path / "r", {"year": YEAR, "rules_path": ""})
+    r = view(tmp_path / "r", "C1")
+    table = ckv.components_table_nl(r).set_index("Cijfer")
+    assert table["Nieuwe huurders"].tolist() == ["0", "20", "–", "nee (geen respondenten)", "–", "nee (geen respondenten)", "–",
+                                                 "ieder kwartaal", "CKV beslist"]
+    assert table.loc["Onderdeelscore (90%-interval)", "Planmatig onderhoud"] == "6,0 (geen interval bij 1 respondent)"
+    lines = ckv.certainty_lines(r)
+    assert lines[0] == "Nieuwe huurders: geen respondenten in 2025."
+    assert lines[3] == ("Planmatig onderhoud: onderdeelscore 6,0 (90%-interval niet te bepalen bij 1 respondent), "
+                        "100% tevreden (90%-interval 27%–100%), 1 respondent, foutmarge ± 82,2 procentpunt. "
+                        "Let op: de grens 85% ligt binnen het interval van het percentage tevreden.")
+    reasons = ckv.discretion_table(r).set_index("Onderdeel")
+    assert reasons.loc["Nieuwe huurders", "Cijfers"] == "0 respondenten (minimum 20)"
+    assert reasons.loc["Nieuwe huurders", "Waarom de CKV beslist"] == "geen respondenten"
+    assert reasons.loc["Planmatig onderhoud", "Cijfers"] == "6,0 / 100% bij 1 respondent (minimum 50)"

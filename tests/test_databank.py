@@ -124,7 +124,7 @@ def test_written_atomically(dataset, tmp_path, monkeypatch):
     def broken_replace(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr(db.os, "replace", broken_replace)
+    monkeypatch.setattr("kwh_calc.atomic.os.replace", broken_replace)
     with pytest.raises(OSError):
         export_databank(data, RULES, "C1", 2025, target)
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["databank.xlsx"]

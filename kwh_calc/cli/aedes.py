@@ -8,10 +8,23 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kwh_calc.aedes import aedes_results, benchmark_year_at, national_summary, to_csv_frame
+from kwh_calc.aedes import (
+    aedes_results,
+    benchmark_year_at,
+    national_summary,
+    to_csv_frame,
+)
 from kwh_calc.aedes_submission import submission_metadata, write_submission_xlsx
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    console,
+    load_or_exit,
+    out,
+    rules_or_exit,
+    write_csv_atomic,
+)
 from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
 
 

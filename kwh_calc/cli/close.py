@@ -5,11 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, YEAR_OPTION, console, load_or_exit
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    YEAR_OPTION,
+    console,
+    load_or_exit,
+)
 from kwh_calc.close import load_documents, load_outputs, run_close
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.console import Console
 
+from kwh_calc.atomic import atomic_path
 from kwh_calc.dataset import Dataset, DatasetError, load_dataset
 from kwh_calc.rules import Rules, load_rules
 
@@ -39,23 +38,8 @@ def rules_or_exit(path: Path | None, year: int | None) -> Rules:
         raise typer.Exit(1) from None
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def write_csv_atomic(frame: pd.DataFrame, target: Path) -> Path:
     """Write a CSV (UTF-8; floats in shortest round-trip form) so no half-written file carries its name."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(target) as temporary:
         frame.to_csv(temporary, index=False, encoding="utf-8")
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return Path(target)

@@ -11,7 +11,15 @@ from pathlib import Path
 import typer
 
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    console,
+    load_or_exit,
+    out,
+    rules_or_exit,
+    write_csv_atomic,
+)
 from kwh_calc.databank import databank_sheets, export_databank
 from kwh_calc.numbers import fmt_count
 from kwh_calc.signals import signals

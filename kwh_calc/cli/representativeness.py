@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, YEAR_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    YEAR_OPTION,
+    console,
+    load_or_exit,
+    out,
+    rules_or_exit,
+    write_csv_atomic,
+)
 from kwh_calc.numbers import fmt_count, fmt_pct
 from kwh_calc.representativeness import representativeness_table
 

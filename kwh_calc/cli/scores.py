@@ -9,9 +9,24 @@ import typer
 from rich.table import Table
 
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, YEAR_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    YEAR_OPTION,
+    console,
+    load_or_exit,
+    out,
+    rules_or_exit,
+    write_csv_atomic,
+)
 from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
-from kwh_calc.scores import BREAKDOWN_COLUMNS, component_scores, research_months, respondent_results, suppress
+from kwh_calc.scores import (
+    BREAKDOWN_COLUMNS,
+    component_scores,
+    research_months,
+    respondent_results,
+    suppress,
+)
 
 
 def national_summary(results: pd.DataFrame, scores: pd.DataFrame, rules) -> pd.DataFrame:
