@@ -801,7 +801,11 @@ def borderline_overview(results: YearResults) -> pd.DataFrame:
 
 
 def expiring_overview(results: YearResults) -> pd.DataFrame:
-    """Labels that end or may end: verloopt, niet verlengen, and CKV beslist with such an outcome."""
+    """Labels that end or may end: verloopt, niet verlengen, and CKV beslist with such an outcome.
+
+    ``Label geldig tot`` is the label's current end: after niet verlengen and verloopt it stays
+    valid until then (DOMAIN.md §3).
+    """
     advice = _advice_table(results)
     year = results.year
     ending = ("verloopt", "niet_verlengen")
@@ -811,11 +815,11 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
     for a in chosen.itertuples():
         until = date_nl(a.valid_until_before)
         if a.advice == "verloopt":
-            why = f"ook {year - 1} niet gehaald: het label verloopt (geldig tot uiterlijk {until})"
+            why = f"ook {year - 1} niet gehaald: het label verloopt"
         elif a.advice == "niet_verlengen":
-            why = f"{year} niet gehaald: niet verlengen, het label blijft geldig tot {until}"
+            why = f"{year} niet gehaald: het label wordt niet verlengd"
         else:
-            why = f"telt het resultaat mee, dan {ADVICE_NAMES[a.advice_if_counted]} (label geldig tot {until})"
+            why = f"telt het resultaat mee, dan {ADVICE_NAMES[a.advice_if_counted]}"
         rows.append({"Corporatie": corporation_label(a.name, a.corporation_id), "Advies": a.advice_name,
                      "Label geldig tot": until, "Toelichting": why})
     return pd.DataFrame(rows, columns=["Corporatie", "Advies", "Label geldig tot", "Toelichting"])
