@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-
 from builders import N_LABEL_QUESTIONS, DatasetBuilder
 
 YEAR = 2025

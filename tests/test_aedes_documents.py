@@ -4,12 +4,17 @@ carries the letters and grades kwh_calc computed (Dutch-formatted)."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from pypdf import PdfReader
+from pdfs import pdf_text as raw_pdf_text
+from pdfs import squeezed
 
-from kwh_calc.aedes import aedes_results, benchmark_period, corporation_position, subscore_keys
+from kwh_calc.aedes import (
+    aedes_results,
+    benchmark_period,
+    corporation_position,
+    subscore_keys,
+)
 from kwh_calc.aedes_views import date_nl, subscore_name
 from kwh_calc.close import load_documents, run_close
 from kwh_calc.dataset import load_dataset
@@ -22,13 +27,11 @@ KEY = "aedes-huurdersoordeel"
 DOCUMENT = [d for d in load_documents() if d.key == KEY]
 
 
-def squeezed(text: str) -> str:
-    """Without white space (table cells wrap) and with one kind of minus."""
-    return re.sub(r"\s", "", text).replace("−", "-")
+
 
 
 def pdf_text(path) -> str:
-    return squeezed(" ".join(page.extract_text() for page in PdfReader(path).pages))
+    return squeezed(raw_pdf_text(path))
 
 
 @pytest.fixture(scope="module")

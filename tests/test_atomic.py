@@ -4,7 +4,12 @@ import stat
 import pandas as pd
 import pytest
 
-from kwh_calc.atomic import atomic_path, csv_ready, write_bytes_atomic, write_text_atomic
+from kwh_calc.atomic import (
+    atomic_path,
+    csv_ready,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 
 
 def test_success_replaces_the_target_with_ordinary_permissions(tmp_path):

@@ -5,7 +5,7 @@ import re
 
 import pandas as pd
 import pytest
-from pypdf import PdfReader
+from pdfs import pdf_text
 
 from kwh_calc import ckv_views as ckv
 from kwh_calc.close import load_documents, run_close
@@ -18,8 +18,6 @@ YEAR = 2025
 DOCUMENTS = [d for d in load_documents() if d.key in ("ckv-dossier", "ckv-overzicht")]
 
 
-def pdf_text(path) -> str:
-    return " ".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def squeeze(text: str) -> str:

@@ -5,11 +5,16 @@ import re
 
 import pandas as pd
 import pytest
-from pypdf import PdfReader
+from pdfs import pdf_text as raw_pdf_text
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.close import ensure_results, load_documents, run_close, select_corporations
+from kwh_calc.close import (
+    ensure_results,
+    load_documents,
+    run_close,
+    select_corporations,
+)
 from kwh_calc.dataset import load_dataset
 from kwh_calc.numbers import fmt_count
 from kwh_calc.results import YearResults
@@ -21,8 +26,7 @@ RESULTATEN = [d for d in load_documents() if d.key == "resultaten"]
 
 
 def pdf_text(path) -> str:
-    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", raw_pdf_text(path))
 
 
 @pytest.fixture(scope="module")

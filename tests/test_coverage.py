@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from builders import DatasetBuilder
+from label_helpers import YEAR
+
 from kwh_calc.coverage import (
     QUARTERS,
     assessed_corporations,
@@ -20,7 +21,6 @@ from kwh_calc.coverage import (
     year_deliveries,
 )
 from kwh_calc.rules import load_rules
-from label_helpers import YEAR
 
 RULES = load_rules()
 

@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 
 from kwh_calc import databank as db
 from kwh_calc.cli import app
-from kwh_calc.databank import ANONYMISED_COLUMNS, RESPONDENT_COLUMNS, databank_sheets, export_databank, sheet_title
+from kwh_calc.databank import (
+    ANONYMISED_COLUMNS,
+    RESPONDENT_COLUMNS,
+    databank_sheets,
+    export_databank,
+    sheet_title,
+)
 from kwh_calc.dataset import from_tables, write_dataset
 from kwh_calc.rules import load_rules
 

@@ -4,7 +4,13 @@ import pandas as pd
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.dataset import DatasetError, from_tables, load_dataset, respondent_counts, write_dataset
+from kwh_calc.dataset import (
+    DatasetError,
+    from_tables,
+    load_dataset,
+    respondent_counts,
+    write_dataset,
+)
 
 
 def valid_builder() -> DatasetBuilder:

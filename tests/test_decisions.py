@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from builders import DatasetBuilder
+from label_helpers import label_corporation, same_grades
 from typer.testing import CliRunner
 
-from builders import DatasetBuilder
 from kwh_calc.cli import app
 from kwh_calc.dataset import from_tables, write_dataset
 from kwh_calc.decisions import (
@@ -23,7 +24,6 @@ from kwh_calc.decisions import (
 )
 from kwh_calc.label import label_advice
 from kwh_calc.rules import load_rules
-from label_helpers import label_corporation, same_grades
 
 RULES = load_rules()
 Y = 2025

@@ -11,7 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from kwh_calc.dataset import TABLES, from_tables, load_dataset
-from kwh_calc.demo import SCENARIOS, demo_scenarios, generate_demo, generate_demo_with_scenarios
+from kwh_calc.demo import (
+    SCENARIOS,
+    demo_scenarios,
+    generate_demo,
+    generate_demo_with_scenarios,
+)
 
 YEAR = 2025
 N = 30
@@ -330,8 +335,8 @@ def test_expected_advice_matches_scenarios(demo):
 # --------------------------------------------------------------------------- CLI and default size
 
 def test_cli_demo_data_writes_a_valid_dataset(tmp_path):
-    from kwh_calc.cli.app import app
     import kwh_calc.cli.data  # noqa: F401  registers demo-data
+    from kwh_calc.cli.app import app
 
     out = tmp_path / "demo"
     run = CliRunner().invoke(app, ["demo-data", str(out), "--corporations", "6", "--seed", "5", "--format", "csv"])

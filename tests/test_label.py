@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from builders import DatasetBuilder
+from label_helpers import (
+    LABEL,
+    YEAR,
+    label_corporation,
+    quarter_months,
+    respondent_means,
+    same_grades,
+    spread,
+)
 from typer.testing import CliRunner
 
-from builders import DatasetBuilder
 from kwh_calc.cli import app
 from kwh_calc.dataset import write_dataset
 from kwh_calc.label import (
@@ -23,7 +32,6 @@ from kwh_calc.label import (
     outcome,
 )
 from kwh_calc.rules import load_rules
-from label_helpers import LABEL, YEAR, label_corporation, quarter_months, respondent_means, same_grades, spread
 
 RULES = load_rules()
 DECIDED = ADVICES[:5]
@@ -466,7 +474,12 @@ def test_cli_label_refuses_bad_rules(builder, tmp_path):
 
 
 def test_registry_functions_share_one_computation(builder):
-    from kwh_calc.label import advice_table, components_table, coverage_table, merged_away_table
+    from kwh_calc.label import (
+        advice_table,
+        components_table,
+        coverage_table,
+        merged_away_table,
+    )
 
     dataset = builder.build()
     advice = advice_table(dataset, RULES, YEAR)

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct, fraction_at_least, round_half_up
+from kwh_calc.numbers import (
+    fmt_count,
+    fmt_decimal,
+    fmt_grade,
+    fmt_pct,
+    fraction_at_least,
+    round_half_up,
+)
 
 
 @pytest.mark.parametrize(("value", "shown"), [

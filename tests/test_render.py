@@ -22,7 +22,13 @@ import nbformat
 import pandas as pd
 import pypdf
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+from nbformat.v4 import (
+    new_code_cell,
+    new_markdown_cell,
+    new_notebook,
+    new_output,
+    new_raw_cell,
+)
 
 from kwh_calc import present, render
 from kwh_calc.render import RenderError, RenderResult, render_notebook

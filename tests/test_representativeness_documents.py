@@ -4,10 +4,10 @@ the margins of error, verdicts and required responses kwh_calc computed (Dutch-f
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from pypdf import PdfReader
+from pdfs import pdf_text as raw_pdf_text
+from pdfs import squeezed
 
 from kwh_calc.close import load_documents, run_close
 from kwh_calc.dataset import load_dataset
@@ -22,13 +22,11 @@ KEY = "representativiteit"
 DOCUMENT = [d for d in load_documents() if d.key == KEY]
 
 
-def squeezed(text: str) -> str:
-    """Without white space (table cells wrap) and with one kind of minus."""
-    return re.sub(r"\s", "", text).replace("−", "-")
+
 
 
 def pdf_text(path) -> str:
-    return squeezed(" ".join(page.extract_text() for page in PdfReader(path).pages))
+    return squeezed(raw_pdf_text(path))
 
 
 @pytest.fixture(scope="module")

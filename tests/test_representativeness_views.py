@@ -10,7 +10,11 @@ from scipy import stats
 from kwh_calc import representativeness_views as rv
 from kwh_calc.numbers import fmt_decimal
 from kwh_calc.present import chart_svg
-from kwh_calc.representativeness import margin_of_error, required_sample_size, telephone_quota
+from kwh_calc.representativeness import (
+    margin_of_error,
+    required_sample_size,
+    telephone_quota,
+)
 from kwh_calc.results import YearResults, compute_results, write_results
 from kwh_calc.rules import load_rules
 

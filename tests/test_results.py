@@ -3,7 +3,13 @@ import json
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.results import RESULT_TABLES, YearResults, compute_results, load_results, write_results
+from kwh_calc.results import (
+    RESULT_TABLES,
+    YearResults,
+    compute_results,
+    load_results,
+    write_results,
+)
 from kwh_calc.rules import load_rules
 
 RULES = load_rules()

@@ -7,7 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kwh_calc.rules import load_rules
-from kwh_calc.scores import component_scores, peer_scores, research_months, respondent_results, suppress
+from kwh_calc.scores import (
+    component_scores,
+    peer_scores,
+    research_months,
+    respondent_results,
+    suppress,
+)
 
 RULES = load_rules()
 

@@ -3,7 +3,14 @@ from builders import DatasetBuilder
 
 from kwh_calc.results import YearResults, compute_results, write_results
 from kwh_calc.rules import load_rules
-from kwh_calc.views import available_breakdowns, breakdown_table, peer_groups, peer_table, response_table_nl, scores_table
+from kwh_calc.views import (
+    available_breakdowns,
+    breakdown_table,
+    peer_groups,
+    peer_table,
+    response_table_nl,
+    scores_table,
+)
 
 RULES = load_rules()
 
@@ -63,7 +70,11 @@ def test_breakdown_table_suppresses_small_groups(results):
 
 @pytest.fixture(scope="module")
 def checkvraag_results(tmp_path_factory):
-    from kwh_calc.views import checkvraag_contractor_table, checkvraag_table_nl, has_checkvraag  # noqa: F401
+    from kwh_calc.views import (  # noqa: F401
+        checkvraag_contractor_table,
+        checkvraag_table_nl,
+        has_checkvraag,
+    )
 
     builder = DatasetBuilder().corporation("C1").corporation("C2").corporation("C3")
     builder.respondents("C3", "reparaties", [[7]] * 5, month="2025-03")  # no checkvraag rows
@@ -107,7 +118,11 @@ def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_resu
 
 
 def test_checkvraag_section_only_for_corporations_with_answers(checkvraag_results):
-    from kwh_calc.views import checkvraag_contractor_table, checkvraag_table_nl, has_checkvraag
+    from kwh_calc.views import (
+        checkvraag_contractor_table,
+        checkvraag_table_nl,
+        has_checkvraag,
+    )
 
     results = YearResults(checkvraag_results, "C3")
     assert not has_checkvraag(results)
