@@ -111,6 +111,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError, XMLPullParser, iterparse
 
+from openpyxl.utils import get_column_letter
+
 from kwh_calc.atomic import write_bytes_atomic
 from kwh_calc.numbers import fmt_count, fmt_pct
 from kwh_calc.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
@@ -272,15 +274,6 @@ def _header_lookup(config: DeliveryFileRules) -> dict[str, str]:
             for alias in (canonical, *aliases):
                 lookup.setdefault(normalise_header(alias), canonical)
     return lookup
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def format_rows(rows: Iterable[int], limit: int = 20) -> str:
@@ -928,7 +921,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
         attention.append(Finding(rule, column, tuple(rows), text, limit))
 
     def label(col: int) -> str:
-        return sheet.headers.get(col, f"kolom {_column_letter(col)}")
+        return sheet.headers.get(col, f"kolom {get_column_letter(col + 1)}")
 
     # -- structure
     if len(sheet.data_sheets) > 1:
@@ -942,7 +935,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
         err("verborgen_rij", None, sheet.hidden_rows, "Verborgen rijen; maak alle rijen zichtbaar")
     for col in sorted(sheet.hidden_columns):
         err("verborgen_kolom", label(col), [],
-            f"Kolom {_column_letter(col)} ('{label(col)}') is verborgen; maak alle kolommen zichtbaar")
+            f"Kolom {get_column_letter(col + 1)} ('{label(col)}') is verborgen; maak alle kolommen zichtbaar")
     for col in sorted(sheet.formulas):
         err("formule", label(col), sorted(sheet.formulas[col]),
             f"Kolom '{label(col)}' bevat formules; vervang formules door vaste waarden")
@@ -956,7 +949,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
                  f"Kolom '{sheet.headers[col]}' hoort niet bij het bestandsformat en wordt niet gebruikt")
         elif canonical in found:
             err("kolom_dubbel", sheet.headers[col], [1],
-                f"Kolom '{sheet.headers[col]}' komt dubbel voor (ook kolom {_column_letter(found[canonical])}); "
+                f"Kolom '{sheet.headers[col]}' komt dubbel voor (ook kolom {get_column_letter(found[canonical] + 1)}); "
                 "de eerste wordt gebruikt")
         else:
             found[canonical] = col

@@ -94,6 +94,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from openpyxl.utils import get_column_letter
 
 from kwh_calc.rules import QUESTIONNAIRES
 
@@ -541,15 +542,6 @@ def _text(categories, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(taken))
 
 
-def _column_letters(k: int) -> str:
-    text = ""
-    k += 1
-    while k:
-        k, r = divmod(k - 1, 26)
-        text = chr(65 + r) + text
-    return text
-
-
 def _weekday(days: np.ndarray) -> np.ndarray:
     """Monday = 0 for datetime64[D] values."""
     return (days.astype("datetime64[D]").astype(np.int64) + 3) % 7
@@ -774,7 +766,7 @@ def _respondent_options(plan: _Plan, corp: np.ndarray, q: np.ndarray, rng: np.ra
     contractor = a["contractors"][corp, pick]
     with_contractor = np.isin(q, (Q_RE, Q_PO, Q_GO)) & (a["has_contractor"][corp] | (q != Q_RE))
     contractor = np.where(with_contractor & (u[1] > 0.03), contractor, -1)
-    contractors = [f"Aannemer {_column_letters(k)}" for k in range(CONTRACTORS_PER_REGION * len(PROVINCES))]
+    contractors = [f"Aannemer {get_column_letter(k + 1)}" for k in range(CONTRACTORS_PER_REGION * len(PROVINCES))]
     district = np.where(a["has_districts"][corp], (u[2] * a["n_districts"][corp]).astype(int), -1)
     offices = a["n_offices"][corp]
     office = np.where(offices > 0, (u[3] * np.maximum(offices, 1)).astype(int), -1)
