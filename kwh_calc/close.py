@@ -41,6 +41,7 @@ import yaml
 from kwh_calc import __version__
 from kwh_calc.atomic import write_text_atomic
 from kwh_calc.dataset import Dataset, load_dataset
+from kwh_calc.render import RenderError, choose_engine
 from kwh_calc.results import compute_results, write_results
 from kwh_calc.rules import DEFAULT_RULES_PATH, Rules, load_rules
 
@@ -347,6 +348,12 @@ def run_close(
     out_dir.mkdir(parents=True, exist_ok=True)
     handler = _add_log_file(out_dir)
     try:
+        if kernels not in ("kept", "fresh"):
+            raise ValueError("kernels must be 'kept' or 'fresh'")
+        try:
+            choose_engine(engine)  # refuse an engine that cannot run before any notebook runs
+        except RenderError as error:
+            raise ValueError(str(error)) from None
         dataset = load_dataset(data)
         rules = load_rules(rules_path, year)
         log.info("close %s started: dataset %s (%s), rules %s, jobs %s", year, data, dataset.fingerprint[:12], rules.version, jobs)
@@ -354,8 +361,6 @@ def run_close(
         documents = documents if documents is not None else load_documents()
         outputs = outputs if outputs is not None else load_outputs()
         selected = select_corporations(dataset, corporations, sample)
-        if kernels not in ("kept", "fresh"):
-            raise ValueError("kernels must be 'kept' or 'fresh'")
         tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force)
         for task in tasks:
             task["kernels"] = kernels

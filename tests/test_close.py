@@ -166,3 +166,10 @@ def test_relative_paths_work(demo, picked, tmp_path, monkeypatch):
     summary = run_close("data", YEAR, "reports", corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
     assert summary.count("ok") == 1, [r.error for r in summary.failed]
     assert (tmp_path / "reports" / str(YEAR) / picked[0] / "resultaten.pdf").exists()
+
+
+def test_an_engine_that_cannot_run_is_refused_before_any_notebook(demo, picked, tmp_path, monkeypatch):
+    monkeypatch.setattr("kwh_calc.render.quarto_available", lambda: False)
+    with pytest.raises(ValueError, match="quarto CLI is not on PATH"):
+        run_close(demo, YEAR, tmp_path, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="quarto")
+    assert not (tmp_path / str(YEAR) / picked[0]).exists()
