@@ -40,8 +40,11 @@ demo: setup demo-data
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# Jupyter refuses root unless told; containers and shared build machines often run as root.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 bench: setup
 	$(BIN)/kwh bench scores
