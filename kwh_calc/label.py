@@ -43,9 +43,14 @@ normally. A **merger** inside Y pools the predecessors' respondents and deliveri
 ``merged_on`` with the merged corporation's own (:func:`kwh_calc.coverage.attribute_to_successors`);
 it is assessable in March only when every predecessor has respondents in January–June
 (``merger_first_half_months``), else ``nog_niet_beoordeelbaar``; the predecessors' label
-history does not carry over. ``nog_niet_beoordeelbaar`` takes precedence over every other
-outcome. Predecessors that merged away on or before 31 December Y get no advice
-(:func:`merged_away` lists them for the CKV overview).
+history does not carry over: a merged corporation's ``label_history`` rows of research years
+before its merger year are ignored in every later year too (they exist when it kept the id of
+a predecessor it absorbed; see :func:`label_state`). ``nog_niet_beoordeelbaar`` takes
+precedence over every other outcome. Predecessors that merged away on or before 31 December Y
+get no advice (:func:`merged_away` lists them for the CKV overview). A corporation that only
+arises from a merger after Y (``member_since`` after Y) is ``not_yet_member``; one that is a
+member in Y and absorbs others after Y is, in Y, one of that merger's predecessors and is
+assessed on its own.
 
 The Dutch reason texts are the templates in :data:`TEXTS` (code, next to the logic that
 chooses them); numbers in them are formatted with :mod:`kwh_calc.numbers`.
@@ -263,7 +268,7 @@ def year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
 
 
 def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year: int,
-                fresh: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+                fresh: set[str] | frozenset[str] = frozenset(), merged_on: pd.Series | None = None) -> pd.DataFrame:
     """Label validity at the decision on ``year``, per corporation.
 
     Parameters
@@ -274,6 +279,13 @@ def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year
     corporation_ids : corporations to report.
     fresh : corporations that start afresh (mergers inside the year): no valid label, no
         previous year, whatever their history says.
+    merged_on : merger date per merged corporation (index ``corporation_id``; mergers on or
+        before 31 December ``year``). The merged corporation starts afresh (DOMAIN.md §3
+        **Decision** on mergers, "earlier label history of predecessors does not carry over";
+        FAQ "Fusies": "ongeacht of de rechtsvoorgangers het Kwaliteitslabel hebben"), so its
+        rows of research years before the merger year are ignored, in every later year too.
+        Only a merged corporation that keeps the id of a predecessor (it absorbed the others)
+        has such rows; its own decisions from the merger year on count.
 
     Returns
     -------
@@ -284,6 +296,9 @@ def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year
     """
     valid_at, _ = label_dates(rules, year)
     history = label_history.loc[label_history["research_year"] < year]
+    if merged_on is not None and len(merged_on) and len(history):
+        merger_year = history["corporation_id"].map(pd.to_datetime(merged_on).dt.year)
+        history = history.loc[(merger_year.isna() | (history["research_year"] >= merger_year)).to_numpy(dtype=bool)]
     ids = pd.Index(list(corporation_ids), name="corporation_id")
     until = history.groupby("corporation_id")["valid_until"].max().reindex(ids)
     previous = history.loc[history["research_year"] == year - 1].set_index("corporation_id")["passed"]
@@ -417,7 +432,7 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
     for cid, corp in corps.iterrows():
         case, reason, present = "", "", ""
         since = corp["member_since"]
-        if pd.notna(corp["merged_from"]) and pd.notna(corp["merged_on"]) and corp["merged_on"] > last:
+        if since > last and pd.notna(corp["merged_from"]) and pd.notna(corp["merged_on"]) and corp["merged_on"] > last:
             case, reason = "not_yet_member", TEXTS["merger_after_year"].format(on=_date_nl(corp["merged_on"]), year=year)
         elif since > last:
             case, reason = "not_yet_member", TEXTS["not_yet_member"].format(year=year, since=_date_nl(since))
@@ -490,7 +505,8 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
     special = _special_cases(dataset, rules, year, results, components).set_index("corporation_id")
     corps = assessed_corporations(dataset.corporations, year).set_index("corporation_id")
     fresh = set(special.index[special["special_case"].isin(["merger", "merger_first_half_missing"])])
-    state = label_state(dataset.label_history, corps.index, rules, year, fresh).set_index("corporation_id")
+    merged = corps.loc[corps["merged_from"].notna() & (corps["merged_on"] <= year_bounds(year)[1]), "merged_on"]
+    state = label_state(dataset.label_history, corps.index, rules, year, fresh, merged_on=merged).set_index("corporation_id")
     _, granted = label_dates(rules, year)
     by_corp = {cid: group for cid, group in components.groupby("corporation_id", sort=False)}
 

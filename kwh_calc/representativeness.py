@@ -47,6 +47,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
+from kwh_calc.coverage import mergers
 from kwh_calc.dataset import Dataset
 from kwh_calc.rules import Rules
 from kwh_calc.scores import component_scores, research_months, respondent_results
@@ -438,10 +439,10 @@ def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFr
     corps = dataset.corporations
     end_of_year = pd.Timestamp(year, 12, 31)
     start_of_year = pd.Timestamp(year, 1, 1)
-    gone = set()
-    merged = corps.loc[corps["merged_from"].notna() & (corps["merged_on"] <= start_of_year), "merged_from"]
-    for names in merged:
-        gone.update(name.strip() for name in str(names).split(";") if name.strip())
+    # Predecessors merged away on or before 1 January Y; a merged corporation listing its own id
+    # in merged_from (it absorbed the others) is not its own predecessor (coverage.mergers).
+    predecessors = mergers(corps)
+    gone = set(predecessors.loc[predecessors["merged_on"] <= start_of_year, "predecessor_id"])
     active = corps.loc[(corps["member_since"] <= end_of_year).to_numpy(dtype=bool)
                        & ~corps["corporation_id"].isin(gone).to_numpy(dtype=bool)]
     general = pd.DataFrame({"corporation_id": active["corporation_id"].to_numpy(),

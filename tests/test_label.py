@@ -402,6 +402,36 @@ def test_merger_without_first_half_results(advice):
     assert "geen respondenten bij Q2" in r["reasons"] and r["expected_presentation"] == "juli 2026"
 
 
+def test_merged_scores_are_pooled_and_compared_exactly():
+    """Predecessors' respondents before the merger pool with the merged corporation's own, and the
+    pooled onderdeelscore is compared exactly (DOMAIN.md §2 exactness, §3 mergers): respondent
+    means 20/3 (three grades), 7 (one grade) and 22/3 (three grades), 60 each, give exactly 7,0;
+    one 7,0 respondent less on a grade gives 6,998… (prints as 7,0, fails, grensgeval)."""
+    def build(last_means_7_8_6: bool):
+        b = DatasetBuilder(YEAR)
+        b.corporation("PA")
+        b.corporation("PB")
+        b.corporation("MS", member_since="2025-07-01", merged_from="PA;PB", merged_on="2025-07-01")
+        for q in LABEL:
+            for p in ("PA", "PB"):
+                b.delivery(p, q, *_quarter(1))
+                b.delivery(p, q, *_quarter(2))
+            b.delivery("MS", q, *_quarter(3))
+            b.delivery("MS", q, *_quarter(4))
+            b.respondents("PA", q, [[6, 7, 7]] * 60, month="2025-03")
+            b.respondents("PB", q, [[7, None]] * 60, month="2025-02")
+            b.respondents("MS", q, [[7, 8, 7]] * 59 + [[7, 8, 6] if last_means_7_8_6 else [7, 8, 7]], month="2025-08")
+        b.delivery("PA", "algemene_waardering", "2025-03-01", "2025-03-31")
+        return label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id").loc["MS"]
+
+    exact = build(False)
+    assert exact["special_case"] == "merger" and exact["reparaties_n"] == 180
+    assert exact["reparaties_meets"] and not exact["reparaties_borderline"] and exact["advice"] == "toekennen"
+    below = build(True)
+    assert not below["reparaties_meets"] and below["reparaties_borderline"] and below["advice"] == "niet_toekennen"
+    assert "onderdeelscore 7,0 (grens 7,0, grensgeval: onafgerond 6,99)" in below["reasons"]
+
+
 def test_predecessors_merged_away_get_no_row(advice, result):
     assert not {"P1", "P2", "Q1", "Q2"} & set(advice.index)
     away = result.merged_away.set_index("corporation_id")
@@ -413,6 +443,54 @@ def test_merger_after_the_year(advice):
     assert row(advice, "S1")["advice"] == "toekennen" and row(advice, "S2")["advice"] == "toekennen"
     r = row(advice, "LATER")
     assert r["advice"] == "nog_niet_beoordeelbaar" and r["special_case"] == "not_yet_member"
+
+
+def test_existing_corporation_absorbing_another_after_the_year_is_assessed_on_its_own():
+    """A corporation that is a member in Y and absorbs another after Y is one of the merger's
+    predecessors in Y: it gets its own advice (DOMAIN.md §3 mergers), not "nog niet beoordeelbaar"."""
+    b = DatasetBuilder(YEAR)
+    label_corporation(b, "ABSORBS", merged_from="ABSORBS;GONE", merged_on="2026-04-01")
+    b.label_history("ABSORBS", YEAR - 1, "toekennen", True, "2027-03-31")
+    label_corporation(b, "ABSORBS_B", merged_from="GONE_B", merged_on="2026-04-01")
+    label_corporation(b, "GONE")
+    label_corporation(b, "GONE_B")
+    b.corporation("NEWCO", member_since="2026-04-01", merged_from="GONE;GONE_B", merged_on="2026-04-01")
+    advice = label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id")
+    assert advice.at["ABSORBS", "advice"] == "verlengen" and advice.at["ABSORBS", "special_case"] == ""
+    assert advice.at["ABSORBS_B", "advice"] == "toekennen" and advice.at["ABSORBS_B", "special_case"] == ""
+    assert advice.at["NEWCO", "advice"] == "nog_niet_beoordeelbaar" and advice.at["NEWCO", "special_case"] == "not_yet_member"
+    assert "Ontstaat pas door de fusie per 1 april 2026" in advice.at["NEWCO", "reasons"]
+
+
+def test_label_history_from_before_a_merger_does_not_carry_over():
+    """The merged corporation starts afresh (FAQ "Fusies"; DOMAIN.md §3 "Earlier label history of
+    predecessors does not carry over"), also in the years after the merger year and when the
+    merged corporation keeps the id of one of its predecessors: only its rows from the merger year
+    on count."""
+    b = DatasetBuilder(YEAR)
+    # Absorbed OLD1 on 1 July Y-1; its own label of Y-2 was granted before the merger; the CKV
+    # decided niet_toekennen on the merged corporation's Y-1.
+    label_corporation(b, "ABS_PASS", merged_from="ABS_PASS;OLD1", merged_on=f"{YEAR - 1}-07-01")
+    b.label_history("ABS_PASS", YEAR - 2, "toekennen", True, f"{YEAR + 1}-03-31")
+    b.label_history("ABS_PASS", YEAR - 1, "niet_toekennen", False)
+    label_corporation(b, "ABS_FAIL", merged_from="ABS_FAIL;OLD2", merged_on=f"{YEAR - 1}-07-01",
+                      grades={"reparaties": same_grades(60, 6)})
+    b.label_history("ABS_FAIL", YEAR - 2, "toekennen", True, f"{YEAR + 1}-03-31")
+    b.label_history("ABS_FAIL", YEAR - 1, "niet_toekennen", False)
+    # The merged corporation's own decision on the merger year does count.
+    label_corporation(b, "ABS_OWN", merged_from="ABS_OWN;OLD3", merged_on=f"{YEAR - 1}-07-01")
+    b.label_history("ABS_OWN", YEAR - 1, "toekennen", True, f"{YEAR + 2}-03-31")
+    # A merger on 1 January Y: the decision on Y-1 (taken in March Y) judged the corporation before the merger.
+    label_corporation(b, "JAN", merged_from="JAN;OLD4", merged_on=f"{YEAR}-01-01")
+    b.label_history("JAN", YEAR - 1, "verlengen", True, f"{YEAR + 2}-03-31")
+    for old in ("OLD1", "OLD2", "OLD3", "OLD4"):
+        b.corporation(old)
+    advice = label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id")
+    assert advice.at["ABS_PASS", "advice"] == "toekennen" and not advice.at["ABS_PASS", "label_valid"]
+    assert advice.at["ABS_FAIL", "advice"] == "niet_toekennen"
+    assert advice.at["ABS_OWN", "advice"] == "verlengen"
+    assert advice.at["ABS_OWN", "valid_until_before"] == pd.Timestamp(f"{YEAR + 2}-03-31")
+    assert advice.at["JAN", "advice"] == "toekennen" and pd.isna(advice.at["JAN", "previous_year_passed"])
 
 
 # --------------------------------------------------------------------------- tables

@@ -291,6 +291,20 @@ def test_table_more_respondents_than_population(table):
     assert row["telephone_quota"] == "all" and pd.isna(row["telephone_quota_met"])
 
 
+def test_general_population_row_for_every_member_also_a_merged_corporation_keeping_its_id():
+    """Every member (not merged away before Y) gets an Algemene waardering row, N = units; a
+    merged corporation that lists its own id among its predecessors (it absorbed the others) is
+    not merged away (DOMAIN.md §3 mergers, :func:`kwh_calc.coverage.mergers`)."""
+    b = DatasetBuilder(year=2025)
+    b.corporation("ABSORBS", units=4000, merged_from="ABSORBS;GONE", merged_on="2024-07-01")
+    b.corporation("GONE", units=900)
+    b.corporation("NEW", units=5000, member_since="2024-07-01", merged_from="GONE2", merged_on="2024-07-01")
+    b.corporation("GONE2", units=700)
+    table = representativeness_table(b.build(), RULES, 2025).set_index(["corporation_id", "questionnaire"])
+    assert sorted(table.index) == [("ABSORBS", "algemene_waardering"), ("NEW", "algemene_waardering")]
+    assert table.loc[("ABSORBS", "algemene_waardering"), "population"] == 4000
+
+
 def test_table_on_an_empty_year(dataset):
     table = representativeness_table(dataset, RULES, 2030)
     assert set(table["questionnaire"]) == {"algemene_waardering"}
