@@ -21,9 +21,11 @@ Decisions (DOMAIN.md §4, §6)
   the report shows n, grade and letter and says plainly that the grade rests on very few
   respondents (``zeer weinig respondenten``). Other corporations appear in the report only as
   anonymous dots/counts in the national distribution and in aggregates; never by name.
-- **Grensgeval.** A grade within ``aedes.boundary_flag_margin`` (0,05) of a letter boundary
-  (the unrounded grade, as :func:`kwh_calc.aedes.near_boundary`) is shown as
-  ``7,5 (grensgeval)``.
+- **Rond de lettergrens.** A grade within ``aedes.boundary_flag_margin`` (0,05) of a letter
+  boundary (the unrounded grade, as :func:`kwh_calc.aedes.near_boundary`) is shown as
+  ``7,5 (rond lettergrens)``. The reports deliberately do not call this a *grensgeval*: in the
+  other documents that word means a label result that prints as the threshold but fails it
+  (DOMAIN.md §2), a different thing.
 - **Needed grade.** The grade needed for the next letter is the smallest unrounded grade that
   earns it (``7,45`` for B, since letters go on the grade rounded half up); the distance to
   it is shown in grade points rounded **up** to two decimals, so that a shown distance always
@@ -63,7 +65,7 @@ from kwh_calc.rules import Rules
 from kwh_calc.scores import respondent_results
 
 __all__ = [
-    "GRENSGEVAL",
+    "NEAR_BOUNDARY",
     "aedes_months",
     "boundaries_table",
     "boundaries_text",
@@ -73,10 +75,13 @@ __all__ = [
     "distribution_chart",
     "distribution_chart_data",
     "distribution_domain",
+    "has_respondents",
     "is_member",
     "member_row",
+    "merger_text",
     "national_results",
     "next_letter_table",
+    "no_respondents_text",
     "overall_changes_table",
     "overall_changes_text",
     "overall_table",
@@ -90,7 +95,8 @@ __all__ = [
     "trend_table",
 ]
 
-GRENSGEVAL = " (grensgeval)"
+#: Marks a grade within ``aedes.boundary_flag_margin`` of a letter boundary.
+NEAR_BOUNDARY = " (rond lettergrens)"
 #: Colours of the distribution chart: the corporation (KWH dark blue) and the other members.
 OWN_COLOUR = "#1d4f73"
 OTHER_COLOUR = "#b9cadb"
@@ -171,6 +177,60 @@ def is_member(results: YearResults) -> bool:
     return member_row(results) is not None
 
 
+def has_respondents(results: YearResults) -> bool:
+    """Whether the member has respondents on at least one sub-score in the benchmark year."""
+    row = member_row(results)
+    return row is not None and any(int(row[f"{k}_n"]) > 0 for k in subscore_keys(results.rules))
+
+
+def no_respondents_text(results: YearResults) -> str:
+    """Why a member has no letters at all: no respondents on the three sub-scores in the
+    benchmark period, and, for a member that joined the survey after the period began, when
+    it joined."""
+    rules = results.rules
+    corporation = results.corporation
+    period = benchmark_period(results.year, rules)
+    text = (f"{corporation['name']} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
+            "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
+            "landelijke verdeling.")
+    since = corporation.get("member_since")
+    if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
+        text += (f" {corporation['name']} doet sinds {date_nl(pd.Timestamp(since).date())} mee aan het "
+                 "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen.")
+    return text
+
+
+def merger_text(results: YearResults) -> str | None:
+    """For a merger inside the benchmark period: whose reactions the figures hold. The merged
+    corporation's figures hold its own reactions from the merger on, each predecessor's its
+    reactions until the merger (``corporations``: ``merged_from``, ``merged_on``). None
+    otherwise."""
+    rules = results.rules
+    period = benchmark_period(results.year, rules)
+    corporations = results.table("corporations")
+    names = corporations.set_index("corporation_id")["name"]
+
+    def inside(value) -> bool:
+        return (value is not None and not pd.isna(value)
+                and period.first_month <= pd.Timestamp(value).strftime("%Y-%m") <= period.end_month)
+
+    corporation = results.corporation
+    if inside(corporation.get("merged_on")):
+        ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
+        parts = _join_nl([f"{names.get(i, i)} ({i})" for i in ids])
+        when = date_nl(pd.Timestamp(corporation["merged_on"]).date())
+        return (f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
+                f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
+                "tellen mee in de benchmarkcijfers van de rechtsvoorgangers.")
+    merged_from = corporations["merged_from"].fillna("").astype(str).str.split(";")
+    for successor in corporations.loc[merged_from.apply(lambda ids: results.corporation_id in ids)].itertuples():
+        if inside(successor.merged_on):
+            when = date_nl(pd.Timestamp(successor.merged_on).date())
+            return (f"{corporation['name']} is per {when} gefuseerd in {successor.name} ({successor.corporation_id}). Deze "
+                    "cijfers bevatten de reacties over dienstverlening tot de fusie.")
+    return None
+
+
 def _require(results: YearResults) -> pd.Series:
     row = member_row(results)
     if row is None:
@@ -184,13 +244,13 @@ def _grade_text(row: pd.Series, key: str) -> str:
     if row[f"{key}_n"] == 0:
         return "–"
     flagged = row[f"{key}_near_boundary"]
-    return fmt_grade(row[f"{key}_grade"]) + (GRENSGEVAL if not _missing(flagged) and bool(flagged) else "")
+    return fmt_grade(row[f"{key}_grade"]) + (NEAR_BOUNDARY if not _missing(flagged) and bool(flagged) else "")
 
 
 def subscores_table(results: YearResults) -> pd.DataFrame:
     """The three sub-scores: respondents, grade, letter, % dissatisfied, margin of error, remark.
 
-    Columns ``Deelscore, Respondenten, Cijfer`` (rounded half up, ``(grensgeval)`` when within
+    Columns ``Deelscore, Respondenten, Cijfer`` (rounded half up, ``(rond lettergrens)`` when within
     ``aedes.boundary_flag_margin`` of a boundary), ``Letter``, ``% ontevreden`` (grade ≤
     ``aedes.dissatisfied_max_grade``, whole percent), ``Foutmarge`` (``± 0,2``: half-width of
     the 90% t-interval in grade points; ``–`` below 2 respondents) and ``Opmerking``
@@ -221,7 +281,8 @@ def subscores_table(results: YearResults) -> pd.DataFrame:
 
 
 def subscore_notes(results: YearResults) -> list[str]:
-    """Dutch sentences for sub-scores without or with very few respondents and for grensgevallen."""
+    """Dutch sentences for sub-scores without or with very few respondents and for grades near a
+    letter boundary."""
     row = _require(results)
     rules = results.rules
     minimum = rules.suppression.min_cell_size
@@ -240,7 +301,7 @@ def subscore_notes(results: YearResults) -> list[str]:
                          f"{fmt_count(minimum)}) en is daardoor onzeker.")
         flagged = row[f"{key}_near_boundary"]
         if n and not _missing(flagged) and bool(flagged):
-            notes.append(f"**{name}** is een grensgeval: het ongeronde cijfer ligt binnen "
+            notes.append(f"**{name}** ligt rond een lettergrens: het ongeronde cijfer ligt binnen "
                          f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
                          "een kleine verandering kan de letter veranderen.")
     return notes
@@ -339,7 +400,9 @@ def boundaries_text(rules: Rules) -> str:
             f"een ongerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
             f"{letter_for_grade(up, rules)}, {fmt_decimal(down, 2)} wordt {fmt_grade(round_grade(down))} en geeft "
             f"{letter_for_grade(down, rules)}. Een ongerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
-            f"({ranges}) heet een *grensgeval*: een kleine verandering kan de letter veranderen.")
+            f"({ranges}) ligt *rond de lettergrens*: een kleine verandering kan de letter veranderen. Dat is iets "
+            f"anders dan een grensgeval bij het KWH-Kwaliteitslabel (een uitkomst die afgerond op de grens uitkomt "
+            f"maar er onafgerond net onder ligt).")
 
 
 # --------------------------------------------------------------------------- national position
@@ -456,12 +519,23 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
     own = data.loc[data["reeks"] == OWN_SERIES]
     if not own.empty:
         stack = data.groupby("cijfer")["aantal"].sum()
-        marker = own.assign(hoogte=own["cijfer"].map(stack), tekst="eigen cijfer " + own["cijfer_tekst"])
         # Keep the label clear of a boundary rule at either edge of the own bar.
         edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
-        start, end = round(float(marker["van"].iloc[0]), 6), round(float(marker["tot"].iloc[0]), 6)
+        start, end = round(float(own["van"].iloc[0]), 6), round(float(own["tot"].iloc[0]), 6)
         align, field, dx = ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
-        layers.append(alt.Chart(marker).mark_text(align=align, baseline="bottom", dx=dx, dy=-3, fontSize=10, fontWeight=600,
+        # The label ("eigen cijfer 7,8") is about 5 bars wide: lift it above every bar it spans,
+        # so that it never runs over a neighbouring bar, and draw a thin line down to the own bar.
+        grade, span = float(own["cijfer"].iloc[0]), 5 * half * 2
+        lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(align, (grade - span / 2, grade + span / 2))
+        covered = stack[(stack.index.astype(float) + half > lo) & (stack.index.astype(float) - half < hi)]
+        own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
+        label_at = max(int(covered.max()) if len(covered) else own_top, own_top)
+        label_at = min(label_at + max(0.5, 0.08 * top), top)
+        marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"])
+        if label_at - own_top > 0.6:
+            layers.append(alt.Chart(marker).mark_rule(color=OWN_COLOUR, strokeWidth=0.8).encode(
+                x="cijfer:Q", y=alt.Y("voet:Q", scale=y_scale), y2="hoogte:Q"))
+        layers.append(alt.Chart(marker).mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600,
                                                   color=OWN_COLOUR).encode(
             x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
     return alt.layer(*layers).properties(height=150)
@@ -488,7 +562,7 @@ def trend_table(results: YearResults) -> pd.DataFrame:
 
     Columns ``Deelscore``, ``Letter <Y−1>``, ``Cijfer <Y−1>`` (with n: ``7,4 (157)``),
     ``Letter <Y>``, ``Cijfer <Y>``, ``Verschil`` (difference of the rounded grades, grade
-    points) and ``Letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a letter is missing).
+    points) and ``Verandering letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a letter is missing).
     The ``Totaal`` row carries the overall letters and the weighted points. Empty when neither
     year has respondents (:func:`trend_notes` says so).
     """
@@ -496,7 +570,8 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     before = member_row(results, results.year - 1)
     rules = results.rules
     year, previous_year = results.year, results.year - 1
-    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil", "Letter"]
+    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil",
+               "Verandering letter"]
     if all(source is None or int(source[f"{k}_n"]) == 0 for source in (row, before) for k in subscore_keys(rules)):
         return pd.DataFrame(columns=columns)
     order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
@@ -525,14 +600,15 @@ def trend_table(results: YearResults) -> pd.DataFrame:
                       if has_both else "–")
         rows.append({"Deelscore": subscore_name(key), f"Letter {previous_year}": then or "–",
                      f"Cijfer {previous_year}": grade_with_n(before, key), f"Letter {year}": now or "–",
-                     f"Cijfer {year}": grade_with_n(row, key), "Verschil": difference, "Letter": change(now, then)})
+                     f"Cijfer {year}": grade_with_n(row, key), "Verschil": difference, "Verandering letter": change(now, then)})
     now, then = letter_of(row, "overall_letter"), letter_of(before, "overall_letter")
 
     def points_text(source):
         return "–" if source is None or _missing(source["overall_points"]) else f"{_points(source['overall_points'])} punten"
 
     rows.append({"Deelscore": "Totaal", f"Letter {previous_year}": then or "–", f"Cijfer {previous_year}": points_text(before),
-                 f"Letter {year}": now or "–", f"Cijfer {year}": points_text(row), "Verschil": "", "Letter": change(now, then)})
+                 f"Letter {year}": now or "–", f"Cijfer {year}": points_text(row), "Verschil": "",
+                 "Verandering letter": change(now, then)})
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -67,11 +67,13 @@ __all__ = [
     "advice_counts",
     "advice_heading",
     "advice_row",
+    "advice_title",
     "attention_summary",
     "aw_text",
     "borderline_overview",
     "bullets",
     "certainty_lines",
+    "common_reason",
     "component_abbreviations",
     "component_figures",
     "component_legend",
@@ -370,10 +372,11 @@ def _coverage_text(row, results: YearResults) -> str:
 def components_table_nl(results: YearResults) -> pd.DataFrame:
     """The four label components side by side: figures, thresholds, met or not, intervals.
 
-    Rows: respondents, the minimum below which the CKV decides, onderdeelscore with its
-    interval, whether it meets the threshold (``nee, grensgeval (onafgerond 6,98)`` for a
-    borderline fail), the percentage satisfied with its interval, whether it meets, the
-    margin of error, coverage and the verdict (``gehaald`` / ``niet gehaald`` /
+    Rows: respondents, the minimum below which the CKV decides (``Minimum respondenten``),
+    onderdeelscore with its interval, whether it meets the threshold (``nee, grensgeval
+    (onafgerond 6,98)`` for a borderline fail), the percentage satisfied with its interval,
+    whether it meets, the margin of error of the percentage (``± 3,6``, percentage points),
+    coverage and the verdict (``gehaald`` / ``niet gehaald`` /
     ``CKV beslist``; ``nog niet beoordeeld`` when the advice is nog_niet_beoordeelbaar).
     Columns: ``Cijfer`` (the row label) and one per component.
     """
@@ -384,21 +387,21 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
     row_advice = advice_row(results)
     assessed = row_advice is None or row_advice["advice"] != "nog_niet_beoordeelbaar"
     rows = {
-        "Respondenten": [], "Minimum (anders beslist de CKV)": [],
+        "Respondenten": [], "Minimum respondenten": [],
         f"Onderdeelscore ({interval})": [], f"Onderdeelscore ≥ {min_score}": [],
         f"% tevreden ({interval})": [], f"% tevreden ≥ {min_pct}": [],
-        "Foutmarge % tevreden": [], "Dekking": [], "Oordeel": [],
+        "Foutmarge (procentpunt)": [], "Dekking": [], "Oordeel": [],
     }
     for row in figures.itertuples():
         rows["Respondenten"].append(fmt_count(row.n))
-        rows["Minimum (anders beslist de CKV)"].append(fmt_count(row.min_respondents))
+        rows["Minimum respondenten"].append(fmt_count(row.min_respondents))
         score = "–" if row.n == 0 else f"{row.score_display} ({_score_interval_text(row)})"
         pct = "–" if row.n == 0 else f"{row.pct_display} ({_pct_interval_text(row)})"
         rows[f"Onderdeelscore ({interval})"].append(score)
         rows[f"Onderdeelscore ≥ {min_score}"].append(_meets_text(row.meets_score, row.borderline_score, row.n, row.score, 2))
         rows[f"% tevreden ({interval})"].append(pct)
         rows[f"% tevreden ≥ {min_pct}"].append(_meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%"))
-        rows["Foutmarge % tevreden"].append("–" if _missing(row.margin) else f"± {fmt_decimal(row.margin, 1)} procentpunt")
+        rows["Foutmarge (procentpunt)"].append("–" if _missing(row.margin) else f"± {fmt_decimal(row.margin, 1)}")
         rows["Dekking"].append(_coverage_text(row, results))
         rows["Oordeel"].append(row.status if assessed else "nog niet beoordeeld")
     table = pd.DataFrame({"Cijfer": list(rows)})
@@ -965,6 +968,23 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
     elif advice in ("toekennen", "verlengen") and not case:
         parts.append("voldoet aan alle criteria")
     return "; ".join(parts)
+
+
+def advice_title(advice: str) -> str:
+    """The Dutch name of an advice as a heading: first letter capital, the rest as it is
+    (``CKV beslist``, ``Nog niet beoordeelbaar``; ``str.capitalize`` would give ``Ckv``)."""
+    name = ADVICE_NAMES[advice]
+    return name[:1].upper() + name[1:]
+
+
+def common_reason(group: pd.DataFrame) -> str | None:
+    """The reason all corporations of a :func:`group_table` share (``voldoet aan alle
+    criteria``), or None when they differ or the group has fewer than two rows. The overview
+    then says it once instead of repeating the column."""
+    if len(group) < 2 or "Redenen" not in group.columns:
+        return None
+    reasons = group["Redenen"].unique()
+    return str(reasons[0]) if len(reasons) == 1 and str(reasons[0]) else None
 
 
 def group_table(results: YearResults, advice: str) -> pd.DataFrame:

@@ -39,6 +39,7 @@ __all__ = [
     "escape_markdown",
     "markdown",
     "markdown_table",
+    "sticky",
     "table",
     "use_theme",
 ]
@@ -161,11 +162,20 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+# Cells that stand in for a hidden or missing number (suppression markers): they neither make
+# a column numeric nor textual. "< 5 resp.", "< 5 antw.", "verborgen".
+_SUPPRESSED_TEXT = re.compile(r"^\s*(<\s?\d+\s(resp|antw)\.|verborgen)\s*$")
+
+
 def _looks_numeric(texts: Iterable[str]) -> bool:
-    """Most non-missing cells read as numbers (suppression markers such as "< 5 resp." may
-    stand between them), or every cell is missing."""
+    """Most cells that hold something read as numbers, or no cell does: missing values and
+    suppression markers (``< 5 resp.``, ``verborgen``) are not counted either way, so a
+    column of figures stays right-aligned however many of its cells are suppressed."""
     texts = [t for t in texts if t.strip() not in ("", "–", "-")]
-    return 2 * sum(1 for t in texts if _NUMERIC_TEXT.match(t)) > len(texts) or not texts
+    shown = [t for t in texts if not _SUPPRESSED_TEXT.match(t)]
+    if not shown:
+        return True
+    return 2 * sum(1 for t in shown if _NUMERIC_TEXT.match(t)) > len(shown)
 
 
 def _alignments(columns: Sequence[str], kinds: Sequence[str], cells: list[list[str]],
@@ -237,26 +247,52 @@ def markdown_table(df: pd.DataFrame, caption: str | None = None,
 
 
 def table(df: pd.DataFrame, caption: str | None = None,
-          align: str | Sequence[str] | Mapping[str, str] | None = None) -> None:
+          align: str | Sequence[str] | Mapping[str, str] | None = None, intro: str | None = None) -> None:
     """Display a DataFrame as a real table in the PDF (a Markdown pipe table).
 
     See :func:`markdown_table` for the parameters. In the PDF the table gets a bold header,
     thin rules, right-aligned numbers and, with ``caption``, the caption "Tabel n. …".
+    ``intro`` (Markdown: a heading and/or the sentence that introduces the table) is shown
+    first and kept on the same page as the table (:func:`sticky`).
     """
     from IPython.display import Markdown, display
 
+    if intro:
+        markdown(intro, keep_with_next=True)
     display(Markdown(markdown_table(df, caption=caption, align=align)))
 
 
-def markdown(text: str) -> None:
+def sticky(text: str) -> str:
+    """Markdown that keeps ``text`` on the same page as the block after it (a table or figure).
+
+    The text is wrapped in a Typst ``block(sticky: true)`` through raw ``{=typst}`` blocks,
+    which both render engines pass on: a heading and the sentence that introduces a table
+    then never stay behind at the bottom of a page while the table moves to the next.
+    Leading headings stay outside the block (they keep their spacing and are kept with the
+    text after them by the template anyway).
+    """
+    lines = text.strip().split("\n")
+    start = 0
+    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
+        start += 1
+    headings = "\n".join(lines[:start]).strip()
+    body = "\n".join(lines[start:]).strip()
+    if not body:
+        return headings + "\n"
+    wrapped = f"```{{=typst}}\n#block(sticky: true)[\n```\n\n{body}\n\n```{{=typst}}\n]\n```\n"
+    return f"{headings}\n\n{wrapped}" if headings else wrapped
+
+
+def markdown(text: str, keep_with_next: bool = False) -> None:
     """Display Markdown text (headings, emphasis, lists) as formatted text in the PDF.
 
     The text is inserted as Markdown as it is: escape generated values with
-    :func:`escape_markdown`.
+    :func:`escape_markdown`. With ``keep_with_next`` the text stays on the same page as the
+    table or chart displayed right after it (see :func:`sticky`).
     """
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    display(Markdown(sticky(text) if keep_with_next else text))
 
 
 def _project_fonts_dir() -> Path:
@@ -335,7 +371,7 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
 
 
 def chart(altair_chart: Any, caption: str | None = None, width_pt: float = TEXT_WIDTH_PT,
-          height_pt: float | None = None, label: str | None = None) -> None:
+          height_pt: float | None = None, label: str | None = None, intro: str | None = None) -> None:
     """Display an Altair chart as a vector image (SVG) that both render engines typeset.
 
     Parameters
@@ -351,9 +387,13 @@ def chart(altair_chart: Any, caption: str | None = None, width_pt: float = TEXT_
         Size in the PDF, see :func:`chart_svg`.
     label : str, optional
         Cross-reference label such as ``"fig-scores"`` (``@fig-scores`` in Markdown).
+    intro : str, optional
+        Markdown shown before the chart and kept on the same page (:func:`sticky`).
     """
     from IPython.display import display
 
+    if intro:
+        markdown(intro, keep_with_next=True)
     svg = chart_svg(altair_chart, width_pt=width_pt, height_pt=height_pt)
     meta: dict[str, Any] = {}
     if caption:

@@ -172,8 +172,9 @@ def verdict(n: int, margin: float, meets_standard: bool, meets_acceptable: bool,
 def components_table(results: YearResults) -> pd.DataFrame:
     """Per component: population, net response, response, margin of error and verdict.
 
-    Columns ``Onderdeel, Populatie, Netto respons, Respons, Foutmarge (procentpunt), Oordeel``.
-    Respons is n / N (percent of the population); the margin is at the rules' confidence
+    Columns ``Onderdeel, Populatie, Netto respons, Deel van de populatie, Foutmarge (procentpunt),
+    Oordeel``. Deel van de populatie is n / N (percent; not called "respons", which in the
+    reports is completed questionnaires / approached tenants); the margin is at the rules' confidence
     for the worst case p (DOMAIN.md §5). Where n > N (population not fully in the
     deliveries) the response shows ``–`` and the margin carries ``*`` (no finite population
     correction).
@@ -188,11 +189,12 @@ def components_table(results: YearResults) -> pd.DataFrame:
             "Onderdeel": rules.questionnaire_name(row.questionnaire),
             "Populatie": fmt_count(row.population),
             "Netto respons": fmt_count(row.n),
-            "Respons": "–" if bool(row.population_mismatch) else fmt_pct(row.response_rate),
+            "Deel van de populatie": "–" if bool(row.population_mismatch) else fmt_pct(row.response_rate),
             "Foutmarge (procentpunt)": margin,
             "Oordeel": verdict(int(row.n), row.margin_of_error, bool(row.meets_5pct), bool(row.meets_10pct), rules),
         })
-    return pd.DataFrame(rows, columns=["Onderdeel", "Populatie", "Netto respons", "Respons", "Foutmarge (procentpunt)", "Oordeel"])
+    return pd.DataFrame(rows, columns=["Onderdeel", "Populatie", "Netto respons", "Deel van de populatie",
+                                       "Foutmarge (procentpunt)", "Oordeel"])
 
 
 def summary_text(results: YearResults) -> str:
@@ -432,7 +434,7 @@ def precision_table(results: YearResults) -> pd.DataFrame:
     """Score and % tevreden with their intervals at the rules' confidence.
 
     Columns ``Onderdeel, Respondenten, Score (90%-interval), % tevreden (90%-interval)``
-    with cells such as ``7,5 (7,2–7,8)`` and ``95% (91–97%)``: the t-interval of the score
+    with cells such as ``7,5 (7,2–7,8)`` and ``95% (91%–97%)`` (as in the CKV dossier): the t-interval of the score
     and the Wilson interval of the percentage as stored by the close (DOMAIN.md §5).
     Components with n = 0 are left out; components with fewer respondents than
     ``suppression.min_cell_size`` show ``< 5 resp.`` (n only). A score without spread
@@ -454,8 +456,7 @@ def precision_table(results: YearResults) -> pd.DataFrame:
             if not pd.isna(row.score_low):
                 score += f" ({fmt_grade(row.score_low)}–{fmt_grade(row.score_high)})"
             entry[score_column] = score
-            entry[pct_column] = (f"{fmt_pct(row.pct_satisfied)} ({fmt_decimal(row.pct_low, 0)}–"
-                                 f"{fmt_pct(row.pct_high)})")
+            entry[pct_column] = f"{fmt_pct(row.pct_satisfied)} ({fmt_pct(row.pct_low)}–{fmt_pct(row.pct_high)})"
         rows.append(entry)
     return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", score_column, pct_column])
 
@@ -760,11 +761,11 @@ def monthly_chart(results: YearResults, columns: int = 2):
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("maand:N", title=None, sort=list(MONTHS_NL), axis=alt.Axis(labelFontSize=9)),
         xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
-        y=alt.Y("aandeel:Q", title="Aandeel van het jaar (%)"),
+        y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
         color=alt.Color("reeks:N", title=None, sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
                         scale=alt.Scale(domain=[_SERIES_DELIVERED, _SERIES_RESPONDENTS], range=[PALETTE[2], PALETTE[0]]),
                         legend=alt.Legend(orient="bottom")),
-    ).properties(width=width, height=110)
+    ).properties(width=width, height=85)
     return (bars.facet(facet=alt.Facet("onderdeel:N", title=None, sort=order,
                                        header=alt.Header(labelFontWeight=600, labelAnchor="start")), columns=columns)
             .resolve_scale(y="independent")

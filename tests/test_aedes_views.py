@@ -22,10 +22,10 @@ def respondents(builder, corporation_id, questionnaire, grades, month, **kwargs)
 
 
 def dataset():
-    """C1: full year 2025 with a small sub-score and a grensgeval, partial 2024; C2: no
+    """C1: full year 2025 with a small sub-score and a grade near a letter boundary, partial 2024; C2: no
     Vertrokken huurders, data from March 2025 only; C3: not a member."""
     b = DatasetBuilder().corporation("C1").corporation("C2").corporation("C3", aedes_member=False)
-    respondents(b, "C1", "nieuwe_huurders", [8, 8, 7, 7], "2024-09")                # 7,5 B, n 4, grensgeval
+    respondents(b, "C1", "nieuwe_huurders", [8, 8, 7, 7], "2024-09")                # 7,5 B, n 4, near a boundary
     respondents(b, "C1", "reparaties", [7] * 14 + [8] * 6, "2025-07")              # 146/20 = 7,3 C
     respondents(b, "C1", "vertrokken_huurders", [9, 8, 8, 8, 8, 8], "2025-01")     # 49/6 = 8,17 A
     respondents(b, "C1", "nieuwe_huurders", [8] * 5, "2024-03")                    # 2024: A
@@ -74,14 +74,14 @@ def test_subscores_table_letters_grades_margin_and_remarks(c1):
     assert list(table.index) == ["Nieuwe huurders", "Reparatieverzoeken", "Vertrokken huurders"]
     new = table.loc["Nieuwe huurders"]
     margin = stats.t.ppf(0.95, 3) * stats.tstd([8, 8, 7, 7]) / 2  # 90% t-interval, n 4: 0,68
-    assert (new["Respondenten"], new["Cijfer"], new["Letter"], new["% ontevreden"]) == ("4", "7,5 (grensgeval)", "B", "0%")
+    assert (new["Respondenten"], new["Cijfer"], new["Letter"], new["% ontevreden"]) == ("4", "7,5 (rond lettergrens)", "B", "0%")
     assert new["Foutmarge"] == "± 0,7" and round(margin, 1) == 0.7
     assert new["Opmerking"] == "zeer weinig respondenten"  # 4 < suppression.min_cell_size
     assert tuple(table.loc["Reparatieverzoeken", ["Respondenten", "Cijfer", "Letter"]]) == ("20", "7,3", "C")
     assert tuple(table.loc["Vertrokken huurders", ["Cijfer", "Letter", "Opmerking"]]) == ("8,2", "A", "")
     notes = " ".join(views.subscore_notes(c1))
     assert "zeer weinig respondenten (4, minder dan 5)" in notes
-    assert "**Nieuwe huurders** is een grensgeval" in notes and "(7,5 en 8,0)" in notes
+    assert "**Nieuwe huurders** ligt rond een lettergrens" in notes and "(7,5 en 8,0)" in notes
 
 
 def test_sub_score_without_respondents_has_no_letter_and_no_overall_letter(c2):
@@ -92,7 +92,7 @@ def test_sub_score_without_respondents_has_no_letter_and_no_overall_letter(c2):
     assert (reparaties["Respondenten"], reparaties["Cijfer"], reparaties["% ontevreden"]) == ("10", "7,6", "10%")  # freeze
     assert views.subscore_notes(c2) == [
         "**Vertrokken huurders**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.",
-        "**Nieuwe huurders** is een grensgeval: het ongeronde cijfer ligt binnen 0,05 van een lettergrens (7,5 en 8,0); "
+        "**Nieuwe huurders** ligt rond een lettergrens: het ongeronde cijfer ligt binnen 0,05 van een lettergrens (7,5 en 8,0); "
         "een kleine verandering kan de letter veranderen.",  # exactly 8,0
     ]
     text = views.overall_text(c2)
@@ -170,7 +170,7 @@ def test_distribution_chart_highlights_the_corporation(c1):
 
 def test_trend_table_and_partial_last_year(c1):
     table = views.trend_table(c1).set_index("Deelscore")
-    assert list(table.columns) == ["Letter 2024", "Cijfer 2024", "Letter 2025", "Cijfer 2025", "Verschil", "Letter"]
+    assert list(table.columns) == ["Letter 2024", "Cijfer 2024", "Letter 2025", "Cijfer 2025", "Verschil", "Verandering letter"]
     assert tuple(table.loc["Nieuwe huurders"]) == ("A", "8,0 (5)", "B", "7,5 (4)", "-0,5", "lager")
     assert tuple(table.loc["Reparatieverzoeken"]) == ("C", "7,0 (5)", "C", "7,3 (20)", "+0,3", "gelijk")
     assert tuple(table.loc["Vertrokken huurders"]) == ("–", "geen respondenten", "A", "8,2 (6)", "–", "–")
@@ -187,7 +187,7 @@ def test_trend_notes_missing_last_year_and_late_start(c2, directory):
         "reacties over servicemaanden maart 2025 t/m maart 2025.",
     ]
     row = views.trend_table(c2).set_index("Deelscore").loc["Reparatieverzoeken"]
-    assert (row["Cijfer 2024"], row["Verschil"], row["Letter"]) == ("geen respondenten", "–", "–")
+    assert (row["Cijfer 2024"], row["Verschil"], row["Verandering letter"]) == ("geen respondenten", "–", "–")
 
 
 def test_aedes_months_counts_as_the_sub_scores(c1):
@@ -202,7 +202,7 @@ def test_aedes_months_counts_as_the_sub_scores(c1):
 
 def test_next_letter_table_needed_grades(c1, c2):
     table = views.next_letter_table(c1).set_index("Deelscore")
-    assert tuple(table.loc["Nieuwe huurders"]) == ("7,5 (grensgeval)", "B", "A vanaf 8,0", "7,95", "+0,45")
+    assert tuple(table.loc["Nieuwe huurders"]) == ("7,5 (rond lettergrens)", "B", "A vanaf 8,0", "7,95", "+0,45")
     assert tuple(table.loc["Reparatieverzoeken"]) == ("7,3", "C", "B vanaf 7,5", "7,45", "+0,15")
     assert tuple(table.loc["Vertrokken huurders"]) == ("8,2", "A", "hoogste letter", "–", "–")
     assert views.next_letter_table(c2).set_index("Deelscore").loc["Vertrokken huurders", "Volgende letter"] == "geen respondenten"
@@ -248,3 +248,44 @@ def test_corporation_without_any_respondents(tmp_path):
 def test_distribution_caption(c1):
     assert views.distribution_caption(c1, "reparaties") == (
         "Reparatieverzoeken: aantal Aedes-leden per cijfer, Testcorporatie C1 gemarkeerd; de stippellijnen zijn de lettergrenzen")
+
+
+def test_member_without_respondents_is_told_why(tmp_path):
+    b = DatasetBuilder().corporation("C1").corporation("N1", member_since="2025-08-01")
+    respondents(b, "C1", "reparaties", [8] * 6, "2025-03")
+    folder = tmp_path / "results"
+    write_results({name: RESULT_TABLES[name](b.build(), RULES, 2025) for name in TABLES}, folder, {"year": 2025, "rules_path": ""})
+    assert views.has_respondents(YearResults(folder, "C1"))
+    new = YearResults(folder, "N1")
+    assert views.is_member(new) and not views.has_respondents(new)
+    assert views.no_respondents_text(new) == (
+        "Testcorporatie N1 heeft in benchmarkjaar 2025 (servicemaanden september 2024 t/m juli 2025, reacties t/m "
+        "31 augustus 2025) geen respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en "
+        "geen plaats in de landelijke verdeling. Testcorporatie N1 doet sinds 1 augustus 2025 mee aan het "
+        "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen.")
+
+
+def test_own_label_in_the_distribution_clears_the_neighbouring_bars(c1):
+    """The label "eigen cijfer 7,3" is lifted above the bars it spans (7,6 of another member is
+    outside its span here) and tied to the own bar by a thin line when lifted."""
+    spec = views.distribution_chart(c1, "nieuwe_huurders").to_dict()
+    markers = [row for values in spec["datasets"].values() for row in values if str(row.get("tekst", "")).startswith("eigen")]
+    assert len(markers) == 1 and markers[0]["hoogte"] >= markers[0]["voet"]
+
+
+def test_merger_says_whose_reactions_the_figures_hold(tmp_path):
+    b = DatasetBuilder().corporation("P1").corporation("P2").corporation("C1")
+    b.corporation("M1", member_since="2025-03-01", merged_from="P1;P2", merged_on="2025-03-01")
+    for corporation in ("P1", "P2", "C1"):
+        respondents(b, corporation, "reparaties", [8] * 6, "2024-10")
+    respondents(b, "M1", "reparaties", [7] * 6, "2025-04")
+    folder = tmp_path / "results"
+    write_results({name: RESULT_TABLES[name](b.build(), RULES, 2025) for name in TABLES}, folder, {"year": 2025, "rules_path": ""})
+    assert views.merger_text(YearResults(folder, "M1")) == (
+        "Testcorporatie M1 is per 1 maart 2025 ontstaan uit de fusie van Testcorporatie P1 (P1) en Testcorporatie P2 (P2). "
+        "Deze cijfers bevatten alleen de reacties over dienstverlening van Testcorporatie M1 zelf, vanaf de fusie; de "
+        "reacties van vóór de fusie tellen mee in de benchmarkcijfers van de rechtsvoorgangers.")
+    assert views.merger_text(YearResults(folder, "P2")) == (
+        "Testcorporatie P2 is per 1 maart 2025 gefuseerd in Testcorporatie M1 (M1). Deze cijfers bevatten de reacties over "
+        "dienstverlening tot de fusie.")
+    assert views.merger_text(YearResults(folder, "C1")) is None

@@ -96,7 +96,7 @@ def test_overview_groups_every_corporation_by_advice_with_the_flags_first(close)
     # Counts per group first, then the flags, then the groups in the order of the CKV.
     positions = [flat.index("Corporatiesperadvies"), flat.index("Aandachtspuntenvoordecommissie")]
     for key in ADVICES:
-        heading = f"{ADVICE_NAMES[key].capitalize()}({int(counts.get(key, 0))})"
+        heading = f"{ckv.advice_title(key)}({int(counts.get(key, 0))})"
         positions.append(flat.index(squeeze(heading), positions[-1]))
     assert positions == sorted(positions)
     for line in ckv.attention_summary(view):

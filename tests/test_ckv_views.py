@@ -109,15 +109,15 @@ def test_components_table_has_figures_thresholds_and_intervals(results_dir):
     assert list(table.columns) == ["Nieuwe huurders", "Vertrokken huurders", "Reparaties", "Planmatig onderhoud"]
     repairs = table["Reparaties"]
     assert repairs["Respondenten"] == "60"
-    assert repairs["Minimum (anders beslist de CKV)"] == "50"
+    assert repairs["Minimum respondenten"] == "50"
     assert repairs["Onderdeelscore (90%-interval)"] == "8,0 (7,8–8,2)"
     assert repairs["Onderdeelscore ≥ 7,0"] == "ja"
     assert repairs["% tevreden (90%-interval)"] == "100% (96%–100%)"
     assert repairs["% tevreden ≥ 85%"] == "ja"
     # N = 4 quarterly deliveries of 100 tenants: 1,6449 · √(0,25/60) · √(340/399) = 9,8 points.
-    assert repairs["Foutmarge % tevreden"] == "± 9,8 procentpunt"
+    assert repairs["Foutmarge (procentpunt)"] == "± 9,8"
     assert repairs["Dekking"] == "ieder kwartaal" and repairs["Oordeel"] == "gehaald"
-    assert table.loc["Foutmarge % tevreden", "Planmatig onderhoud"] == "± 6,7 procentpunt"  # N = 100
+    assert table.loc["Foutmarge (procentpunt)", "Planmatig onderhoud"] == "± 6,7"  # N = 100
     assert table.loc["Dekking", "Planmatig onderhoud"] == "aangeleverd"
 
 
@@ -345,3 +345,12 @@ def test_no_respondents_and_a_single_respondent(tmp_path):
     assert reasons.loc["Nieuwe huurders", "Cijfers"] == "0 respondenten (minimum 20)"
     assert reasons.loc["Nieuwe huurders", "Waarom de CKV beslist"] == "geen respondenten"
     assert reasons.loc["Planmatig onderhoud", "Cijfers"] == "6,0 / 100% bij 1 respondent (minimum 50)"
+
+
+def test_advice_titles_and_a_shared_reason_said_once():
+    assert ckv.advice_title("ckv_beslist") == "CKV beslist"
+    assert ckv.advice_title("nog_niet_beoordeelbaar") == "Nog niet beoordeelbaar"
+    same = pd.DataFrame({"Corporatie": ["A (A)", "B (B)"], "Redenen": ["voldoet aan alle criteria"] * 2})
+    assert ckv.common_reason(same) == "voldoet aan alle criteria"
+    assert ckv.common_reason(same.assign(Redenen=["voldoet aan alle criteria", "fusie"])) is None
+    assert ckv.common_reason(same.iloc[:1]) is None

@@ -81,7 +81,13 @@ def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
             name = view.rules.questionnaire_name(row.questionnaire)
             # The row of the results table: name, respondents, score, % satisfied (compared
             # without white space: table cells wrap long names over lines).
-            row_text = f"{name}{fmt_count(row.n)}{row.score_display}{'(grensgeval)' if row.borderline_score else ''}{row.pct_display}"
+            # Totals below the minimum cell are not shown; a grensgeval is marked "(g)".
+            minimum = view.rules.suppression.min_cell_size
+            if row.n < minimum:
+                figures = f"< {minimum} resp." * 2
+            else:
+                figures = f"{row.score_display}{'(g)' if row.borderline_score else ''}{row.pct_display}{'(g)' if row.borderline_pct else ''}"
+            row_text = f"{name}{fmt_count(row.n)}{figures}"
             assert re.sub(r"\s", "", row_text) in re.sub(r"\s", "", text), f"{corporation_id}: {row_text} not in PDF"
         assert "Pagina 1 van" in text
         assert "Onderzoeksjaar 2025" in text

@@ -121,3 +121,28 @@ def test_use_theme_registers_the_kwh_theme():
     assert alt.theme.active == "kwh"
     assert alt.theme.get()()["config"]["font"] == present.FONT_FAMILY
     alt.theme.enable("default")
+
+
+def test_suppression_markers_do_not_make_a_column_textual():
+    """A column of figures stays right-aligned even when most of its cells are suppressed."""
+    df = pd.DataFrame({"Aannemer": ["A", "B", "C"], "Score": ["6,9", "verborgen", "< 5 resp."],
+                       "% tevreden": ["77%", "verborgen", "< 5 resp."], "Antwoorden": ["< 5 antw.", "< 5 antw.", "–"]})
+    assert "|:---|---:|---:|---:|" in present.markdown_table(df)
+
+
+def test_sticky_keeps_text_with_the_next_block_and_headings_outside():
+    text = present.sticky("## Respons\n\nBenaderde huurders.\n\nTweede alinea.")
+    assert text.startswith("## Respons\n\n```{=typst}\n#block(sticky: true)[\n```\n\nBenaderde huurders.")
+    assert text.rstrip().endswith("```{=typst}\n]\n```")
+    assert present.sticky("### Alleen een kop") == "### Alleen een kop\n"
+    plain = _pandoc_plain(present.sticky("Tekst met 7,4 en 85%."))
+    assert plain == "Tekst met 7,4 en 85%."  # the raw Typst lines are left out of other formats
+
+
+def test_table_and_chart_show_their_intro_first():
+    df = pd.DataFrame({"Kanaal": ["Online"], "Respons": ["310"]})
+    with mock.patch("IPython.display.display") as shown:
+        present.table(df, caption="Respons", intro="## Respons\n\nDe respons per kanaal.")
+    first, second = (c.args[0].data for c in shown.call_args_list)
+    assert "#block(sticky: true)[" in first and "De respons per kanaal." in first
+    assert second.startswith("| Kanaal | Respons |")

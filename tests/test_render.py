@@ -401,3 +401,20 @@ def test_executed_notebook_end_to_end(tmp_path):
                      "Score in de kernel", "Figuur 1. Grafiek uit de kernel", "Pagina 1 van 1"]:
         assert expected in text, expected
     assert "import altair" not in text
+
+
+def test_sticky_intro_stays_with_its_table(tmp_path):
+    """present.table(intro=…) wraps the intro in a sticky Typst block: heading, intro and table
+    share a page, however much text came before."""
+    filler = [md_output("Vultekst. " * 100 + "\n")]  # the intro lands near the bottom of page 1
+    rows = pd.DataFrame({"Onderdeel": [f"Onderdeel {i}" for i in range(12)], "Score": ["7,4"] * 12})
+    nb = write_nb(tmp_path / "nb.ipynb", [
+        new_code_cell("v", outputs=filler * 3),
+        new_code_cell("t", outputs=[md_output(present.sticky("## Kop\n\nINTROZIN bij de tabel.")),
+                                    md_output(present.markdown_table(rows, caption="Tabel bij de intro"))]),
+    ])
+    result = render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
+    assert "#block(sticky: true)[" in (tmp_path / "w" / "document.typ").read_text(encoding="utf-8")
+    pages = [page.extract_text() for page in pypdf.PdfReader(str(result.pdf_path)).pages]
+    intro = next(i for i, page in enumerate(pages) if "INTROZIN" in page)
+    assert "Tabel bij de intro" in pages[intro] and "Onderdeel 11" in pages[intro]

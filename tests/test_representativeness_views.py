@@ -64,7 +64,7 @@ def test_components_table_carries_the_margins_kwh_calc_computes(results):
     repairs = table.loc["Reparaties"]
     expected = 100 * margin_of_error(120, 400, CONFIDENCE, 0.5)  # 6,29: z·√(¼/120)·√(280/399)
     assert repairs["Foutmarge (procentpunt)"] == fmt_decimal(expected, 1) == "6,3"
-    assert (repairs["Populatie"], repairs["Netto respons"], repairs["Respons"], repairs["Oordeel"]) == (
+    assert (repairs["Populatie"], repairs["Netto respons"], repairs["Deel van de populatie"], repairs["Oordeel"]) == (
         "400", "120", "30%", "voldoet aan 10%")
     general = table.loc["Algemene waardering"]
     assert general["Populatie"] == "1.800" and general["Foutmarge (procentpunt)"] == "8,0"
@@ -81,7 +81,7 @@ def test_precision_table_shows_intervals_and_suppresses_small_components(results
     stored = results.of("representativeness").set_index("questionnaire").loc["reparaties"]
     assert table.loc["Reparaties", "Score (90%-interval)"] == (
         f"7,6 ({fmt_decimal(stored['score_low'], 1)}–{fmt_decimal(stored['score_high'], 1)})")
-    assert table.loc["Reparaties", "% tevreden (90%-interval)"] == "90% (85–94%)"  # Wilson, 108 of 120
+    assert table.loc["Reparaties", "% tevreden (90%-interval)"] == "90% (85%–94%)"  # Wilson, 108 of 120
     assert table.loc["Nieuwe huurders", "Respondenten"] == "3"
     assert set(table.loc["Nieuwe huurders"].iloc[1:]) == {f"< {MIN_CELL} resp."}
 
@@ -247,7 +247,7 @@ def test_respondents_without_population_in_the_year(tmp_path):
     write_results(compute_results(b.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
     view = YearResults(tmp_path / "r", "C1")
     row = rv.components_table(view).set_index("Onderdeel").loc["Reparaties"]
-    assert row["Respons"] == "–"
+    assert row["Deel van de populatie"] == "–"
     assert row["Foutmarge (procentpunt)"] == fmt_decimal(100 * margin_of_error(6, None, CONFIDENCE, 0.5), 1) + "*"
     assert "zonder correctie voor de populatieomvang" in rv.summary_text(view)
     assert "(populatie onbekend)" in set(rv.margin_chart_data(view)[0]["onderdeel"].str.slice(11))

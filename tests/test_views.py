@@ -5,10 +5,17 @@ from kwh_calc.results import YearResults, compute_results, write_results
 from kwh_calc.rules import load_rules
 from kwh_calc.views import (
     available_breakdowns,
+    breakdown_note,
     breakdown_table,
     peer_groups,
+    peer_notes,
     peer_table,
+    period_notes,
     response_table_nl,
+    score_chart,
+    score_chart_caption,
+    score_chart_data,
+    scores_notes,
     scores_table,
 )
 
@@ -31,7 +38,11 @@ def results(tmp_path_factory):
 
 def test_scores_table_is_dutch_and_flags_borderline(results):
     table = scores_table(results).set_index("Onderdeel")
-    assert list(table.index) == ["Nieuwe huurders", "Reparaties"]  # questionnaire order of the rules
+    # Rule order; the label components and Algemene waardering also without respondents.
+    assert list(table.index) == ["Nieuwe huurders", "Vertrokken huurders", "Reparaties", "Planmatig onderhoud",
+                                 "Algemene waardering"]
+    assert tuple(table.loc["Planmatig onderhoud", ["Respondenten", "Score", "% tevreden", "Verschil"]]) == ("0", "–", "–", "–")
+    assert "Geen respondenten in 2025: Vertrokken huurders, Planmatig onderhoud en Algemene waardering." in scores_notes(results)
     repairs = table.loc["Reparaties"]
     # 24×7 + 6 + 2×3 + 5×7 = 215 / 32 = 6,72
     assert repairs["Score"] == "6,7" and repairs["Respondenten"] == "32"
@@ -44,14 +55,20 @@ def test_borderline_is_marked(tmp_path):
     builder = DatasetBuilder().corporation("C1")
     builder.respondents("C1", "reparaties", [[7]] * 24 + [[6]], month="2025-03")
     write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
-    row = scores_table(YearResults(tmp_path / "r", "C1")).iloc[0]
-    assert row["Score"] == "7,0 (grensgeval)" and row[f"Score {2024}"] == "–"
+    row = scores_table(YearResults(tmp_path / "r", "C1")).set_index("Onderdeel").loc["Reparaties"]
+    assert row["Score"] == "7,0 (g)" and row[f"Score {2024}"] == "–"
+    assert scores_notes(YearResults(tmp_path / "r", "C1"))[0] == (
+        "Met (g) gemarkeerd: een grensgeval, afgerond 7,0 of 85% maar onafgerond net eronder; voor het "
+        "KWH-Kwaliteitslabel telt dat als niet gehaald.")
 
 
 def test_peer_table_names_groups_and_counts(results):
     row = peer_table(results).set_index("Onderdeel").loc["Reparaties"]
-    assert row["Landelijk"] == "7,3 (2)" and row["Grootteklasse"] == "6,7 (1)"
+    # C1 is alone in its size class: that is no comparison.
+    assert row["Landelijk"] == "7,3 (2)" and row["Grootteklasse"] == "–"
     assert peer_groups(results)["Regio"] == "Utrecht"
+    assert peer_notes(results) == ["Een – betekent dat de corporatie de enige in die groep is met respondenten op dat "
+                                   "onderdeel; er is dan geen vergelijking."]
 
 
 def test_response_table(results):
@@ -139,3 +156,71 @@ def test_breakdown_table_marks_complementary_suppression(tmp_path):
     table = breakdown_table(YearResults(tmp_path / "r", "C1"), "aannemer", "reparaties").set_index("Aannemer")
     assert table.loc["Aannemer A", "Score"] == "8,0"
     assert table.loc["Aannemer B", "Score"] == "verborgen" and table.loc["Aannemer C", "Score"] == "< 5 resp."
+
+
+# --------------------------------------------------------------------------- small totals, chart, periods
+
+@pytest.fixture(scope="module")
+def small_results(tmp_path_factory):
+    """C1: Grootschalig onderhoud with 2 respondents (2025) and 3 (2024), Reparaties 6 and 5;
+    C2 and C3 in the same region; M1 merged on 1 July 2025 from C2 and C3; N1 a new member."""
+    b = DatasetBuilder()
+    b.corporation("C1", region="Utrecht").corporation("C2", region="Utrecht").corporation("C3", region="Utrecht")
+    b.corporation("M1", region="Utrecht", member_since="2025-07-01", merged_from="C2;C3", merged_on="2025-07-01")
+    b.corporation("N1", region="Drenthe", member_since="2025-08-01")
+    b.respondents("C1", "groot_onderhoud", [[9]] * 2, month="2025-03")
+    b.respondents("C1", "groot_onderhoud", [[8]] * 3, month="2024-05")
+    b.respondents("C1", "reparaties", [[7]] * 6, month="2025-03")
+    b.respondents("C1", "reparaties", [[8]] * 5, month="2024-05")
+    b.respondents("C2", "reparaties", [[8]] * 6, month="2025-02")
+    b.respondents("C3", "reparaties", [[8]] * 6, month="2025-02")
+    b.respondents("M1", "reparaties", [[6]] * 6, month="2025-09")
+    b.respondents("N1", "reparaties", [[7]] * 6, month="2025-09")
+    directory = tmp_path_factory.mktemp("small") / "results"
+    write_results(compute_results(b.build(), RULES, 2025), directory, {"year": 2025, "rules_path": ""})
+    return directory
+
+
+def test_own_totals_below_the_minimum_cell_are_not_shown(small_results):
+    r = YearResults(small_results, "C1")
+    table = scores_table(r).set_index("Onderdeel")
+    groot = table.loc["Grootschalig renovatie-/verduurzamingsonderhoud"]
+    assert (groot["Respondenten"], groot["Score"], groot["% tevreden"], groot["Score 2024"], groot["Verschil"]) == (
+        "2", "< 5 resp.", "< 5 resp.", "< 5 resp.", "–")
+    assert tuple(table.loc["Reparaties", ["Score", "Score 2024", "Verschil"]]) == ("7,0", "8,0", "-1,0")
+    assert any(note.startswith("Bij < 5 resp. zijn er minder dan 5 respondenten") for note in scores_notes(r))
+    assert peer_table(r).set_index("Onderdeel").loc["Grootschalig renovatie-/verduurzamingsonderhoud", "Eigen score"] == "< 5 resp."
+    data = score_chart_data(r)
+    assert "Grootschalig renovatie-/verduurzamingsonderhoud" not in set(data.loc[data["reeks"].str.startswith("Eigen"), "onderdeel"])
+
+
+def test_score_chart_has_fixed_series_order_and_colours(small_results):
+    r = YearResults(small_results, "C1")
+    data = score_chart_data(r)
+    assert list(dict.fromkeys(data["reeks"])) == ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"]
+    spec = score_chart(r).to_dict()
+    assert spec["encoding"]["color"]["scale"] == {"domain": ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"],
+                                                  "range": ["#1d4f73", "#6f9cc4", "#c8862a"]}
+    assert score_chart_caption(r) == "Onderdeelscores: eigen score 2025 en 2024, en het landelijk gemiddelde 2025"
+    assert score_chart_caption(YearResults(small_results, "M1")) == (
+        "Onderdeelscores: eigen score 2025, en het landelijk gemiddelde 2025")
+
+
+def test_period_notes_explain_mergers_and_new_members(small_results):
+    assert period_notes(YearResults(small_results, "C1")) == []
+    merged = period_notes(YearResults(small_results, "M1"))
+    assert merged and merged[0].startswith("Testcorporatie M1 is per 1 juli 2025 ontstaan uit de fusie van "
+                                           "Testcorporatie C2 (C2) en Testcorporatie C3 (C3).")
+    assert "geen cijfers over 2024" in merged[0]
+    assert period_notes(YearResults(small_results, "C2")) == [
+        "Testcorporatie C2 is per 1 juli 2025 gefuseerd in Testcorporatie M1 (M1). Dit rapport bevat de reacties op de "
+        "dienstverlening tot de fusie; voor het KWH-Kwaliteitslabel tellen die mee bij Testcorporatie M1."]
+    assert period_notes(YearResults(small_results, "N1")) == [
+        "Testcorporatie N1 is sinds 1 augustus 2025 lid van het KWH-Huurdersonderzoek; dit rapport bevat de reacties "
+        "vanaf de start van het onderzoek."]
+
+
+def test_breakdown_note_explains_hidden_groups_and_totals(results):
+    note = breakdown_note(results)
+    assert "minder dan 5 respondenten" in note and "(< 5 resp.)" in note and "*verborgen*" in note
+    assert "tellen daarom niet altijd op tot het totaal" in note
