@@ -20,6 +20,7 @@ same inputs give byte-identical PDFs (fixed timestamp, bundled fonts).
 from __future__ import annotations
 
 import concurrent.futures as futures
+import functools
 import hashlib
 import importlib
 import json
@@ -156,13 +157,20 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _sha256_tree(directory: Path) -> str:
+def _sha256_tree(directory: Path, pattern: str = "*") -> str:
     digest = hashlib.sha256()
     if directory.is_dir():
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        for path in sorted(p for p in directory.rglob(pattern) if p.is_file()):
             digest.update(str(path.relative_to(directory)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the package's source: results and documents are redone when the code that
+    made them changed, even without a new version number (a developer's working tree)."""
+    return _sha256_tree(Path(__file__).resolve().parent, "*.py")
 
 
 def git_commit() -> str:
@@ -189,7 +197,8 @@ def _versions() -> dict[str, str]:
 
 def _results_meta(dataset: Dataset, rules: Rules, year: int, rules_path: Path) -> dict:
     return {"year": year, "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-            "rules_version": rules.version, "rules_path": str(rules_path), "package_version": __version__}
+            "rules_version": rules.version, "rules_path": str(rules_path), "package_version": __version__,
+            "code": code_fingerprint()}
 
 
 def ensure_results(dataset: Dataset, rules: Rules, year: int, out_dir: Path, rules_path: Path, force: bool = False) -> Path:
@@ -409,7 +418,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
     }
     shared_inputs = {
         "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-        "package_version": __version__, "templates": _sha256_tree(PROJECT_ROOT / "templates"),
+        "package_version": __version__, "code": code_fingerprint(), "templates": _sha256_tree(PROJECT_ROOT / "templates"),
         "fonts": _sha256_tree(PROJECT_ROOT / "fonts"), "commit": provenance["commit"],
     }
     timestamp = datetime(year + 1, 2, 1, tzinfo=UTC).isoformat()  # fixed: byte-reproducible PDFs
@@ -452,7 +461,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
 def _run_output(output: Output, dataset: Dataset, rules: Rules, year: int, out_dir: Path, force: bool) -> DocumentRecord:
     """Make one national file output unless its inputs are unchanged; never raises."""
     inputs = {"dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-              "package_version": __version__, "function": output.function}
+              "package_version": __version__, "code": code_fingerprint(), "function": output.function}
     input_key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     previous = _read_manifest(out_dir / "manifest.json")["documents"].get(f"_national/{output.key}")
     if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key

@@ -179,3 +179,12 @@ def test_an_engine_that_cannot_run_is_refused_before_any_notebook(demo, picked, 
     with pytest.raises(ValueError, match="quarto CLI is not on PATH"):
         run_close(demo, YEAR, tmp_path, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="quarto")
     assert not (tmp_path / str(YEAR) / picked[0]).exists()
+
+
+def test_changed_code_redoes_the_documents(first_close, demo, picked, monkeypatch):
+    import kwh_calc.close as close
+
+    out, _ = first_close
+    monkeypatch.setattr(close, "code_fingerprint", lambda: "a changed kwh_calc")
+    summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
+    assert summary.count("ok") == 1 and summary.count("skipped") == 0
