@@ -64,6 +64,7 @@ class Document:
     scope: str = "corporation"
     applies_to: str = "all"
     subtitle: str = "Onderzoeksjaar {year}"
+    year_label: str = "Onderzoeksjaar"
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
         documents.append(Document(
             key=entry["key"], notebook=notebook if notebook.is_absolute() else PROJECT_ROOT / notebook,
             title=entry["title"], scope=entry.get("scope", "corporation"), applies_to=entry.get("applies_to", "all"),
-            subtitle=entry.get("subtitle", Document.subtitle),
+            subtitle=entry.get("subtitle", Document.subtitle), year_label=entry.get("year_label", Document.year_label),
         ))
     return documents
 
@@ -272,7 +273,7 @@ def run_document(task: dict) -> dict:
         result = render_notebook(
             executed_tmp, pdf_tmp, title=task["title"], subtitle=task["subtitle"], corporation=task["corporation_name"],
             year=task["year"], provenance=task["provenance"], engine=task["engine"], workdir=workdir / "render",
-            timestamp=datetime.fromisoformat(task["timestamp"]),
+            timestamp=datetime.fromisoformat(task["timestamp"]), year_label=task["year_label"],
         )
         pdf = Path(task["pdf"])
         os.replace(executed_tmp, executed)
@@ -451,7 +452,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
             tasks.append({
                 "record": dict(base, status="pending"), "notebook": str(document.notebook), "parameters": parameters,
                 "pdf": str(pdf), "executed": str(folder / f"{document.key}.ipynb"), "title": document.title,
-                "subtitle": document.subtitle.format(year=year), "corporation_name": corporation_name, "year": year,
+                "subtitle": document.subtitle.format(year=year), "year_label": document.year_label, "corporation_name": corporation_name, "year": year,
                 "provenance": provenance, "engine": engine, "timestamp": timestamp,
                 "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
             })

@@ -520,7 +520,7 @@ def _resolve_timestamp(timestamp: datetime | None) -> datetime:
 
 def report_metadata(*, title: str, subtitle: str | None, corporation: str | None,
                     year: int | None, provenance: Mapping[str, str] | None,
-                    date: datetime | None, shift: int = 0) -> dict[str, Any]:
+                    date: datetime | None, shift: int = 0, year_label: str | None = None) -> dict[str, Any]:
     """The pandoc metadata both engines give the template (values escaped as Markdown)."""
     config = _quarto_config()
     typst_format = ((config.get("format") or {}).get("typst") or {})
@@ -542,6 +542,8 @@ def report_metadata(*, title: str, subtitle: str | None, corporation: str | None
         meta["corporation"] = escape_markdown(corporation)
     if year is not None:
         meta["year"] = str(int(year))
+    if year_label:
+        meta["year-label"] = escape_markdown(year_label)
     if date is not None:
         meta["report-date"] = _dutch_date(date)
     if shift:
@@ -757,6 +759,7 @@ def render_notebook(
     year: int | None = None,
     provenance: Mapping[str, str] | None = None,
     engine: str = "auto",
+    year_label: str | None = None,
     workdir: Path | None = None,
     timestamp: datetime | None = None,
 ) -> RenderResult:
@@ -776,6 +779,9 @@ def render_notebook(
         Corporation name on the cover block and in the running header.
     year : int, optional
         Research year ("Onderzoeksjaar 2026").
+    year_label : str, optional
+        The word before the year in the cover band and running header (default
+        "Onderzoeksjaar"; the Aedes report says "Benchmarkjaar").
     provenance : mapping of str to str
         Shown in the footer of every page, in order, e.g. ``{"dataset_fingerprint": …,
         "rules_version": …, "package_version": …, "git_commit": …}``; known keys get Dutch
@@ -815,7 +821,8 @@ def render_notebook(
         check_no_errors(nb, executed_notebook.name)
         ts = _resolve_timestamp(timestamp)
         meta = report_metadata(title=title, subtitle=subtitle, corporation=corporation, year=year,
-                               provenance=provenance, date=ts if timestamp is not None else None)
+                               provenance=provenance, date=ts if timestamp is not None else None,
+                               year_label=year_label)
         render = _render_quarto if chosen == "quarto" else _render_builtin
         pdf = render(nb, wd, meta, ts, timings, warnings)
         t_write = time.perf_counter()

@@ -86,6 +86,7 @@ def test_pdf_carries_letters_grades_and_position(close, picked):
     period = benchmark_period(YEAR, rules)
     assert squeezed(f"servicemaanden {period.describe_nl()}, reacties t/m {date_nl(period.freeze)}") in text
     assert squeezed(str(row["name"])) in text
+    assert "Benchmarkjaar2025" in text and "Onderzoeksjaar" not in text  # cover band and header
     for key in subscore_keys(rules):
         grade = fmt_grade(row[f"{key}_grade"]) + ("(rondlettergrens)" if row[f"{key}_near_boundary"] else "")
         margin = f"±{fmt_grade(row[f'{key}_margin'])}"

@@ -74,7 +74,7 @@ def test_read_csv_register_derives_passed(tmp_path):
 
 
 def test_read_yaml_register(tmp_path):
-    path = write(tmp_path, (
+    write(tmp_path, (
         "research_year: 2025\ndecided_on: 2026-03-12\ndecisions:\n"
         "  - {corporation_id: pass, decision: toekennen}\n"
         "  - {corporation_id: fail_new, decision: toekennen, passed: true, reason: \"CKV: herstelplan\"}\n"
