@@ -756,9 +756,18 @@ def advice_counts(results: YearResults) -> pd.DataFrame:
     counts = advice["advice"].value_counts()
     rows = [{"Advies": ADVICE_NAMES[a], "Corporaties": fmt_count(int(counts.get(a, 0)))} for a in ADVICES]
     rows.append({"Advies": "Totaal met advies", "Corporaties": fmt_count(len(advice))})
-    merged = results.table("label_merged_away")
-    rows.append({"Advies": "Gefuseerd, geen eigen advies", "Corporaties": fmt_count(len(merged))})
+    rows.append({"Advies": "Gefuseerd, geen eigen advies", "Corporaties": fmt_count(len(_merged_in_year(results)))})
     return pd.DataFrame(rows, columns=["Advies", "Corporaties"])
+
+
+def _merged_in_year(results: YearResults) -> pd.DataFrame:
+    """Predecessors merged away during research year Y.
+
+    Earlier mergers also have no advice of their own (DOMAIN.md §3), but listing them again
+    every year tells the committee nothing new; the overview names the mergers of Y.
+    """
+    merged = results.table("label_merged_away")
+    return merged.loc[pd.to_datetime(merged["merged_on"]).dt.year == results.year]
 
 
 def _all_components(results: YearResults) -> pd.DataFrame:
@@ -862,8 +871,8 @@ def special_overview(results: YearResults) -> pd.DataFrame:
 
 
 def merged_away_overview(results: YearResults) -> pd.DataFrame:
-    """Predecessors without advice of their own, listed as merged into their successor."""
-    merged = results.table("label_merged_away").sort_values("corporation_id")
+    """Predecessors merged away during Y, listed as merged into their successor (no advice)."""
+    merged = _merged_in_year(results).sort_values("corporation_id")
     rows = [{"Rechtsvoorganger": corporation_label(m.name, m.corporation_id),
              "Gefuseerd in": corporation_label(m.successor_name, m.successor_id),
              "Per": date_nl(m.merged_on)} for m in merged.itertuples()]
@@ -883,7 +892,7 @@ def attention_summary(results: YearResults) -> list[str]:
         f"Grensgevallen: {corporations(count(borderline_overview(results), 'Corporatie'))}",
         f"Labels die aflopen of kunnen aflopen: {corporations(count(expiring_overview(results), 'Corporatie'))}",
         f"Bijzondere gevallen (nieuw lid, fusie): {corporations(count(special_overview(results), 'Corporatie'))}",
-        f"Gefuseerd, zonder eigen advies: {corporations(len(results.table('label_merged_away')))}",
+        f"Gefuseerd, zonder eigen advies: {corporations(len(_merged_in_year(results)))}",
     ]
 
 

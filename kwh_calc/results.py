@@ -44,10 +44,14 @@ def _year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     return respondent_results(dataset, rules, first_month=first, last_month=last)
 
 
+#: Research years kept in the ``scores`` table: Y and the two before it (the CKV's trend).
+TREND_YEARS = 3
+
+
 def _scores(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
-    current = component_scores(_year_results(dataset, rules, year), rules).assign(year=year)
-    previous = component_scores(_year_results(dataset, rules, year - 1), rules).assign(year=year - 1)
-    return pd.concat([current, previous], ignore_index=True)
+    frames = [component_scores(_year_results(dataset, rules, y), rules).assign(year=y)
+              for y in range(year, year - TREND_YEARS, -1)]
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def _peers(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:

@@ -354,3 +354,19 @@ def test_advice_titles_and_a_shared_reason_said_once():
     assert ckv.common_reason(same) == "voldoet aan alle criteria"
     assert ckv.common_reason(same.assign(Redenen=["voldoet aan alle criteria", "fusie"])) is None
     assert ckv.common_reason(same.iloc[:1]) is None
+
+
+def test_overview_lists_only_the_mergers_of_the_year(tmp_path):
+    b = DatasetBuilder(year=YEAR)
+    label_corporation(b, "OLD", quarters={q: [] for q in QUARTERLY}, components=[], algemene_waardering=False)
+    label_corporation(b, "NEW", quarters={q: [1, 2] for q in QUARTERLY}, onderhoud=False)
+    label_corporation(b, "S1", member_since="2023-01-01", merged_from="OLD", merged_on="2023-01-01")
+    label_corporation(b, "S2", quarters={q: [3, 4] for q in QUARTERLY}, member_since="2025-07-01",
+                      merged_from="NEW", merged_on="2025-07-01", algemene_waardering=False)
+    write_results(compute_results(b.build(), RULES, YEAR), tmp_path / "r", {"year": YEAR, "rules_path": ""})
+    r = view(tmp_path / "r")
+    advice = set(r.table("label_advice")["corporation_id"])
+    assert "OLD" not in advice and "NEW" not in advice  # neither has an advice of its own
+    listed = ckv.merged_away_overview(r)
+    assert [row.startswith("Testcorporatie NEW") for row in listed["Rechtsvoorganger"]] == [True]
+    assert "Gefuseerd, zonder eigen advies: 1 corporatie" in ckv.attention_summary(r)

@@ -61,3 +61,12 @@ def test_rewrite_replaces_the_folder_atomically(results_dir):
     write_results({"scores": load_results(results_dir)["scores"]}, results_dir, {"year": 2025})
     assert set(load_results(results_dir)) == {"scores"}
     assert not list(results_dir.parent.glob(".results*"))
+
+
+def test_scores_keep_three_research_years_for_the_trend():
+    builder = DatasetBuilder().corporation("C1")
+    for year, grade in ((2023, 6), (2024, 7), (2025, 8)):
+        builder.respondents("C1", "reparaties", [[grade]] * 5, month=f"{year}-05", completed_on=f"{year}-06-20")
+    builder.respondents("C1", "reparaties", [[1]] * 5, month="2022-05", completed_on="2022-06-20")
+    scores = compute_results(builder.build(), RULES, 2025)["scores"].set_index("year")["score"]
+    assert scores.to_dict() == {2025: 8.0, 2024: 7.0, 2023: 6.0}
