@@ -151,7 +151,10 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
     duplicate = register["corporation_id"].duplicated(keep=False) & ~empty_id
     if duplicate.any():
         problems.append(f"corporation_id: one decision per corporation — {where(duplicate)}")
-    bad_decision = ~register["decision"].isin(DECISIONS).fillna(False).astype(bool)
+    no_decision = register["decision"].isna()
+    if no_decision.any():
+        problems.append(f"decision: missing, fill in what the CKV decided (e.g. where the advice was ckv_beslist) — {where(no_decision)}")
+    bad_decision = ~no_decision & ~register["decision"].isin(DECISIONS).fillna(False).astype(bool)
     if bad_decision.any():
         problems.append(f"decision: not one of {', '.join(DECISIONS)} — {where(bad_decision)}")
 

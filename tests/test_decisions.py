@@ -210,3 +210,9 @@ def test_cli_template_check_export(tmp_path):
 
     alone = runner.invoke(app, ["ckv-decisions", "export", "--year", str(Y), "--register", str(target), "--out", str(tmp_path / "x.csv")])
     assert alone.exit_code == 1 and "need the advice" in alone.output
+
+
+def test_a_decision_left_empty_is_named_as_missing(tmp_path):
+    write(tmp_path, "corporation_id,decision\npass,\nfail_new,toekennen\n")
+    with pytest.raises(RegisterError, match="decision: missing, fill in what the CKV decided .* 1 row\\(s\\): pass"):
+        load_register(Y, tmp_path)
