@@ -49,8 +49,10 @@ TREND_YEARS = 3
 
 
 def _scores(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
-    frames = [component_scores(_year_results(dataset, rules, y), rules).assign(year=y)
-              for y in range(year, year - TREND_YEARS, -1)]
+    frames = []
+    for y in range(year, year - TREND_YEARS, -1):
+        rules_of_y = rules.for_year(y)  # each year judged by its own rule set
+        frames.append(component_scores(_year_results(dataset, rules_of_y, y), rules_of_y).assign(year=y))
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
@@ -119,7 +121,7 @@ def _label_history(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
 def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     from kwh_calc.aedes import aedes_results
 
-    frames = [aedes_results(dataset, rules, y).assign(year=y) for y in (year, year - 1)]
+    frames = [aedes_results(dataset, rules.for_year(y), y).assign(year=y) for y in (year, year - 1)]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -156,6 +156,13 @@ class Rules(_Model):
     years: dict[int, dict[str, Any]] = Field(default_factory=dict)
     fingerprint: str = ""
     year: int | None = None
+    path: str = ""
+
+    def for_year(self, year: int) -> Rules:
+        """The same rule set with the overrides of research ``year`` (for last year's figures)."""
+        if year == self.year:
+            return self
+        return load_rules(self.path or None, year)
 
     @property
     def label_questionnaires(self) -> list[str]:
@@ -208,6 +215,7 @@ def load_rules(path: str | Path | None = None, year: int | None = None) -> Rules
         raw = _deep_merge(raw, years[year])
     raw["fingerprint"] = hashlib.sha256(data).hexdigest()
     raw["year"] = year
+    raw["path"] = str(path)
     return Rules.model_validate(raw)
 
 

@@ -41,3 +41,14 @@ def test_a_broken_rule_set_is_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ValueError, match="min_cell_size"):
         load_rules(path)
+
+
+def test_for_year_gives_that_years_overrides(tmp_path):
+    raw = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    raw["years"] = {2024: {"aedes": {"end_month": 8}}}
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(raw))
+    rules = load_rules(path, 2025)
+    assert rules.aedes.end_month == 7
+    assert rules.for_year(2024).aedes.end_month == 8  # an older Aedes edition: Sep–Aug
+    assert rules.for_year(2025) is rules
