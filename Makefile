@@ -5,9 +5,12 @@ BIN    := $(VENV)/bin
 YEAR   ?= 2025
 DEMO   ?= data/demo
 REPORTS ?= reports
-# Corporations rendered by `make demo` (the national data behind comparisons stays whole);
+# Corporations rendered by `make demo` (the national data behind comparisons stays whole):
+# six demo scenarios (kwh_calc.demo.demo_scenarios, default seed): a normal extension (C001),
+# low response where the CKV decides (C232), a borderline score (C067), a label that expires
+# after two failing years (C117), a merger (C137) and a new member not yet assessable (C024).
 # `make demo DEMO_SELECTION=` renders every corporation (the full close).
-DEMO_SELECTION ?= --sample 6
+DEMO_SELECTION ?= --corporation C001 --corporation C232 --corporation C067 --corporation C117 --corporation C137 --corporation C024
 JOBS   ?= 2
 
 .PHONY: help setup demo demo-data test lab bench lock clean
