@@ -692,9 +692,11 @@ def response_follows_deliveries(respondents, delivered, confidence: float) -> tu
     -------
     (verdict, p, period)
         ``verdict``: ``"ja"`` (no significant difference), ``"nee"`` (a significant
-        difference, or respondents in periods without deliveries: p = 0), ``"geen respons"``,
+        difference, or respondents in periods without deliveries: p = 0), ``"één
+        leverperiode"`` (every delivered tenant in one period: no spread to compare),
+        ``"geen respons"``,
         ``"geen levering"`` or ``"te weinig respons"`` (even per quarter the test would not
-        be reliable). ``p``: the p-value (NaN without a test; 1 with a single period).
+        be reliable). ``p``: the p-value (NaN without a test).
         ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
     """
     observed = np.asarray(respondents, dtype="float64")
@@ -711,7 +713,8 @@ def response_follows_deliveries(respondents, delivered, confidence: float) -> tu
         if counts[~inside].sum() > 0:
             return "nee", 0.0, period
         if inside.sum() == 1:
-            return "ja", 1.0, period
+            # All tenants were delivered in one period: nothing to compare the spread with.
+            return "één leverperiode", math.nan, period
         expected = counts.sum() * mass[inside] / mass[inside].sum()
         if _test_valid(expected):
             p = float(stats.chisquare(counts[inside], expected).pvalue)

@@ -212,7 +212,8 @@ def test_response_follows_deliveries():
     assert rv.response_follows_deliveries([0] * 12, [30] * 12, CONFIDENCE)[0] == "geen respons"
     assert rv.response_follows_deliveries([1] + [0] * 11, [0] * 12, CONFIDENCE)[0] == "geen levering"
     assert rv.response_follows_deliveries([6, 6] + [0] * 10, [0, 30] + [0] * 10, CONFIDENCE)[:2] == ("nee", 0.0)
-    assert rv.response_follows_deliveries([0, 0, 12] + [0] * 9, [0, 0, 40] + [0] * 9, CONFIDENCE)[:2] == ("ja", 1.0)
+    single = rv.response_follows_deliveries([0, 0, 12] + [0] * 9, [0, 0, 40] + [0] * 9, CONFIDENCE)
+    assert single[0] == "één leverperiode" and single[1] != single[1]  # nothing to compare: no test
 
 
 def test_small_monthly_counts_are_pooled_into_quarters():
