@@ -59,12 +59,11 @@ import pandas as pd
 from scipy import stats
 
 from kwh_calc.dataset import Dataset
-from kwh_calc.numbers import fmt_grade
+from kwh_calc.numbers import fmt_grade, fmt_month
 from kwh_calc.rules import LetterBoundary, Rules
 from kwh_calc.scores import respondent_results
 
 __all__ = [
-    "DUTCH_MONTHS",
     "GRADE_DECIMALS",
     "SUBSCORE_NAMES",
     "BenchmarkPeriod",
@@ -96,8 +95,6 @@ SUBSCORE_NAMES = {
 }
 #: Letters are given on the grade rounded half up to this many decimals (DOMAIN.md §4).
 GRADE_DECIMALS = 1
-DUTCH_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-                "september", "oktober", "november", "december")
 #: Per sub-score columns of :func:`aedes_results`, in order (prefixed ``<questionnaire>_``).
 SUBSCORE_COLUMNS = ("n", "score", "grade", "letter", "n_dissatisfied", "pct_dissatisfied", "margin",
                     "near_boundary", "next_letter", "next_letter_grade")
@@ -134,18 +131,14 @@ class BenchmarkPeriod:
 
     def describe_nl(self) -> str:
         """The full period in Dutch: ``september 2024 t/m juli 2025``."""
-        return f"{_month_nl(self.first_month)} t/m {_month_nl(self.end_month)}"
+        return f"{fmt_month(self.first_month)} t/m {fmt_month(self.end_month)}"
 
     def counted_nl(self) -> str:
         """The counted service months in Dutch (the running part for a monitoring date)."""
         if self.last_month < self.first_month:
             return "nog geen maanden"
-        return f"{_month_nl(self.first_month)} t/m {_month_nl(self.last_month)}"
+        return f"{fmt_month(self.first_month)} t/m {fmt_month(self.last_month)}"
 
-
-def _month_nl(month: str) -> str:
-    year, number = month.split("-")
-    return f"{DUTCH_MONTHS[int(number) - 1]} {year}"
 
 
 def _as_date(value: date | str | pd.Timestamp) -> date:

@@ -40,14 +40,12 @@ Decisions (DOMAIN.md §4, §6)
 from __future__ import annotations
 
 import math
-from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 import numpy as np
 import pandas as pd
 
 from kwh_calc.aedes import (
-    DUTCH_MONTHS,
     GRADE_DECIMALS,
     SUBSCORE_NAMES,
     benchmark_period,
@@ -59,7 +57,15 @@ from kwh_calc.aedes import (
     what_changes_letter,
 )
 from kwh_calc.dataset import Dataset
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import (
+    fmt_count,
+    fmt_date,
+    fmt_decimal,
+    fmt_grade,
+    fmt_month,
+    fmt_pct,
+    join_nl,
+)
 from kwh_calc.results import YearResults
 from kwh_calc.rules import Rules
 from kwh_calc.scores import respondent_results
@@ -70,7 +76,6 @@ __all__ = [
     "boundaries_table",
     "boundaries_text",
     "coverage_notes",
-    "date_nl",
     "distribution_caption",
     "distribution_chart",
     "distribution_chart_data",
@@ -111,14 +116,6 @@ def subscore_name(key: str) -> str:
     return SUBSCORE_NAMES.get(key, key)
 
 
-def _month_nl(month: str) -> str:
-    year, number = month.split("-")
-    return f"{DUTCH_MONTHS[int(number) - 1]} {year}"
-
-
-def date_nl(value: date) -> str:
-    """A date in Dutch words: ``31 augustus 2025``."""
-    return f"{value.day} {DUTCH_MONTHS[value.month - 1]} {value.year}"
 
 
 def period_nl(rules: Rules, year: int) -> str:
@@ -126,7 +123,7 @@ def period_nl(rules: Rules, year: int) -> str:
     ``freeze_month_day``): ``servicemaanden september 2024 t/m juli 2025, reacties t/m
     31 augustus 2025``."""
     period = benchmark_period(year, rules)
-    return f"servicemaanden {period.describe_nl()}, reacties t/m {date_nl(period.freeze)}"
+    return f"servicemaanden {period.describe_nl()}, reacties t/m {fmt_date(period.freeze)}"
 
 
 def _signed(value: float | Decimal, decimals: int) -> str:
@@ -195,7 +192,7 @@ def no_respondents_text(results: YearResults) -> str:
             "landelijke verdeling.")
     since = corporation.get("member_since")
     if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
-        text += (f" {corporation['name']} doet sinds {date_nl(pd.Timestamp(since).date())} mee aan het "
+        text += (f" {corporation['name']} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
                  "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen.")
     return text
 
@@ -217,15 +214,15 @@ def merger_text(results: YearResults) -> str | None:
     corporation = results.corporation
     if inside(corporation.get("merged_on")):
         ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
-        parts = _join_nl([f"{names.get(i, i)} ({i})" for i in ids])
-        when = date_nl(pd.Timestamp(corporation["merged_on"]).date())
+        parts = join_nl([f"{names.get(i, i)} ({i})" for i in ids])
+        when = fmt_date(pd.Timestamp(corporation["merged_on"]).date())
         return (f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
                 f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
                 "tellen mee in de benchmarkcijfers van de rechtsvoorgangers.")
     merged_from = corporations["merged_from"].fillna("").astype(str).str.split(";")
     for successor in corporations.loc[merged_from.apply(lambda ids: results.corporation_id in ids)].itertuples():
         if inside(successor.merged_on):
-            when = date_nl(pd.Timestamp(successor.merged_on).date())
+            when = fmt_date(pd.Timestamp(successor.merged_on).date())
             return (f"{corporation['name']} is per {when} gefuseerd in {successor.name} ({successor.corporation_id}). Deze "
                     "cijfers bevatten de reacties over dienstverlening tot de fusie.")
     return None
@@ -290,7 +287,7 @@ def subscore_notes(results: YearResults) -> list[str]:
     empty = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
     notes = []
     if empty:
-        notes.append(f"**{_join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
+        notes.append(f"**{join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
     for key in subscore_keys(rules):
         n = int(row[f"{key}_n"])
         name = subscore_name(key)
@@ -350,16 +347,11 @@ def overall_text(results: YearResults) -> str:
               f"De totaalletter volgt uit de gewogen punten: {_overall_rule_text(rules)}.")
     if _missing(row["overall_letter"]):
         missing = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
-        return (f"**Geen totaalletter.** {_join_nl(missing) if missing else 'Een deelscore'} "
+        return (f"**Geen totaalletter.** {join_nl(missing) if missing else 'Een deelscore'} "
                 f"{'heeft' if len(missing) <= 1 else 'hebben'} geen respondenten: geen letter; daardoor geen totaalletter. "
                 + method)
     return (f"**Totaalletter {row['overall_letter']}** (gewogen punten {_points(row['overall_points'])}). " + method)
 
-
-def _join_nl(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " en " + items[-1]
 
 
 def boundaries_table(rules: Rules) -> pd.DataFrame:
@@ -650,11 +642,11 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     if not (late_start or early_end):
         return []
     text = (f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over servicemaanden "
-            f"{_month_nl(first)} t/m {_month_nl(last)}")
+            f"{fmt_month(first)} t/m {fmt_month(last)}")
     if not _missing(data_first) and str(data_first) > period.first_month:
-        text += f"; het onderzoeksbestand begint bij servicemaand {_month_nl(str(data_first))}"
+        text += f"; het onderzoeksbestand begint bij servicemaand {fmt_month(str(data_first))}"
     elif early_end:
-        text += f"; het onderzoeksbestand loopt tot en met servicemaand {_month_nl(str(data_last))}"
+        text += f"; het onderzoeksbestand loopt tot en met servicemaand {fmt_month(str(data_last))}"
     return [text + "."]
 
 

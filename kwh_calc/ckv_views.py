@@ -47,7 +47,14 @@ import numpy as np
 import pandas as pd
 
 from kwh_calc.label import ADVICE_NAMES, ADVICES, label_components, label_dates
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import (
+    MONTHS_NL,
+    fmt_count,
+    fmt_date,
+    fmt_decimal,
+    fmt_grade,
+    fmt_pct,
+)
 from kwh_calc.present import escape_markdown
 from kwh_calc.representativeness import (
     margin_of_error,
@@ -60,7 +67,6 @@ __all__ = [
     "CHECKBOX",
     "COMPONENT_ABBREVIATIONS",
     "DECISION_OPTIONS",
-    "MONTHS_NL",
     "NOT_MET",
     "QUARTER_LABELS",
     "SPECIAL_CASE_NAMES",
@@ -80,7 +86,6 @@ __all__ = [
     "components_table_nl",
     "corporation_label",
     "coverage_table_nl",
-    "date_nl",
     "decision_block",
     "discretion_overview",
     "discretion_table",
@@ -100,8 +105,6 @@ __all__ = [
     "validity_lines",
 ]
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december")
 #: Column headers of the quarters in the coverage matrix.
 QUARTER_LABELS = {"K1": "K1 (jan–mrt)", "K2": "K2 (apr–jun)", "K3": "K3 (jul–sep)", "K4": "K4 (okt–dec)"}
 #: Mark of a figure or quarter that does not meet its criterion (a glyph of the bundled font).
@@ -125,13 +128,6 @@ _MERGERS = ("merger", "merger_first_half_missing")
 
 
 # --------------------------------------------------------------------------- small helpers
-
-def date_nl(value) -> str:
-    """``31 maart 2028``; missing -> ``–``."""
-    if value is None or pd.isna(value):
-        return "–"
-    value = pd.Timestamp(value)
-    return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
 
 
 def _truncated(value: float, decimals: int) -> str:
@@ -222,7 +218,7 @@ def merged_away_text(results: YearResults) -> str | None:
         return None
     row = table.iloc[0]
     year = _year(results)
-    return (f"{row['name']} is per {date_nl(row['merged_on'])} gefuseerd in "
+    return (f"{row['name']} is per {fmt_date(row['merged_on'])} gefuseerd in "
             f"{corporation_label(row['successor_name'], row['successor_id'])} en krijgt over {year} geen eigen advies. "
             f"Respondenten met een servicemaand vóór de fusie tellen mee in de resultaten van "
             f"{row['successor_name']}; zie het dossier van {row['successor_id']}.")
@@ -252,8 +248,8 @@ def validity_lines(results: YearResults) -> list[str]:
     year = _year(results)
     rules = results.rules
     valid_at, granted_at = label_dates(rules, year)
-    granted = date_nl(granted_at)
-    before = date_nl(row["valid_until_before"])
+    granted = fmt_date(granted_at)
+    before = fmt_date(row["valid_until_before"])
     lines = []
     if row["special_case"] in _MERGERS:
         lines.append("De fusiecorporatie begint opnieuw: een label van de rechtsvoorgangers telt niet mee.")
@@ -557,14 +553,14 @@ def special_case_lines(results: YearResults) -> list[str]:
                      "vanaf de startmaand (route a). Route b (een eerste aanlevering over de afgelopen "
                      f"{rules.label.new_member_lookback_months} maanden) is niet gevolgd.")
     elif case == "new_member_route_b":
-        lines.append(f"Lid sinds {date_nl(corp['member_since'])}. Met route b telt een eerste aanlevering over de "
+        lines.append(f"Lid sinds {fmt_date(corp['member_since'])}. Met route b telt een eerste aanlevering over de "
                      f"afgelopen {rules.label.new_member_lookback_months} maanden mee voor de kwartaaldekking, ook al is de "
                      f"dataperiode langer dan {rules.label.max_delivery_period_days} dagen; daarna levert de corporatie "
                      "maandelijks, per kwartaal of automatisch aan. De corporatie wordt daarom nu al beoordeeld.")
     elif case in _MERGERS:
         predecessors = _successors_predecessors(results, results.corporation_id, in_year_only=True)
         names = ", ".join(corporation_label(p.name, p.corporation_id) for p in predecessors.itertuples())
-        merged_on = date_nl(corp["merged_on"])
+        merged_on = fmt_date(corp["merged_on"])
         lines.append(f"Rechtsvoorgangers: {names}. De resultaten over {year} zijn samengesteld uit de respondenten van de "
                      f"rechtsvoorgangers met een servicemaand vóór {merged_on} en die van {corp['name']} zelf; "
                      "de kwartaaldekking telt de aanleveringen van de rechtsvoorgangers vóór de fusie mee.")
@@ -577,7 +573,7 @@ def special_case_lines(results: YearResults) -> list[str]:
             own = history.loc[(history["corporation_id"] == p.corporation_id) & (history["research_year"] < year)]
             if len(own):
                 last = own.sort_values("research_year").iloc[-1]
-                until = f", geldig tot {date_nl(last['valid_until'])}" if not _missing(last["valid_until"]) else ""
+                until = f", geldig tot {fmt_date(last['valid_until'])}" if not _missing(last["valid_until"]) else ""
                 lines.append(f"Ter informatie: {p.name} had als laatste besluit {ADVICE_NAMES[last['decision']]} over "
                              f"{int(last['research_year'])}{until}; dat telt voor de fusiecorporatie niet mee.")
     elif case == "not_yet_member":
@@ -606,7 +602,7 @@ def merger_composition_table(results: YearResults) -> pd.DataFrame:
     columns = {}
     for p in predecessors.itertuples():
         rows = monthly.loc[(monthly["corporation_id"] == p.corporation_id) & (monthly["service_month"] < merged_month)]
-        columns[f"{p.name} (vóór {date_nl(p.merged_on)})"] = rows.groupby("questionnaire")["respondents"].sum()
+        columns[f"{p.name} (vóór {fmt_date(p.merged_on)})"] = rows.groupby("questionnaire")["respondents"].sum()
     own = monthly.loc[monthly["corporation_id"] == corp_id]
     columns[f"{corp['name']} zelf"] = own.groupby("questionnaire")["respondents"].sum()
     table = pd.DataFrame({"Onderdeel": [names[c] for c in comp["component"]]})
@@ -626,7 +622,7 @@ def history_table(results: YearResults) -> pd.DataFrame:
         "Onderzoeksjaar": str(int(h.research_year)),
         "Besluit CKV": ADVICE_NAMES.get(h.decision, h.decision),
         "Criteria gehaald": "ja" if bool(h.passed) else "nee",
-        "Geldig tot": date_nl(h.valid_until),
+        "Geldig tot": fmt_date(h.valid_until),
     } for h in history.itertuples()]
     return pd.DataFrame(rows, columns=["Onderzoeksjaar", "Besluit CKV", "Criteria gehaald", "Geldig tot"])
 
@@ -733,7 +729,7 @@ def decision_block(results: YearResults) -> pd.DataFrame:
     rows.append(("Besluit CKV", options))
     if row is not None:
         fits = "verlengen, niet verlengen of verloopt" if bool(row["label_valid"]) else "toekennen of niet toekennen"
-        state = f"label geldig tot {date_nl(row['valid_until_before'])}" if bool(row["label_valid"]) else "geen geldig label"
+        state = f"label geldig tot {fmt_date(row['valid_until_before'])}" if bool(row["label_valid"]) else "geen geldig label"
         rows.append(("Past bij de labelstatus", f"{fits} ({state})"))
     rows += [
         ("Afwijking van het advies", f"{CHECKBOX} ja   {CHECKBOX} nee"),
@@ -825,7 +821,7 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
                         | ((advice["advice"] == "ckv_beslist") & advice["advice_if_counted"].isin(ending))]
     rows = []
     for a in chosen.itertuples():
-        until = date_nl(a.valid_until_before)
+        until = fmt_date(a.valid_until_before)
         if a.advice == "verloopt":
             why = f"ook {year - 1} niet gehaald: het label verloopt"
         elif a.advice == "niet_verlengen":
@@ -844,14 +840,14 @@ def _special_short(a, results: YearResults) -> str:
     rules = results.rules
     case = a.special_case
     if case == "new_member_route_a":
-        return (f"lid sinds {date_nl(corp['member_since'])}, aanleveringen dekken niet ieder kwartaal: eerst een jaar "
+        return (f"lid sinds {fmt_date(corp['member_since'])}, aanleveringen dekken niet ieder kwartaal: eerst een jaar "
                 f"onderzoek, naar de CKV in {a.expected_presentation}")
     if case == "new_member_route_b":
-        return (f"lid sinds {date_nl(corp['member_since'])}, eerste aanlevering over de afgelopen "
+        return (f"lid sinds {fmt_date(corp['member_since'])}, eerste aanlevering over de afgelopen "
                 f"{rules.label.new_member_lookback_months} maanden: beoordeeld als ieder lid")
     if case in _MERGERS:
         predecessors = _successors_predecessors(results, a.corporation_id, in_year_only=True)["corporation_id"]
-        text = f"fusie per {date_nl(corp['merged_on'])} uit {', '.join(predecessors)}"
+        text = f"fusie per {fmt_date(corp['merged_on'])} uit {', '.join(predecessors)}"
         if case == "merger":
             return text + ": resultaten van rechtsvoorgangers tot de fusie tellen mee, het label begint opnieuw"
         return text + (f": niet alle rechtsvoorgangers hebben resultaten over het eerste halfjaar, "
@@ -875,7 +871,7 @@ def merged_away_overview(results: YearResults) -> pd.DataFrame:
     merged = _merged_in_year(results).sort_values("corporation_id")
     rows = [{"Rechtsvoorganger": corporation_label(m.name, m.corporation_id),
              "Gefuseerd in": corporation_label(m.successor_name, m.successor_id),
-             "Per": date_nl(m.merged_on)} for m in merged.itertuples()]
+             "Per": fmt_date(m.merged_on)} for m in merged.itertuples()]
     return pd.DataFrame(rows, columns=["Rechtsvoorganger", "Gefuseerd in", "Per"])
 
 

@@ -55,7 +55,7 @@ from openpyxl.utils import get_column_letter
 from kwh_calc import __version__
 from kwh_calc.atomic import atomic_path
 from kwh_calc.dataset import Dataset
-from kwh_calc.fieldwork import MONTHS_NL
+from kwh_calc.numbers import MONTHS_NL
 from kwh_calc.rules import Rules
 from kwh_calc.scores import research_months
 

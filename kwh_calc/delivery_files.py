@@ -114,7 +114,7 @@ from xml.etree.ElementTree import ParseError, XMLPullParser, iterparse
 from openpyxl.utils import get_column_letter
 
 from kwh_calc.atomic import write_bytes_atomic
-from kwh_calc.numbers import fmt_count, fmt_pct
+from kwh_calc.numbers import fmt_count, fmt_date, fmt_pct
 from kwh_calc.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
 
 __all__ = [
@@ -1073,14 +1073,10 @@ def _typ(text: object) -> str:
     return f'"{escaped}"'
 
 
-_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december")
-
-
 def render_report_typst(report: ValidationReport, questionnaire_name: str | None = None) -> str:
     """Typst markup of the validatieverslag: summary and one table per kind of finding."""
     when = report.checked_at
-    checked = f"{when.day} {_MONTHS[when.month - 1]} {when.year}, {when:%H:%M}"
+    checked = f"{fmt_date(when)}, {when:%H:%M}"
     verdict = "Geaccepteerd" if report.accepted else "Geweigerd"
     lines = [
         '#set document(title: "Validatieverslag huurdersbestand")',

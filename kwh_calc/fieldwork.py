@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
+from kwh_calc.numbers import MONTHS_NL, MONTHS_NL_SHORT
 from kwh_calc.rules import QUESTIONNAIRES, Rules, load_rules
 
 __all__ = [
@@ -100,9 +101,6 @@ __all__ = [
 WEDNESDAY = 2
 CHANNELS = ("mijn_kwh", "api")
 WEEKDAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-             "oktober", "november", "december")
-MONTHS_NL_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 BLOCK_LABELS = {
     "wil_niet_meedoen": "wil niet meedoen",
     "overleden": "overleden",

@@ -78,7 +78,14 @@ from kwh_calc.coverage import (
     year_deliveries,
 )
 from kwh_calc.dataset import DECISIONS, Dataset
-from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
+from kwh_calc.numbers import (
+    MONTHS_NL,
+    fmt_count,
+    fmt_date,
+    fmt_grade,
+    fmt_month,
+    fmt_pct,
+)
 from kwh_calc.rules import Rules
 from kwh_calc.scores import component_scores, research_months, respondent_results
 
@@ -119,8 +126,6 @@ NOT_ASSESSABLE = frozenset({"new_member_route_a", "merger_first_half_missing", "
 #: Per-component columns of the advice table, as ``<component>_<field>``.
 COMPONENT_FIELDS = ("n", "score", "pct_satisfied", "meets", "ckv_discretion", "coverage", "borderline")
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december")
 
 #: Dutch reason templates (one reason each; reasons are joined with "; ", so none holds ";").
 TEXTS = {
@@ -163,20 +168,6 @@ TEXTS = {
 
 
 # --------------------------------------------------------------------------- small helpers
-
-def _date_nl(value) -> str:
-    """``31 maart 2028``; missing -> ``–``."""
-    if value is None or pd.isna(value):
-        return "–"
-    value = pd.Timestamp(value)
-    return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
-
-
-def _month_nl(value) -> str:
-    """``augustus 2026``."""
-    value = pd.Timestamp(value)
-    return f"{MONTHS_NL[value.month - 1]} {value.year}"
-
 
 def _fmt_below(value: float, decimals: int) -> str:
     """A borderline value truncated (not rounded) to ``decimals``, Dutch comma: 6.996 -> ``6,99``.
@@ -426,16 +417,16 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
     def period(start) -> dict[str, str]:
         start = pd.Timestamp(start).to_period("M").to_timestamp()
         end = start + pd.DateOffset(months=span - 1)
-        return {"start": _month_nl(start), "end": _month_nl(end), "present": _month_nl(end + pd.DateOffset(months=1))}
+        return {"start": fmt_month(start), "end": fmt_month(end), "present": fmt_month(end + pd.DateOffset(months=1))}
 
     rows = []
     for cid, corp in corps.iterrows():
         case, reason, present = "", "", ""
         since = corp["member_since"]
         if since > last and pd.notna(corp["merged_from"]) and pd.notna(corp["merged_on"]) and corp["merged_on"] > last:
-            case, reason = "not_yet_member", TEXTS["merger_after_year"].format(on=_date_nl(corp["merged_on"]), year=year)
+            case, reason = "not_yet_member", TEXTS["merger_after_year"].format(on=fmt_date(corp["merged_on"]), year=year)
         elif since > last:
-            case, reason = "not_yet_member", TEXTS["not_yet_member"].format(year=year, since=_date_nl(since))
+            case, reason = "not_yet_member", TEXTS["not_yet_member"].format(year=year, since=fmt_date(since))
         elif merger_in_year[cid]:
             predecessors = table.loc[table["successor_id"] == cid, "predecessor_id"].tolist()
             missing = [p for p in predecessors if (cid, p) not in with_results]
@@ -444,21 +435,21 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
             if missing:
                 dates = period(corp["merged_on"])
                 case, present = "merger_first_half_missing", dates["present"]
-                reason = TEXTS["merger_missing"].format(on=_date_nl(corp["merged_on"]), predecessors=names, half=half, year=year,
+                reason = TEXTS["merger_missing"].format(on=fmt_date(corp["merged_on"]), predecessors=names, half=half, year=year,
                                                         missing=", ".join(missing), month=decision_month, **dates)
             else:
                 case = "merger"
-                reason = TEXTS["merger"].format(on=_date_nl(corp["merged_on"]), predecessors=names, half=half, year=year)
+                reason = TEXTS["merger"].format(on=fmt_date(corp["merged_on"]), predecessors=names, half=half, year=year)
         elif new[cid]:
             if covers_all.get(cid, False):
                 case = "new_member_route_b"
                 how = (TEXTS["route_b_delivery"].format(months=label.new_member_lookback_months) if uses_route_b.get(cid, False)
                        else TEXTS["route_b_quarters"].format(year=year))
-                reason = TEXTS["route_b"].format(since=_date_nl(since), how=how)
+                reason = TEXTS["route_b"].format(since=fmt_date(since), how=how)
             else:
                 dates = period(since)
                 case, present = "new_member_route_a", dates["present"]
-                reason = TEXTS["route_a"].format(since=_date_nl(since), year=year, month=decision_month, **dates)
+                reason = TEXTS["route_a"].format(since=fmt_date(since), year=year, month=decision_month, **dates)
         rows.append({"corporation_id": cid, "special_case": case, "special_reason": reason, "expected_presentation": present})
     return pd.DataFrame(rows, columns=["corporation_id", "special_case", "special_reason", "expected_presentation"])
 
@@ -526,7 +517,7 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
                 reasons += _component_reasons(row, rules, year)
             if not aw:
                 reasons.append(TEXTS["no_aw"].format(year=year))
-        before = _date_nl(st["valid_until_before"])
+        before = fmt_date(st["valid_until_before"])
         if sp["special_case"] in NOT_ASSESSABLE:
             advice, if_counted, if_not, criteria_met = "nog_niet_beoordeelbaar", "", "", pd.NA
         elif hard_fail:
@@ -545,9 +536,9 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
             if_counted = if_not = advice
             criteria_met = True
         if advice == "toekennen":
-            reasons.append(TEXTS["grant"].format(year=year, until=_date_nl(granted)))
+            reasons.append(TEXTS["grant"].format(year=year, until=fmt_date(granted)))
         elif advice == "verlengen":
-            reasons.append(TEXTS["extend"].format(year=year, before=before, until=_date_nl(granted)))
+            reasons.append(TEXTS["extend"].format(year=year, before=before, until=fmt_date(granted)))
         elif advice == "niet_toekennen":
             reasons.append(TEXTS["not_grant"])
         elif advice == "niet_verlengen":

@@ -14,15 +14,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
+    "MONTHS_NL",
+    "MONTHS_NL_SHORT",
     "fmt_count",
+    "fmt_date",
     "fmt_decimal",
     "fmt_grade",
+    "fmt_month",
+    "join_nl",
     "fmt_pct",
     "fraction_at_least",
     "round_half_up",
 ]
+
+
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december")
+MONTHS_NL_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
@@ -99,3 +110,27 @@ def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.nd
     num = np.asarray(numerator, dtype=np.int64)
     den = np.asarray(denominator, dtype=np.int64)
     return num * exact.denominator >= exact.numerator * den
+
+
+def fmt_date(value, missing: str = "–") -> str:
+    """A date in Dutch words: ``31 augustus 2025`` (date, datetime, Timestamp or ISO text)."""
+    if _missing(value):
+        return missing
+    value = pd.Timestamp(value)
+    return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
+
+
+def fmt_month(value, missing: str = "–") -> str:
+    """A month in Dutch words: ``juli 2025`` (a ``YYYY-MM`` service month or any date)."""
+    if _missing(value):
+        return missing
+    value = pd.Timestamp(value)
+    return f"{MONTHS_NL[value.month - 1]} {value.year}"
+
+
+def join_nl(items) -> str:
+    """A Dutch enumeration: ``a``, ``a en b``, ``a, b en c`` (empty -> ``""``)."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]

@@ -59,6 +59,7 @@ from typing import Any, Mapping
 import yaml
 
 from kwh_calc.atomic import write_bytes_atomic
+from kwh_calc.numbers import fmt_date
 from kwh_calc.present import TEXT_WIDTH_PT, escape_markdown
 
 __all__ = [
@@ -99,9 +100,6 @@ PROVENANCE_LABELS = {
 #: PDF creation date when no timestamp is given (and SOURCE_DATE_EPOCH is unset): fixed, so
 #: that renders are byte-reproducible.
 DEFAULT_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-_DUTCH_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-                 "september", "oktober", "november", "december")
 
 _IMAGE_TYPES = (("image/svg+xml", "svg"), ("image/png", "png"), ("image/jpeg", "jpg"))
 
@@ -503,10 +501,6 @@ def min_heading_level(markdown: str) -> int | None:
 # --------------------------------------------------------------------------- metadata
 
 
-def _dutch_date(moment: datetime) -> str:
-    return f"{moment.day} {_DUTCH_MONTHS[moment.month - 1]} {moment.year}"
-
-
 def _resolve_timestamp(timestamp: datetime | None) -> datetime:
     if timestamp is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -545,7 +539,7 @@ def report_metadata(*, title: str, subtitle: str | None, corporation: str | None
     if year_label:
         meta["year-label"] = escape_markdown(year_label)
     if date is not None:
-        meta["report-date"] = _dutch_date(date)
+        meta["report-date"] = fmt_date(date)
     if shift:
         meta["shift-heading-level-by"] = shift
     return meta

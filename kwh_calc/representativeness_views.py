@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.representativeness import (
     margin_of_error,
     required_sample_size,
@@ -42,7 +42,6 @@ from kwh_calc.rules import Rules
 __all__ = [
     "EXAMPLE_POPULATIONS",
     "MIN_EXPECTED",
-    "MONTHS_NL",
     "Standards",
     "components_table",
     "examples_text",
@@ -71,7 +70,6 @@ __all__ = [
 ]
 
 #: Dutch month abbreviations, January first (chart axis labels).
-MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 #: Expected count below which a month (or quarter) counts as small for the chi-square
 #: approximation (Cochran's rule: none below 1, at most 20% below this).
@@ -744,7 +742,7 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
         for month in months.itertuples():
             number = int(str(month.service_month)[5:7])
             for series, value in ((_SERIES_RESPONDENTS, month.respondents_share), (_SERIES_DELIVERED, month.delivered_share)):
-                rows.append({"onderdeel": name, "maand": MONTHS_NL[number - 1], "maandnummer": number,
+                rows.append({"onderdeel": name, "maand": MONTHS_NL_SHORT[number - 1], "maandnummer": number,
                              "reeks": series, "aandeel": 0.0 if pd.isna(value) else float(value)})
     return pd.DataFrame(rows, columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
 
@@ -762,7 +760,7 @@ def monthly_chart(results: YearResults, columns: int = 2):
     order = list(dict.fromkeys(data["onderdeel"]))
     width = round((TEXT_WIDTH_PT / 0.75 - 50 * columns - 20 * (columns - 1)) / columns)
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("maand:N", title=None, sort=list(MONTHS_NL), axis=alt.Axis(labelFontSize=9)),
+        x=alt.X("maand:N", title=None, sort=list(MONTHS_NL_SHORT), axis=alt.Axis(labelFontSize=9)),
         xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
         y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
         color=alt.Color("reeks:N", title=None, sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
@@ -808,7 +806,7 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
         largest = difference.idxmax() if has_both else None
         month = "–"
         if has_both and fmt_decimal(difference.max(), 1) != fmt_decimal(0, 1):
-            month = MONTHS_NL[int(str(months.loc[largest, "service_month"])[5:7]) - 1]
+            month = MONTHS_NL_SHORT[int(str(months.loc[largest, "service_month"])[5:7]) - 1]
         entry.update({
             "Grootste verschil (procentpunt)": fmt_decimal(difference.max(), 1) if has_both else "–",
             "In maand": month,

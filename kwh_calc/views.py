@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import (
+    fmt_count,
+    fmt_date,
+    fmt_decimal,
+    fmt_grade,
+    fmt_pct,
+    join_nl,
+)
 from kwh_calc.results import YearResults
 
 __all__ = [
@@ -133,7 +140,7 @@ def scores_notes(results: YearResults) -> list[str]:
                      "dat als niet gehaald.")
     empty = [names(q) for q in questionnaires if not _shown(current.get(q))]
     if empty:
-        notes.append(f"Geen respondenten in {year}: {_join_nl(empty)}.")
+        notes.append(f"Geen respondenten in {year}: {join_nl(empty)}.")
     small = [q for q in questionnaires if 0 < current.get(q, 0) < minimum or 0 < previous.get(q, 0) < minimum]
     if small:
         notes.append(f"Bij {_hidden(results)} zijn er minder dan {minimum} respondenten; dan tonen we geen score, zodat "
@@ -142,10 +149,6 @@ def scores_notes(results: YearResults) -> list[str]:
         notes.append(f"Er zijn geen resultaten over {year - 1} om mee te vergelijken.")
     return notes
 
-
-def _join_nl(items: list[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
 
 
 def peer_table(results: YearResults) -> pd.DataFrame:
@@ -346,9 +349,9 @@ def period_notes(results: YearResults) -> list[str]:
     if merged_on is not None and not pd.isna(merged_on) and pd.Timestamp(merged_on).year == year:
         ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
         parts = [f"{names.get(i, i)} ({i})" for i in ids]
-        origin = f" uit de fusie van {_join_nl(parts)}" if parts else " uit een fusie"
+        origin = f" uit de fusie van {join_nl(parts)}" if parts else " uit een fusie"
         notes.append(
-            f"{corporation['name']} is per {_date_nl(merged_on)} ontstaan{origin}. Dit rapport bevat de reacties op de "
+            f"{corporation['name']} is per {fmt_date(merged_on)} ontstaan{origin}. Dit rapport bevat de reacties op de "
             f"dienstverlening van {corporation['name']} zelf, vanaf de fusie; daarom zijn er geen cijfers over "
             f"{year - 1}. Voor het KWH-Kwaliteitslabel tellen ook de respondenten van de rechtsvoorgangers van vóór de "
             "fusie mee (zie het dossier voor de CKV).")
@@ -358,23 +361,14 @@ def period_notes(results: YearResults) -> list[str]:
             if pd.isna(successor.merged_on) or pd.Timestamp(successor.merged_on).year != year:
                 continue
             notes.append(
-                f"{corporation['name']} is per {_date_nl(successor.merged_on)} gefuseerd in {successor.name} "
+                f"{corporation['name']} is per {fmt_date(successor.merged_on)} gefuseerd in {successor.name} "
                 f"({successor.corporation_id}). Dit rapport bevat de reacties op de dienstverlening tot de fusie; voor het "
                 f"KWH-Kwaliteitslabel tellen die mee bij {successor.name}.")
     since = corporation.get("member_since")
     if not notes and since is not None and not pd.isna(since) and pd.Timestamp(since).year == year:
-        notes.append(f"{corporation['name']} is sinds {_date_nl(since)} lid van het KWH-Huurdersonderzoek; dit rapport "
+        notes.append(f"{corporation['name']} is sinds {fmt_date(since)} lid van het KWH-Huurdersonderzoek; dit rapport "
                      "bevat de reacties vanaf de start van het onderzoek.")
     return notes
-
-
-_MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-              "november", "december")
-
-
-def _date_nl(value) -> str:
-    value = pd.Timestamp(value)
-    return f"{value.day} {_MONTHS_NL[value.month - 1]} {value.year}"
 
 
 # --------------------------------------------------------------------------- checkvraag (DOMAIN.md §7)

@@ -15,10 +15,10 @@ from kwh_calc.aedes import (
     corporation_position,
     subscore_keys,
 )
-from kwh_calc.aedes_views import date_nl, subscore_name
+from kwh_calc.aedes_views import subscore_name
 from kwh_calc.close import load_documents, run_close
 from kwh_calc.dataset import load_dataset
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.numbers import fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.rules import load_rules
 
 pytestmark = pytest.mark.e2e
@@ -84,7 +84,7 @@ def test_pdf_carries_letters_grades_and_position(close, picked):
     row = results.set_index("corporation_id").loc[corporation_id]
     text = pdf_text(out / corporation_id / f"{KEY}.pdf")
     period = benchmark_period(YEAR, rules)
-    assert squeezed(f"servicemaanden {period.describe_nl()}, reacties t/m {date_nl(period.freeze)}") in text
+    assert squeezed(f"servicemaanden {period.describe_nl()}, reacties t/m {fmt_date(period.freeze)}") in text
     assert squeezed(str(row["name"])) in text
     assert "Benchmarkjaar2025" in text and "Onderzoeksjaar" not in text  # cover band and header
     for key in subscore_keys(rules):

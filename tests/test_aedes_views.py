@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 from builders import DatasetBuilder
@@ -57,7 +56,6 @@ def c2(directory):
 
 def test_period_and_dates_in_dutch():
     assert views.period_nl(RULES, 2025) == "servicemaanden september 2024 t/m juli 2025, reacties t/m 31 augustus 2025"
-    assert views.date_nl(date(2025, 3, 1)) == "1 maart 2025"
     assert views.subscore_name("reparaties") == "Reparatieverzoeken"
 
 

@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from kwh_calc.numbers import (
     fmt_count,
+    fmt_date,
     fmt_decimal,
     fmt_grade,
+    fmt_month,
     fmt_pct,
     fraction_at_least,
+    join_nl,
     round_half_up,
 )
 
@@ -57,3 +60,15 @@ def test_fraction_at_least_agrees_with_fractions(total, count):
 def test_round_half_up_never_moves_more_than_half_a_unit(value):
     rounded = round_half_up(value, 1)
     assert abs(rounded - value) <= Decimal("0.05")
+
+
+def test_dutch_dates_months_and_enumerations():
+    import datetime
+
+    import pandas as pd
+
+    assert fmt_date(datetime.date(2025, 8, 31)) == "31 augustus 2025"
+    assert fmt_date(pd.Timestamp("2028-03-31")) == "31 maart 2028" and fmt_date("2026-02-01") == "1 februari 2026"
+    assert fmt_date(None) == "–" and fmt_date(pd.NaT) == "–"
+    assert fmt_month("2024-09") == "september 2024" and fmt_month(datetime.date(2025, 7, 1)) == "juli 2025"
+    assert join_nl([]) == "" and join_nl(["a"]) == "a" and join_nl(["a", "b", "c"]) == "a, b en c"
