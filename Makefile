@@ -6,7 +6,7 @@ YEAR   ?= 2025
 DEMO   ?= data/demo
 REPORTS ?= reports
 # Corporations rendered by `make demo` (the national data behind comparisons stays whole):
-# six demo scenarios (kwh_calc.demo.demo_scenarios, default seed): a normal extension (C001),
+# six demo scenarios (kwh_calc.intake.demo.demo_scenarios, default seed): a normal extension (C001),
 # low response where the CKV decides (C232), a borderline score (C067), a label that expires
 # after two failing years (C117), a merger (C137) and a new member not yet assessable (C024).
 # `make demo DEMO_SELECTION=` renders every corporation (the full close).

@@ -1,39 +1,27 @@
 """kwh_calc: the tested calculations of the KWH-Huurdersonderzoek workbench.
 
-Public API (each module holds one concept; see its docstring for the FAQ rule it implements):
+The folders follow the flow of the annual close (``docs/architecture.md``); dependencies go
+one way, from top to bottom:
 
-Data and rules
-- :mod:`kwh_calc.rules`: the rule set (``params/rules.yml``) -> :func:`load_rules`
-- :mod:`kwh_calc.dataset`: the research dataset contract -> :func:`load_dataset`
-- :mod:`kwh_calc.demo`: the synthetic national demo dataset -> ``generate_demo``
-- :mod:`kwh_calc.numbers`: exact threshold arithmetic and Dutch display
-- :mod:`kwh_calc.atomic`: atomic file output
+- :mod:`kwh_calc.common`: atomic output, Dutch numbers and dates, project paths
+- :mod:`kwh_calc.intake`: the dataset contract (:func:`load_dataset`), the rule set
+  (:func:`load_rules`), the demo dataset, tenant delivery files
+- :mod:`kwh_calc.calculations`: scores, response, coverage, label, CKV decisions, Aedes,
+  representativeness, checkvraag, fieldwork
+- :mod:`kwh_calc.results`: the year's national tables, computed once (``YearResults``)
+- :mod:`kwh_calc.exports`: the Aedes submission, the databank, signal lists
+- :mod:`kwh_calc.presentation`: the Dutch tables and charts each document shows
+- :mod:`kwh_calc.rendering`: executed notebook to PDF (built-in Typst engine or Quarto)
+- :mod:`kwh_calc.close`: the annual close (``run_close``)
+- :mod:`kwh_calc.cli`: the ``kwh`` command; :mod:`kwh_calc.bench`: benchmarks
 
-Calculations
-- :mod:`kwh_calc.scores`: onderdeelscore, percentage tevreden, breakdowns, suppression, peers
-- :mod:`kwh_calc.response`: approached, online, telephone, response percentage
-- :mod:`kwh_calc.label`, :mod:`kwh_calc.coverage`, :mod:`kwh_calc.decisions`: the
-  KWH-Kwaliteitslabel advice, quarterly coverage, the CKV decisions register
-- :mod:`kwh_calc.aedes`, :mod:`kwh_calc.aedes_submission`: the Aedes-benchmark
-- :mod:`kwh_calc.representativeness`: margins of error, sample sizes, intervals, quotas
-- :mod:`kwh_calc.checkvraag`, :mod:`kwh_calc.signals`, :mod:`kwh_calc.databank`: the
-  Reparaties check question, signal lists, the anonymised answers export
-- :mod:`kwh_calc.delivery_files`, :mod:`kwh_calc.fieldwork`: upload validation and planning
-
-The annual close and its documents
-- :mod:`kwh_calc.results`: the year's national tables, computed once -> ``YearResults``
-- :mod:`kwh_calc.close`: papermill per corporation and document -> ``run_close``
-- :mod:`kwh_calc.kernels`: the kept-kernel papermill engine
-- :mod:`kwh_calc.render`, :mod:`kwh_calc.present`: PDF rendering and notebook presentation
-- :mod:`kwh_calc.views`, :mod:`kwh_calc.ckv_views`, :mod:`kwh_calc.aedes_views`,
-  :mod:`kwh_calc.representativeness_views`: Dutch display tables of each document
-- :mod:`kwh_calc.bench`: benchmarks (``kwh bench``)
+Public API of this top level: the two entry points every analysis starts from.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from kwh_calc.dataset import Dataset, DatasetError, load_dataset, write_dataset
-from kwh_calc.rules import Rules, load_rules
+from kwh_calc.intake.dataset import Dataset, DatasetError, load_dataset, write_dataset
+from kwh_calc.intake.rules import Rules, load_rules
 
 try:
     __version__ = version("kwh-workbench")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kwh_calc.dataset import load_dataset, write_dataset
-from kwh_calc.rules import load_rules
-from kwh_calc.scores import component_scores, research_months, respondent_results
+from kwh_calc.intake.dataset import load_dataset, write_dataset
+from kwh_calc.intake.rules import load_rules
+from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 
 __all__ = ["bench_scores"]
 
@@ -56,7 +56,7 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
     """Run the scores benchmark; returns the figures (seconds, MB, counts)."""
     import duckdb
 
-    from kwh_calc.demo import generate_demo
+    from kwh_calc.intake.demo import generate_demo
 
     figures: dict[str, float] = {}
     started = time.perf_counter()
@@ -106,9 +106,9 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
 
 
 FLOOR_IMPORTS = """import altair as alt
-from kwh_calc.numbers import fmt_count, fmt_grade
-from kwh_calc.present import chart, markdown, table
-from kwh_calc.results import YearResults
+from kwh_calc.common.numbers import fmt_count, fmt_grade
+from kwh_calc.presentation.present import chart, markdown, table
+from kwh_calc.results.year import YearResults
 """
 
 
@@ -131,9 +131,10 @@ def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 
     import papermill
     import typst
 
-    from kwh_calc.close import run_close
-    from kwh_calc.demo import generate_demo
-    from kwh_calc.render import fonts_dir, render_notebook
+    from kwh_calc.close.run import run_close
+    from kwh_calc.intake.demo import generate_demo
+    from kwh_calc.common.paths import fonts_dir
+    from kwh_calc.rendering.render import render_notebook
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from kwh_calc.dataset import Dataset, from_tables
-from kwh_calc.rules import QUESTIONNAIRES
+from kwh_calc.intake.dataset import Dataset, from_tables
+from kwh_calc.intake.rules import QUESTIONNAIRES
 
 N_LABEL_QUESTIONS = 7
 
@@ -167,5 +167,5 @@ class DatasetBuilder:
         }
 
     def build(self) -> Dataset:
-        """Validate the accumulated rows into a :class:`~kwh_calc.dataset.Dataset`."""
+        """Validate the accumulated rows into a :class:`~kwh_calc.intake.dataset.Dataset`."""
         return from_tables(self.tables())

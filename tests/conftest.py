@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from kwh_calc.close import ensure_results
-from kwh_calc.dataset import load_dataset, write_dataset
-from kwh_calc.demo import generate_demo
-from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
+from kwh_calc.close.run import ensure_results
+from kwh_calc.intake.dataset import load_dataset, write_dataset
+from kwh_calc.intake.demo import generate_demo
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 
 DEMO_YEAR = 2025
 

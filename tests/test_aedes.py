@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kwh_calc.aedes import (
+from kwh_calc.calculations.aedes import (
     aedes_results,
     aedes_trend,
     benchmark_period,
@@ -30,8 +30,8 @@ from kwh_calc.aedes import (
     to_csv_frame,
     what_changes_letter,
 )
-from kwh_calc.dataset import from_tables
-from kwh_calc.rules import QUESTIONNAIRES, load_rules
+from kwh_calc.intake.dataset import from_tables
+from kwh_calc.intake.rules import QUESTIONNAIRES, load_rules
 
 RULES = load_rules()
 KEYS = ("nieuwe_huurders", "reparaties", "vertrokken_huurders")

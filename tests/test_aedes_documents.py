@@ -9,17 +9,17 @@ import pytest
 from pdfs import pdf_text as raw_pdf_text
 from pdfs import squeezed
 
-from kwh_calc.aedes import (
+from kwh_calc.calculations.aedes import (
     aedes_results,
     benchmark_period,
     corporation_position,
     subscore_keys,
 )
-from kwh_calc.aedes_views import subscore_name
-from kwh_calc.close import load_documents, run_close
-from kwh_calc.dataset import load_dataset
-from kwh_calc.numbers import fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
-from kwh_calc.rules import load_rules
+from kwh_calc.presentation.aedes_views import subscore_name
+from kwh_calc.close.run import load_documents, run_close
+from kwh_calc.intake.dataset import load_dataset
+from kwh_calc.common.numbers import fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.intake.rules import load_rules
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025

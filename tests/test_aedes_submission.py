@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from test_aedes import KEYS, Aedes, full
 from typer.testing import CliRunner
 
-from kwh_calc.aedes import aedes_results
-from kwh_calc.aedes_submission import (
+from kwh_calc.calculations.aedes import aedes_results
+from kwh_calc.exports.aedes_submission import (
     METADATA_SHEET,
     SUBMISSION_SHEET,
     submission_columns,
@@ -21,8 +21,8 @@ from kwh_calc.aedes_submission import (
     write_submission_csv,
     write_submission_xlsx,
 )
-from kwh_calc.dataset import write_dataset
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.dataset import write_dataset
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 

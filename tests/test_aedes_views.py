@@ -1,4 +1,4 @@
-"""Dutch presentation of the Aedes-benchmark Huurdersoordeel (kwh_calc.aedes_views)."""
+"""Dutch presentation of the Aedes-benchmark Huurdersoordeel (kwh_calc.presentation.aedes_views)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from builders import DatasetBuilder
 from scipy import stats
 
-from kwh_calc import aedes_views as views
-from kwh_calc.present import chart_svg
-from kwh_calc.results import RESULT_TABLES, YearResults, write_results
-from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
+from kwh_calc.presentation import aedes_views as views
+from kwh_calc.presentation.present import chart_svg
+from kwh_calc.results.year import RESULT_TABLES, YearResults, write_results
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 
 RULES = load_rules()
 TABLES = ("corporations", "aedes", "aedes_months")

@@ -4,7 +4,7 @@ import stat
 import pandas as pd
 import pytest
 
-from kwh_calc.atomic import (
+from kwh_calc.common.atomic import (
     atomic_path,
     csv_ready,
     write_bytes_atomic,
@@ -36,7 +36,7 @@ def test_failing_rename_leaves_no_temporary(tmp_path, monkeypatch):
     def broken_replace(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kwh_calc.atomic.os.replace", broken_replace)
+    monkeypatch.setattr("kwh_calc.common.atomic.os.replace", broken_replace)
     with pytest.raises(OSError):
         write_bytes_atomic(tmp_path / "x.pdf", b"%PDF")
     assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.checkvraag (DOMAIN.md §7): distribution, suppression, national reference, routing."""
+"""Tests of kwh_calc.calculations.checkvraag (DOMAIN.md §7): distribution, suppression, national reference, routing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.checkvraag import (
+from kwh_calc.calculations.checkvraag import (
     DEFAULT_SETTINGS_PATH,
     checkvraag_distribution,
     checkvraag_table,
@@ -18,8 +18,8 @@ from kwh_calc.checkvraag import (
     reinvite_weeks,
     routing,
 )
-from kwh_calc.results import RESULT_TABLES
-from kwh_calc.rules import load_rules
+from kwh_calc.results.year import RESULT_TABLES
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 MIN = RULES.suppression.min_cell_size
@@ -215,8 +215,8 @@ def test_routing_filters_corporation_and_year(dataset):
 def test_results_overview_shows_the_checkvraag_section(demo_dir, tmp_path):
     from pypdf import PdfReader
 
-    from kwh_calc.close import load_documents, run_close
-    from kwh_calc.dataset import load_dataset
+    from kwh_calc.close.run import load_documents, run_close
+    from kwh_calc.intake.dataset import load_dataset
 
     data = load_dataset(demo_dir)
     rules = load_rules(year=2025)
@@ -232,6 +232,6 @@ def test_results_overview_shows_the_checkvraag_section(demo_dir, tmp_path):
     assert "Checkvraag Reparaties" in text and "Checkvraag per aannemer" in text
     assert "Nee, nog niet (helemaal) klaar" in text and "Landelijk" in text
     national = checkvraag_table(data, rules, 2025).query("level == 'national'").iloc[0]
-    from kwh_calc.numbers import fmt_pct
+    from kwh_calc.common.numbers import fmt_pct
 
     assert fmt_pct(national["pct_answer_3"]) in text

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from pdfs import pdf_text
 
-from kwh_calc import ckv_views as ckv
-from kwh_calc.close import load_documents, run_close
-from kwh_calc.label import ADVICE_NAMES, ADVICES
-from kwh_calc.numbers import fmt_grade
-from kwh_calc.results import YearResults
+from kwh_calc.presentation import ckv_views as ckv
+from kwh_calc.close.run import load_documents, run_close
+from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES
+from kwh_calc.common.numbers import fmt_grade
+from kwh_calc.results.year import YearResults
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025

@@ -10,10 +10,10 @@ from label_helpers import label_corporation, same_grades
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
-from kwh_calc import ckv_views as ckv
-from kwh_calc.label import ADVICES
-from kwh_calc.results import YearResults, compute_results, write_results
-from kwh_calc.rules import load_rules
+from kwh_calc.presentation import ckv_views as ckv
+from kwh_calc.calculations.label import ADVICES
+from kwh_calc.results.year import YearResults, compute_results, write_results
+from kwh_calc.intake.rules import load_rules
 
 YEAR = 2025
 RULES = load_rules(year=YEAR)

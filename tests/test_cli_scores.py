@@ -3,7 +3,7 @@ from builders import DatasetBuilder
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.dataset import write_dataset
+from kwh_calc.intake.dataset import write_dataset
 
 runner = CliRunner()
 

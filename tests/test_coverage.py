@@ -7,7 +7,7 @@ import pytest
 from builders import DatasetBuilder
 from label_helpers import YEAR
 
-from kwh_calc.coverage import (
+from kwh_calc.calculations.coverage import (
     QUARTERS,
     assessed_corporations,
     attribute_to_successors,
@@ -20,7 +20,7 @@ from kwh_calc.coverage import (
     quarters,
     year_deliveries,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 

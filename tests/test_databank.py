@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.databank and `kwh export-databank` (DOMAIN.md §6: anonymity; formula neutralisation).
+"""Tests of kwh_calc.exports.databank and `kwh export-databank` (DOMAIN.md §6: anonymity; formula neutralisation).
 
 Every workbook is read back with openpyxl. All data is synthetic.
 """
@@ -10,17 +10,17 @@ import pytest
 from builders import DatasetBuilder
 from typer.testing import CliRunner
 
-from kwh_calc import databank as db
+from kwh_calc.exports import databank as db
 from kwh_calc.cli import app
-from kwh_calc.databank import (
+from kwh_calc.exports.databank import (
     ANONYMISED_COLUMNS,
     RESPONDENT_COLUMNS,
     databank_sheets,
     export_databank,
     sheet_title,
 )
-from kwh_calc.dataset import from_tables, write_dataset
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.dataset import from_tables, write_dataset
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 DANGEROUS = ["=SUM(A1)", "+31 6 00000000", "@x", "-1", "=HYPERLINK(\"http://example.invalid\",\"klik\")"]
@@ -130,7 +130,7 @@ def test_written_atomically(dataset, tmp_path, monkeypatch):
     def broken_replace(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kwh_calc.atomic.os.replace", broken_replace)
+    monkeypatch.setattr("kwh_calc.common.atomic.os.replace", broken_replace)
     with pytest.raises(OSError):
         export_databank(data, RULES, "C1", 2025, target)
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["databank.xlsx"]

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.dataset import (
+from kwh_calc.intake.dataset import (
     DatasetError,
     from_tables,
     load_dataset,

@@ -9,8 +9,8 @@ from label_helpers import label_corporation, same_grades
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.dataset import from_tables, write_dataset
-from kwh_calc.decisions import (
+from kwh_calc.intake.dataset import from_tables, write_dataset
+from kwh_calc.calculations.decisions import (
     RegisterError,
     check_register,
     label_history_csv,
@@ -22,8 +22,8 @@ from kwh_calc.decisions import (
     register_to_label_history,
     write_register,
 )
-from kwh_calc.label import label_advice
-from kwh_calc.rules import load_rules
+from kwh_calc.calculations.label import label_advice
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 Y = 2025

@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.delivery_files and `kwh validate-delivery` (DOMAIN.md §9).
+"""Tests of kwh_calc.intake.delivery_files and `kwh validate-delivery` (DOMAIN.md §9).
 
 Every delivery file is synthetic and built here with openpyxl (fake tenants "Test Huurder",
 e-mail @example.invalid, 06-numbers of the 0612345678 kind); the 100.000-row file is written
@@ -19,9 +19,9 @@ import pytest
 from openpyxl.worksheet.table import Table
 from typer.testing import CliRunner
 
-from kwh_calc import delivery_files as df
+from kwh_calc.intake import delivery_files as df
 from kwh_calc.cli import app
-from kwh_calc.delivery_files import (
+from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
     format_rows,
     normalise_header,
@@ -31,7 +31,7 @@ from kwh_calc.delivery_files import (
     valid_postcode,
     validate_delivery_file,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 HEADER = [
     "Geslacht", "Voorletters", "Tussenvoegsel", "Achternaam", "Straat", "Huisnummer", "Toevoeging",

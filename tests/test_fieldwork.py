@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.fieldwork and `kwh calendar` (DOMAIN.md §8, §5)."""
+"""Tests of kwh_calc.calculations.fieldwork and `kwh calendar` (DOMAIN.md §8, §5)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.fieldwork import (
+from kwh_calc.calculations.fieldwork import (
     TelephoneTarget,
     address_key,
     api_invitation_date,
@@ -26,7 +26,7 @@ from kwh_calc.fieldwork import (
     telephone_target,
     tenant_key,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 runner = CliRunner()

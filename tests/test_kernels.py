@@ -2,7 +2,7 @@ import nbformat
 import papermill
 import pytest
 
-from kwh_calc.kernels import ENGINE_NAME, KeptKernel, shutdown_kernels
+from kwh_calc.rendering.kernels import ENGINE_NAME, KeptKernel, shutdown_kernels
 
 
 def notebook(path, *sources):

@@ -6,7 +6,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from kwh_calc.close import load_documents
+from kwh_calc.close.run import load_documents
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 

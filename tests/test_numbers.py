@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kwh_calc.numbers import (
+from kwh_calc.common.numbers import (
     fmt_count,
     fmt_date,
     fmt_decimal,

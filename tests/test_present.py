@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.present: tables, charts and text that render in both engines."""
+"""Tests of kwh_calc.presentation.present: tables, charts and text that render in both engines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kwh_calc import present
+from kwh_calc.presentation import present
 
 
 def _pandoc_plain(markdown: str) -> str:

@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.render: executed notebook -> Dutch A4 PDF (built-in engine; Quarto where present).
+"""Tests of kwh_calc.rendering.render: executed notebook -> Dutch A4 PDF (built-in engine; Quarto where present).
 
 Most notebooks are built with constructed outputs (fast); one is really executed with
 nbclient, end to end. PDF text is read back with pypdf.
@@ -30,8 +30,10 @@ from nbformat.v4 import (
     new_raw_cell,
 )
 
-from kwh_calc import present, render
-from kwh_calc.render import RenderError, RenderResult, render_notebook
+from kwh_calc.presentation import present
+from kwh_calc.common import paths
+from kwh_calc.rendering import render
+from kwh_calc.rendering.render import RenderError, RenderResult, render_notebook
 
 PROVENANCE = {
     "dataset_fingerprint": "3f9a1c2b7d4e",
@@ -308,7 +310,7 @@ def test_project_files_are_consistent():
     for partial in typst_format["template-partials"]:
         assert (root / partial).is_file()
     assert [Path(p).name for p in typst_format["template-partials"]] == ["typst-template.typ", "typst-show.typ"]
-    fonts = render.fonts_dir()
+    fonts = paths.fonts_dir()
     assert (fonts / "OFL.txt").is_file()
     assert {p.name for p in fonts.glob("*.otf")} >= {"Inter-Regular.otf", "Inter-Bold.otf", "Inter-Italic.otf"}
     assert sum(p.stat().st_size for p in fonts.iterdir()) < 3_000_000
@@ -380,7 +382,7 @@ def test_executed_notebook_end_to_end(tmp_path):
     source = textwrap.dedent("""\
         import altair as alt
         import pandas as pd
-        from kwh_calc import present
+        from kwh_calc.presentation import present
         df = pd.DataFrame({"Onderdeel": ["Reparaties", "Nieuwe huurders"], "Score": [8.12, 7.45]})
         """)
     nb = new_notebook(cells=[

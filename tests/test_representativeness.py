@@ -10,8 +10,8 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 from typer.testing import CliRunner
 
-from kwh_calc.dataset import write_dataset
-from kwh_calc.representativeness import (
+from kwh_calc.intake.dataset import write_dataset
+from kwh_calc.calculations.representativeness import (
     margin_of_error,
     monthly_response,
     representativeness_table,
@@ -23,7 +23,7 @@ from kwh_calc.representativeness import (
     wilson_interval,
     z_value,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 Z90 = 1.6448536269514722
@@ -294,7 +294,7 @@ def test_table_more_respondents_than_population(table):
 def test_general_population_row_for_every_member_also_a_merged_corporation_keeping_its_id():
     """Every member (not merged away before Y) gets an Algemene waardering row, N = units; a
     merged corporation that lists its own id among its predecessors (it absorbed the others) is
-    not merged away (DOMAIN.md §3 mergers, :func:`kwh_calc.coverage.mergers`)."""
+    not merged away (DOMAIN.md §3 mergers, :func:`kwh_calc.calculations.coverage.mergers`)."""
     b = DatasetBuilder(year=2025)
     b.corporation("ABSORBS", units=4000, merged_from="ABSORBS;GONE", merged_on="2024-07-01")
     b.corporation("GONE", units=900)

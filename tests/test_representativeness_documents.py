@@ -9,12 +9,12 @@ import pytest
 from pdfs import pdf_text as raw_pdf_text
 from pdfs import squeezed
 
-from kwh_calc.close import load_documents, run_close
-from kwh_calc.dataset import load_dataset
-from kwh_calc.numbers import fmt_count, fmt_decimal, fmt_pct
-from kwh_calc.representativeness import representativeness_table
-from kwh_calc.results import YearResults
-from kwh_calc.rules import load_rules
+from kwh_calc.close.run import load_documents, run_close
+from kwh_calc.intake.dataset import load_dataset
+from kwh_calc.common.numbers import fmt_count, fmt_decimal, fmt_pct
+from kwh_calc.calculations.representativeness import representativeness_table
+from kwh_calc.results.year import YearResults
+from kwh_calc.intake.rules import load_rules
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025

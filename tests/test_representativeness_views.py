@@ -1,4 +1,4 @@
-"""Dutch presentation of the representativeness analysis (kwh_calc.representativeness_views)."""
+"""Dutch presentation of the representativeness analysis (kwh_calc.presentation.representativeness_views)."""
 
 import math
 
@@ -7,16 +7,16 @@ import pytest
 from builders import DatasetBuilder
 from scipy import stats
 
-from kwh_calc import representativeness_views as rv
-from kwh_calc.numbers import fmt_decimal
-from kwh_calc.present import chart_svg
-from kwh_calc.representativeness import (
+from kwh_calc.presentation import representativeness_views as rv
+from kwh_calc.common.numbers import fmt_decimal
+from kwh_calc.presentation.present import chart_svg
+from kwh_calc.calculations.representativeness import (
     margin_of_error,
     required_sample_size,
     telephone_quota,
 )
-from kwh_calc.results import YearResults, compute_results, write_results
-from kwh_calc.rules import load_rules
+from kwh_calc.results.year import YearResults, compute_results, write_results
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 STANDARD = float(RULES.representativeness.margin_standard)

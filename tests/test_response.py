@@ -1,7 +1,7 @@
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.response import response_table
+from kwh_calc.calculations.response import response_table
 
 
 def dataset():

@@ -3,14 +3,14 @@ import json
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.results import (
+from kwh_calc.results.year import (
     RESULT_TABLES,
     YearResults,
     compute_results,
     load_results,
     write_results,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 

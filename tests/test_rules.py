@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from kwh_calc.rules import DEFAULT_RULES_PATH, QUESTIONNAIRES, load_rules
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, QUESTIONNAIRES, load_rules
 
 
 def test_default_rules_carry_the_domain_defaults():

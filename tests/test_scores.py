@@ -6,8 +6,8 @@ from builders import DatasetBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kwh_calc.rules import load_rules
-from kwh_calc.scores import (
+from kwh_calc.intake.rules import load_rules
+from kwh_calc.calculations.scores import (
     component_scores,
     peer_scores,
     research_months,
@@ -40,7 +40,7 @@ def single(grades, **kwargs):
 
 
 def test_faq_worked_example():
-    from kwh_calc.numbers import fmt_grade
+    from kwh_calc.common.numbers import fmt_grade
 
     results, table = year_scores(single(FAQ_GRADES))
     assert [fmt_grade(m) for m in results["mean"]] == FAQ_MEANS

@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.signals and `kwh signals` (DOMAIN.md §8: signal e-mails, only with consent)."""
+"""Tests of kwh_calc.exports.signals and `kwh signals` (DOMAIN.md §8: signal e-mails, only with consent)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.dataset import write_dataset
-from kwh_calc.rules import DEFAULT_RULES_PATH, SignalRules, load_rules
-from kwh_calc.signals import SIGNAL_COLUMNS, signals, trigger_table
+from kwh_calc.intake.dataset import write_dataset
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, SignalRules, load_rules
+from kwh_calc.exports.signals import SIGNAL_COLUMNS, signals, trigger_table
 
 RULES = load_rules()
 

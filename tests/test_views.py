@@ -1,9 +1,9 @@
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.results import YearResults, compute_results, write_results
-from kwh_calc.rules import load_rules
-from kwh_calc.views import (
+from kwh_calc.results.year import YearResults, compute_results, write_results
+from kwh_calc.intake.rules import load_rules
+from kwh_calc.presentation.results_views import (
     available_breakdowns,
     breakdown_note,
     breakdown_table,
@@ -87,7 +87,7 @@ def test_breakdown_table_suppresses_small_groups(results):
 
 @pytest.fixture(scope="module")
 def checkvraag_results(tmp_path_factory):
-    from kwh_calc.views import (  # noqa: F401
+    from kwh_calc.presentation.results_views import (  # noqa: F401
         checkvraag_contractor_table,
         checkvraag_table_nl,
         has_checkvraag,
@@ -110,7 +110,7 @@ def checkvraag_results(tmp_path_factory):
 
 
 def test_checkvraag_table_shows_the_four_options_against_national(checkvraag_results):
-    from kwh_calc.views import checkvraag_table_nl, has_checkvraag
+    from kwh_calc.presentation.results_views import checkvraag_table_nl, has_checkvraag
 
     results = YearResults(checkvraag_results, "C1")
     assert has_checkvraag(results)
@@ -123,7 +123,7 @@ def test_checkvraag_table_shows_the_four_options_against_national(checkvraag_res
 
 
 def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_results):
-    from kwh_calc.views import checkvraag_contractor_table
+    from kwh_calc.presentation.results_views import checkvraag_contractor_table
 
     table = checkvraag_contractor_table(YearResults(checkvraag_results, "C1")).set_index("Aannemer")
     assert list(table.columns) == ["Antwoorden", "Antwoord 1", "Antwoord 2", "Antwoord 3", "Antwoord 4"]
@@ -135,7 +135,7 @@ def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_resu
 
 
 def test_checkvraag_section_only_for_corporations_with_answers(checkvraag_results):
-    from kwh_calc.views import (
+    from kwh_calc.presentation.results_views import (
         checkvraag_contractor_table,
         checkvraag_table_nl,
         has_checkvraag,

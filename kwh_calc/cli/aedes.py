@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kwh_calc.aedes import (
+from kwh_calc.calculations.aedes import (
     aedes_results,
     benchmark_year_at,
     national_summary,
     to_csv_frame,
 )
-from kwh_calc.aedes_submission import submission_metadata, write_submission_xlsx
+from kwh_calc.exports.aedes_submission import submission_metadata, write_submission_xlsx
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
@@ -25,7 +25,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
+from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
 
 
 @app.command("aedes")

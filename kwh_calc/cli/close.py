@@ -23,7 +23,7 @@ from kwh_calc.cli.common import (
     console,
     load_or_exit,
 )
-from kwh_calc.close import load_documents, load_outputs, run_close
+from kwh_calc.close.run import load_documents, load_outputs, run_close
 
 
 @app.command("close")

@@ -8,9 +8,9 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from kwh_calc.atomic import atomic_path
-from kwh_calc.dataset import Dataset, DatasetError, load_dataset
-from kwh_calc.rules import Rules, load_rules
+from kwh_calc.common.atomic import atomic_path
+from kwh_calc.intake.dataset import Dataset, DatasetError, load_dataset
+from kwh_calc.intake.rules import Rules, load_rules
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never re-wrapped
 out = Console(highlight=False)

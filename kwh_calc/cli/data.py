@@ -10,8 +10,8 @@ from rich.table import Table
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, console, load_or_exit, out
-from kwh_calc.dataset import load_dataset, respondent_counts, write_dataset
-from kwh_calc.numbers import fmt_count
+from kwh_calc.intake.dataset import load_dataset, respondent_counts, write_dataset
+from kwh_calc.common.numbers import fmt_count
 
 
 @app.command("check-data")
@@ -45,7 +45,7 @@ def demo_data(
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
 ) -> None:
     """Generate the synthetic national demo dataset (DATA.md format) and validate it."""
-    from kwh_calc.demo import generate_demo
+    from kwh_calc.intake.demo import generate_demo
 
     started = time.perf_counter()
     tables = generate_demo(corporations=corporations, year=year, seed=seed)

@@ -20,9 +20,9 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.databank import databank_sheets, export_databank
-from kwh_calc.numbers import fmt_count
-from kwh_calc.signals import signals
+from kwh_calc.exports.databank import databank_sheets, export_databank
+from kwh_calc.common.numbers import fmt_count
+from kwh_calc.exports.signals import signals
 
 #: Dutch headers of the signals CSV (a file for the corporation's staff).
 SIGNAL_HEADERS = {

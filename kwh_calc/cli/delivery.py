@@ -13,15 +13,15 @@ from rich.table import Table
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import RULES_OPTION, console, out, write_csv_atomic
-from kwh_calc.delivery_files import (
+from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
     validate_delivery_file,
     write_report_json,
     write_report_pdf,
 )
-from kwh_calc.fieldwork import fieldwork_calendar, fmt_date_nl
-from kwh_calc.numbers import fmt_count
-from kwh_calc.rules import QUESTIONNAIRES, load_rules
+from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
+from kwh_calc.common.numbers import fmt_count
+from kwh_calc.intake.rules import QUESTIONNAIRES, load_rules
 
 CALENDAR_COLUMNS = {
     "month_name": "maand",

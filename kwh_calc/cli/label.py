@@ -2,13 +2,13 @@
 
 ``kwh label DATA --year Y --out FILE.csv``: one row per corporation (predecessors merged away
 on or before 31 December Y excluded) with ``corporation_id, advice`` (one of
-:data:`kwh_calc.label.ADVICES`), ``advice_if_counted`` / ``advice_if_not_counted`` (the two
+:data:`kwh_calc.calculations.label.ADVICES`), ``advice_if_counted`` / ``advice_if_not_counted`` (the two
 outcomes of ``ckv_beslist``), per label component ``<q>_n, <q>_score, <q>_pct_satisfied,
 <q>_meets, <q>_ckv_discretion, <q>_coverage, <q>_borderline``, ``aw_held``, the label state
 and validity dates, ``special_case`` and Dutch ``reasons``. Booleans are written ``true`` /
 ``false``, dates ISO, unknown values empty, scores and percentages unrounded.
 
-``kwh ckv-decisions template|check|export``: see :mod:`kwh_calc.decisions`.
+``kwh ckv-decisions template|check|export``: see :mod:`kwh_calc.calculations.decisions`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.decisions import (
+from kwh_calc.calculations.decisions import (
     RegisterError,
     check_register,
     label_history_csv,
@@ -41,8 +41,8 @@ from kwh_calc.decisions import (
     register_to_label_history,
     write_register,
 )
-from kwh_calc.label import ADVICE_NAMES, ADVICES, label_advice
-from kwh_calc.numbers import fmt_count
+from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_advice
+from kwh_calc.common.numbers import fmt_count
 
 ckv_app = typer.Typer(help="The CKV decisions register (params/ckv_decisions/<Y>.csv): template, check, export as label_history.",
                       no_args_is_help=True)

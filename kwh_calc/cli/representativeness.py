@@ -17,8 +17,8 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.numbers import fmt_count, fmt_pct
-from kwh_calc.representativeness import representativeness_table
+from kwh_calc.common.numbers import fmt_count, fmt_pct
+from kwh_calc.calculations.representativeness import representativeness_table
 
 
 @app.command("representativeness")

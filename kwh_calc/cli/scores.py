@@ -19,8 +19,8 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.numbers import fmt_count, fmt_grade, fmt_pct
-from kwh_calc.scores import (
+from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
+from kwh_calc.calculations.scores import (
     BREAKDOWN_COLUMNS,
     component_scores,
     research_months,
@@ -33,7 +33,7 @@ def national_summary(results: pd.DataFrame, scores: pd.DataFrame, rules) -> pd.D
     """Per questionnaire: corporations, respondents, pooled score and % satisfied, share meeting.
 
     Pooled = respondent-weighted (every respondent weighs the same), as the national peer
-    comparison in :func:`kwh_calc.scores.peer_scores`.
+    comparison in :func:`kwh_calc.calculations.scores.peer_scores`.
     """
     pooled = results.groupby("questionnaire", observed=True).agg(
         respondents=("mean", "size"), score=("mean", "mean"), n_satisfied=("satisfied", "sum")

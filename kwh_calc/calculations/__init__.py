@@ -1,0 +1,12 @@
+"""Stage 2 of the flow: pure functions on a validated dataset and a rule set.
+
+- :mod:`kwh_calc.calculations.scores`: onderdeelscore, % tevreden, breakdowns, suppression, peers
+- :mod:`kwh_calc.calculations.response`: approached, online, telephone, response percentage
+- :mod:`kwh_calc.calculations.coverage`: quarterly coverage of the deliveries
+- :mod:`kwh_calc.calculations.label`: the KWH-Kwaliteitslabel advice
+- :mod:`kwh_calc.calculations.decisions`: the CKV decisions register against the advice
+- :mod:`kwh_calc.calculations.aedes`: Aedes-benchmark sub-scores and letters
+- :mod:`kwh_calc.calculations.representativeness`: margins, intervals, sample sizes, quotas
+- :mod:`kwh_calc.calculations.checkvraag`: the Reparaties check question
+- :mod:`kwh_calc.calculations.fieldwork`: delivery deadlines and fieldwork dates
+"""

@@ -1,0 +1,518 @@
+"""The annual close: results once, then every document per corporation, rendered to PDF.
+
+``run_close`` is what ``kwh close`` runs in February (DESIGN.md data flow):
+
+1. load and validate the dataset; compute the year's results in one vectorised pass over the
+   national data and keep them as Parquet in ``reports/<Y>/results/`` (recomputed only when
+   the dataset, the rules or the package changed);
+2. for every selected corporation and every document of ``params/documents.yml``, run the
+   parameterised notebook with papermill and render it to PDF
+   (``reports/<Y>/<corporation_id>/<document>.pdf``, the executed notebook beside it);
+3. record every document in ``reports/<Y>/manifest.json`` (inputs' hashes, parameters,
+   engine, versions, duration, status) and in ``reports/<Y>/close.log``.
+
+Guarantees: one failing document never stops the others (it is reported with the path of
+the executed notebook holding the error cell); nothing half-written ever carries a final
+name; a document whose inputs did not change is skipped unless ``force``; two runs on the
+same inputs give byte-identical PDFs (fixed timestamp, bundled fonts).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import functools
+import hashlib
+import importlib
+import json
+import logging
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from kwh_calc import __version__
+from kwh_calc.common.atomic import write_text_atomic
+from kwh_calc.common.paths import PACKAGE_DIR, project_root
+from kwh_calc.intake.dataset import Dataset, load_dataset
+from kwh_calc.rendering.render import RenderError, choose_engine
+from kwh_calc.results.year import compute_results, write_results
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules, load_rules
+
+__all__ = ["CloseSummary", "Document", "DocumentRecord", "Output", "load_documents", "load_outputs", "run_close", "select_corporations"]
+
+PROJECT_ROOT = project_root()
+DOCUMENTS_PATH = PROJECT_ROOT / "params" / "documents.yml"
+KERNEL_START_ATTEMPTS = 3
+log = logging.getLogger("kwh_calc.close.run")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of the close (an entry of ``params/documents.yml``)."""
+
+    key: str
+    notebook: Path
+    title: str
+    scope: str = "corporation"
+    applies_to: str = "all"
+    subtitle: str = "Onderzoeksjaar {year}"
+    year_label: str = "Onderzoeksjaar"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A national output that is a file, not a notebook (``outputs:`` in documents.yml)."""
+
+    key: str
+    function: str  # "module:function", called as function(dataset, rules, year, out_dir)
+
+    def run(self, dataset: Dataset, rules: Rules, year: int, out_dir: Path) -> list[Path]:
+        module, name = self.function.split(":")
+        return list(getattr(importlib.import_module(module), name)(dataset, rules, year, out_dir))
+
+
+@dataclass
+class DocumentRecord:
+    """What happened to one document in a close; one entry of the manifest."""
+
+    document: str
+    corporation_id: str | None
+    status: str  # ok | failed | skipped
+    input_key: str
+    parameters: dict
+    pdf: str | None = None
+    executed_notebook: str | None = None
+    engine: str | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+    inputs: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # seconds per stage: notebook, render
+
+
+@dataclass
+class CloseSummary:
+    """Outcome of a close: the records and where everything is."""
+
+    year: int
+    out_dir: Path
+    records: list[DocumentRecord]
+    duration_s: float
+
+    @property
+    def failed(self) -> list[DocumentRecord]:
+        return [r for r in self.records if r.status == "failed"]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.records)
+
+
+def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
+    """Read the document registry; notebook paths are resolved against the project root."""
+    raw = yaml.safe_load(Path(path).read_text())["documents"]
+    documents = []
+    for entry in raw:
+        notebook = Path(entry["notebook"])
+        documents.append(Document(
+            key=entry["key"], notebook=notebook if notebook.is_absolute() else PROJECT_ROOT / notebook,
+            title=entry["title"], scope=entry.get("scope", "corporation"), applies_to=entry.get("applies_to", "all"),
+            subtitle=entry.get("subtitle", Document.subtitle), year_label=entry.get("year_label", Document.year_label),
+        ))
+    return documents
+
+
+def load_outputs(path: Path = DOCUMENTS_PATH) -> list[Output]:
+    """Read the national file outputs of the close from the document registry."""
+    raw = yaml.safe_load(Path(path).read_text()).get("outputs") or []
+    return [Output(key=entry["key"], function=entry["function"]) for entry in raw]
+
+
+def select_corporations(dataset: Dataset, requested: list[str] | None = None, sample: int | None = None) -> list[str]:
+    """Corporations whose documents are rendered.
+
+    ``requested`` ids are checked against the dataset (an unknown id is an error);
+    ``sample`` picks that many corporations spread evenly over the sorted ids, so a demo
+    shows small and large, passing and failing corporations. Default: all.
+    """
+    ids = sorted(dataset.corporations["corporation_id"])
+    if requested:
+        unknown = sorted(set(requested) - set(ids))
+        if unknown:
+            raise ValueError(f"unknown corporation_id(s): {', '.join(unknown)}")
+        return sorted(set(requested))
+    if sample is not None and sample < len(ids):
+        step = len(ids) / sample
+        return [ids[int(i * step)] for i in range(sample)]
+    return ids
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _sha256_tree(directory: Path, pattern: str = "*") -> str:
+    digest = hashlib.sha256()
+    if directory.is_dir():
+        for path in sorted(p for p in directory.rglob(pattern) if p.is_file()):
+            digest.update(str(path.relative_to(directory)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the package's source: results and documents are redone when the code that
+    made them changed, even without a new version number (a developer's working tree)."""
+    return _sha256_tree(PACKAGE_DIR, "*.py")
+
+
+def git_commit() -> str:
+    """The project's git commit (short), with ``+wijzigingen`` when the tree is dirty."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+wijzigingen" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "onbekend"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    found = {"python": platform.python_version(), "kwh-workbench": __version__}
+    for package in ("pandas", "papermill", "nbclient", "typst", "pypandoc-binary", "altair", "vl-convert-python"):
+        try:
+            found[package] = version(package)
+        except Exception:  # a missing optional package is simply not listed
+            continue
+    return found
+
+
+def _results_meta(dataset: Dataset, rules: Rules, year: int, rules_path: Path) -> dict:
+    return {"year": year, "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
+            "rules_version": rules.version, "rules_path": str(rules_path), "package_version": __version__,
+            "code": code_fingerprint()}
+
+
+def ensure_results(dataset: Dataset, rules: Rules, year: int, out_dir: Path, rules_path: Path, force: bool = False) -> Path:
+    """Compute the year's results unless an up-to-date copy exists; returns its folder."""
+    directory = out_dir / "results"
+    meta = _results_meta(dataset, rules, year, rules_path)
+    meta_file = directory / "meta.json"
+    if not force and meta_file.exists():
+        try:
+            if json.loads(meta_file.read_text()) == meta:
+                return directory
+        except json.JSONDecodeError:
+            pass
+    started = time.perf_counter()
+    write_results(compute_results(dataset, rules, year), directory, meta)
+    log.info("results computed in %.1f s", time.perf_counter() - started)
+    return directory
+
+
+# --------------------------------------------------------------------------- one document
+
+def _is_kernel_start_problem(error: BaseException) -> bool:
+    text = f"{type(error).__name__}: {error}"
+    return any(s in text for s in ("Address already in use", "Kernel didn't respond", "kernel died before replying",
+                                   "TimeoutError", "ZMQError", "Kernel died"))
+
+
+def run_document(task: dict) -> dict:
+    """Execute one notebook with papermill and render it; never raises (returns the record).
+
+    ``task`` holds plain values (it crosses process boundaries): document, corporation_id,
+    notebook, parameters, pdf, executed, title, subtitle, corporation_name, year,
+    provenance, engine, timestamp, workdir.
+    """
+    import papermill
+
+    from kwh_calc.rendering.kernels import ENGINE_NAME, KEPT_KERNEL_ARGUMENTS
+    from kwh_calc.rendering.render import render_notebook
+
+    record = dict(task["record"])
+    started = time.perf_counter()
+    workdir = Path(task["workdir"])
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    executed_tmp = workdir / "executed.ipynb"
+    executed = Path(task["executed"])
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    stage = "notebook"
+    try:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                if task["kernels"] == "kept":
+                    engine_options = {"engine_name": ENGINE_NAME, "kernel_cwd": str(workdir)}
+                else:
+                    # The kernel's start-up notices (e.g. "running over TCP") are noise in a close.
+                    engine_options = {"cwd": str(workdir), "extra_arguments": KEPT_KERNEL_ARGUMENTS}
+                papermill.execute_notebook(
+                    str(task["notebook"]), str(executed_tmp), parameters=task["parameters"],
+                    progress_bar=False, log_output=False, start_timeout=120, kernel_name="python3", **engine_options,
+                )
+                break
+            except papermill.PapermillExecutionError:
+                raise
+            except Exception as error:  # parallel kernel start-up: port clashes, slow starts
+                if attempt == KERNEL_START_ATTEMPTS or not _is_kernel_start_problem(error):
+                    raise
+                time.sleep(0.5 * attempt)
+        notebook_done = time.perf_counter()
+        stage = "render"
+        pdf_tmp = workdir / "document.pdf"
+        result = render_notebook(
+            executed_tmp, pdf_tmp, title=task["title"], subtitle=task["subtitle"], corporation=task["corporation_name"],
+            year=task["year"], provenance=task["provenance"], engine=task["engine"], workdir=workdir / "render",
+            timestamp=datetime.fromisoformat(task["timestamp"]), year_label=task["year_label"],
+        )
+        pdf = Path(task["pdf"])
+        os.replace(executed_tmp, executed)
+        os.replace(pdf_tmp, pdf)
+        record.update(status="ok", pdf=str(pdf), executed_notebook=str(executed), engine=result.engine,
+                      timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)})
+        shutil.rmtree(workdir, ignore_errors=True)
+    except BaseException as error:  # noqa: BLE001 - isolate every failure to its own document
+        if executed_tmp.exists():
+            os.replace(executed_tmp, executed)  # keep the notebook with the error cell for the reader
+            record["executed_notebook"] = str(executed)
+        message = f"{stage}: {type(error).__name__}: {error}".strip()
+        record.update(status="failed", error=message[-4000:])
+        log.debug("document failed: %s", traceback.format_exc())
+    record["duration_s"] = round(time.perf_counter() - started, 3)
+    return record
+
+
+# --------------------------------------------------------------------------- the close
+
+def _write_json_atomic(path: Path, payload: dict) -> None:
+    write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def _read_manifest(path: Path) -> dict:
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            log.warning("manifest %s unreadable; all documents will be made again", path)
+    return {"documents": {}}
+
+
+def _add_log_file(out_dir: Path) -> logging.Handler:
+    handler = logging.FileHandler(out_dir / "close.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return handler
+
+
+def run_close(
+    data: str | Path,
+    year: int,
+    out: str | Path = "reports",
+    *,
+    jobs: int = 1,
+    corporations: list[str] | None = None,
+    sample: int | None = None,
+    engine: str = "auto",
+    force: bool = False,
+    rules_path: str | Path | None = None,
+    documents: list[Document] | None = None,
+    outputs: list[Output] | None = None,
+    kernels: str = "kept",
+    on_progress: Callable[[DocumentRecord, int, int], None] | None = None,
+) -> CloseSummary:
+    """Run the annual close of research year ``year``.
+
+    Parameters
+    ----------
+    data : research dataset folder (DATA.md).
+    year : research year Y.
+    out : reports root; documents go to ``<out>/<Y>/<corporation_id>/<document>.pdf``.
+    jobs : parallel worker processes (each runs its own kernels in its own working folder).
+    corporations, sample : which corporations get documents (see :func:`select_corporations`);
+        the results behind national comparisons are always computed over all corporations.
+    engine : ``auto`` (Quarto when on PATH, else built-in), ``quarto`` or ``builtin``.
+    force : redo documents whose inputs did not change.
+    rules_path : rule set (default ``params/rules.yml``).
+    documents : documents to make (default: ``params/documents.yml``).
+    outputs : national file outputs (default: ``outputs:`` of ``params/documents.yml``).
+    kernels : ``kept`` (one kernel per worker, cleared between documents: fast) or ``fresh``
+        (a new kernel per document, papermill's default: slower, fully isolated).
+    on_progress : called after every finished document with (record, done, total).
+    """
+    started = time.perf_counter()
+    # Absolute paths: workers, kernels and pandoc run in folders of their own.
+    data = Path(data).resolve()
+    rules_path = Path(rules_path).resolve() if rules_path else DEFAULT_RULES_PATH
+    out_dir = Path(out).resolve() / str(year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handler = _add_log_file(out_dir)
+    try:
+        if kernels not in ("kept", "fresh"):
+            raise ValueError("kernels must be 'kept' or 'fresh'")
+        try:
+            choose_engine(engine)  # refuse an engine that cannot run before any notebook runs
+        except RenderError as error:
+            raise ValueError(str(error)) from None
+        dataset = load_dataset(data)
+        rules = load_rules(rules_path, year)
+        log.info("close %s started: dataset %s (%s), rules %s, jobs %s", year, data, dataset.fingerprint[:12], rules.version, jobs)
+        results_dir = ensure_results(dataset, rules, year, out_dir, rules_path, force=force)
+        documents = documents if documents is not None else load_documents()
+        outputs = outputs if outputs is not None else load_outputs()
+        selected = select_corporations(dataset, corporations, sample)
+        tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force)
+        for task in tasks:
+            task["kernels"] = kernels
+        records += [_run_output(output, dataset, rules, year, out_dir, force) for output in outputs]
+        total = len(tasks) + len(records)
+        for done, record in enumerate(records, start=1):
+            if record.status == "skipped":
+                log.info("skipped %s/%s (inputs unchanged)", record.corporation_id or "landelijk", record.document)
+            elif record.status == "failed":
+                log.error("FAILED landelijk/%s: %s", record.document, record.error)
+            else:
+                log.info("ok landelijk/%s in %.1f s", record.document, record.duration_s)
+            if on_progress:
+                on_progress(record, done, total)
+        done = len(records)
+        for raw in _execute(tasks, jobs):
+            record = DocumentRecord(**raw)
+            records.append(record)
+            done += 1
+            if record.status == "ok":
+                log.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
+            else:
+                log.error("FAILED %s/%s: %s (executed notebook: %s)", record.corporation_id, record.document,
+                          record.error, record.executed_notebook)
+            if on_progress:
+                on_progress(record, done, total)
+        _update_manifest(out_dir, records, dataset, rules, year)
+        summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
+        log.info("close %s finished in %.1f s: %d ok, %d skipped, %d failed", year, summary.duration_s,
+                 summary.count("ok"), summary.count("skipped"), summary.count("failed"))
+        return summary
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force):
+    """Tasks to run and records of documents skipped because their inputs did not change."""
+    manifest = _read_manifest(out_dir / "manifest.json")["documents"]
+    corps = dataset.corporations.set_index("corporation_id")
+    provenance = {
+        "dataset": dataset.fingerprint[:12] or "in geheugen",
+        "regels": f"{rules.version} ({rules.fingerprint[:8]})",
+        "versie": __version__,
+        "commit": git_commit(),
+    }
+    shared_inputs = {
+        "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
+        "package_version": __version__, "code": code_fingerprint(), "templates": _sha256_tree(PROJECT_ROOT / "templates"),
+        "fonts": _sha256_tree(PROJECT_ROOT / "fonts"), "commit": provenance["commit"],
+    }
+    timestamp = datetime(year + 1, 2, 1, tzinfo=UTC).isoformat()  # fixed: byte-reproducible PDFs
+    versions = _versions()
+    tasks, skipped = [], []
+    for document in documents:
+        notebook_hash = _sha256_file(document.notebook)
+        targets: list[str | None]
+        if document.scope == "national":
+            targets = [None]
+        else:
+            targets = [c for c in selected if document.applies_to == "all" or bool(corps.loc[c, document.applies_to])]
+        for corporation_id in targets:
+            folder = out_dir / (corporation_id or "")
+            parameters = {"corporation_id": corporation_id or "", "year": year, "results_dir": str(results_dir.resolve())}
+            inputs = dict(shared_inputs, notebook=notebook_hash, engine=engine)
+            input_key = hashlib.sha256(json.dumps({"inputs": inputs, "parameters": {**parameters, "results_dir": ""},
+                                                   "document": asdict(document) | {"notebook": document.key}},
+                                                  sort_keys=True, default=str).encode()).hexdigest()
+            pdf = folder / f"{document.key}.pdf"
+            entry_id = f"{corporation_id or '_national'}/{document.key}"
+            base = dict(document=document.key, corporation_id=corporation_id, input_key=input_key, parameters=parameters,
+                        inputs=inputs, versions=versions)
+            previous = manifest.get(entry_id)
+            if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key
+                    and pdf.exists()):
+                skipped.append(DocumentRecord(**{**previous, "status": "skipped"}))
+                continue
+            corporation_name = str(corps.loc[corporation_id, "name"]) if corporation_id else None
+            tasks.append({
+                "record": dict(base, status="pending"), "notebook": str(document.notebook), "parameters": parameters,
+                "pdf": str(pdf), "executed": str(folder / f"{document.key}.ipynb"), "title": document.title,
+                "subtitle": document.subtitle.format(year=year), "year_label": document.year_label, "corporation_name": corporation_name, "year": year,
+                "provenance": provenance, "engine": engine, "timestamp": timestamp,
+                "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
+            })
+    return tasks, skipped
+
+
+def _run_output(output: Output, dataset: Dataset, rules: Rules, year: int, out_dir: Path, force: bool) -> DocumentRecord:
+    """Make one national file output unless its inputs are unchanged; never raises."""
+    inputs = {"dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
+              "package_version": __version__, "code": code_fingerprint(), "function": output.function}
+    input_key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    previous = _read_manifest(out_dir / "manifest.json")["documents"].get(f"_national/{output.key}")
+    if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key
+            and all(Path(p).exists() for p in (previous.get("pdf") or "").split(";") if p)):
+        return DocumentRecord(**{**previous, "status": "skipped"})
+    started = time.perf_counter()
+    record = DocumentRecord(document=output.key, corporation_id=None, status="ok", input_key=input_key,
+                            parameters={"year": year}, inputs=inputs, versions=_versions())
+    try:
+        paths = output.run(dataset, rules, year, out_dir)
+        record.pdf = ";".join(str(p) for p in paths)  # the files made (not only PDFs)
+    except Exception as error:  # noqa: BLE001 - a failing output never stops the documents
+        record.status, record.error = "failed", f"{type(error).__name__}: {error}"
+    record.duration_s = round(time.perf_counter() - started, 3)
+    return record
+
+
+def _execute(tasks: list[dict], jobs: int):
+    """Run tasks in ``jobs`` worker processes, yielding records as they finish."""
+    if jobs <= 1 or len(tasks) <= 1:
+        try:
+            for task in tasks:
+                yield run_document(task)
+        finally:
+            if tasks and tasks[0].get("kernels") == "kept":
+                from kwh_calc.rendering.kernels import shutdown_kernels
+
+                shutdown_kernels()
+        return
+    context = multiprocessing.get_context("spawn")  # no forked kernel clients or thread locks
+    with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending = {pool.submit(run_document, task): task for task in tasks}
+        for future in futures.as_completed(pending):
+            try:
+                yield future.result()
+            except Exception as error:  # a worker process died: the document fails, the close goes on
+                record = dict(pending[future]["record"], status="failed", error=f"worker: {type(error).__name__}: {error}")
+                yield record
+
+
+def _update_manifest(out_dir: Path, records: list[DocumentRecord], dataset: Dataset, rules: Rules, year: int) -> None:
+    path = out_dir / "manifest.json"
+    manifest = _read_manifest(path)
+    for record in records:
+        entry = asdict(record)
+        if record.status == "skipped":
+            entry["status"] = "ok"  # the earlier ok entry stands
+        manifest["documents"][f"{record.corporation_id or '_national'}/{record.document}"] = entry
+    manifest.update(year=year, dataset_fingerprint=dataset.fingerprint, rules_version=rules.version,
+                    rules_fingerprint=rules.fingerprint, package_version=__version__,
+                    updated=datetime.now(UTC).isoformat(timespec="seconds"))
+    _write_json_atomic(path, manifest)

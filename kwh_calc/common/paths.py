@@ -1,0 +1,39 @@
+"""Where the project's files are: the one place that knows the project root.
+
+The package reads files that live beside it in the project, not inside it: ``params/`` (the
+rule set, the documents of the close, the checkvraag settings), ``templates/``, ``fonts/``,
+``notebooks/`` and ``_quarto.yml``. They are found from the project root:
+``$KWH_PROJECT_ROOT`` when set (a non-editable install, a test), else the folder that holds
+the ``kwh_calc`` package (the editable install of a checkout, ``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["PROJECT_ROOT_ENV", "PACKAGE_DIR", "fonts_dir", "params_dir", "project_root", "templates_dir"]
+
+PROJECT_ROOT_ENV = "KWH_PROJECT_ROOT"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def project_root() -> Path:
+    """The project folder (``$KWH_PROJECT_ROOT``, else the folder above the package)."""
+    env = os.environ.get(PROJECT_ROOT_ENV)
+    return Path(env).resolve() if env else PACKAGE_DIR.parent
+
+
+def params_dir() -> Path:
+    """``params/``: rules, documents of the close, checkvraag settings, CKV decisions."""
+    return project_root() / "params"
+
+
+def templates_dir() -> Path:
+    """``templates/``: the shared Typst template partials and the built-in engine's files."""
+    return project_root() / "templates"
+
+
+def fonts_dir() -> Path:
+    """``fonts/``: the bundled font family, used by Typst and vl-convert alike."""
+    return project_root() / "fonts"

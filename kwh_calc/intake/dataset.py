@@ -1,0 +1,613 @@
+"""The research dataset (DATA.md): load, validate completely, refuse with a clear message.
+
+A research dataset is a folder with one file per table, ``NAME.parquet`` or ``NAME.csv``
+(UTF-8, comma-separated, header row, ISO dates, empty cell = missing). :func:`load_dataset`
+reads it, converts every column to its contract type and validates it completely: types,
+allowed values, ranges, uniqueness, referential integrity and questions per questionnaire.
+Nothing is dropped, coerced or clipped silently: a grade of 11 is an error, not a 10.
+
+A bad dataset raises :class:`DatasetError`, whose message names for every broken rule the
+table, the column, the rule and up to ten offending rows by key (never by personal data).
+
+Types after loading
+-------------------
+- text columns: pandas ``string`` dtype (missing = ``<NA>``)
+- ``service_month``: text ``YYYY-MM`` (sorts and compares as a month)
+- dates: ``datetime64[ns]`` at midnight (missing = ``NaT``)
+- integers: ``int64``; ``answers.grade``: nullable ``Int64`` (missing = not answered)
+- booleans: ``bool``
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.parquet
+
+from kwh_calc.common.atomic import atomic_path, csv_ready
+from kwh_calc.intake.rules import QUESTIONNAIRES
+
+MAX_KEYS_SHOWN = 10
+MODES = ("online", "telefonisch")
+CHANNELS = ("mijn_kwh", "api")
+DECISIONS = ("toekennen", "verlengen", "niet_toekennen", "niet_verlengen", "verloopt")
+SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+TRUE_WORDS = {"true", "1", "yes", "ja", "waar"}
+FALSE_WORDS = {"false", "0", "no", "nee", "onwaar"}
+
+# column -> (kind, required). Kinds: str, month, date, int, bool, grade.
+TABLE_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
+    "corporations": {
+        "corporation_id": ("str", True),
+        "name": ("str", True),
+        "units": ("int", True),
+        "region": ("str", True),
+        "urbanisation": ("int", True),
+        "aedes_member": ("bool", True),
+        "member_since": ("date", True),
+        "merged_from": ("str", False),
+        "merged_on": ("date", False),
+    },
+    "questions": {
+        "questionnaire": ("str", True),
+        "question_id": ("str", True),
+        "text": ("str", True),
+        "label_question": ("bool", True),
+        "aedes_question": ("bool", True),
+    },
+    "respondents": {
+        "response_id": ("str", True),
+        "corporation_id": ("str", True),
+        "questionnaire": ("str", True),
+        "service_month": ("month", True),
+        "completed_on": ("date", True),
+        "mode": ("str", True),
+        "delivery_id": ("str", True),
+        "aannemer": ("str", False),
+        "uitsplitsing_1": ("str", False),
+        "uitsplitsing_2": ("str", False),
+        "uitsplitsing_3": ("str", False),
+        "uitsplitsing_4": ("str", False),
+        "anonymity_lifted": ("bool", True),
+    },
+    "answers": {
+        "response_id": ("str", True),
+        "question_id": ("str", True),
+        "grade": ("grade", False),
+    },
+    "deliveries": {
+        "delivery_id": ("str", True),
+        "corporation_id": ("str", True),
+        "questionnaire": ("str", True),
+        "channel": ("str", True),
+        "delivered_on": ("date", True),
+        "period_start": ("date", True),
+        "period_end": ("date", True),
+        "n_delivered": ("int", True),
+        "n_approached": ("int", True),
+    },
+    "checkvraag": {
+        "corporation_id": ("str", True),
+        "delivery_id": ("str", True),
+        "service_month": ("month", True),
+        "answer": ("int", True),
+        "aannemer": ("str", False),
+        "consent": ("bool", True),
+    },
+    "label_history": {
+        "corporation_id": ("str", True),
+        "research_year": ("int", True),
+        "decision": ("str", True),
+        "passed": ("bool", True),
+        "valid_until": ("date", False),
+    },
+}
+
+# Columns that identify a row in messages; None = the data row number (header = line 1).
+TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "corporations": ("corporation_id",),
+    "questions": ("questionnaire", "question_id"),
+    "respondents": ("response_id",),
+    "answers": ("response_id", "question_id"),
+    "deliveries": ("delivery_id",),
+    "checkvraag": None,
+    "label_history": ("corporation_id", "research_year"),
+}
+TABLES = tuple(TABLE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: where (table, column), which rule, and the offending rows by key."""
+
+    table: str
+    column: str
+    rule: str
+    count: int
+    keys: tuple[str, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.keys[:MAX_KEYS_SHOWN])
+        more = f" (and {self.count - len(self.keys[:MAX_KEYS_SHOWN])} more)" if self.count > MAX_KEYS_SHOWN else ""
+        rows = "row" if self.count == 1 else "rows"
+        return f"{self.table}.{self.column}: {self.rule} — {self.count} {rows}: {shown}{more}"
+
+
+class DatasetError(ValueError):
+    """The dataset breaks the DATA.md contract; ``violations`` lists every broken rule."""
+
+    def __init__(self, path: Path | str, violations: list[Violation]):
+        self.path = Path(path)
+        self.violations = violations
+        lines = [f"Dataset {self.path} refused: {len(violations)} rule(s) broken"]
+        lines += [f"  - {v}" for v in violations]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated research dataset: one DataFrame per DATA.md table.
+
+    ``fingerprint`` is the SHA-256 over the table files' names and bytes (empty for a dataset
+    built in memory); manifests use it to tell whether the input of a document changed.
+    """
+
+    corporations: pd.DataFrame
+    questions: pd.DataFrame
+    respondents: pd.DataFrame
+    answers: pd.DataFrame
+    deliveries: pd.DataFrame
+    checkvraag: pd.DataFrame
+    label_history: pd.DataFrame
+    path: Path | None = None
+    fingerprint: str = field(default="")
+    #: per answer, its respondent's row in ``respondents`` and its question's row in
+    #: ``questions`` (derived at validation; lets scoring work on integers, not strings)
+    answer_respondent: np.ndarray | None = field(default=None, repr=False, compare=False)
+    answer_question: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by DATA.md name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def replace(self, **tables: pd.DataFrame) -> Dataset:
+        """A copy with some tables replaced, re-validated (analysts' what-ifs, tests)."""
+        current = self.tables()
+        current.update(tables)
+        return from_tables(current)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _table_file(directory: Path, name: str) -> Path | None:
+    for suffix in (".parquet", ".csv"):
+        candidate = directory / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        # self_destruct frees Arrow buffers while converting: half the peak memory.
+        return pyarrow.parquet.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+    # Read every cell as text: the contract, not pandas' guessing, decides the types.
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def dataset_fingerprint(files: Iterable[Path]) -> str:
+    """SHA-256 over the given files' names and bytes, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Load and completely validate the research dataset in folder ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a folder.
+    DatasetError
+        A table is missing or any contract rule is broken (all broken rules are listed).
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"Dataset folder not found: {directory}")
+    raw: dict[str, pd.DataFrame] = {}
+    files: list[Path] = []
+    missing: list[Violation] = []
+    for name in TABLES:
+        file = _table_file(directory, name)
+        if file is None:
+            missing.append(Violation(name, "*", f"table missing: expected {name}.parquet or {name}.csv", 1, (str(directory),)))
+            continue
+        files.append(file)
+        try:
+            raw[name] = _read_table(file)
+        except Exception as exc:  # unreadable file: report it as a violation, not a traceback
+            missing.append(Violation(name, "*", f"unreadable file {file.name}: {type(exc).__name__}: {exc}", 1, (file.name,)))
+    if missing:
+        raise DatasetError(directory, missing)
+    return from_tables(raw, path=directory, fingerprint=dataset_fingerprint(files))
+
+
+def _arrow_strings(series: pd.Series) -> pyarrow.Array:
+    native = getattr(series.array, "_pa_array", None)
+    if native is not None and (pyarrow.types.is_string(native.type) or pyarrow.types.is_large_string(native.type)):
+        return native.combine_chunks() if isinstance(native, pyarrow.ChunkedArray) else native
+    return pyarrow.array(series.astype(object).where(series.notna(), None).to_numpy(), type=pyarrow.string())
+
+
+def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position in ``keys`` of every element of ``values`` (-1 where absent), as int64.
+
+    Done in Arrow, without materialising millions of Python strings (the answers table):
+    this is what keeps loading and scoring the national dataset within memory.
+    """
+    found = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def answer_links(respondents: pd.DataFrame, questions: pd.DataFrame, answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For every answer, the row of its respondent and of its question (-1 where none).
+
+    The question row is that of (the respondent's questionnaire, question_id). Integer codes
+    instead of string tuples: the answers table has millions of rows.
+    """
+    respondent_pos = positions_in(answers["response_id"], respondents["response_id"])
+    questionnaire_codes = {q: i for i, q in enumerate(QUESTIONNAIRES)}
+    question_ids = pd.Index(questions["question_id"].dropna().unique())
+    width = len(question_ids) + 1
+    answer_ids = answers["question_id"].astype("category")
+    question_code = np.append(question_ids.get_indexer(answer_ids.cat.categories).astype(np.int64), -1)
+    answer_question = question_code[answer_ids.cat.codes.to_numpy()]  # code -1 (missing) maps to -1
+    del answer_ids
+    respondent_questionnaire = respondents["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64)
+    answer_questionnaire = np.where(respondent_pos >= 0, respondent_questionnaire[np.maximum(respondent_pos, 0)], -1)
+    answer_key = np.where((answer_questionnaire >= 0) & (answer_question >= 0), answer_questionnaire * width + answer_question, -1)
+    question_key = (questions["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64) * width
+                    + question_ids.get_indexer(questions["question_id"]))
+    order = np.argsort(question_key, kind="stable")
+    sorted_keys = question_key[order]
+    slot = np.minimum(np.searchsorted(sorted_keys, answer_key), max(len(sorted_keys) - 1, 0))
+    found = (answer_key >= 0) & (len(sorted_keys) > 0) & (sorted_keys[slot] == answer_key) if len(sorted_keys) else np.zeros(len(answers), bool)
+    question_row = np.where(found, order[slot] if len(order) else -1, -1)
+    return respondent_pos, question_row.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- typing
+
+def _row_keys(table: str, frame: pd.DataFrame, mask: np.ndarray) -> tuple[int, tuple[str, ...]]:
+    positions = np.flatnonzero(mask)
+    count = len(positions)
+    shown = positions[:MAX_KEYS_SHOWN]
+    key_columns = TABLE_KEYS[table]
+    if key_columns is None or any(c not in frame.columns for c in key_columns):
+        return count, tuple(f"row {p + 2}" for p in shown)
+    keys = []
+    for p in shown:
+        parts = [f"{c}={frame[c].iloc[p]}" for c in key_columns]
+        keys.append(" ".join(parts))
+    return count, tuple(keys)
+
+
+def _violation(table: str, column: str, rule: str, frame: pd.DataFrame, mask) -> Violation | None:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return None
+    count, keys = _row_keys(table, frame, mask)
+    return Violation(table, column, rule, count, keys)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    # Values are kept exactly as delivered (no stripping: an id " C1" is not "C1"); an
+    # empty text is missing, as in CSV.
+    if isinstance(series.dtype, pd.StringDtype):
+        text = series
+    else:
+        text = series.astype("string")
+    empty = (text == "").fillna(False).to_numpy(dtype=bool)
+    return text.mask(empty) if empty.any() else text
+
+
+def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
+    """Convert a column to its contract type; return (converted, bad-value mask, rule)."""
+    present = series.notna().to_numpy()
+    if kind == "str":
+        return _as_text(series), np.zeros(len(series), bool), ""
+    if kind == "month":
+        text = _as_text(series)
+        bad = present & ~text.str.fullmatch(MONTH_PATTERN).fillna(False).to_numpy(dtype=bool)
+        return text, bad, "not a month YYYY-MM"
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(series):
+            converted = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+            converted = converted.astype("datetime64[ns]")
+        else:
+            converted = pd.to_datetime(_as_text(series), format="ISO8601", errors="coerce")
+            converted = converted.astype("datetime64[ns]")
+        bad = present & converted.isna().to_numpy()
+        has_time = converted.notna() & (converted != converted.dt.normalize())
+        bad |= has_time.to_numpy()
+        return converted, bad, "not an ISO date (YYYY-MM-DD)"
+    if kind in ("int", "grade"):
+        if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            return series.astype("Int64"), np.zeros(len(series), bool), ""
+        if pd.api.types.is_bool_dtype(series):
+            numbers = pd.Series(np.nan, index=series.index)
+        else:
+            numbers = pd.to_numeric(series if pd.api.types.is_numeric_dtype(series) else _as_text(series), errors="coerce")
+        numbers = numbers.astype("Float64")
+        whole = numbers.isna() | (numbers == numbers.round())
+        bad = present & (numbers.isna() | ~whole).to_numpy(dtype=bool)
+        converted = numbers.where(~pd.Series(bad, index=series.index)).round().astype("Int64")
+        return converted, bad, "not a whole number"
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(series):
+            return series.astype("boolean"), np.zeros(len(series), bool), ""
+        words = _as_text(series).str.lower()
+        truth = words.isin(TRUE_WORDS)
+        falsity = words.isin(FALSE_WORDS)
+        bad = present & ~(truth | falsity).to_numpy(dtype=bool)
+        converted = pd.Series(pd.NA, index=series.index, dtype="boolean")
+        converted[truth.fillna(False).to_numpy(dtype=bool)] = True
+        converted[falsity.fillna(False).to_numpy(dtype=bool)] = False
+        return converted, bad, "not a boolean (true/false)"
+    raise ValueError(f"unknown column kind {kind}")
+
+
+def _type_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Violation]]:
+    spec = TABLE_COLUMNS[name]
+    violations: list[Violation] = []
+    missing = [c for c, (_, required) in spec.items() if required and c not in frame.columns]
+    for column in missing:
+        violations.append(Violation(name, column, "required column missing", 1, ("header",)))
+    unknown = [c for c in frame.columns if c not in spec]
+    typed = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for column, (kind, required) in spec.items():
+        if column not in frame.columns:
+            if required:
+                continue
+            source = pd.Series(pd.NA, index=typed.index, dtype="object")
+        else:
+            source = frame[column].reset_index(drop=True)
+        converted, bad, rule = _convert(kind, source)
+        found = _violation(name, column, rule, frame.reset_index(drop=True), bad)
+        if found:
+            violations.append(found)
+        if required and column in frame.columns:
+            empty = converted.isna().to_numpy() & ~bad
+            found = _violation(name, column, "required value missing", frame.reset_index(drop=True), empty)
+            if found:
+                violations.append(found)
+        typed[column] = converted
+    # Extra columns are kept (additions must be optional): analysts may carry their own.
+    for column in unknown:
+        typed[column] = frame[column].reset_index(drop=True)
+    return typed, violations
+
+
+def _finalise_types(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """After validation: plain int64/bool where the contract says the value is required."""
+    for column, (kind, required) in TABLE_COLUMNS[name].items():
+        if required and kind == "int":
+            frame[column] = frame[column].astype("int64")
+        elif required and kind == "bool":
+            frame[column] = frame[column].astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------- rules
+
+def _isin(values: Iterable[str]) -> pa.Check:
+    allowed = tuple(values)
+    return pa.Check.isin(allowed, error=f"value not one of {', '.join(allowed)}")
+
+
+def _schemas() -> dict[str, pa.DataFrameSchema]:
+    """Value rules per table (types were converted before; nullable = optional in DATA.md)."""
+
+    def col(*checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
+        return pa.Column(checks=list(checks), nullable=nullable, unique=unique, required=False, coerce=False)
+
+    return {
+        "corporations": pa.DataFrameSchema({
+            "corporation_id": col(pa.Check.str_matches(SAFE_ID_PATTERN, error="not safe as a file name (letters, digits, _ . -; at most 64)"), unique=True),
+            "units": col(pa.Check.gt(0, error="must be more than 0")),
+            "urbanisation": col(pa.Check.in_range(1, 5, error="must be 1-5")),
+        }),
+        "questions": pa.DataFrameSchema({
+            "questionnaire": col(_isin(QUESTIONNAIRES)),
+        }),
+        "respondents": pa.DataFrameSchema({
+            "response_id": col(unique=True),
+            "questionnaire": col(_isin(QUESTIONNAIRES)),
+            "mode": col(_isin(MODES)),
+        }),
+        "answers": pa.DataFrameSchema({
+            "grade": col(pa.Check.in_range(1, 10, error="grade must be 1-10"), nullable=True),
+        }),
+        "deliveries": pa.DataFrameSchema({
+            "delivery_id": col(unique=True),
+            "questionnaire": col(_isin(QUESTIONNAIRES)),
+            "channel": col(_isin(CHANNELS)),
+            "n_delivered": col(pa.Check.ge(0, error="must be 0 or more")),
+            "n_approached": col(pa.Check.ge(0, error="must be 0 or more")),
+        }),
+        "checkvraag": pa.DataFrameSchema({
+            "answer": col(pa.Check.in_range(1, 4, error="answer must be 1-4")),
+        }),
+        "label_history": pa.DataFrameSchema({
+            "decision": col(_isin(DECISIONS)),
+        }),
+    }
+
+
+def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Violation]:
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    violations = []
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        index = group["index"].dropna().astype(int).unique()
+        mask = np.zeros(len(frame), bool)
+        mask[index] = True
+        if check == "field_uniqueness":
+            rule = "must be unique (duplicate values)"
+        else:
+            rule = str(check)
+        found = _violation(name, str(column), rule, frame, mask)
+        if found:
+            violations.append(found)
+    return violations
+
+
+def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray]) -> list[Violation]:
+    """Referential integrity and cross-table rules."""
+    out: list[Violation | None] = []
+    corp_ids = set(t["corporations"]["corporation_id"].dropna())
+    corps = t["corporations"]
+    merged = corps["merged_from"].fillna("").str.split(";")
+    predecessors = merged.explode().str.strip()
+    unknown_predecessor = predecessors.ne("") & ~predecessors.isin(corp_ids)
+    bad_rows = unknown_predecessor.groupby(level=0).any().reindex(corps.index, fill_value=False)
+    out.append(_violation("corporations", "merged_from", "predecessor corporation_id not in corporations", corps, bad_rows))
+    out.append(_violation("corporations", "merged_on", "merged_on and merged_from must be given together", corps,
+                          corps["merged_from"].isna() != corps["merged_on"].isna()))
+
+    questions = t["questions"]
+    duplicate_q = questions.duplicated(["questionnaire", "question_id"], keep=False)
+    out.append(_violation("questions", "question_id", "must be unique within its questionnaire", questions, duplicate_q))
+
+    deliveries = t["deliveries"]
+    out.append(_violation("deliveries", "corporation_id", "corporation_id not in corporations", deliveries,
+                          ~deliveries["corporation_id"].isin(corp_ids)))
+    out.append(_violation("deliveries", "period_end", "period_end before period_start", deliveries,
+                          deliveries["period_end"] < deliveries["period_start"]))
+    out.append(_violation("deliveries", "n_approached", "more tenants approached than delivered", deliveries,
+                          deliveries["n_approached"] > deliveries["n_delivered"]))
+
+    respondents = t["respondents"]
+    out.append(_violation("respondents", "corporation_id", "corporation_id not in corporations", respondents,
+                          ~respondents["corporation_id"].isin(corp_ids)))
+    delivery_of = deliveries.drop_duplicates("delivery_id").set_index("delivery_id")
+    known_delivery = respondents["delivery_id"].isin(delivery_of.index)
+    out.append(_violation("respondents", "delivery_id", "delivery_id not in deliveries", respondents, ~known_delivery))
+    matched = respondents.loc[known_delivery]
+    d_corp = delivery_of["corporation_id"].reindex(matched["delivery_id"]).to_numpy()
+    d_q = delivery_of["questionnaire"].reindex(matched["delivery_id"]).to_numpy()
+    mismatch = np.zeros(len(respondents), bool)
+    mismatch[np.flatnonzero(known_delivery.to_numpy())] = (matched["corporation_id"].to_numpy() != d_corp) | (matched["questionnaire"].to_numpy() != d_q)
+    out.append(_violation("respondents", "delivery_id", "delivery belongs to another corporation or questionnaire", respondents, mismatch))
+    with_questions = set(questions["questionnaire"].dropna())
+    out.append(_violation("respondents", "questionnaire", "questionnaire has no questions in questions", respondents,
+                          ~respondents["questionnaire"].isin(with_questions)))
+
+    answers = t["answers"]
+    respondent_pos, question_row = links
+    known_response = respondent_pos >= 0
+    out.append(_violation("answers", "response_id", "response_id not in respondents", answers, ~known_response))
+    out.append(_violation("answers", "question_id", "question_id not in questions for the respondent's questionnaire", answers,
+                          known_response & (question_row < 0)))
+    linked = known_response & (question_row >= 0)
+    pair = np.where(linked, respondent_pos * (len(questions) + 1) + question_row, -1 - np.arange(len(answers)))
+    out.append(_violation("answers", "question_id", "question answered twice by one respondent", answers,
+                          pd.Series(pair).duplicated(keep="first").to_numpy()))
+
+    check = t["checkvraag"]
+    out.append(_violation("checkvraag", "corporation_id", "corporation_id not in corporations", check,
+                          ~check["corporation_id"].isin(corp_ids)))
+    check_delivery_q = delivery_of["questionnaire"].reindex(check["delivery_id"]).to_numpy()
+    out.append(_violation("checkvraag", "delivery_id", "not a Reparaties delivery in deliveries", check,
+                          check_delivery_q != "reparaties"))
+
+    history = t["label_history"]
+    out.append(_violation("label_history", "corporation_id", "corporation_id not in corporations", history,
+                          ~history["corporation_id"].isin(corp_ids)))
+    out.append(_violation("label_history", "research_year", "one decision per corporation and research year", history,
+                          history.duplicated(["corporation_id", "research_year"], keep=False)))
+    return [v for v in out if v is not None]
+
+
+def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fingerprint: str = "") -> Dataset:
+    """Validate in-memory tables (any of CSV-text or typed columns) into a :class:`Dataset`.
+
+    Raises :class:`DatasetError` listing every broken rule.
+    """
+    where = path if path is not None else "<in memory>"
+    missing = [Violation(n, "*", "table missing", 1, ("-",)) for n in TABLES if n not in raw]
+    if missing:
+        raise DatasetError(where, missing)
+    typed: dict[str, pd.DataFrame] = {}
+    violations: list[Violation] = []
+    for name in TABLES:
+        frame, found = _type_table(name, raw[name])
+        typed[name] = frame
+        violations += found
+    if violations:  # value and relation rules only make sense on well-typed tables
+        raise DatasetError(where, violations)
+    schemas = _schemas()
+    for name in TABLES:
+        violations += _schema_violations(name, typed[name], schemas[name])
+    links = answer_links(typed["respondents"], typed["questions"], typed["answers"])
+    violations += _relations(typed, links)
+    if violations:
+        raise DatasetError(where, violations)
+    tables = {name: _finalise_types(name, typed[name]) for name in TABLES}
+    respondent_row, question_row = links
+    return Dataset(**tables, path=Path(path) if path is not None else None, fingerprint=fingerprint,
+                   answer_respondent=respondent_row, answer_question=question_row)
+
+
+# --------------------------------------------------------------------------- writing
+
+def write_dataset(tables: dict[str, pd.DataFrame] | Dataset, directory: str | Path, fmt: str = "parquet") -> Path:
+    """Write tables in the DATA.md format (``fmt`` ``parquet`` or ``csv``); returns the folder.
+
+    Dates are written as ISO dates, booleans as ``true``/``false`` in CSV. Each file is written
+    to a temporary name first and renamed, so no half-written table carries its final name.
+    """
+    if isinstance(tables, Dataset):
+        tables = tables.tables()
+    if fmt not in ("parquet", "csv"):
+        raise ValueError("fmt must be 'parquet' or 'csv'")
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        target = out / f"{name}.{fmt}"
+        with atomic_path(target) as temporary:
+            if fmt == "parquet":
+                frame.to_parquet(temporary, index=False)
+            else:
+                csv_ready(frame).to_csv(temporary, index=False, encoding="utf-8")
+        for other in out.glob(f"{name}.*"):
+            if other != target and other.suffix in (".csv", ".parquet"):
+                other.unlink()  # one file per table: a stale other-format copy would shadow it
+    return out
+
+
+def respondent_counts(dataset: Dataset) -> pd.DataFrame:
+    """Inventory: respondents per questionnaire (rows) and service year (columns)."""
+    respondents = dataset.respondents
+    year = respondents["service_month"].str.slice(0, 4).astype(int)
+    table = pd.crosstab(respondents["questionnaire"], year)
+    order = [q for q in QUESTIONNAIRES if q in table.index]
+    return table.reindex(order)
+

@@ -1,0 +1,8 @@
+"""Stage 4 of the flow: what the notebooks show, in Dutch; computes nothing itself.
+
+- :mod:`kwh_calc.presentation.present`: tables, charts and text cells for notebooks
+- :mod:`kwh_calc.presentation.results_views`: the results overview (``resultaten``)
+- :mod:`kwh_calc.presentation.ckv_views`: the CKV dossier and the national CKV overview
+- :mod:`kwh_calc.presentation.aedes_views`: the Aedes Huurdersoordeel report
+- :mod:`kwh_calc.presentation.representativeness_views`: the representativeness report
+"""

@@ -1,0 +1,731 @@
+"""Dutch presentation of the Aedes-benchmark Huurdersoordeel (``notebooks/aedes-huurdersoordeel.ipynb``).
+
+Each function turns the year's results (:class:`~kwh_calc.results.year.YearResults`, table
+``aedes``: one row per member for benchmark years Y and Y−1, as :func:`kwh_calc.calculations.aedes.aedes_results`
+computed it) into a small DataFrame with Dutch headers and Dutch-formatted cells, into a
+Dutch sentence, or into an Altair chart, ready for :mod:`kwh_calc.presentation.present`. Letters, grades,
+ranks and the letter changes come from :mod:`kwh_calc.calculations.aedes`; these functions select, order and
+format. Every rule value (letter boundaries, points, weights, overall thresholds, the
+boundary-flag margin, the dissatisfied grade, the confidence level, the minimum cell size) is
+read from the rule set.
+
+The results table ``aedes_months`` (:func:`kwh_calc.calculations.aedes.aedes_months`) says
+which service months of each benchmark period hold respondents, so that the report can say
+when last year's (or this year's) figures cover only part of the period.
+
+Decisions (DOMAIN.md §4, §6)
+----------------------------
+- **Few respondents.** The sub-score is the corporation's own benchmark result, submitted to
+  Aedes as it is, and decides the overall letter; it is no breakdown cell, so it is not
+  suppressed. When a sub-score has respondents but fewer than ``suppression.min_cell_size``
+  the report shows n, grade and letter and says plainly that the grade rests on very few
+  respondents (``zeer weinig respondenten``). Other corporations appear in the report only as
+  anonymous dots/counts in the national distribution and in aggregates; never by name.
+- **Rond de lettergrens.** A grade within ``aedes.boundary_flag_margin`` (0,05) of a letter
+  boundary (the unrounded grade, as :func:`kwh_calc.calculations.aedes.near_boundary`) is shown as
+  ``7,5 (rond lettergrens)``. The reports deliberately do not call this a *grensgeval*: in the
+  other documents that word means a label result that prints as the threshold but fails it
+  (DOMAIN.md §2), a different thing.
+- **Needed grade.** The grade needed for the next letter is the smallest unrounded grade that
+  earns it (``7,45`` for B, since letters go on the grade rounded half up); the distance to
+  it is shown in grade points rounded **up** to two decimals, so that a shown distance always
+  suffices and a tiny distance never prints as ``0,00``.
+- **Partial year.** A benchmark year's figures are said not to cover the whole period when
+  the corporation's respondents on the three sub-scores start after the period's first service
+  month, or the research data as a whole ends before its last (:func:`aedes_months`, see
+  :func:`coverage_notes`); months without respondents in between or at the end of one
+  corporation (small corporations; July responses completed after the freeze) are not.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, Decimal
+
+import numpy as np
+import pandas as pd
+
+from kwh_calc.calculations.aedes import (
+    GRADE_DECIMALS,
+    SUBSCORE_NAMES,
+    benchmark_period,
+    letter_for_grade,
+    national_distribution,
+    national_summary,
+    round_grade,
+    subscore_keys,
+    what_changes_letter,
+)
+from kwh_calc.common.numbers import (
+    fmt_count,
+    fmt_date,
+    fmt_decimal,
+    fmt_grade,
+    fmt_month,
+    fmt_pct,
+    join_nl,
+)
+from kwh_calc.results.year import YearResults
+from kwh_calc.intake.rules import Rules
+
+__all__ = [
+    "NEAR_BOUNDARY",
+    "boundaries_table",
+    "boundaries_text",
+    "coverage_notes",
+    "distribution_caption",
+    "distribution_chart",
+    "distribution_chart_data",
+    "distribution_domain",
+    "has_respondents",
+    "is_member",
+    "member_row",
+    "merger_text",
+    "national_results",
+    "next_letter_table",
+    "no_respondents_text",
+    "overall_changes_table",
+    "overall_changes_text",
+    "overall_table",
+    "overall_text",
+    "period_nl",
+    "position_table",
+    "subscore_name",
+    "subscore_notes",
+    "subscores_table",
+    "trend_notes",
+    "trend_table",
+]
+
+#: Marks a grade within ``aedes.boundary_flag_margin`` of a letter boundary.
+NEAR_BOUNDARY = " (rond lettergrens)"
+#: Colours of the distribution chart: the corporation (KWH dark blue) and the other members.
+OWN_COLOUR = "#1d4f73"
+OTHER_COLOUR = "#b9cadb"
+OWN_SERIES = "Eigen corporatie"
+OTHER_SERIES = "Andere leden"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def subscore_name(key: str) -> str:
+    """Aedes' Dutch name of a sub-score: ``reparaties`` -> ``Reparatieverzoeken``."""
+    return SUBSCORE_NAMES.get(key, key)
+
+
+
+
+def period_nl(rules: Rules, year: int) -> str:
+    """The benchmark period of year ``year`` in words (``aedes.start_month``, ``end_month``,
+    ``freeze_month_day``): ``servicemaanden september 2024 t/m juli 2025, reacties t/m
+    31 augustus 2025``."""
+    period = benchmark_period(year, rules)
+    return f"servicemaanden {period.describe_nl()}, reacties t/m {fmt_date(period.freeze)}"
+
+
+def _signed(value: float | Decimal, decimals: int) -> str:
+    """``+0,12`` / ``-0,25`` / ``0,00``."""
+    text = fmt_decimal(value, decimals)
+    return text if text.startswith("-") or set(text) <= set("0,") else f"+{text}"
+
+
+def _points(value) -> str:
+    """Weighted points with two decimals and a sign: ``-0,25``, ``+0,30``, ``0,00``."""
+    return _signed(value, 2)
+
+
+def _letters_top_down(rules: Rules):
+    return sorted(rules.aedes.letters, key=lambda b: b.min_grade, reverse=True)
+
+
+def _pct_weight(weight: Decimal) -> str:
+    return fmt_pct(weight * 100)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+# --------------------------------------------------------------------------- slices
+
+def national_results(results: YearResults, year: int | None = None) -> pd.DataFrame:
+    """All members' stored Aedes results of benchmark year ``year`` (default Y), one row per member.
+
+    The ``aedes`` results table in the layout of :func:`kwh_calc.calculations.aedes.aedes_results` (the
+    ``year`` column dropped); Decimal cells come back as floats.
+    """
+    year = results.year if year is None else year
+    table = results.table("aedes")
+    return table.loc[table["year"] == year].drop(columns="year").reset_index(drop=True)
+
+
+def member_row(results: YearResults, year: int | None = None) -> pd.Series | None:
+    """The corporation's row of :func:`national_results`, or None (not a member that year)."""
+    table = national_results(results, year)
+    rows = table.loc[table["corporation_id"] == results.corporation_id]
+    return None if rows.empty else rows.iloc[0]
+
+
+def is_member(results: YearResults) -> bool:
+    """Whether the corporation takes part in benchmark year Y (it has a row in ``aedes``)."""
+    return member_row(results) is not None
+
+
+def has_respondents(results: YearResults) -> bool:
+    """Whether the member has respondents on at least one sub-score in the benchmark year."""
+    row = member_row(results)
+    return row is not None and any(int(row[f"{k}_n"]) > 0 for k in subscore_keys(results.rules))
+
+
+def no_respondents_text(results: YearResults) -> str:
+    """Why a member has no letters at all: no respondents on the three sub-scores in the
+    benchmark period, and, for a member that joined the survey after the period began, when
+    it joined."""
+    rules = results.rules
+    corporation = results.corporation
+    period = benchmark_period(results.year, rules)
+    text = (f"{corporation['name']} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
+            "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
+            "landelijke verdeling.")
+    since = corporation.get("member_since")
+    if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
+        text += (f" {corporation['name']} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
+                 "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen.")
+    return text
+
+
+def merger_text(results: YearResults) -> str | None:
+    """For a merger inside the benchmark period: whose reactions the figures hold. The merged
+    corporation's figures hold its own reactions from the merger on, each predecessor's its
+    reactions until the merger (``corporations``: ``merged_from``, ``merged_on``). None
+    otherwise."""
+    rules = results.rules
+    period = benchmark_period(results.year, rules)
+    corporations = results.table("corporations")
+    names = corporations.set_index("corporation_id")["name"]
+
+    def inside(value) -> bool:
+        return (value is not None and not pd.isna(value)
+                and period.first_month <= pd.Timestamp(value).strftime("%Y-%m") <= period.end_month)
+
+    corporation = results.corporation
+    if inside(corporation.get("merged_on")):
+        ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
+        parts = join_nl([f"{names.get(i, i)} ({i})" for i in ids])
+        when = fmt_date(pd.Timestamp(corporation["merged_on"]).date())
+        return (f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
+                f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
+                "tellen mee in de benchmarkcijfers van de rechtsvoorgangers.")
+    merged_from = corporations["merged_from"].fillna("").astype(str).str.split(";")
+    for successor in corporations.loc[merged_from.apply(lambda ids: results.corporation_id in ids)].itertuples():
+        if inside(successor.merged_on):
+            when = fmt_date(pd.Timestamp(successor.merged_on).date())
+            return (f"{corporation['name']} is per {when} gefuseerd in {successor.name} ({successor.corporation_id}). Deze "
+                    "cijfers bevatten de reacties over dienstverlening tot de fusie.")
+    return None
+
+
+def _require(results: YearResults) -> pd.Series:
+    row = member_row(results)
+    if row is None:
+        raise KeyError(f"{results.corporation_id} is no Aedes member in benchmark year {results.year}")
+    return row
+
+
+# --------------------------------------------------------------------------- letters and grades
+
+def _grade_text(row: pd.Series, key: str) -> str:
+    if row[f"{key}_n"] == 0:
+        return "–"
+    flagged = row[f"{key}_near_boundary"]
+    return fmt_grade(row[f"{key}_grade"]) + (NEAR_BOUNDARY if not _missing(flagged) and bool(flagged) else "")
+
+
+def subscores_table(results: YearResults) -> pd.DataFrame:
+    """The three sub-scores: respondents, grade, letter, % dissatisfied, margin of error, remark.
+
+    Columns ``Deelscore, Respondenten, Cijfer`` (rounded half up, ``(rond lettergrens)`` when within
+    ``aedes.boundary_flag_margin`` of a boundary), ``Letter``, ``% ontevreden`` (grade ≤
+    ``aedes.dissatisfied_max_grade``, whole percent), ``Foutmarge`` (``± 0,2``: half-width of
+    the 90% t-interval in grade points; ``–`` below 2 respondents) and ``Opmerking``
+    (``geen respondenten``, ``zeer weinig respondenten``; left out when no row has a remark).
+    """
+    row = _require(results)
+    minimum = results.rules.suppression.min_cell_size
+    rows = []
+    for key in subscore_keys(results.rules):
+        n = int(row[f"{key}_n"])
+        remark = ""
+        if n == 0:
+            remark = "geen respondenten"
+        elif n < minimum:
+            remark = "zeer weinig respondenten"
+        margin = row[f"{key}_margin"]
+        rows.append({
+            "Deelscore": subscore_name(key),
+            "Respondenten": fmt_count(n),
+            "Cijfer": _grade_text(row, key),
+            "Letter": "geen" if n == 0 else str(row[f"{key}_letter"]),
+            "% ontevreden": fmt_pct(row[f"{key}_pct_dissatisfied"]) if n else "–",
+            "Foutmarge": "–" if n == 0 or _missing(margin) else f"± {fmt_grade(margin)}",
+            "Opmerking": remark,
+        })
+    table = pd.DataFrame(rows, columns=["Deelscore", "Respondenten", "Cijfer", "Letter", "% ontevreden", "Foutmarge", "Opmerking"])
+    return table if table["Opmerking"].ne("").any() else table.drop(columns="Opmerking")
+
+
+def subscore_notes(results: YearResults) -> list[str]:
+    """Dutch sentences for sub-scores without or with very few respondents and for grades near a
+    letter boundary."""
+    row = _require(results)
+    rules = results.rules
+    minimum = rules.suppression.min_cell_size
+    boundaries = " en ".join(fmt_grade(b.min_grade) for b in _letters_top_down(rules)[:-1][::-1])
+    empty = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
+    notes = []
+    if empty:
+        notes.append(f"**{join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
+    for key in subscore_keys(rules):
+        n = int(row[f"{key}_n"])
+        name = subscore_name(key)
+        if n == 0:
+            continue
+        if n < minimum:
+            notes.append(f"**{name}**: het cijfer is gebaseerd op zeer weinig respondenten ({fmt_count(n)}, minder dan "
+                         f"{fmt_count(minimum)}) en is daardoor onzeker.")
+        flagged = row[f"{key}_near_boundary"]
+        if n and not _missing(flagged) and bool(flagged):
+            notes.append(f"**{name}** ligt rond een lettergrens: het ongeronde cijfer ligt binnen "
+                         f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
+                         "een kleine verandering kan de letter veranderen.")
+    return notes
+
+
+def overall_table(results: YearResults) -> pd.DataFrame:
+    """How the overall letter is made: per sub-score letter, points, weight and contribution.
+
+    Columns ``Deelscore, Letter, Punten`` (``aedes.letter_points``: A +1, B 0, C −1),
+    ``Weging`` (``aedes.weights``: 25% / 55% / 20%) and ``Bijdrage`` (points × weight, two
+    decimals); a last row ``Totaal`` with the overall letter and the weighted points (as
+    :func:`kwh_calc.calculations.aedes.overall_points` computed them). Without a letter: ``–``.
+    """
+    row = _require(results)
+    rules = results.rules
+    rows = []
+    for key, weight in rules.aedes.weights.items():
+        letter = row[f"{key}_letter"]
+        if _missing(letter):
+            rows.append({"Deelscore": subscore_name(key), "Letter": "geen", "Punten": "–", "Weging": _pct_weight(weight),
+                         "Bijdrage": "–"})
+            continue
+        points = rules.aedes.letter_points[str(letter)]
+        rows.append({"Deelscore": subscore_name(key), "Letter": str(letter), "Punten": _signed(points, 0),
+                     "Weging": _pct_weight(weight), "Bijdrage": _points(Decimal(points) * weight)})
+    total = row["overall_points"]
+    rows.append({"Deelscore": "Totaal", "Letter": "geen" if _missing(row["overall_letter"]) else str(row["overall_letter"]),
+                 "Punten": "", "Weging": _pct_weight(sum(rules.aedes.weights.values())),
+                 "Bijdrage": "–" if _missing(total) else _points(total)})
+    return pd.DataFrame(rows, columns=["Deelscore", "Letter", "Punten", "Weging", "Bijdrage"])
+
+
+def _overall_rule_text(rules: Rules) -> str:
+    top, middle, bottom = (b.letter for b in _letters_top_down(rules))
+    return (f"gewogen punten {fmt_decimal(rules.aedes.overall_a_min, 2)} of meer geeft {top}, "
+            f"{fmt_decimal(rules.aedes.overall_c_max, 2)} of minder geeft {bottom}, daartussen {middle}")
+
+
+def overall_text(results: YearResults) -> str:
+    """The overall letter in one Dutch paragraph, with how the weighted points make it."""
+    row = _require(results)
+    rules = results.rules
+    points = ", ".join(f"{letter} {_signed(value, 0)}" for letter, value in rules.aedes.letter_points.items())
+    weights = ", ".join(f"{subscore_name(k)} {_pct_weight(w)}" for k, w in rules.aedes.weights.items())
+    method = (f"Elke letter geeft punten ({points}); de punten worden gewogen ({weights}). "
+              f"De totaalletter volgt uit de gewogen punten: {_overall_rule_text(rules)}.")
+    if _missing(row["overall_letter"]):
+        missing = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
+        return (f"**Geen totaalletter.** {join_nl(missing) if missing else 'Een deelscore'} "
+                f"{'heeft' if len(missing) <= 1 else 'hebben'} geen respondenten: geen letter; daardoor geen totaalletter. "
+                + method)
+    return (f"**Totaalletter {row['overall_letter']}** (gewogen punten {_points(row['overall_points'])}). " + method)
+
+
+
+def boundaries_table(rules: Rules) -> pd.DataFrame:
+    """The letter boundaries (``aedes.letters``, ``aedes.letter_points``, ``overall_a_min``,
+    ``overall_c_max``): per letter the grade range (on the grade rounded to one decimal), the
+    points and the weighted points that give it as overall letter."""
+    letters = _letters_top_down(rules)
+    unit = Decimal(1).scaleb(-GRADE_DECIMALS)
+    a_min, c_max = rules.aedes.overall_a_min, rules.aedes.overall_c_max
+    overall = [f"{fmt_decimal(a_min, 2)} of meer", f"tussen {fmt_decimal(c_max, 2)} en {fmt_decimal(a_min, 2)}",
+               f"{fmt_decimal(c_max, 2)} of minder"]
+    rows = []
+    for index, boundary in enumerate(letters):
+        if index == 0:
+            grades = f"{fmt_grade(boundary.min_grade)} of hoger"
+        elif index == len(letters) - 1:
+            grades = f"lager dan {fmt_grade(letters[index - 1].min_grade)}"
+        else:
+            grades = f"{fmt_grade(boundary.min_grade)} t/m {fmt_grade(letters[index - 1].min_grade - unit)}"
+        rows.append({"Letter": boundary.letter, "Cijfer deelscore": grades,
+                     "Punten": _signed(rules.aedes.letter_points[boundary.letter], 0),
+                     "Totaalletter bij gewogen punten": overall[index]})
+    return pd.DataFrame(rows, columns=["Letter", "Cijfer deelscore", "Punten", "Totaalletter bij gewogen punten"])
+
+
+def boundaries_text(rules: Rules) -> str:
+    """How letters follow from the rounded grade, with the rounding worked on the lowest
+    boundary (``aedes.letters``, ``aedes.boundary_flag_margin``): ``7,45 wordt 7,5 en geeft B``."""
+    letters = _letters_top_down(rules)
+    boundary = letters[-2]  # the lowest boundary that separates two letters
+    half = Decimal(5).scaleb(-(GRADE_DECIMALS + 1))
+    unit = Decimal(1).scaleb(-(GRADE_DECIMALS + 1))
+    up, down = boundary.min_grade - half, boundary.min_grade - half - unit
+    margin = rules.aedes.boundary_flag_margin
+    ranges = " en ".join(f"{fmt_decimal(b.min_grade - margin, 2)} t/m {fmt_decimal(b.min_grade + margin, 2)}"
+                         for b in letters[:-1][::-1])
+    return (f"De letter van een deelscore hangt af van het cijfer afgerond op één decimaal (half naar boven): "
+            f"een ongerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
+            f"{letter_for_grade(up, rules)}, {fmt_decimal(down, 2)} wordt {fmt_grade(round_grade(down))} en geeft "
+            f"{letter_for_grade(down, rules)}. Een ongerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
+            f"({ranges}) ligt *rond de lettergrens*: een kleine verandering kan de letter veranderen. Dat is iets "
+            f"anders dan een grensgeval bij het KWH-Kwaliteitslabel (een uitkomst die afgerond op de grens uitkomt "
+            f"maar er onafgerond net onder ligt).")
+
+
+# --------------------------------------------------------------------------- national position
+
+def position_table(results: YearResults) -> pd.DataFrame:
+    """Where the corporation stands among all members, per sub-score.
+
+    Columns ``Deelscore, Cijfer`` (rounded), ``Plaats`` (``35 van 227``: rank on the unrounded
+    grade among the members with respondents, 1 = highest, ``gedeeld`` on a tie), ``Percentiel``
+    (percentile rank 0–100 of :func:`kwh_calc.calculations.aedes.national_distribution`), ``Landelijk``
+    (unweighted mean of the members' grades) and ``Letters landelijk`` (members per letter,
+    ``A 3 · B 5 · C 8``).
+    """
+    row = _require(results)
+    rules = results.rules
+    table = national_results(results)
+    distribution = national_distribution(table, rules)
+    summary = national_summary(table, rules).set_index("questionnaire")
+    letters = [b.letter for b in _letters_top_down(rules)]
+    rows = []
+    for key in subscore_keys(rules):
+        mine = distribution.loc[(distribution["questionnaire"] == key) & (distribution["corporation_id"] == results.corporation_id)]
+        national = summary.loc[key]
+        if mine.empty:
+            place, percentile = "geen respondenten", "–"
+        else:
+            entry = mine.iloc[0]
+            same = distribution.loc[(distribution["questionnaire"] == key) & (distribution["rank"] == entry["rank"])]
+            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (" gedeeld" if len(same) > 1 else "")
+            percentile = fmt_decimal(entry["percentile"], 0)
+        rows.append({
+            "Deelscore": subscore_name(key),
+            "Cijfer": fmt_grade(row[f"{key}_grade"]) if int(row[f"{key}_n"]) else "–",
+            "Plaats": place,
+            "Percentiel": percentile,
+            "Landelijk": fmt_grade(national["mean_of_corporations"]),
+            "Letters landelijk": " · ".join(f"{letter} {fmt_count(national[f'n_{letter}'])}" for letter in letters),
+        })
+    return pd.DataFrame(rows, columns=["Deelscore", "Cijfer", "Plaats", "Percentiel", "Landelijk", "Letters landelijk"])
+
+
+def distribution_domain(results: YearResults) -> tuple[float, float]:
+    """The grade axis of the distribution charts (the same for the three sub-scores): every
+    member's rounded grade and every letter boundary inside, with a margin of 0,2."""
+    table = national_results(results)
+    grades = [table[f"{key}_grade"].to_numpy(dtype=float) for key in subscore_keys(results.rules)]
+    values = np.concatenate(grades + [np.array([float(b.min_grade) for b in _letters_top_down(results.rules)[:-1]])])
+    values = values[~np.isnan(values)]
+    low = math.floor(values.min() * 10 - 2) / 10
+    high = math.ceil(values.max() * 10 + 2) / 10
+    return low, high
+
+
+def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
+    """Members per rounded grade of one sub-score, the corporation's own bar apart.
+
+    Columns ``cijfer`` (rounded half up, one decimal; float), ``cijfer_tekst`` (``7,5``),
+    ``van``/``tot`` (the bar: half a unit either side, so that a letter boundary falls between
+    two bars), ``reeks`` (``Eigen corporatie`` / ``Andere leden``), ``aantal`` (members) and
+    ``basis`` (members of lower series in the same bar, for stacking). Members without
+    respondents on the sub-score are left out.
+    """
+    distribution = national_distribution(national_results(results), results.rules)
+    part = distribution.loc[distribution["questionnaire"] == key]
+    half = 0.5 * 10 ** -GRADE_DECIMALS
+    rows = []
+    for grade, group in part.groupby("grade", sort=True):
+        own = int((group["corporation_id"] == results.corporation_id).sum())
+        others = len(group) - own
+        base = 0
+        for series, count in ((OWN_SERIES, own), (OTHER_SERIES, others)):
+            if count:
+                rows.append({"cijfer": float(grade), "cijfer_tekst": fmt_grade(grade), "van": float(grade) - half,
+                             "tot": float(grade) + half, "reeks": series, "aantal": count, "basis": base})
+                base += count
+    return pd.DataFrame(rows, columns=["cijfer", "cijfer_tekst", "van", "tot", "reeks", "aantal", "basis"])
+
+
+def distribution_chart(results: YearResults, key: str, domain: tuple[float, float] | None = None):
+    """Altair chart of the national distribution of one sub-score, the corporation highlighted.
+
+    Bars: members per rounded grade (own bar dark blue, stacked on the others); dashed rules
+    at the letter boundaries (``aedes.letters``), between the last bar below and the first
+    bar of the higher letter, labelled ``B vanaf 7,5``; above the own grade's bar ``eigen cijfer 7,5``.
+    """
+    import altair as alt
+
+    data = distribution_chart_data(results, key)
+    low, high = domain or distribution_domain(results)
+    half = 0.5 * 10 ** -GRADE_DECIMALS
+    letters = _letters_top_down(results.rules)
+    peak = int(data.groupby("cijfer")["aantal"].sum().max()) if not data.empty else 1
+    top = peak + max(1, math.ceil(peak * 0.35))
+    present = set(data["reeks"])
+    series = [(s, c) for s, c in ((OWN_SERIES, OWN_COLOUR), (OTHER_SERIES, OTHER_COLOUR)) if s in present]
+    x = alt.X("van:Q", title="Cijfer (afgerond op één decimaal)",
+              scale=alt.Scale(domain=[low, high], nice=False, zero=False),
+              axis=alt.Axis(format=".1f", tickMinStep=0.1, grid=False))
+    y_scale = alt.Scale(domain=[0, top], nice=False)
+    bars = alt.Chart(data).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=x, x2="tot:Q",
+        y=alt.Y("basis:Q", title="Aantal leden", scale=y_scale,
+                axis=alt.Axis(format="d", tickMinStep=1, values=_count_ticks(top))),
+        y2=alt.Y2("top:Q"),
+        color=alt.Color("reeks:N", title=None, scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
+                        legend=alt.Legend(orient="bottom")),
+    ).transform_calculate(top="datum.basis + datum.aantal")
+    rule_data = pd.DataFrame([{"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}",
+                               "hoogte": top} for b in letters[:-1]])
+    rules_layer = alt.Chart(rule_data).mark_rule(strokeDash=[4, 3], color="#5f5f5f", strokeWidth=1).encode(x="grens:Q")
+    labels = alt.Chart(rule_data).mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#5f5f5f").encode(
+        x="grens:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
+    layers = [bars, rules_layer, labels]
+    own = data.loc[data["reeks"] == OWN_SERIES]
+    if not own.empty:
+        stack = data.groupby("cijfer")["aantal"].sum()
+        # Keep the label clear of a boundary rule at either edge of the own bar.
+        edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
+        start, end = round(float(own["van"].iloc[0]), 6), round(float(own["tot"].iloc[0]), 6)
+        align, field, dx = ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
+        # The label ("eigen cijfer 7,8") is about 5 bars wide: lift it above every bar it spans,
+        # so that it never runs over a neighbouring bar, and draw a thin line down to the own bar.
+        grade, span = float(own["cijfer"].iloc[0]), 5 * half * 2
+        lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(align, (grade - span / 2, grade + span / 2))
+        covered = stack[(stack.index.astype(float) + half > lo) & (stack.index.astype(float) - half < hi)]
+        own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
+        label_at = max(int(covered.max()) if len(covered) else own_top, own_top)
+        label_at = min(label_at + max(0.5, 0.08 * top), top)
+        marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"])
+        if label_at - own_top > 0.6:
+            layers.append(alt.Chart(marker).mark_rule(color=OWN_COLOUR, strokeWidth=0.8).encode(
+                x="cijfer:Q", y=alt.Y("voet:Q", scale=y_scale), y2="hoogte:Q"))
+        layers.append(alt.Chart(marker).mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600,
+                                                  color=OWN_COLOUR).encode(
+            x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
+    return alt.layer(*layers).properties(height=150)
+
+
+def distribution_caption(results: YearResults, key: str) -> str:
+    """The caption of :func:`distribution_chart`: what is shown, and whether the corporation is in it."""
+    name = results.corporation["name"]
+    row = _require(results)
+    own = (f"{name} gemarkeerd" if int(row[f"{key}_n"]) > 0
+           else f"{name} heeft op deze deelscore geen respondenten")
+    return f"{subscore_name(key)}: aantal Aedes-leden per cijfer, {own}; de stippellijnen zijn de lettergrenzen"
+
+
+def _count_ticks(top: int) -> list[int]:
+    step = max(1, math.ceil(top / 5))
+    return list(range(0, top + 1, step))
+
+
+# --------------------------------------------------------------------------- trend
+
+def trend_table(results: YearResults) -> pd.DataFrame:
+    """Letters and grades of last benchmark year beside this year's, per sub-score and overall.
+
+    Columns ``Deelscore``, ``Letter <Y−1>``, ``Cijfer <Y−1>`` (with n: ``7,4 (157)``),
+    ``Letter <Y>``, ``Cijfer <Y>``, ``Verschil`` (difference of the rounded grades, grade
+    points) and ``Verandering letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a letter is missing).
+    The ``Totaal`` row carries the overall letters and the weighted points. Empty when neither
+    year has respondents (:func:`trend_notes` says so).
+    """
+    row = _require(results)
+    before = member_row(results, results.year - 1)
+    rules = results.rules
+    year, previous_year = results.year, results.year - 1
+    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil",
+               "Verandering letter"]
+    if all(source is None or int(source[f"{k}_n"]) == 0 for source in (row, before) for k in subscore_keys(rules)):
+        return pd.DataFrame(columns=columns)
+    order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
+
+    def letter_of(source, column):
+        if source is None or _missing(source[column]):
+            return None
+        return str(source[column])
+
+    def change(now, then):
+        if now is None or then is None:
+            return "–"
+        difference = order[then] - order[now]
+        return "hoger" if difference > 0 else "lager" if difference < 0 else "gelijk"
+
+    def grade_with_n(source, key):
+        if source is None or int(source[f"{key}_n"]) == 0:
+            return "geen respondenten"
+        return f"{fmt_grade(source[f'{key}_grade'])} ({fmt_count(source[f'{key}_n'])})"
+
+    rows = []
+    for key in subscore_keys(rules):
+        now, then = letter_of(row, f"{key}_letter"), letter_of(before, f"{key}_letter")
+        has_both = int(row[f"{key}_n"]) > 0 and before is not None and int(before[f"{key}_n"]) > 0
+        difference = (_signed(round_grade(row[f"{key}_grade"]) - round_grade(before[f"{key}_grade"]), GRADE_DECIMALS)
+                      if has_both else "–")
+        rows.append({"Deelscore": subscore_name(key), f"Letter {previous_year}": then or "–",
+                     f"Cijfer {previous_year}": grade_with_n(before, key), f"Letter {year}": now or "–",
+                     f"Cijfer {year}": grade_with_n(row, key), "Verschil": difference, "Verandering letter": change(now, then)})
+    now, then = letter_of(row, "overall_letter"), letter_of(before, "overall_letter")
+
+    def points_text(source):
+        return "–" if source is None or _missing(source["overall_points"]) else f"{_points(source['overall_points'])} punten"
+
+    rows.append({"Deelscore": "Totaal", f"Letter {previous_year}": then or "–", f"Cijfer {previous_year}": points_text(before),
+                 f"Letter {year}": now or "–", f"Cijfer {year}": points_text(row), "Verschil": "",
+                 "Verandering letter": change(now, then)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _coverage_row(results: YearResults, year: int) -> pd.Series | None:
+    try:
+        table = results.table("aedes_months")
+    except KeyError:
+        return None
+    rows = table.loc[(table["corporation_id"] == results.corporation_id) & (table["year"] == year)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def coverage_notes(results: YearResults, year: int) -> list[str]:
+    """Dutch sentences when benchmark year ``year``'s figures are missing or cover only part
+    of the period.
+
+    Missing: the corporation was no member, or had no respondents on any sub-score.
+    Part of the period (table ``aedes_months``): the corporation's first service month with
+    respondents lies after the period's first month (data or membership start later), or the
+    research data as a whole ends before the period's last month. A corporation without
+    respondents in the last month(s) while others have them is not flagged: responses about
+    July are often completed after the freeze (quarterly deliveries) and do not count, by rule.
+    """
+    rules = results.rules
+    period = benchmark_period(year, rules)
+    label = f"Benchmarkjaar {year} ({period.describe_nl()})"
+    row = member_row(results, year)
+    if row is None:
+        return [f"{label}: {results.corporation['name']} was toen geen lid van Aedes; er zijn geen cijfers."]
+    if all(int(row[f"{k}_n"]) == 0 for k in subscore_keys(rules)):
+        return [f"{label}: geen respondenten op de drie deelscores; er zijn geen cijfers."]
+    coverage = _coverage_row(results, year)
+    if coverage is None or _missing(coverage["first_month"]):
+        return []
+    first, last = str(coverage["first_month"]), str(coverage["last_month"])
+    data_first, data_last = coverage["data_first_month"], coverage["data_last_month"]
+    late_start = first > period.first_month
+    early_end = not _missing(data_last) and str(data_last) < period.end_month
+    if not (late_start or early_end):
+        return []
+    text = (f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over servicemaanden "
+            f"{fmt_month(first)} t/m {fmt_month(last)}")
+    if not _missing(data_first) and str(data_first) > period.first_month:
+        text += f"; het onderzoeksbestand begint bij servicemaand {fmt_month(str(data_first))}"
+    elif early_end:
+        text += f"; het onderzoeksbestand loopt tot en met servicemaand {fmt_month(str(data_last))}"
+    return [text + "."]
+
+
+def trend_notes(results: YearResults) -> list[str]:
+    """What the reader must know about the comparison with last benchmark year (missing or
+    incomplete figures in either year); empty when both years are complete."""
+    notes = coverage_notes(results, results.year - 1)
+    notes += coverage_notes(results, results.year)
+    return notes
+
+
+# --------------------------------------------------------------------------- what changes the letter
+
+def _gap_text(gap: float) -> str:
+    """Distance to the needed grade, rounded up to 0,01 (a shown distance always suffices)."""
+    rounded = Decimal(repr(float(gap))).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+    return f"+{fmt_decimal(max(rounded, Decimal('0.01')), 2)}"
+
+
+def next_letter_table(results: YearResults) -> pd.DataFrame:
+    """Per sub-score the grade needed for the next letter (:func:`kwh_calc.calculations.aedes.what_changes_letter`).
+
+    Columns ``Deelscore, Cijfer, Letter``, ``Volgende letter`` (``B vanaf 7,5``; ``hoogste
+    letter``; ``geen respondenten``), ``Nodig (ongerond)`` (the smallest unrounded grade that
+    earns it, ``7,45``) and ``Verschil`` (needed − own unrounded grade, rounded up to 0,01).
+    Empty when no sub-score has respondents.
+    """
+    row = _require(results)
+    changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
+    columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (ongerond)", "Verschil"]
+    if changes.subscores["letter"].map(_missing).all():
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for entry in changes.subscores.itertuples():
+        if _missing(entry.letter):
+            following, needed, gap = "geen respondenten", "–", "–"
+        elif _missing(entry.next_letter):
+            following, needed, gap = "hoogste letter", "–", "–"
+        else:
+            following = f"{entry.next_letter} vanaf {fmt_grade(entry.next_letter_grade)}"
+            needed = fmt_decimal(entry.needed_score, GRADE_DECIMALS + 1)
+            gap = _gap_text(entry.gap)
+        rows.append({"Deelscore": entry.subscore, "Cijfer": _grade_text(row, entry.questionnaire),
+                     "Letter": "geen" if _missing(entry.letter) else entry.letter, "Volgende letter": following, "Nodig (ongerond)": needed,
+                     "Verschil": gap})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def overall_changes_table(results: YearResults) -> pd.DataFrame:
+    """Every change of one sub-score's letter that changes the overall letter.
+
+    Columns ``Deelscore``, ``Letter`` (``B → A``), ``Gewogen punten`` (after the change),
+    ``Totaalletter`` (``B → A``) and ``Richting`` (``hoger``/``lager``). One-step changes
+    first, improvements before deteriorations. Empty without an overall letter.
+    """
+    _require(results)
+    changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
+    overall = changes.overall.assign(_step=~changes.overall["adjacent"].astype(bool),
+                                     _down=changes.overall["direction"] != "hoger")
+    overall = overall.sort_values(["_step", "_down"], kind="stable")
+    rows = [{"Deelscore": r.subscore, "Letter": f"{r.from_letter} → {r.to_letter}",
+             "Gewogen punten": _points(r.overall_points),
+             "Totaalletter": f"{changes.current_overall_letter} → {r.overall_letter}", "Richting": r.direction}
+            for r in overall.itertuples()]
+    return pd.DataFrame(rows, columns=["Deelscore", "Letter", "Gewogen punten", "Totaalletter", "Richting"])
+
+
+def overall_changes_text(results: YearResults) -> str:
+    """One Dutch paragraph introducing :func:`overall_changes_table`."""
+    row = _require(results)
+    if _missing(row["overall_letter"]):
+        return ("Zonder totaalletter is er niets te veranderen aan de totaalletter: die ontstaat pas als alle drie "
+                "deelscores respondenten hebben.")
+    changes = overall_changes_table(results)
+    now = f"De totaalletter is nu {row['overall_letter']} (gewogen punten {_points(row['overall_points'])})."
+    if changes.empty:
+        return now + " Geen verandering van de letter van één deelscore verandert de totaalletter."
+    up = changes.loc[changes["Richting"] == "hoger"]
+    text = now + " De tabel hieronder geeft elke verandering van de letter van één deelscore die de totaalletter verandert."
+    if up.empty:
+        text += " Geen enkele verbetering van één deelscore verhoogt de totaalletter; een verslechtering kan die wel verlagen."
+    return text
+
+
+# --------------------------------------------------------------------------- results table

@@ -1,0 +1,817 @@
+"""Dutch presentation of the representativeness analysis (``notebooks/representativiteit.ipynb``).
+
+Every function turns a corporation's slice of the year's results (:class:`YearResults`:
+the tables ``representativeness``, ``monthly_response`` and ``response`` written by the
+close) into Dutch text, a Dutch display table or chart data. The figures come from
+:mod:`kwh_calc.calculations.representativeness` (DOMAIN.md §5): margins of error, required sample sizes,
+Wilson and t-intervals, the telephone quota. The few derived figures that the document adds
+are computed here by small tested functions:
+
+- :func:`extra_approached` — tenants to approach for the respondents still missing, at the
+  current response (percent of approached tenants, the response of the results overview);
+- :func:`reach_standard` — per component what a margin of ``margin_standard`` takes;
+- :func:`response_follows_deliveries` — whether the respondents are spread over the months
+  of the year as the delivered tenants are (chi-square goodness-of-fit test, scipy);
+- :func:`margin_curve` — the curve margin of error against net response for a population.
+
+Units: margins in **percentage points**, rates and shares in **percent** (0–100), as in
+:func:`kwh_calc.calculations.representativeness.representativeness_table`. Rule values (confidence,
+standards, worst-case p, suppression, quota) come from the rules of the results.
+Results (score, % tevreden, their intervals, the margin at the observed percentage) of a
+component with fewer respondents than ``suppression.min_cell_size`` are not shown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.calculations.representativeness import (
+    margin_of_error,
+    required_sample_size,
+    sample_size_examples,
+)
+from kwh_calc.results.year import YearResults
+from kwh_calc.intake.rules import Rules
+
+__all__ = [
+    "EXAMPLE_POPULATIONS",
+    "MIN_EXPECTED",
+    "Standards",
+    "components_table",
+    "examples_text",
+    "extra_approached",
+    "intro_text",
+    "margin_chart",
+    "margin_chart_data",
+    "margin_curve",
+    "mode_table",
+    "mode_text",
+    "monthly_chart",
+    "monthly_chart_data",
+    "monthly_table",
+    "population_examples_table",
+    "precision_table",
+    "quota_class_label",
+    "quota_index",
+    "quota_table",
+    "reach_standard",
+    "reach_standard_lines",
+    "response_follows_deliveries",
+    "standards",
+    "summary_text",
+    "terms_text",
+    "verdict",
+]
+
+#: Dutch month abbreviations, January first (chart axis labels).
+
+#: Expected count below which a month (or quarter) counts as small for the chi-square
+#: approximation (Cochran's rule: none below 1, at most 20% below this).
+MIN_EXPECTED = 5
+
+#: Illustrative population sizes for "large populations need a smaller share".
+EXAMPLE_POPULATIONS = (50, 100, 250, 500, 1_000, 2_500, 10_000)
+
+_SERIES_RESPONDENTS = "Respondenten"
+_SERIES_DELIVERED = "Geleverde huurders"
+
+
+# --------------------------------------------------------------------------- rules
+
+@dataclass(frozen=True)
+class Standards:
+    """The representativeness settings of a rule set as floats.
+
+    ``confidence``, ``standard``, ``acceptable`` and ``worst_p`` are fractions (0.90, 0.05,
+    0.10, 0.5); the ``*_text`` attributes their Dutch display (``"90%"``, ``"5%"``,
+    ``"10%"``); ``min_cell`` is ``suppression.min_cell_size`` (respondents).
+    """
+
+    confidence: float
+    standard: float
+    acceptable: float
+    worst_p: float
+    min_cell: int
+
+    @property
+    def confidence_text(self) -> str:
+        return fmt_pct(100 * self.confidence)
+
+    @property
+    def standard_text(self) -> str:
+        return fmt_pct(100 * self.standard)
+
+    @property
+    def acceptable_text(self) -> str:
+        return fmt_pct(100 * self.acceptable)
+
+
+def standards(rules: Rules) -> Standards:
+    """:class:`Standards` from ``rules.representativeness`` and ``rules.suppression``."""
+    settings = rules.representativeness
+    return Standards(float(settings.confidence), float(settings.margin_standard), float(settings.margin_acceptable),
+                     float(settings.worst_case_p), int(rules.suppression.min_cell_size))
+
+
+def _ordered(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    order = {q: i for i, q in enumerate(rules.questionnaires)}
+    return (frame.assign(_order=frame["questionnaire"].map(order))
+            .sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True))
+
+
+def _components(results: YearResults) -> pd.DataFrame:
+    return _ordered(results.of("representativeness"), results.rules)
+
+
+def _quota_value(value) -> int | str:
+    """A stored quota (``12``, ``"12"`` or ``"all"``) as int or ``"all"``."""
+    text = str(value).strip().lower()
+    return "all" if text == "all" else int(float(text))
+
+
+# --------------------------------------------------------------------------- verdicts
+
+def verdict(n: int, margin: float, meets_standard: bool, meets_acceptable: bool, rules: Rules) -> str:
+    """Dutch verdict on a component's margin of error.
+
+    Parameters
+    ----------
+    n : net response.
+    margin : margin of error in percentage points (NaN when ``n == 0``).
+    meets_standard, meets_acceptable : the table's ``meets_5pct`` / ``meets_10pct``.
+    rules : rule set (``margin_standard``, ``margin_acceptable``).
+
+    Returns
+    -------
+    str
+        ``"voldoet aan 5%"``, ``"voldoet aan 10%"``, ``"voldoet niet"`` or ``"geen respons"``
+        (n = 0). A margin that *prints* as the standard (``5,0``) but does not meet it adds
+        ``" (net niet 5%)"``.
+    """
+    s = standards(rules)
+    if n == 0:
+        return "geen respons"
+    if meets_standard:
+        return f"voldoet aan {s.standard_text}"
+    if meets_acceptable:
+        text = f"voldoet aan {s.acceptable_text}"
+        if fmt_decimal(margin, 1) == fmt_decimal(100 * s.standard, 1):
+            text += f" (net niet {s.standard_text})"
+        return text
+    return "voldoet niet"
+
+
+def components_table(results: YearResults) -> pd.DataFrame:
+    """Per component: population, net response, response, margin of error and verdict.
+
+    Columns ``Onderdeel, Populatie, Netto respons, Deel van de populatie, Foutmarge (procentpunt),
+    Oordeel``. Deel van de populatie is n / N (percent; not called "respons", which in the
+    reports is completed questionnaires / approached tenants); the margin is at the rules' confidence
+    for the worst case p (DOMAIN.md §5). Where n > N (population not fully in the
+    deliveries) the response shows ``–`` and the margin carries ``*`` (no finite population
+    correction).
+    """
+    rules = results.rules
+    rows = []
+    for row in _components(results).itertuples():
+        margin = fmt_decimal(row.margin_of_error, 1)
+        if bool(row.population_mismatch) and row.n > 0:
+            margin += "*"
+        rows.append({
+            "Onderdeel": rules.questionnaire_name(row.questionnaire),
+            "Populatie": fmt_count(row.population),
+            "Netto respons": fmt_count(row.n),
+            "Deel van de populatie": "–" if bool(row.population_mismatch) else fmt_pct(row.response_rate),
+            "Foutmarge (procentpunt)": margin,
+            "Oordeel": verdict(int(row.n), row.margin_of_error, bool(row.meets_5pct), bool(row.meets_10pct), rules),
+        })
+    return pd.DataFrame(rows, columns=["Onderdeel", "Populatie", "Netto respons", "Deel van de populatie",
+                                       "Foutmarge (procentpunt)", "Oordeel"])
+
+
+def summary_text(results: YearResults) -> str:
+    """One Dutch paragraph: how many components meet the standard and the acceptable margin,
+    and notes on components without response or with n > N."""
+    rules = results.rules
+    s = standards(rules)
+    table = _components(results)
+    held = table.loc[table["n"] > 0]
+    if held.empty:
+        return f"In {results.year} zijn er geen respondenten; er is dus geen foutmarge te berekenen."
+    standard = int(held["meets_5pct"].sum())
+    acceptable = int((held["meets_10pct"] & ~held["meets_5pct"]).sum())
+    parts = [f"Van de {len(held)} onderdelen met respons {'voldoet' if standard == 1 else 'voldoen'} er {standard} "
+             f"aan de standaard van {s.standard_text} en {acceptable} alleen aan {s.acceptable_text}."]
+    empty = table.loc[table["n"] == 0, "questionnaire"]
+    if len(empty):
+        names = _join([rules.questionnaire_name(q) for q in empty])
+        parts.append(f"{names} {'heeft' if len(empty) == 1 else 'hebben'} in {results.year} geen respondenten "
+                     f"(niet gehouden of geen reacties).")
+    if bool(table.loc[table["n"] > 0, "population_mismatch"].any()):
+        parts.append("\\* Meer respondenten dan huurders in de leveringen van dit jaar (een deel van de respons hoort "
+                     "bij een levering uit een ander jaar): de foutmarge is daarom zonder correctie voor de "
+                     "populatieomvang berekend, wat voorzichtig is.")
+    return " ".join(parts)
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " en " + names[-1]
+
+
+# --------------------------------------------------------------------------- explanation
+
+def intro_text(results: YearResults) -> str:
+    """Dutch opening paragraph: whose results, which year, what the report shows."""
+    corporation = results.corporation
+    return (
+        f"Dit rapport laat zien hoe representatief de uitkomsten van het KWH-Huurdersonderzoek van "
+        f"**{corporation['name']}** over onderzoeksjaar {results.year} zijn: per onderdeel hoeveel huurders de "
+        f"vragenlijst hebben ingevuld, hoe groot de foutmarge is, en wat er nodig is om de standaard te halen waar "
+        f"dat nog niet lukt. Ook laten we zien of de respons een goede afspiegeling is van de huurders: online en "
+        f"telefonisch, en verdeeld over het jaar. {corporation['name']} verhuurt {fmt_count(corporation['units'])} "
+        f"woningen."
+    )
+
+
+def terms_text(results: YearResults) -> str:
+    """Dutch explanation of representativeness, population, confidence and margin (FAQ)."""
+    s = standards(results.rules)
+    measured = 80  # percent satisfied in the worked example
+    margin = round(100 * s.standard)
+    return (
+        "**Representativiteit** gaat erover of de resultaten van het onderzoek iets zeggen over alle huurders "
+        "waarover het gaat. Stel dat we alle huurders hadden bevraagd: hadden we dan dezelfde resultaten gevonden? "
+        "Daarvoor wordt vaak ook het woord betrouwbaarheid gebruikt, maar dat betekent iets anders: betrouwbaarheid "
+        "zegt iets over de kans dat het onderzoek bij herhaling dezelfde uitkomsten geeft. Of uitkomsten "
+        "representatief zijn, hangt af van drie dingen.\n\n"
+        "- **Populatie**: het aantal huurders waarover het onderzoek iets zegt. Bij de onderdelen over een proces, "
+        "zoals Reparaties, zijn dat alle huurders die voor het onderdeel zijn aangeleverd met een dataperiode die in "
+        f"{results.year} begint. Bij Algemene waardering zijn dat alle huurders: het aantal verhuureenheden.\n"
+        f"- **Betrouwbaarheid**: hoe zeker we zijn van de uitkomst. Wij werken met {s.confidence_text}: zouden we het "
+        f"onderzoek heel vaak herhalen, dan ligt de uitkomst in {round(100 * s.confidence)} van de 100 keer binnen de "
+        "foutmarge.\n"
+        "- **Foutmarge** (steekproeffout): hoeveel de gemeten uitkomst hoogstens afwijkt van wat we hadden gevonden "
+        f"als alle huurders hadden meegedaan. De standaard in marktonderzoek is {s.standard_text} tot "
+        f"{s.acceptable_text}. Bij een foutmarge van {margin} procentpunt en {fmt_pct(measured)} gemeten "
+        f"tevreden huurders ligt het werkelijke percentage tussen {fmt_pct(measured - margin)} en "
+        f"{fmt_pct(measured + margin)}.\n\n"
+        "De populatie ligt vast; betrouwbaarheid en foutmarge zijn keuzes van de onderzoeker. Dit rapport geeft de "
+        "foutmarge van een percentage, zoals het percentage tevreden huurders, voor het ongunstigste geval: een "
+        f"uitkomst van {fmt_pct(100 * s.worst_p)}. Bij andere uitkomsten is de foutmarge kleiner. De **netto respons** is het aantal huurders "
+        "dat de vragenlijst heeft ingevuld en minstens één labelvraag met een cijfer heeft beantwoord, zoals ze ook "
+        "meetellen voor de onderdeelscore."
+    )
+
+
+def population_examples_table(rules: Rules, populations=EXAMPLE_POPULATIONS) -> pd.DataFrame:
+    """Net response needed for the standard and the acceptable margin at several populations.
+
+    Columns ``Populatie, Nodig voor 5%, Deel van de populatie, Nodig voor 10%`` (the
+    percentages from the rules); sizes by :func:`required_sample_size` (worst case p,
+    rounded up).
+    """
+    s = standards(rules)
+    sizes = np.asarray(populations, dtype="int64")
+    needed = required_sample_size(s.standard, s.confidence, s.worst_p, sizes)
+    needed_10 = required_sample_size(s.acceptable, s.confidence, s.worst_p, sizes)
+    rows = [{"Populatie": fmt_count(N), f"Nodig voor {s.standard_text}": fmt_count(a),
+             "Deel van de populatie": fmt_pct(100 * a / N), f"Nodig voor {s.acceptable_text}": fmt_count(b)}
+            for N, a, b in zip(sizes, needed, needed_10)]
+    return pd.DataFrame(rows)
+
+
+def examples_text(rules: Rules) -> str:
+    """The FAQ's 227 and the worst case 271 with their assumptions (:func:`sample_size_examples`)."""
+    s = standards(rules)
+    examples = sample_size_examples().set_index("example")
+    faq = examples.loc["FAQ: gemiddelde Nederlander"]
+    worst = examples.loc["Slechtste geval p = 50%"]
+    up = examples.loc["FAQ, naar boven afgerond"]
+    split = f"{fmt_pct(100 * faq['p'])}/{fmt_pct(100 * (1 - faq['p']))}"
+    return (
+        f"De FAQ noemt een voorbeeld: voor uitspraken over de gemiddelde Nederlander volstaat bij een foutmarge van "
+        f"{fmt_pct(100 * faq['margin'])} en een betrouwbaarheid van {s.confidence_text} een netto respons van "
+        f"**{fmt_count(faq['n'])}**. Dat getal gaat uit van een verwachte verdeling van {split} (bijvoorbeeld "
+        f"{fmt_pct(100 * faq['p'])} tevreden), de factor {fmt_decimal(faq['z'], 3)} die bij {s.confidence_text} "
+        f"betrouwbaarheid hoort, en afronden op het dichtstbijzijnde hele getal ({fmt_decimal(faq['n0'], 1)}; "
+        f"naar boven afgerond is het {fmt_count(up['n'])}). De omvang van de Nederlandse bevolking verandert daar "
+        f"niets aan. Wie vooraf niet weet wat de uitkomst wordt, rekent met het ongunstigste geval, een verdeling van "
+        f"{fmt_pct(100 * worst['p'])}/{fmt_pct(100 * (1 - worst['p']))}: dan zijn **{fmt_count(worst['n'])}** "
+        f"respondenten nodig. Dit rapport rekent steeds met dat ongunstigste geval en rondt naar boven af."
+    )
+
+
+# --------------------------------------------------------------------------- margin chart
+
+def margin_curve(population, confidence: float, worst_p: float, n_max: int, points: int = 120) -> pd.DataFrame:
+    """The margin of error (percentage points) against net response 1…``n_max``.
+
+    Parameters
+    ----------
+    population : population size N, or None/NaN for no finite population correction.
+    confidence, worst_p : fractions (rules).
+    n_max : largest net response on the curve (capped at N).
+    points : at most this many points (evenly spaced whole numbers, ``n_max`` included).
+
+    Returns
+    -------
+    DataFrame
+        ``n`` (int) and ``margin`` (percentage points, :func:`margin_of_error`).
+    """
+    upper = int(n_max)
+    if population is not None and not pd.isna(population):
+        upper = min(upper, int(population))
+    upper = max(upper, 1)
+    n = np.unique(np.round(np.linspace(1, upper, min(points, upper))).astype("int64"))
+    pop = None if population is None or pd.isna(population) else float(population)
+    return pd.DataFrame({"n": n, "margin": 100.0 * margin_of_error(n, pop, confidence, worst_p)})
+
+
+def _facet_label(rules: Rules, row) -> str:
+    name = rules.questionnaire_name(row.questionnaire)
+    if bool(row.population_mismatch):
+        return f"{name} (populatie onbekend)"
+    if row.n == 0:
+        return f"{name} (N = {fmt_count(row.population)}, geen respons)"
+    return f"{name} (N = {fmt_count(row.population)})"
+
+
+def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Curve and point per component for the chart "foutmarge tegen netto respons".
+
+    Returns
+    -------
+    (curve, points)
+        ``curve``: ``onderdeel, n, foutmarge`` — the margin (percentage points) for net
+        responses from 1 up to about 1,3 × the larger of the current and the required
+        response for the standard (capped at N), cut off above the chart's top (twice the
+        acceptable margin, or above the corporation's own point). ``points``: ``onderdeel,
+        n, foutmarge, label, rechts`` — the corporation's own net response and margin
+        (components with n = 0 have no point; ``rechts``: the point lies in the right part of
+        the curve, so its label goes to its left). ``onderdeel`` names the component and its population.
+    """
+    rules = results.rules
+    s = standards(rules)
+    curves, dots = [], []
+    for row in _components(results).itertuples():
+        label = _facet_label(rules, row)
+        population = None if bool(row.population_mismatch) else row.population
+        n_max = math.ceil(1.3 * max(int(row.n), int(row.required_n_5pct)))
+        curve = margin_curve(population, s.confidence, s.worst_p, n_max, points)
+        top = max(2 * 100 * s.acceptable, 1.15 * (row.margin_of_error if row.n > 0 else 0))
+        first = int(np.argmax(curve["margin"].to_numpy() <= top))  # keep one point above the top
+        curve = curve.iloc[max(first - 1, 0):]
+        curves.append(curve.assign(onderdeel=label))
+        if row.n > 0:
+            dots.append({"onderdeel": label, "n": int(row.n), "foutmarge": float(row.margin_of_error),
+                         "label": f"{fmt_decimal(row.margin_of_error, 1)} bij n = {fmt_count(row.n)}",
+                         "rechts": bool(row.n > 0.55 * int(curve["n"].max()))})
+    curve = (pd.concat(curves, ignore_index=True).rename(columns={"margin": "foutmarge"})[["onderdeel", "n", "foutmarge"]]
+             if curves else pd.DataFrame(columns=["onderdeel", "n", "foutmarge"]))
+    return curve, pd.DataFrame(dots, columns=["onderdeel", "n", "foutmarge", "label", "rechts"])
+
+
+def margin_chart(results: YearResults, columns: int = 2):
+    """Altair chart: per component the curve e(n), the own point, lines at 5% and 10%.
+
+    A facet per component (independent axes), two columns; sized for the text width of
+    the report (:data:`kwh_calc.presentation.present.TEXT_WIDTH_PT`). None when there are no components.
+    """
+    import altair as alt
+
+    from kwh_calc.presentation.present import PALETTE, TEXT_WIDTH_PT
+
+    s = standards(results.rules)
+    curve, dots = margin_chart_data(results)
+    if curve.empty:
+        return None
+    order = list(dict.fromkeys(curve["onderdeel"]))
+    width = round((TEXT_WIDTH_PT / 0.75 - 60 * columns - 20 * (columns - 1)) / columns)
+    lines = pd.DataFrame({"foutmarge": [100 * s.standard, 100 * s.acceptable],
+                          "norm": [s.standard_text, s.acceptable_text]})
+    data = pd.concat([curve.assign(laag="curve"), dots.assign(laag="punt"),
+                      pd.DataFrame([{"onderdeel": o, "laag": "norm", "foutmarge": r.foutmarge, "label": r.norm}
+                                    for o in order for r in lines.itertuples()])], ignore_index=True)
+    x = alt.X("n:Q", title="Netto respons", scale=alt.Scale(zero=True, nice=True))
+    y = alt.Y("foutmarge:Q", title="Foutmarge (%-punt)", scale=alt.Scale(zero=True))
+    base = alt.Chart().encode(x=x, y=y)
+    curve_layer = base.transform_filter(alt.datum.laag == "curve").mark_line(color=PALETTE[2], clip=True)
+    norm_layer = (alt.Chart().transform_filter(alt.datum.laag == "norm")
+                  .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
+                  .encode(y=alt.Y("foutmarge:Q")))
+    norm_text = (alt.Chart().transform_filter(alt.datum.laag == "norm")
+                 .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
+                 .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N"))
+    point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
+        color=PALETTE[0], filled=True, size=70, opacity=1)
+    text_style = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
+    points = base.transform_filter(alt.datum.laag == "punt")
+    text_right = points.transform_filter(alt.datum.rechts == False).mark_text(  # noqa: E712 (Vega expression)
+        align="left", dx=5, **text_style).encode(text="label:N")
+    text_left = points.transform_filter(alt.datum.rechts == True).mark_text(  # noqa: E712
+        align="right", dx=-5, **text_style).encode(text="label:N")
+    layered = alt.layer(curve_layer, norm_layer, norm_text, point_layer, text_right, text_left, data=data)
+    return (layered.properties(width=width, height=130)
+            .facet(facet=alt.Facet("onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")),
+                   columns=columns)
+            .resolve_scale(x="independent", y="independent")
+            .configure_facet(spacing=22))
+
+
+# --------------------------------------------------------------------------- precision
+
+def precision_table(results: YearResults) -> pd.DataFrame:
+    """Score and % tevreden with their intervals at the rules' confidence.
+
+    Columns ``Onderdeel, Respondenten, Score (90%-interval), % tevreden (90%-interval)``
+    with cells such as ``7,5 (7,2–7,8)`` and ``95% (91%–97%)`` (as in the CKV dossier): the t-interval of the score
+    and the Wilson interval of the percentage as stored by the close (DOMAIN.md §5).
+    Components with n = 0 are left out; components with fewer respondents than
+    ``suppression.min_cell_size`` show ``< 5 resp.`` (n only). A score without spread
+    (n < 2) shows no interval.
+    """
+    rules = results.rules
+    s = standards(rules)
+    score_column = f"Score ({s.confidence_text}-interval)"
+    pct_column = f"% tevreden ({s.confidence_text}-interval)"
+    rows = []
+    for row in _components(results).itertuples():
+        if row.n == 0:
+            continue
+        entry = {"Onderdeel": rules.questionnaire_name(row.questionnaire), "Respondenten": fmt_count(row.n)}
+        if row.n < s.min_cell:
+            entry[score_column] = entry[pct_column] = f"< {s.min_cell} resp."
+        else:
+            score = fmt_grade(row.score)
+            if not pd.isna(row.score_low):
+                score += f" ({fmt_grade(row.score_low)}–{fmt_grade(row.score_high)})"
+            entry[score_column] = score
+            entry[pct_column] = f"{fmt_pct(row.pct_satisfied)} ({fmt_pct(row.pct_low)}–{fmt_pct(row.pct_high)})"
+        rows.append(entry)
+    return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", score_column, pct_column])
+
+
+# --------------------------------------------------------------------------- reaching 5%
+
+def extra_approached(extra_n, response_pct):
+    """Tenants to approach for ``extra_n`` more respondents at a response of ``response_pct``.
+
+    ``ceil(extra_n / (response_pct / 100))`` (a value within 1e-9 of a whole number counts
+    as that number): 37 respondents at 31% -> 120 tenants.
+
+    Parameters
+    ----------
+    extra_n : respondents still needed (>= 0).
+    response_pct : response in **percent** of approached tenants.
+
+    Returns
+    -------
+    int or None
+        0 when nothing is needed; None when the response is 0 or unknown (no estimate).
+    """
+    if extra_n is None or pd.isna(extra_n):
+        return None
+    if int(extra_n) <= 0:
+        return 0
+    if response_pct is None or pd.isna(response_pct) or float(response_pct) <= 0:
+        return None
+    return int(math.ceil(round(int(extra_n) * 100.0 / float(response_pct), 9)))
+
+
+def reach_standard(results: YearResults) -> pd.DataFrame:
+    """Per component that does not meet the standard margin: what meeting it takes.
+
+    Returns
+    -------
+    DataFrame
+        ``questionnaire, population, n, required_n, required_rate`` (percent of N),
+        ``extra_n`` (respondents still needed at the current population),
+        ``approached`` and ``response_pct`` (the year's response table: tenants approached
+        and completed questionnaires as percent of them; NaN without deliveries),
+        ``extra_approached`` (:func:`extra_approached`), ``not_approached`` (N minus the
+        approached tenants, at least 0), ``approach_enough`` (the extra tenants exist in
+        the population), ``everyone`` (required_n = N: only a full census meets it),
+        ``mismatch`` (n > N, see :func:`components_table`).
+    """
+    table = _components(results)
+    table = table.loc[~table["meets_5pct"].astype(bool)]
+    response = results.of("response")
+    if "year" in response.columns:
+        response = response.loc[response["year"] == results.year]
+    response = response.set_index("questionnaire")
+    rows = []
+    for row in table.itertuples():
+        approached = response["approached"].get(row.questionnaire, np.nan)
+        pct = response["response_pct"].get(row.questionnaire, np.nan)
+        extra = extra_approached(int(row.extra_n_5pct), pct if row.n > 0 else np.nan)
+        not_approached = np.nan if pd.isna(approached) else max(int(row.population) - int(approached), 0)
+        rows.append({
+            "questionnaire": row.questionnaire, "population": int(row.population), "n": int(row.n),
+            "required_n": int(row.required_n_5pct), "required_rate": float(row.required_rate_5pct),
+            "extra_n": int(row.extra_n_5pct), "approached": approached, "response_pct": pct,
+            "extra_approached": extra, "not_approached": not_approached,
+            "approach_enough": bool(extra is not None and not pd.isna(not_approached) and extra <= not_approached),
+            "everyone": int(row.required_n_5pct) >= int(row.population) > 0,
+            "mismatch": bool(row.population_mismatch),
+        })
+    return pd.DataFrame(rows, columns=["questionnaire", "population", "n", "required_n", "required_rate", "extra_n",
+                                       "approached", "response_pct", "extra_approached", "not_approached",
+                                       "approach_enough", "everyone", "mismatch"])
+
+
+def reach_standard_lines(results: YearResults) -> list[str]:
+    """Dutch Markdown bullet texts for :func:`reach_standard`, one per component.
+
+    E.g. "**Reparaties**: nog 37 respondenten nodig (180 in totaal, nu 143); bij de huidige
+    respons van 31% betekent dat ongeveer 120 extra benaderde huurders." When the extra
+    tenants are not in the population (all or nearly all delivered tenants were already
+    approached) the text says which response the standard needs instead.
+    """
+    rules = results.rules
+    s = standards(rules)
+    lines = []
+    for row in reach_standard(results).itertuples():
+        name = f"**{rules.questionnaire_name(row.questionnaire)}**"
+        share = f"{fmt_pct(row.required_rate)} van de {fmt_count(row.population)} huurders"
+        if row.n == 0:
+            text = (f"{name}: geen respons in {results.year}. Voor een foutmarge van {s.standard_text} zijn "
+                    f"{fmt_count(row.required_n)} respondenten nodig")
+            text += "." if row.mismatch else f" ({share})."
+            lines.append(text)
+            continue
+        text = f"{name}: nog {fmt_count(row.extra_n)} respondenten nodig ({fmt_count(row.required_n)} in totaal, nu {fmt_count(row.n)})"
+        if row.mismatch:
+            text += "."
+        elif row.everyone:
+            text += (f". Bij zo'n kleine populatie haal je een foutmarge van {s.standard_text} alleen als alle "
+                     f"{fmt_count(row.population)} huurders meedoen.")
+        elif row.extra_approached is None or pd.isna(row.extra_approached):
+            text += f"; dat is een respons van {share}."
+        elif row.approach_enough:
+            text += (f"; bij de huidige respons van {fmt_pct(row.response_pct)} betekent dat ongeveer "
+                     f"{fmt_count(row.extra_approached)} extra benaderde huurders.")
+        else:
+            left = int(row.not_approached)
+            rest = ("alle huurders zijn al benaderd" if left == 0 else
+                    f"er {'is' if left == 1 else 'zijn'} er nog maar {fmt_count(left)} niet benaderd")
+            text += (f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn dat ongeveer "
+                     f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; {s.standard_text} "
+                     f"vraagt dus een respons van {share}.")
+        lines.append(text)
+    return lines
+
+
+# --------------------------------------------------------------------------- telephone
+
+def quota_class_label(rules: Rules, index: int) -> str:
+    """Dutch label of row ``index`` of the telephone quota table: ``≤ 2.500``, ``2.501–5.000``,
+    ``> 20.000`` (rental units, inclusive upper bounds from the rules)."""
+    rows = rules.representativeness.telephone_quota
+    upper = rows[index].max_units
+    lower = None if index == 0 else rows[index - 1].max_units
+    if lower is None:
+        return f"≤ {fmt_count(upper)}"
+    if upper is None:
+        return f"> {fmt_count(lower)}"
+    return f"{fmt_count(lower + 1)}–{fmt_count(upper)}"
+
+
+def quota_index(rules: Rules, units: int) -> int:
+    """Row of ``representativeness.telephone_quota`` for a corporation of ``units`` rental units."""
+    for index, row in enumerate(rules.representativeness.telephone_quota):
+        if row.max_units is None or units <= row.max_units:
+            return index
+    raise ValueError(f"no telephone quota row for {units} units")
+
+
+def _quota_text(value) -> str:
+    quota = _quota_value(value)
+    return fmt_pct(100) if quota == "all" else fmt_count(quota)
+
+
+def quota_table(rules: Rules) -> pd.DataFrame:
+    """The FAQ's table of telephone interviews per year, from the rules: one row per
+    questionnaire (rules order, Dutch names), one column per size class (``≤ 2.500``,
+    ``2.501–5.000`` … rental units). ``"all"`` shows as ``100%`` (all tenants without
+    online response are called)."""
+    quota_rows = rules.representativeness.telephone_quota
+    labels = [quota_class_label(rules, index) for index in range(len(quota_rows))]
+    rows = []
+    for key in rules.questionnaires:
+        extras = [quota.model_extra or {} for quota in quota_rows]
+        if not all(key in extra for extra in extras):
+            continue
+        entry = {"Onderdeel": rules.questionnaire_name(key)}
+        entry.update({label: _quota_text(extra[key]) for label, extra in zip(labels, extras)})
+        rows.append(entry)
+    return pd.DataFrame(rows, columns=["Onderdeel", *labels])
+
+
+def mode_table(results: YearResults) -> pd.DataFrame:
+    """Online and telephone respondents per component against the telephone quota.
+
+    Columns ``Onderdeel, Online, Telefonisch, Aandeel telefonisch, Norm telefonisch,
+    Norm gehaald``. The norm is the quota of the corporation's size class
+    (:func:`kwh_calc.calculations.representativeness.telephone_quota`, stored by the close); ``100%``
+    (all tenants without online response) cannot be checked against a count: ``–``.
+    The share by telephone of a component with fewer respondents than
+    ``suppression.min_cell_size`` shows ``< 5 resp.``.
+    """
+    rules = results.rules
+    minimum = standards(rules).min_cell
+    rows = []
+    for row in _components(results).itertuples():
+        quota = _quota_value(row.telephone_quota)
+        met = row.telephone_quota_met
+        if row.n == 0:
+            share = "–"
+        elif row.n < minimum:
+            share = f"< {minimum} resp."
+        else:
+            share = fmt_pct(100 * row.n_telefonisch / row.n)
+        rows.append({
+            "Onderdeel": rules.questionnaire_name(row.questionnaire),
+            "Online": fmt_count(row.n_online),
+            "Telefonisch": fmt_count(row.n_telefonisch),
+            "Aandeel telefonisch": share,
+            "Norm telefonisch": _quota_text(quota),
+            "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
+        })
+    return pd.DataFrame(rows, columns=["Onderdeel", "Online", "Telefonisch", "Aandeel telefonisch", "Norm telefonisch", "Norm gehaald"])
+
+
+def mode_text(results: YearResults) -> str:
+    """Dutch paragraph introducing the mode mix: the corporation's size class and its norm row."""
+    corporation = results.corporation
+    units = int(corporation["units"])
+    label = quota_class_label(results.rules, quota_index(results.rules, units))
+    return (
+        "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
+        "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "
+        "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
+        f"van de grootte van de corporatie. {corporation['name']} verhuurt {fmt_count(units)} woningen en valt in de "
+        f"klasse {label} verhuureenheden."
+    ) + (" Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
+         if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"]) else "")
+
+
+# --------------------------------------------------------------------------- months
+
+def _test_valid(expected: np.ndarray) -> bool:
+    """Cochran's rule for the chi-square approximation: every expected count at least 1 and
+    at most 20% of them below :data:`MIN_EXPECTED`."""
+    return bool(expected.min() >= 1 and (expected < MIN_EXPECTED).mean() <= 0.2)
+
+
+def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float, str]:
+    """Are the respondents spread over the year as the delivered tenants are?
+
+    Chi-square goodness-of-fit test (``scipy.stats.chisquare``) of the respondents per
+    period against the expected counts ``total × delivered share``, at significance
+    ``1 - confidence``, over the periods with deliveries. The test is done per month when
+    the expected counts allow it (Cochran's rule: all at least 1, at most 20% below
+    :data:`MIN_EXPECTED`); otherwise twelve months are pooled into quarters and tested again.
+
+    Parameters
+    ----------
+    respondents : respondents per month (counts; twelve months for quarterly pooling).
+    delivered : delivered tenants per month (may be fractional).
+    confidence : fraction (rules: 0.90).
+
+    Returns
+    -------
+    (verdict, p, period)
+        ``verdict``: ``"ja"`` (no significant difference), ``"nee"`` (a significant
+        difference, or respondents in periods without deliveries: p = 0), ``"één
+        leverperiode"`` (every delivered tenant in one period: no spread to compare),
+        ``"geen respons"``,
+        ``"geen levering"`` or ``"te weinig respons"`` (even per quarter the test would not
+        be reliable). ``p``: the p-value (NaN without a test).
+        ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
+    """
+    observed = np.asarray(respondents, dtype="float64")
+    weights = np.asarray(delivered, dtype="float64")
+    if observed.sum() == 0:
+        return "geen respons", math.nan, ""
+    if weights.sum() <= 0:
+        return "geen levering", math.nan, ""
+    candidates = [("maand", observed, weights)]
+    if len(observed) == 12:
+        candidates.append(("kwartaal", observed.reshape(4, 3).sum(axis=1), weights.reshape(4, 3).sum(axis=1)))
+    for period, counts, mass in candidates:
+        inside = mass > 0
+        if counts[~inside].sum() > 0:
+            return "nee", 0.0, period
+        if inside.sum() == 1:
+            # All tenants were delivered in one period: nothing to compare the spread with.
+            return "één leverperiode", math.nan, period
+        expected = counts.sum() * mass[inside] / mass[inside].sum()
+        if _test_valid(expected):
+            p = float(stats.chisquare(counts[inside], expected).pvalue)
+            return ("ja" if p >= 1.0 - confidence else "nee"), p, period
+    return "te weinig respons", math.nan, ""
+
+
+def monthly_chart_data(results: YearResults) -> pd.DataFrame:
+    """Long table for the monthly chart: per component and month the share of the year's
+    respondents and of the year's delivered tenants (percent).
+
+    Columns ``onderdeel, maand`` (``jan`` … ``dec``), ``maandnummer`` (1–12), ``reeks``
+    (``Respondenten`` / ``Geleverde huurders``), ``aandeel`` (percent; 0 where the
+    component has no respondents or deliveries at all). Components without respondents
+    and without deliveries in the year, and components with fewer respondents than
+    ``suppression.min_cell_size``, are left out.
+    """
+    rules = results.rules
+    minimum = standards(rules).min_cell
+    monthly = _ordered(results.of("monthly_response"), rules)
+    rows = []
+    for questionnaire, months in monthly.groupby("questionnaire", sort=False):
+        total = months["respondents"].sum()
+        if (total == 0 and months["delivered"].sum() == 0) or 0 < total < minimum:
+            continue
+        name = rules.questionnaire_name(questionnaire)
+        for month in months.itertuples():
+            number = int(str(month.service_month)[5:7])
+            for series, value in ((_SERIES_RESPONDENTS, month.respondents_share), (_SERIES_DELIVERED, month.delivered_share)):
+                rows.append({"onderdeel": name, "maand": MONTHS_NL_SHORT[number - 1], "maandnummer": number,
+                             "reeks": series, "aandeel": 0.0 if pd.isna(value) else float(value)})
+    return pd.DataFrame(rows, columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
+
+
+def monthly_chart(results: YearResults, columns: int = 2):
+    """Altair chart: per component the monthly shares of respondents and delivered tenants
+    (grouped bars, one facet per component). None when there is nothing to show."""
+    import altair as alt
+
+    from kwh_calc.presentation.present import PALETTE, TEXT_WIDTH_PT
+
+    data = monthly_chart_data(results)
+    if data.empty:
+        return None
+    order = list(dict.fromkeys(data["onderdeel"]))
+    width = round((TEXT_WIDTH_PT / 0.75 - 50 * columns - 20 * (columns - 1)) / columns)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("maand:N", title=None, sort=list(MONTHS_NL_SHORT), axis=alt.Axis(labelFontSize=9)),
+        xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
+        y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
+        color=alt.Color("reeks:N", title=None, sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
+                        scale=alt.Scale(domain=[_SERIES_DELIVERED, _SERIES_RESPONDENTS], range=[PALETTE[2], PALETTE[0]]),
+                        legend=alt.Legend(orient="bottom")),
+    ).properties(width=width, height=85)
+    return (bars.facet(facet=alt.Facet("onderdeel:N", title=None, sort=order,
+                                       header=alt.Header(labelFontWeight=600, labelAnchor="start")), columns=columns)
+            .resolve_scale(y="independent")
+            .resolve_axis(x="independent")
+            .configure_facet(spacing=20)
+            .configure_scale(bandPaddingInner=0.15))
+
+
+def monthly_table(results: YearResults) -> pd.DataFrame:
+    """Per component: months with deliveries, the largest monthly difference and the verdict.
+
+    Columns ``Onderdeel, Maanden met levering, Grootste verschil (procentpunt), In maand,
+    Respons volgt levering``: the largest absolute difference between a month's share of
+    the respondents and its share of the delivered tenants, and
+    :func:`response_follows_deliveries` at the rules' confidence. A component with fewer
+    respondents than ``suppression.min_cell_size`` shows ``< 5 resp.`` instead.
+    """
+    rules = results.rules
+    s = standards(rules)
+    monthly = _ordered(results.of("monthly_response"), rules)
+    rows = []
+    for questionnaire, months in monthly.groupby("questionnaire", sort=False):
+        if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
+            continue
+        months = months.sort_values("service_month")
+        entry = {"Onderdeel": rules.questionnaire_name(questionnaire),
+                 "Maanden met levering": fmt_count(int((months["delivered"] > 0).sum()))}
+        total = months["respondents"].sum()
+        if 0 < total < s.min_cell:
+            hidden = f"< {s.min_cell} resp."
+            entry.update({"Grootste verschil (procentpunt)": hidden, "In maand": hidden, "Respons volgt levering": hidden})
+            rows.append(entry)
+            continue
+        follows, _, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
+        difference = (months["respondents_share"].fillna(0) - months["delivered_share"].fillna(0)).abs()
+        has_both = total > 0 and months["delivered"].sum() > 0
+        largest = difference.idxmax() if has_both else None
+        month = "–"
+        if has_both and fmt_decimal(difference.max(), 1) != fmt_decimal(0, 1):
+            month = MONTHS_NL_SHORT[int(str(months.loc[largest, "service_month"])[5:7]) - 1]
+        entry.update({
+            "Grootste verschil (procentpunt)": fmt_decimal(difference.max(), 1) if has_both else "–",
+            "In maand": month,
+            "Respons volgt levering": follows,
+        })
+        rows.append(entry)
+    return pd.DataFrame(rows, columns=["Onderdeel", "Maanden met levering", "Grootste verschil (procentpunt)", "In maand",
+                                       "Respons volgt levering"])

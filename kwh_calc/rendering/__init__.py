@@ -1,0 +1,5 @@
+"""Stage 5 of the flow: executed notebooks to PDF, and the kernels that execute them.
+
+- :mod:`kwh_calc.rendering.render`: the built-in Typst engine and the Quarto engine
+- :mod:`kwh_calc.rendering.kernels`: the kept-kernel papermill engine
+"""

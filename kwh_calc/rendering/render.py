@@ -1,0 +1,827 @@
+"""Render an executed notebook to a Dutch A4 PDF report (DESIGN.md, "Quarto here and there").
+
+Two engines, one Typst template (``templates/typst-template.typ`` + ``typst-show.typ``):
+
+``quarto``
+    ``quarto render notebook.ipynb --to typst --no-execute`` in a private working folder, with
+    the project's ``_quarto.yml`` (paths made absolute) and the report metadata in a
+    ``--metadata-file``. Chosen by ``engine="auto"`` when the ``quarto`` CLI is on PATH.
+``builtin``
+    executed notebook → pandoc Markdown (:func:`export_markdown`, honouring the Quarto cell
+    options the notebooks use) → pandoc's Typst writer (``pypandoc-binary``) with
+    ``templates/kwh-builtin.typ`` → the ``typst`` package → PDF.
+
+How the built-in export treats a notebook (the decisions):
+
+- Markdown cells go in as they are (attachments are written as files). Headings are shifted
+  so that the highest level used becomes level 1 (pandoc would number a lone ``##`` "0.1").
+- Code cells: ``#| include: false`` drops the cell; code is shown only with ``#| echo: true``
+  (reports hide code by default); ``#| output: false`` drops the outputs; with
+  ``#| output: asis`` stdout and plain-text results are inserted as raw Markdown.
+- Outputs, best representation first: ``text/markdown`` (as Markdown), ``image/svg+xml``,
+  ``image/png``, ``image/jpeg`` (as figures; ``#| fig-cap:`` / ``#| label: fig-…`` or the
+  ``{"kwh": {"caption", "label"}}`` output metadata that :func:`kwh_calc.presentation.present.chart`
+  writes give the caption "Figuur n"), then ``text/plain``: shown as a verbatim block only
+  when it is the output's sole representation (a printed value); the plain-text repr of a
+  richer object (a DataFrame's HTML, an Altair chart's Vega-Lite JSON) is skipped and
+  reported in :attr:`RenderResult.warnings` — use :mod:`kwh_calc.presentation.present`. stdout is shown
+  verbatim, stderr (warnings) is dropped unless ``#| warning: true``. ``#| tbl-cap:``
+  captions a Markdown table output.
+- An ``error`` output anywhere raises :class:`RenderError` (stage ``export``): a failed
+  notebook never becomes a PDF.
+- Front matter in a leading raw cell (``---`` YAML) may set ``execute:`` defaults (``echo``,
+  ``output``, ``include``, ``warning``) like in Quarto; raw cells in Markdown or Typst format
+  are passed through.
+
+Reproducibility and safety: PDFs carry a fixed creation timestamp and use only the bundled
+fonts (``fonts/``, system fonts ignored), so the same inputs give byte-identical PDFs. Every
+render has its own working folder. The PDF is written to a temporary file beside its target
+and moved into place with :func:`os.replace`: no half-written PDF ever carries its name.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from kwh_calc.common import paths
+from kwh_calc.common.atomic import write_bytes_atomic
+from kwh_calc.common.paths import fonts_dir, templates_dir
+from kwh_calc.common.numbers import fmt_date
+from kwh_calc.presentation.present import TEXT_WIDTH_PT, escape_markdown
+
+__all__ = [
+    "DEFAULT_TIMESTAMP",
+    "ENGINES",
+    "PROVENANCE_LABELS",
+    "RenderError",
+    "RenderResult",
+    "check_no_errors",
+    "choose_engine",
+    "export_markdown",
+    "min_heading_level",
+    "parse_cell_options",
+    "pdf_page_count",
+    "project_root",
+    "quarto_available",
+    "render_notebook",
+    "report_metadata",
+]
+
+ENGINES = ("auto", "quarto", "builtin")
+
+#: Dutch labels of the usual provenance keys; other keys are shown as they are.
+PROVENANCE_LABELS = {
+    "dataset_fingerprint": "Dataset",
+    "dataset": "Dataset",
+    "rules_version": "Regelset",
+    "rule_set_version": "Regelset",
+    "rules": "Regelset",
+    "package_version": "kwh-workbench",
+    "version": "kwh-workbench",
+    "git_commit": "Commit",
+    "commit": "Commit",
+}
+
+#: PDF creation date when no timestamp is given (and SOURCE_DATE_EPOCH is unset): fixed, so
+#: that renders are byte-reproducible.
+DEFAULT_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+_IMAGE_TYPES = (("image/svg+xml", "svg"), ("image/png", "png"), ("image/jpeg", "jpg"))
+
+
+class RenderError(RuntimeError):
+    """Rendering failed at a named stage.
+
+    Attributes
+    ----------
+    stage : str
+        ``"export"`` (reading the notebook, an error output, bad cell options),
+        ``"pandoc"``, ``"typst"``, ``"quarto"`` or ``"write"``.
+    message : str
+        What went wrong; for Typst errors including the offending line of the generated
+        ``.typ`` file.
+    workdir : pathlib.Path or None
+        The working folder, kept for debugging (the generated ``document.md`` / ``.typ``).
+    """
+
+    def __init__(self, stage: str, message: str, *, workdir: Path | None = None):
+        self.stage = stage
+        self.message = message
+        self.workdir = workdir
+        super().__init__(stage, message)
+
+    def __str__(self) -> str:
+        text = f"render failed at stage {self.stage}: {self.message}"
+        if self.workdir is not None:
+            text += f"\n(working folder kept for inspection: {self.workdir})"
+        return text
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The outcome of :func:`render_notebook`.
+
+    Attributes
+    ----------
+    pdf_path : pathlib.Path
+        The PDF written.
+    engine : str
+        ``"quarto"`` or ``"builtin"``.
+    duration_s : float
+        Wall time of the render in seconds.
+    pages : int
+        Number of pages of the PDF.
+    warnings : tuple of str
+        Things the reader should know: skipped outputs, pandoc and Typst warnings.
+    timings : dict
+        Seconds per stage (``export``, ``pandoc``, ``typst``, ``write``; ``quarto``).
+    """
+
+    pdf_path: Path
+    engine: str
+    duration_s: float
+    pages: int
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def project_root() -> Path:
+    """The project folder holding ``_quarto.yml``, ``templates/`` and ``fonts/``.
+
+    ``$KWH_PROJECT_ROOT`` when set, else the folder above the ``kwh_calc`` package (the
+    project is installed editable, ``pip install -e .``).
+    """
+    root = paths.project_root()
+    if not (root / "templates" / "typst-template.typ").is_file():
+        raise RenderError(
+            "export",
+            f"no report template under {root}/templates: install the project editable "
+            "(pip install -e .) or set KWH_PROJECT_ROOT",
+        )
+    return root
+
+
+@functools.lru_cache(maxsize=1)
+def _quarto_config() -> dict[str, Any]:
+    path = project_root() / "_quarto.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def quarto_available() -> bool:
+    """Whether the ``quarto`` CLI is on PATH."""
+    return shutil.which("quarto") is not None
+
+
+def choose_engine(engine: str = "auto") -> str:
+    """Resolve ``"auto"`` to ``"quarto"`` (CLI on PATH) or ``"builtin"``; validate the name."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown render engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    if engine == "quarto" and not quarto_available():
+        raise RenderError("quarto", "engine 'quarto' asked for, but the quarto CLI is not on PATH")
+    return engine
+
+
+# --------------------------------------------------------------------------- notebook export
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def _read_notebook(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            nb = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise RenderError("export", f"cannot read notebook {path}: {exc}") from exc
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise RenderError("export", f"{path} is not a Jupyter notebook")
+    return nb
+
+
+def check_no_errors(nb: Mapping[str, Any], name: str = "notebook") -> None:
+    """Raise :class:`RenderError` when any cell of the executed notebook has an error output."""
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                raise RenderError(
+                    "export",
+                    f"{name}: cell {number} raised {out.get('ename', 'an error')}: "
+                    f"{out.get('evalue', '')}".rstrip(": "),
+                )
+
+
+_OPTION_PREFIX = re.compile(r"^#\|[ ]?")
+
+
+def parse_cell_options(source: str) -> tuple[dict[str, Any], str]:
+    """Split Quarto cell options (leading ``#|`` lines, YAML) from a code cell's source.
+
+    Returns
+    -------
+    (dict, str)
+        The options and the remaining code.
+    """
+    lines = source.split("\n")
+    count = 0
+    while count < len(lines) and lines[count].startswith("#|"):
+        count += 1
+    if count == 0:
+        return {}, source
+    text = "\n".join(_OPTION_PREFIX.sub("", line) for line in lines[:count])
+    try:
+        options = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"invalid #| cell options: {exc}") from exc
+    if not isinstance(options, dict):
+        raise ValueError(f"invalid #| cell options: {text!r}")
+    return options, "\n".join(lines[count:]).strip("\n")
+
+
+def _fence(text: str, info: str = "") -> str:
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
+
+
+def _svg_width_px(svg: str) -> float | None:
+    match = re.search(r"<svg\b[^>]*?\swidth=\"([\d.]+)(px)?\"", svg[:2000])
+    return float(match.group(1)) if match else None
+
+
+def _png_width_px(data: bytes) -> int | None:
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 24:
+        return int.from_bytes(data[16:20], "big")
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@dataclass
+class _Export:
+    parts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    figure_count: int = 0
+
+
+def export_markdown(nb: Mapping[str, Any], figures_dir: Path | None, *,
+                    figures_prefix: str = "figures") -> tuple[str, list[str]]:
+    """Export an executed notebook to pandoc Markdown (the built-in engine's first stage).
+
+    Parameters
+    ----------
+    nb : mapping
+        The notebook as parsed JSON (nbformat 4).
+    figures_dir : pathlib.Path or None
+        Folder the figures are written to; ``None`` writes no files (a dry run).
+    figures_prefix : str
+        How the Markdown refers to ``figures_dir`` (relative to the working folder).
+
+    Returns
+    -------
+    (str, list of str)
+        The Markdown and the warnings (skipped outputs). See the module docstring for what
+        is exported how. Error outputs must have been checked first (:func:`check_no_errors`).
+    """
+    if figures_dir is not None:
+        figures_dir.mkdir(parents=True, exist_ok=True)
+    language = (nb.get("metadata", {}).get("kernelspec", {}) or {}).get("language") \
+        or (nb.get("metadata", {}).get("language_info", {}) or {}).get("name") or "python"
+    defaults: dict[str, Any] = {"echo": False, "output": True, "include": True, "warning": False}
+    state = _Export()
+    cells = nb.get("cells", [])
+    first_content = next((i for i, c in enumerate(cells) if _text(c.get("source")).strip()), None)
+
+    for index, cell in enumerate(cells):
+        number = index + 1
+        kind = cell.get("cell_type")
+        source = _text(cell.get("source"))
+        if kind == "markdown":
+            state.parts.append(_markdown_cell(source, cell, number, figures_dir, figures_prefix))
+        elif kind == "raw":
+            if index == first_content and source.lstrip().startswith("---"):
+                _front_matter_defaults(source, defaults)
+                continue
+            fmt = str((cell.get("metadata") or {}).get("format")
+                      or (cell.get("metadata") or {}).get("raw_mimetype") or "").lower()
+            if fmt in ("text/markdown", "markdown"):
+                state.parts.append(source)
+            elif fmt in ("typst", "text/x-typst", "text/typst"):
+                state.parts.append(_fence(source, "{=typst}"))
+        elif kind == "code":
+            try:
+                options, code = parse_cell_options(source)
+            except ValueError as exc:
+                raise RenderError("export", f"cell {number}: {exc}") from None
+            _code_cell(state, cell, number, {**defaults, **options}, code, language,
+                       figures_dir, figures_prefix)
+    markdown = "\n\n".join(p.strip("\n") for p in state.parts if p and p.strip()) + "\n"
+    return markdown, state.warnings
+
+
+def _front_matter_defaults(source: str, defaults: dict[str, Any]) -> None:
+    text = source.strip()
+    text = text[3:] if text.startswith("---") else text
+    text = text.rsplit("---", 1)[0] if text.rstrip().endswith(("---", "...")) else text
+    try:
+        meta = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return
+    if isinstance(meta, dict):
+        execute = meta.get("execute") or {}
+        for key in ("echo", "output", "include", "warning"):
+            if isinstance(execute, dict) and key in execute:
+                defaults[key] = execute[key]
+            if key in meta:
+                defaults[key] = meta[key]
+
+
+def _markdown_cell(source: str, cell: Mapping[str, Any], number: int,
+                   figures_dir: Path | None, prefix: str) -> str:
+    for k, (name, bundle) in enumerate(sorted((cell.get("attachments") or {}).items())):
+        for mime, ext in _IMAGE_TYPES:
+            if mime in bundle:
+                filename = f"cell{number:03d}-attachment{k + 1}.{ext}"
+                if figures_dir is not None:
+                    raw = _text(bundle[mime])
+                    data = raw.encode() if mime == "image/svg+xml" else base64.b64decode(raw)
+                    (figures_dir / filename).write_bytes(data)
+                source = source.replace(f"attachment:{name}", f"{prefix}/{filename}")
+                break
+    return source
+
+
+def _code_cell(state: _Export, cell: Mapping[str, Any], number: int, options: dict[str, Any],
+               code: str, language: str, figures_dir: Path | None, prefix: str) -> None:
+    if options.get("include") is False:
+        return
+    echo = options.get("echo")
+    if (echo is True or echo == "fenced") and code.strip():
+        state.parts.append(_fence(code, language))
+    output_option = options.get("output", True)
+    if output_option is False:
+        return
+    asis = output_option == "asis"
+    captions = _as_list(options.get("fig-cap"))
+    label = options.get("label")
+    tbl_cap = options.get("tbl-cap")
+    image_in_cell = 0
+
+    for out in cell.get("outputs", []) or []:
+        otype = out.get("output_type")
+        if otype == "stream":
+            text = _text(out.get("text"))
+            if out.get("name") == "stderr" and not options.get("warning"):
+                continue
+            if text.strip():
+                state.parts.append(text if asis else _fence(text))
+            continue
+        if otype not in ("display_data", "execute_result"):
+            continue
+        data = out.get("data") or {}
+        if "text/markdown" in data:
+            text = _text(data["text/markdown"])
+            if tbl_cap and "|" in text:
+                ref = f" {{#{label}}}" if isinstance(label, str) and label.startswith("tbl-") else ""
+                text = f"{text.rstrip()}\n\n: {tbl_cap}{ref}\n"
+                tbl_cap = None
+            state.parts.append(text)
+            continue
+        image = next(((m, e) for m, e in _IMAGE_TYPES if m in data), None)
+        if image is not None:
+            kwh_meta = (out.get("metadata") or {}).get("kwh") or {}
+            caption = captions[image_in_cell] if image_in_cell < len(captions) else kwh_meta.get("caption")
+            fig_label = (label if image_in_cell == 0 else None) or kwh_meta.get("label")
+            state.parts.append(_image(state, out, data, image, number, image_in_cell,
+                                      caption, fig_label, figures_dir, prefix))
+            image_in_cell += 1
+            continue
+        if "text/plain" in data:
+            text = _text(data["text/plain"])
+            if asis:
+                state.parts.append(text)
+            elif set(data) == {"text/plain"}:
+                state.parts.append(_fence(text))
+            else:
+                others = ", ".join(sorted(m for m in data if m != "text/plain"))
+                state.warnings.append(
+                    f"cell {number}: output skipped ({others} cannot go into a PDF; "
+                    "show tables and charts with kwh_calc.presentation.present.table / .chart)")
+        elif data:
+            state.warnings.append(f"cell {number}: output skipped ({', '.join(sorted(data))})")
+
+
+def _image(state: _Export, out: Mapping[str, Any], data: Mapping[str, Any], image: tuple[str, str],
+           number: int, k: int, caption: Any, label: Any, figures_dir: Path | None,
+           prefix: str) -> str:
+    mime, ext = image
+    raw = _text(data[mime])
+    payload = raw.encode("utf-8") if mime == "image/svg+xml" else base64.b64decode(raw)
+    state.figure_count += 1
+    filename = f"cell{number:03d}-{k + 1}.{ext}"
+    if figures_dir is not None:
+        (figures_dir / filename).write_bytes(payload)
+    attrs: list[str] = []
+    if isinstance(label, str) and label:
+        attrs.append(f"#{label}")
+    meta = (out.get("metadata") or {}).get(mime) or {}
+    width_px = meta.get("width") if isinstance(meta, dict) else None
+    if width_px is None:
+        width_px = _svg_width_px(raw) if mime == "image/svg+xml" else _png_width_px(payload)
+    if width_px:
+        width_pt = float(width_px) * 0.75
+        if width_pt > TEXT_WIDTH_PT + 0.5:
+            attrs.append("width=100%")
+        elif mime != "image/svg+xml":
+            attrs.append(f"width={width_pt:.1f}pt")
+    cap = "" if caption is None else str(caption).replace("\n", " ")
+    attr_text = "{" + " ".join(attrs) + "}" if attrs else ""
+    return f"![{cap}]({prefix}/{filename}){attr_text}"
+
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]")
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+
+
+def min_heading_level(markdown: str) -> int | None:
+    """The highest (smallest-numbered) ATX heading level used outside code blocks."""
+    fence: str | None = None
+    best: int | None = None
+    for line in markdown.split("\n"):
+        match = _FENCE.match(line)
+        if match:
+            if fence is None:
+                fence = match.group(1)
+            elif line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        if fence is None:
+            heading = _HEADING.match(line)
+            if heading:
+                level = len(heading.group(1))
+                best = level if best is None else min(best, level)
+    return best
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _resolve_timestamp(timestamp: datetime | None) -> datetime:
+    if timestamp is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.strip().isdigit():
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return DEFAULT_TIMESTAMP
+    if timestamp.tzinfo is None:
+        return timestamp.replace(tzinfo=timezone.utc)
+    return timestamp
+
+
+def report_metadata(*, title: str, subtitle: str | None, corporation: str | None,
+                    year: int | None, provenance: Mapping[str, str] | None,
+                    date: datetime | None, shift: int = 0, year_label: str | None = None) -> dict[str, Any]:
+    """The pandoc metadata both engines give the template (values escaped as Markdown)."""
+    config = _quarto_config()
+    typst_format = ((config.get("format") or {}).get("typst") or {})
+    meta: dict[str, Any] = {
+        "title": escape_markdown(title),
+        "lang": config.get("lang", "nl"),
+        "papersize": typst_format.get("papersize", "a4"),
+        "provenance": [
+            {"label": escape_markdown(PROVENANCE_LABELS.get(key, key)),
+             "value": escape_markdown(value)}
+            for key, value in (provenance or {}).items() if value not in (None, "")
+        ],
+    }
+    if typst_format.get("section-numbering"):
+        meta["section-numbering"] = str(typst_format["section-numbering"])
+    if subtitle:
+        meta["subtitle"] = escape_markdown(subtitle)
+    if corporation:
+        meta["corporation"] = escape_markdown(corporation)
+    if year is not None:
+        meta["year"] = str(int(year))
+    if year_label:
+        meta["year-label"] = escape_markdown(year_label)
+    if date is not None:
+        meta["report-date"] = fmt_date(date)
+    if shift:
+        meta["shift-heading-level-by"] = shift
+    return meta
+
+
+def _write_yaml(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=True), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- pandoc and typst
+
+
+@functools.lru_cache(maxsize=1)
+def _pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+@functools.lru_cache(maxsize=1)
+def _typst_fonts() -> Any:
+    import typst
+
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                       font_paths=[str(fonts_dir())])
+
+
+# Only text with an "@" (citation syntax) or "<" (raw HTML) needs the Lua filter.
+_FILTER_TRIGGER = re.compile(r"[@<]")
+
+
+def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path,
+                markdown: str) -> list[str]:
+    templates = templates_dir()
+    cmd = [
+        _pandoc_path(), str(md_path),
+        "--from=markdown", "--to=typst", "--wrap=preserve",
+        # No line is "too long": pipe tables keep automatic column widths (as kwh-tables.lua
+        # does for Quarto), so Typst sizes the columns to their content.
+        "--columns=100000",
+        f"--template={templates / 'kwh-builtin.typ'}",
+        f"--metadata-file={meta_path}",
+        f"--output={typ_path}",
+    ]
+    if _FILTER_TRIGGER.search(markdown):
+        # Starting pandoc's Lua engine costs about a quarter of the pandoc call: only when needed.
+        cmd.append(f"--lua-filter={templates / 'kwh-builtin.lua'}")
+    if shift:
+        cmd.append(f"--shift-heading-level-by={shift}")
+    try:
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError("pandoc", str(exc)) from exc
+    if proc.returncode != 0:
+        raise RenderError("pandoc", proc.stderr.strip() or f"pandoc exited with {proc.returncode}")
+    return [f"pandoc: {line}" for line in proc.stderr.splitlines() if line.strip()]
+
+
+def _typst_error_message(exc: Exception, typ_path: Path) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    diagnostic = getattr(exc, "diagnostic", "") or ""
+    hints = getattr(exc, "hints", None) or []
+    text = message
+    if diagnostic and diagnostic not in text:
+        text += f"\n{diagnostic}"
+    for hint in hints:
+        text += f"\nhint: {hint}"
+    if typ_path.name in text and not re.search(r"^\s*\d+\s*│", text, re.M):
+        try:
+            lines = typ_path.read_text(encoding="utf-8").split("\n")
+        except OSError:
+            lines = []
+        for match in re.finditer(re.escape(typ_path.name) + r":(\d+)(?::(\d+))?", text):
+            n = int(match.group(1))
+            if 1 <= n <= len(lines):
+                text += f"\n{typ_path.name} line {n}: {lines[n - 1].strip()}"
+                break
+    return text
+
+
+def _run_typst(typ_path: Path, workdir: Path, timestamp: datetime) -> tuple[bytes, list[str]]:
+    import typst
+
+    try:
+        compiler = typst.Compiler(root=str(workdir), font_paths=_typst_fonts(),
+                                  ignore_system_fonts=True)
+        pdf, warnings = compiler.compile_with_warnings(input=str(typ_path), timestamp=timestamp)
+    except Exception as exc:  # typst.TypstError, or a RuntimeError from the binding
+        raise RenderError("typst", _typst_error_message(exc, typ_path)) from exc
+    notes = [f"typst: {getattr(w, 'message', w)}" for w in warnings or []]
+    return pdf, notes
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Number of page objects of a PDF written by Typst (no PDF library needed)."""
+    return len(_PAGE_OBJECT.findall(pdf))
+
+
+def _write_atomic(pdf: bytes, pdf_path: Path) -> None:
+    try:
+        write_bytes_atomic(pdf_path, pdf)
+    except OSError as exc:
+        raise RenderError("write", f"cannot write {pdf_path}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def _render_builtin(nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime,
+                    timings: dict[str, float], warnings: list[str]) -> bytes:
+    t0 = time.perf_counter()
+    figures = wd / "figures"
+    if figures.exists():
+        shutil.rmtree(figures)
+    markdown, notes = export_markdown(nb, figures)
+    warnings.extend(notes)
+    level = min_heading_level(markdown)
+    shift = 1 - level if level and level > 1 else 0
+    md_path, meta_path, typ_path = wd / "document.md", wd / "metadata.yml", wd / "document.typ"
+    md_path.write_text(markdown, encoding="utf-8")
+    _write_yaml(meta_path, meta)
+    t1 = time.perf_counter()
+    warnings.extend(_run_pandoc(md_path, meta_path, typ_path, shift, wd, markdown))
+    t2 = time.perf_counter()
+    pdf, notes = _run_typst(typ_path, wd, ts)
+    warnings.extend(notes)
+    t3 = time.perf_counter()
+    timings.update(export=t1 - t0, pandoc=t2 - t1, typst=t3 - t2)
+    return pdf
+
+
+def _inject_captions(nb: dict[str, Any]) -> dict[str, Any]:
+    """Turn present.chart's output-metadata captions into ``#| fig-cap`` options for Quarto."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = _text(cell.get("source"))
+        try:
+            options, _ = parse_cell_options(source)
+        except ValueError:
+            continue
+        metas = [((o.get("metadata") or {}).get("kwh") or {}) for o in cell.get("outputs", []) or []
+                 if any(m in (o.get("data") or {}) for m, _ in _IMAGE_TYPES)]
+        extra = []
+        caps = [m.get("caption") for m in metas]
+        if "fig-cap" not in options and any(caps):
+            extra.append("#| fig-cap: " + json.dumps(caps[0] if len(caps) == 1 else caps,
+                                                      ensure_ascii=False))
+        labels = [m.get("label") for m in metas if m.get("label")]
+        if "label" not in options and labels:
+            extra.append("#| label: " + json.dumps(labels[0]))
+        if extra:
+            cell["source"] = "\n".join(extra) + "\n" + source
+    return nb
+
+
+def _quarto_project_config() -> dict[str, Any]:
+    root = project_root()
+    config = copy.deepcopy(_quarto_config())
+    typst_format = config.setdefault("format", {}).setdefault("typst", {})
+    typst_format["template-partials"] = [
+        str((root / p).resolve()) for p in _as_list(typst_format.get("template-partials"))
+    ]
+    typst_format["font-paths"] = [str((root / p).resolve()) for p in _as_list(typst_format.get("font-paths"))]
+    if "filters" in config:
+        config["filters"] = [str((root / p).resolve()) if isinstance(p, str) and p.endswith(".lua") else p
+                             for p in _as_list(config["filters"])]
+    return config
+
+
+def _render_quarto(nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime,
+                   timings: dict[str, float], warnings: list[str]) -> bytes:
+    t0 = time.perf_counter()
+    markdown, notes = export_markdown(nb, None)  # dry run: only for the warnings and headings
+    warnings.extend(notes)
+    level = min_heading_level(markdown)
+    if level and level > 1:
+        meta = {**meta, "shift-heading-level-by": 1 - level}
+    (wd / "notebook.ipynb").write_text(json.dumps(_inject_captions(dict(nb)), ensure_ascii=False),
+                                       encoding="utf-8")
+    _write_yaml(wd / "_quarto.yml", _quarto_project_config())
+    _write_yaml(wd / "metadata.yml", meta)
+    output = wd / "notebook.pdf"
+    if output.exists():
+        output.unlink()
+    cmd = ["quarto", "render", "notebook.ipynb", "--to", "typst", "--no-execute",
+           "--metadata-file", "metadata.yml", "--output", output.name]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(ts.timestamp()))}
+    try:
+        proc = subprocess.run(cmd, cwd=wd, env=env, capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError("quarto", str(exc)) from exc
+    if proc.returncode != 0 or not output.is_file():
+        tail = "\n".join((proc.stderr or proc.stdout or "").strip().splitlines()[-40:])
+        raise RenderError("quarto", tail or f"quarto exited with {proc.returncode}")
+    timings["quarto"] = time.perf_counter() - t0
+    return output.read_bytes()
+
+
+def render_notebook(
+    executed_notebook: Path,
+    pdf_path: Path,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    corporation: str | None = None,
+    year: int | None = None,
+    provenance: Mapping[str, str] | None = None,
+    engine: str = "auto",
+    year_label: str | None = None,
+    workdir: Path | None = None,
+    timestamp: datetime | None = None,
+) -> RenderResult:
+    """Render an executed notebook to a PDF report with the shared KWH Typst template.
+
+    Parameters
+    ----------
+    executed_notebook : pathlib.Path
+        The notebook after execution (papermill); any error output makes the render fail.
+    pdf_path : pathlib.Path
+        Where the PDF goes; its folder is created. Written atomically.
+    title : str
+        Document title (Dutch), on the cover block and in the running header.
+    subtitle : str, optional
+        Subtitle under the title.
+    corporation : str, optional
+        Corporation name on the cover block and in the running header.
+    year : int, optional
+        Research year ("Onderzoeksjaar 2026").
+    year_label : str, optional
+        The word before the year in the cover band and running header (default
+        "Onderzoeksjaar"; the Aedes report says "Benchmarkjaar").
+    provenance : mapping of str to str
+        Shown in the footer of every page, in order, e.g. ``{"dataset_fingerprint": …,
+        "rules_version": …, "package_version": …, "git_commit": …}``; known keys get Dutch
+        labels (:data:`PROVENANCE_LABELS`), others are shown as given. Empty values are left
+        out.
+    engine : {"auto", "quarto", "builtin"}
+        ``auto`` takes Quarto when the ``quarto`` CLI is on PATH, else the built-in engine.
+    workdir : pathlib.Path, optional
+        Working folder for this render only (never share one between parallel renders). It
+        keeps the intermediate files (``document.md``, ``metadata.yml``, ``document.typ``,
+        ``figures/``). Default: a temporary folder, removed after success and kept (named in
+        the error) after a failure.
+    timestamp : datetime, optional
+        PDF creation date, also printed on the cover block. Default: ``$SOURCE_DATE_EPOCH``
+        or :data:`DEFAULT_TIMESTAMP` (then no date on the cover). Naive datetimes are UTC.
+
+    Returns
+    -------
+    RenderResult
+
+    Raises
+    ------
+    RenderError
+        With the stage (``export``, ``pandoc``, ``typst``, ``quarto``, ``write``) and message.
+        The target PDF is then left untouched (an earlier version stays as it was).
+    """
+    start = time.perf_counter()
+    chosen = choose_engine(engine)
+    executed_notebook, pdf_path = Path(executed_notebook), Path(pdf_path)
+    own_workdir = workdir is None
+    wd = Path(tempfile.mkdtemp(prefix="kwh-render-")) if own_workdir else Path(workdir)
+    wd.mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+    timings: dict[str, float] = {}
+    try:
+        nb = _read_notebook(executed_notebook)
+        check_no_errors(nb, executed_notebook.name)
+        ts = _resolve_timestamp(timestamp)
+        meta = report_metadata(title=title, subtitle=subtitle, corporation=corporation, year=year,
+                               provenance=provenance, date=ts if timestamp is not None else None,
+                               year_label=year_label)
+        render = _render_quarto if chosen == "quarto" else _render_builtin
+        pdf = render(nb, wd, meta, ts, timings, warnings)
+        t_write = time.perf_counter()
+        pages = pdf_page_count(pdf)
+        _write_atomic(pdf, pdf_path)
+        timings["write"] = time.perf_counter() - t_write
+    except RenderError as exc:
+        exc.workdir = wd
+        raise
+    if own_workdir:
+        shutil.rmtree(wd, ignore_errors=True)
+    return RenderResult(
+        pdf_path=pdf_path,
+        engine=chosen,
+        duration_s=time.perf_counter() - start,
+        pages=pages,
+        warnings=tuple(warnings),
+        timings=timings,
+    )

@@ -1,0 +1,262 @@
+"""The year's results: one vectorised pass over the national data, kept as Parquet.
+
+The close computes every table the documents need once, for all corporations together
+(DESIGN.md data flow), and stores them in ``reports/<Y>/results/``. A notebook reads only its
+corporation's slice through :class:`YearResults`; it computes nothing itself.
+
+Each table is produced by a function ``(dataset, rules, year) -> DataFrame`` registered in
+:data:`RESULT_TABLES`; later modules (label advice, Aedes, representativeness, checkvraag)
+register theirs the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+
+from kwh_calc.intake.dataset import Dataset
+from kwh_calc.calculations.response import response_table
+from kwh_calc.intake.rules import Rules, load_rules
+from kwh_calc.calculations.scores import (
+    component_scores,
+    peer_scores,
+    research_months,
+    respondent_results,
+    suppress,
+)
+
+__all__ = ["BREAKDOWNS", "RESULT_TABLES", "YearResults", "compute_results", "load_results", "write_results"]
+
+#: Breakdowns shown in the documents (DOMAIN.md §6), in display order.
+BREAKDOWNS = ("aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3", "uitsplitsing_4")
+
+
+def _year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    first, last = research_months(year)
+    return respondent_results(dataset, rules, first_month=first, last_month=last)
+
+
+#: Research years kept in the ``scores`` table: Y and the two before it (the CKV's trend).
+TREND_YEARS = 3
+
+
+def _scores(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    frames = []
+    for y in range(year, year - TREND_YEARS, -1):
+        rules_of_y = rules.for_year(y)  # each year judged by its own rule set
+        frames.append(component_scores(_year_results(dataset, rules_of_y, y), rules_of_y).assign(year=y))
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
+
+
+def _peers(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    return peer_scores(_year_results(dataset, rules, year), dataset.corporations, rules)
+
+
+def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    results = _year_results(dataset, rules, year)
+    totals = component_scores(results, rules)
+    frames = []
+    for column in BREAKDOWNS:
+        present = results.loc[results[column].notna()]
+        if present.empty:
+            continue
+        table = suppress(component_scores(present, rules, by=column), rules, totals=totals)
+        frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
+    if not frames:
+        return pd.DataFrame(columns=["corporation_id", "questionnaire", "breakdown", "group", "n", "score", "pct_satisfied", "suppressed"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _response(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    current = response_table(dataset, year=year).assign(year=year)
+    previous = response_table(dataset, year=year - 1).assign(year=year - 1)
+    return pd.concat([current, previous], ignore_index=True)
+
+
+def _corporations(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    corps = dataset.corporations.copy()
+    corps["size_class"] = [rules.size_class(int(u)) for u in corps["units"]]
+    return corps
+
+
+def _label_advice(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.label import advice_table
+
+    return advice_table(dataset, rules, year)
+
+
+def _label_components(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.label import components_table
+
+    return components_table(dataset, rules, year)
+
+
+def _label_coverage(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.label import coverage_table
+
+    return coverage_table(dataset, rules, year)
+
+
+def _label_merged_away(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.label import merged_away_table
+
+    return merged_away_table(dataset, rules, year)
+
+
+def _label_history(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    """The CKV decisions as delivered (DATA.md ``label_history``) up to research year ``year``,
+    for the CKV dossier's label history and trend; later research years are left out."""
+    history = dataset.label_history
+    return history.loc[history["research_year"] <= year].sort_values(["corporation_id", "research_year"]).reset_index(drop=True)
+
+
+def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.aedes import aedes_results
+
+    frames = [aedes_results(dataset, rules.for_year(y), y).assign(year=y) for y in (year, year - 1)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _aedes_months(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.aedes import aedes_months
+
+    return aedes_months(dataset, rules, year)
+
+
+def _representativeness(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.representativeness import representativeness_table
+
+    return representativeness_table(dataset, rules, year)
+
+
+def _monthly_response(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.representativeness import monthly_response
+
+    return monthly_response(dataset, rules, None, None, year)
+
+
+def _checkvraag(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.checkvraag import checkvraag_table
+
+    return checkvraag_table(dataset, rules, year)
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells Parquet cannot type: exact Decimals become floats, mixed columns text.
+
+    Exactness is kept where it matters (threshold flags are computed before this point).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype != object:
+            continue
+        values = out[column].dropna()
+        kinds = {type(v) for v in values}
+        if kinds and kinds <= {Decimal, Fraction, int, float}:
+            out[column] = out[column].map(lambda v: float("nan") if v is None or v != v else float(v))
+        elif len(kinds) > 1:
+            out[column] = out[column].map(lambda v: None if v is None or v != v else str(v)).astype("string")
+    return out
+
+
+ResultFunction = Callable[[Dataset, Rules, int], pd.DataFrame]
+
+#: name -> function computing the national table for research year Y.
+RESULT_TABLES: dict[str, ResultFunction] = {
+    "corporations": _corporations,
+    "scores": _scores,
+    "peers": _peers,
+    "breakdowns": _breakdowns,
+    "response": _response,
+    "label_advice": _label_advice,
+    "label_components": _label_components,
+    "label_coverage": _label_coverage,
+    "label_merged_away": _label_merged_away,
+    "label_history": _label_history,
+    "aedes": _aedes,
+    "aedes_months": _aedes_months,
+    "representativeness": _representativeness,
+    "monthly_response": _monthly_response,
+    "checkvraag": _checkvraag,
+}
+
+
+def compute_results(dataset: Dataset, rules: Rules, year: int) -> dict[str, pd.DataFrame]:
+    """Compute every registered table for research year ``year`` (all corporations)."""
+    return {name: function(dataset, rules, year) for name, function in RESULT_TABLES.items()}
+
+
+def write_results(tables: dict[str, pd.DataFrame], directory: Path, meta: dict) -> Path:
+    """Write the tables as Parquet plus ``meta.json``; the folder is replaced atomically."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name, table in tables.items():
+            _parquet_safe(table).to_parquet(staging / f"{name}.parquet", index=False)
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        if directory.exists():
+            retired = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            os.replace(directory, retired)
+            os.replace(staging, directory)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_results(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read every table of a results folder."""
+    return {path.stem: pd.read_parquet(path) for path in sorted(Path(directory).glob("*.parquet"))}
+
+
+class YearResults:
+    """A corporation's view of the year's results, for notebooks.
+
+    Parameters
+    ----------
+    directory : the results folder written by the close (``reports/<Y>/results``).
+    corporation_id : the corporation whose slice :meth:`of` returns.
+    """
+
+    def __init__(self, directory: str | Path, corporation_id: str | None = None):
+        self.directory = Path(directory)
+        self.corporation_id = corporation_id
+        self.meta = json.loads((self.directory / "meta.json").read_text())
+        self.year = int(self.meta["year"])
+        self.rules = load_rules(self.meta.get("rules_path") or None, self.year)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The national table ``name`` (all corporations)."""
+        if name not in self._cache:
+            path = self.directory / f"{name}.parquet"
+            if not path.exists():
+                raise KeyError(f"results table {name!r} not in {self.directory}")
+            self._cache[name] = pd.read_parquet(path)
+        return self._cache[name]
+
+    def of(self, name: str) -> pd.DataFrame:
+        """The rows of table ``name`` that belong to this corporation."""
+        table = self.table(name)
+        return table.loc[table["corporation_id"] == self.corporation_id].reset_index(drop=True)
+
+    @property
+    def corporation(self) -> pd.Series:
+        """This corporation's row of the corporations table (name, units, region …)."""
+        rows = self.of("corporations")
+        if rows.empty:
+            raise KeyError(f"corporation {self.corporation_id!r} not in the results")
+        return rows.iloc[0]
