@@ -9,8 +9,22 @@ def test_scores_benchmark_agrees_with_duckdb():
     figures = bench_scores(corporations=8, repeat=1)
     # bench_scores raises when kwh_calc and the DuckDB query disagree; here it did not.
     assert figures["rows_scores"] > 0 and figures["rows_breakdown"] > 0
-    assert figures["kwh_calc_s"] > 0 and figures["duckdb_s"] > 0 and figures["ratio"] > 0
+    assert figures["ratio"] == pytest.approx(figures["kwh_calc_s"] / figures["duckdb_s"])
     assert figures["peak_memory_kwh_calc_mb"] <= figures["peak_memory_mb"]
+
+
+def test_scores_benchmark_refuses_to_report_when_the_answers_disagree(monkeypatch):
+    import kwh_calc.bench as bench
+
+    real = bench.component_scores
+
+    def off_by_a_tenth(results, rules, **kwargs):
+        table = real(results, rules, **kwargs)
+        return table.assign(score=table["score"] + 0.1)
+
+    monkeypatch.setattr(bench, "component_scores", off_by_a_tenth)
+    with pytest.raises(AssertionError, match="disagree"):
+        bench_scores(corporations=4, repeat=1)
 
 
 @pytest.mark.e2e

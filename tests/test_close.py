@@ -9,16 +9,16 @@ from pdfs import pdf_text as raw_pdf_text
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.close import (
+from kwh_calc.close.run import (
     ensure_results,
     load_documents,
     run_close,
     select_corporations,
 )
-from kwh_calc.dataset import load_dataset
-from kwh_calc.numbers import fmt_count
-from kwh_calc.results import YearResults
-from kwh_calc.rules import DEFAULT_RULES_PATH, load_rules
+from kwh_calc.intake.dataset import load_dataset
+from kwh_calc.common.numbers import fmt_count
+from kwh_calc.results.year import YearResults
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025
@@ -67,7 +67,9 @@ def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
     # The national Aedes submission is made by the close too.
     assert (out / str(YEAR) / "aedes-aanlevering.xlsx").exists() and (out / str(YEAR) / "aedes-aanlevering.csv").exists()
     assert manifest["documents"]["_national/aedes-aanlevering"]["status"] == "ok"
-    assert not list((out / str(YEAR)).rglob("*.tmp")) and not (out / str(YEAR) / ".work").exists() or not any((out / str(YEAR) / ".work").iterdir())
+    assert not list((out / str(YEAR)).rglob("*.tmp"))
+    work = out / str(YEAR) / ".work"
+    assert not work.exists() or not any(work.iterdir())
 
 
 def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
@@ -175,14 +177,14 @@ def test_relative_paths_work(demo, picked, tmp_path, monkeypatch):
 
 
 def test_an_engine_that_cannot_run_is_refused_before_any_notebook(demo, picked, tmp_path, monkeypatch):
-    monkeypatch.setattr("kwh_calc.render.quarto_available", lambda: False)
+    monkeypatch.setattr("kwh_calc.rendering.render.quarto_available", lambda: False)
     with pytest.raises(ValueError, match="quarto CLI is not on PATH"):
         run_close(demo, YEAR, tmp_path, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="quarto")
     assert not (tmp_path / str(YEAR) / picked[0]).exists()
 
 
 def test_changed_code_redoes_the_documents(first_close, demo, picked, monkeypatch):
-    import kwh_calc.close as close
+    import kwh_calc.close.run as close
 
     out, _ = first_close
     monkeypatch.setattr(close, "code_fingerprint", lambda: "a changed kwh_calc")

@@ -1,8 +1,7 @@
-"""Tests of the synthetic national demo dataset (kwh_calc.demo)."""
+"""Tests of the synthetic national demo dataset (kwh_calc.intake.demo)."""
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 import numpy as np
@@ -10,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from kwh_calc.dataset import TABLES, from_tables, load_dataset
-from kwh_calc.demo import (
+from kwh_calc.intake.dataset import TABLES, from_tables, load_dataset
+from kwh_calc.intake.demo import (
     SCENARIOS,
     demo_scenarios,
     generate_demo,
@@ -346,11 +345,9 @@ def test_cli_demo_data_writes_a_valid_dataset(tmp_path):
     assert ds.answers["grade"].notna().any()
 
 
-def test_default_size_is_fast_and_national():
-    started = time.perf_counter()
+def test_default_size_is_national():
+    # Its speed is measured by `kwh bench scores` (demo_generation_s), never asserted here.
     tables = generate_demo()
-    elapsed = time.perf_counter() - started
-    assert elapsed < 30
     assert len(tables["corporations"]) == 250
     per_year = tables["respondents"]["service_month"].str.slice(0, 4).value_counts()
     assert per_year.between(225_000, 275_000).all()

@@ -21,8 +21,9 @@ from label_helpers import (
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
-from kwh_calc.dataset import write_dataset
-from kwh_calc.label import (
+from kwh_calc.intake.dataset import write_dataset
+from kwh_calc.calculations.label import (
+    ADVICE_NAMES,
     ADVICES,
     COMPONENT_FIELDS,
     label_advice,
@@ -31,7 +32,7 @@ from kwh_calc.label import (
     label_state,
     outcome,
 )
-from kwh_calc.rules import load_rules
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 DECIDED = ADVICES[:5]
@@ -539,7 +540,10 @@ def test_cli_label(builder, tmp_path):
     assert row_["reparaties_score"] == pytest.approx(6.96) and row_["reparaties_borderline"] == True  # noqa: E712
     assert row_["valid_until_if_granted"] == "2028-03-31"
     assert "P1" not in set(table["corporation_id"])
-    assert "Toekennen" in result.output or "toekennen" in result.output
+    summary = {line.split("│")[1].strip(): line.split("│")[2].strip()
+               for line in result.output.splitlines() if line.count("│") == 3}
+    written = table["advice"].map(ADVICE_NAMES).value_counts()
+    assert {name: int(summary[name].replace(".", "")) for name in written.index} == written.to_dict()
     assert details.exists()
 
 
@@ -549,10 +553,12 @@ def test_cli_label_refuses_bad_rules(builder, tmp_path):
     bad.write_text("version: x\n")
     result = CliRunner().invoke(app, ["label", str(data), "--year", str(YEAR), "--out", str(tmp_path / "a.csv"), "--rules", str(bad)])
     assert result.exit_code == 1
+    assert f"Rule set {bad} refused" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "a.csv").exists()
 
 
 def test_registry_functions_share_one_computation(builder):
-    from kwh_calc.label import (
+    from kwh_calc.calculations.label import (
         advice_table,
         components_table,
         coverage_table,
