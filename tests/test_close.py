@@ -72,6 +72,20 @@ def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
     assert not work.exists() or not any(work.iterdir())
 
 
+def test_every_notebook_declares_exactly_the_parameters_the_close_injects(first_close, picked):
+    """A renamed parameter would otherwise be injected beside the old one and silently ignored."""
+    import papermill
+
+    out, _ = first_close
+    manifest = json.loads((out / str(YEAR) / "manifest.json").read_text())
+    injected = set(manifest["documents"][f"{picked[0]}/resultaten"]["parameters"])
+    assert injected == {"corporation_id", "year", "results_dir"}
+    for document in load_documents():
+        declared = papermill.inspect_notebook(str(document.notebook))
+        assert set(declared) == injected, document.key
+        assert declared["year"]["default"].isdigit(), document.key  # the close injects an int
+
+
 def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
     out, _ = first_close
     for corporation_id in picked:

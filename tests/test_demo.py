@@ -331,6 +331,21 @@ def test_expected_advice_matches_scenarios(demo):
     assert expected["fusie_voorganger"] == "geen_advies"
 
 
+@pytest.mark.parametrize("corporations", [N, 60])
+def test_every_scenario_gets_the_advice_it_was_built_for(corporations):
+    """The demo is the product's showcase: each scenario's promised advice is what the label gives."""
+    from kwh_calc.calculations.label import label_advice
+    from kwh_calc.intake.rules import load_rules
+
+    tables, scenarios = generate_demo_with_scenarios(corporations=corporations, year=YEAR, seed=2025)
+    advice = label_advice(from_tables(tables), load_rules(year=YEAR), YEAR)
+    given = advice.advice.set_index("corporation_id")["advice"].astype(str)
+    given = pd.concat([given, pd.Series("geen_advies", index=advice.merged_away["corporation_id"].astype(str))])
+    expected = scenarios.set_index("corporation_id")["expected_advice"]
+    mismatches = expected[expected != given.reindex(expected.index)]
+    assert mismatches.empty, f"{len(mismatches)} corporations: {mismatches.to_dict()} vs {given.reindex(mismatches.index).to_dict()}"
+
+
 # --------------------------------------------------------------------------- CLI and default size
 
 def test_cli_demo_data_writes_a_valid_dataset(tmp_path):
