@@ -63,3 +63,15 @@ def test_kernel_is_replaced_after_an_error_and_periodically(tmp_path):
         assert kernel.km is None
     finally:
         kernel.shutdown()
+
+
+def test_papermill_finds_the_engine_through_its_entry_point_alone():
+    """A fresh interpreter that never imported kwh_calc still resolves the engine by name."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; import papermill.engines as e; "
+             f"engine = e.papermill_engines.get_engine({ENGINE_NAME!r}); "
+             "print(engine.__module__ + '.' + engine.__qualname__)")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "kwh_calc.rendering.kernels.KeptKernelEngine"

@@ -14,6 +14,10 @@ Isolation between documents:
 - a test renders the same document in a kept kernel after other corporations and in a fresh
   kernel and requires byte-identical PDFs.
 
+Papermill finds the engine by its name through the ``papermill.engine`` entry point declared in
+``pyproject.toml`` (papermill's own plug-in mechanism), so ``engine_name="kwh-kept-kernel"``
+works in any process where the project is installed, without importing this module first.
+
 Kernels end with their worker process (a multiprocessing finaliser, and ipykernel's own
 parent-process watch as a last resort).
 """
@@ -26,7 +30,7 @@ import threading
 
 from jupyter_client.manager import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import NBClientEngine
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
@@ -134,7 +138,6 @@ class KeptKernelEngine(NBClientEngine):
             kernel.finished(failed)
 
 
-papermill_engines.register(ENGINE_NAME, KeptKernelEngine)
 atexit.register(shutdown_kernels)
 # multiprocessing workers leave through os._exit, which skips atexit: finalise there too.
 multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
