@@ -74,4 +74,14 @@ def test_papermill_finds_the_engine_through_its_entry_point_alone():
              f"engine = e.papermill_engines.get_engine({ENGINE_NAME!r}); "
              "print(engine.__module__ + '.' + engine.__qualname__)")
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
-    assert found == "kwh_calc.rendering.kernels.KeptKernelEngine"
+    assert found == "kwh_calc.rendering.papermill_plugin.KeptKernelPlugin"
+
+
+def test_the_engine_module_imports_before_papermill_without_a_circle():
+    import subprocess
+    import sys
+
+    probe = "import kwh_calc.rendering.kernels as k, papermill.engines as e; print(e.papermill_engines.get_engine(k.ENGINE_NAME).__name__)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "KeptKernelPlugin"

@@ -15,8 +15,9 @@ Isolation between documents:
   kernel and requires byte-identical PDFs.
 
 Papermill finds the engine by its name through the ``papermill.engine`` entry point declared in
-``pyproject.toml`` (papermill's own plug-in mechanism), so ``engine_name="kwh-kept-kernel"``
-works in any process where the project is installed, without importing this module first.
+``pyproject.toml`` (papermill's own plug-in mechanism; :mod:`kwh_calc.rendering.papermill_plugin`
+explains the indirection), so ``engine_name="kwh-kept-kernel"`` works in any process where the
+project is installed, without importing this module first.
 
 Kernels end with their worker process (a multiprocessing finaliser, and ipykernel's own
 parent-process watch as a last resort).
