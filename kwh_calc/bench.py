@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 from kwh_calc.intake.dataset import load_dataset, write_dataset
 from kwh_calc.intake.rules import load_rules
-from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 
 __all__ = ["bench_scores"]
 
@@ -75,7 +75,9 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
 
     def ours():
         results = respondent_results(dataset, rules, first_month=first, last_month=last)
-        return component_scores(results, rules), component_scores(results.loc[results["aannemer"].notna()], rules, by="aannemer")
+        return component_scores(results, rules), component_scores(
+            results.loc[results["aannemer"].notna()], rules, by="aannemer"
+        )
 
     connection = duckdb.connect(config={"threads": 2})
     for name in ("respondents", "answers", "questions"):
@@ -84,7 +86,12 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
     def theirs():
         params = {"first": first, "last": last}
         plain = connection.execute(DUCKDB_SCORES.format(group=""), params).df()
-        grouped = connection.execute(DUCKDB_SCORES.format(group="aannemer,").replace("FROM m GROUP BY ALL", "FROM m WHERE aannemer IS NOT NULL GROUP BY ALL"), params).df()
+        grouped = connection.execute(
+            DUCKDB_SCORES.format(group="aannemer,").replace(
+                "FROM m GROUP BY ALL", "FROM m WHERE aannemer IS NOT NULL GROUP BY ALL"
+            ),
+            params,
+        ).df()
         return plain, grouped
 
     figures["kwh_calc_s"], (plain, grouped) = _best_of(ours, repeat)
@@ -93,16 +100,20 @@ def bench_scores(corporations: int = 250, year: int = 2025, seed: int = 2025, re
     figures["duckdb_s"], (sql_plain, sql_grouped) = _best_of(theirs, repeat)
     figures["ratio"] = figures["kwh_calc_s"] / figures["duckdb_s"]
     check = plain.merge(sql_plain, on=["corporation_id", "questionnaire"], suffixes=("", "_sql"))
-    if len(check) != len(plain) or len(sql_grouped) != len(grouped) or not (
-        np.allclose(check["score"], check["score_sql"]) and np.allclose(check["pct_satisfied"], check["pct_satisfied_sql"])
-        and (check["n"] == check["n_sql"]).all()
+    if (
+        len(check) != len(plain)
+        or len(sql_grouped) != len(grouped)
+        or not (
+            np.allclose(check["score"], check["score_sql"])
+            and np.allclose(check["pct_satisfied"], check["pct_satisfied_sql"])
+            and (check["n"] == check["n_sql"]).all()
+        )
     ):
         raise AssertionError("kwh_calc and DuckDB disagree on the national scores")
     figures["rows_scores"] = float(len(plain))
     figures["rows_breakdown"] = float(len(grouped))
     figures["peak_memory_mb"] = _peak_memory_mb()
     return figures
-
 
 
 FLOOR_IMPORTS = """import altair as alt
@@ -116,8 +127,14 @@ def _children_peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 2, year: int = 2025,
-                seed: int = 2025, floor_runs: int = 3) -> dict[str, float]:
+def bench_close(
+    corporations: int = 250,
+    sample: int | None = None,
+    jobs: int = 2,
+    year: int = 2025,
+    seed: int = 2025,
+    floor_runs: int = 3,
+) -> dict[str, float]:
     """Time the close of the national demo dataset and the papermill + Typst floor in one run.
 
     ``sample`` renders documents for that many corporations only (the national results stay
@@ -132,8 +149,8 @@ def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 
     import typst
 
     from kwh_calc.close.run import run_close
-    from kwh_calc.intake.demo import generate_demo
     from kwh_calc.common.paths import fonts_dir
+    from kwh_calc.intake.demo import generate_demo
     from kwh_calc.rendering.render import render_notebook
 
     figures: dict[str, float] = {}
@@ -151,7 +168,14 @@ def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 
         figures["notebook_median_s"] = statistics.median(r.timings["notebook"] for r in made)
         figures["render_median_s"] = statistics.median(r.timings["render"] for r in made)
         log_text = (summary.out_dir / "close.log").read_text()
-        figures["results_s"] = next((float(line.split(" in ")[1].split(" s")[0]) for line in log_text.splitlines() if "results computed" in line), 0.0)
+        figures["results_s"] = next(
+            (
+                float(line.split(" in ")[1].split(" s")[0])
+                for line in log_text.splitlines()
+                if "results computed" in line
+            ),
+            0.0,
+        )
         figures["peak_memory_main_mb"] = _peak_memory_mb()
         figures["peak_memory_child_mb"] = _children_peak_memory_mb()
 
@@ -164,8 +188,13 @@ def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 
         papermill_times = []
         for _ in range(floor_runs):
             started = time.perf_counter()
-            papermill.execute_notebook(str(folder / "floor.ipynb"), str(folder / "floor-out.ipynb"), progress_bar=False,
-                                       kernel_name="python3", extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            papermill.execute_notebook(
+                str(folder / "floor.ipynb"),
+                str(folder / "floor-out.ipynb"),
+                progress_bar=False,
+                kernel_name="python3",
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
             papermill_times.append(time.perf_counter() - started)
         typical = made[len(made) // 2]
         workdir = folder / "render-floor"
@@ -180,5 +209,7 @@ def bench_close(corporations: int = 250, sample: int | None = None, jobs: int = 
         figures["floor_typst_s"] = statistics.median(typst_times)
         figures["floor_s"] = figures["floor_papermill_s"] + figures["floor_typst_s"]
         figures["ratio"] = figures["per_document_worker_s"] / figures["floor_s"]
-        figures["manifest_entries"] = float(len(json.loads((summary.out_dir / "manifest.json").read_text())["documents"]))
+        figures["manifest_entries"] = float(
+            len(json.loads((summary.out_dir / "manifest.json").read_text())["documents"])
+        )
     return figures

@@ -34,7 +34,9 @@ def quarter_months(quarters: Iterable[int], year: int = YEAR) -> list[str]:
     return [f"{year}-{m:02d}" for k in quarters for m in range(3 * k - 2, 3 * k + 1)]
 
 
-def spread(b: DatasetBuilder, corporation_id: str, questionnaire: str, grades: GradeRows, months: Sequence[str]) -> None:
+def spread(
+    b: DatasetBuilder, corporation_id: str, questionnaire: str, grades: GradeRows, months: Sequence[str]
+) -> None:
     """Add respondents (label grades per respondent) cycling over ``months``."""
     buckets: dict[str, list] = {m: [] for m in months}
     for i, row in enumerate(grades):

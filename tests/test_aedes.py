@@ -49,43 +49,102 @@ class Aedes:
         self.corps, self.resp, self.answers, self.deliveries = [], [], [], {}
 
     def corp(self, corporation_id: str, member: bool = True) -> Aedes:
-        self.corps.append(dict(corporation_id=corporation_id, name=f"Corporatie {corporation_id}", units=3000,
-                               region="Utrecht", urbanisation=3, aedes_member=member, member_since="2010-01-01"))
+        self.corps.append(
+            dict(
+                corporation_id=corporation_id,
+                name=f"Corporatie {corporation_id}",
+                units=3000,
+                region="Utrecht",
+                urbanisation=3,
+                aedes_member=member,
+                member_since="2010-01-01",
+            )
+        )
         return self
 
-    def add(self, corporation_id: str, questionnaire: str, grades, month: str = "2025-03",
-            completed: str | None = None) -> Aedes:
+    def add(
+        self, corporation_id: str, questionnaire: str, grades, month: str = "2025-03", completed: str | None = None
+    ) -> Aedes:
         delivery = self.deliveries.setdefault((corporation_id, questionnaire), f"D{len(self.deliveries) + 1}")
         if completed is None:
             completed = (pd.Period(month, "M").end_time.normalize() + pd.Timedelta(days=10)).date().isoformat()
         for grade in grades:
             response_id = f"R{len(self.resp) + 1}"
-            self.resp.append(dict(response_id=response_id, corporation_id=corporation_id, questionnaire=questionnaire,
-                                  service_month=month, completed_on=completed, mode="online", delivery_id=delivery,
-                                  anonymity_lifted=False))
+            self.resp.append(
+                dict(
+                    response_id=response_id,
+                    corporation_id=corporation_id,
+                    questionnaire=questionnaire,
+                    service_month=month,
+                    completed_on=completed,
+                    mode="online",
+                    delivery_id=delivery,
+                    anonymity_lifted=False,
+                )
+            )
             self.answers.append(dict(response_id=response_id, question_id="L1", grade=7))
-            for question, value in zip(("A1", "A2"), grade if isinstance(grade, tuple) else (grade,)):
+            for question, value in zip(("A1", "A2"), grade if isinstance(grade, tuple) else (grade,), strict=False):
                 self.answers.append(dict(response_id=response_id, question_id=question, grade=value))
         return self
 
     def build(self):
-        questions = [dict(questionnaire=q, question_id=i, text=i, label_question=i == "L1", aedes_question=i != "L1")
-                     for q in QUESTIONNAIRES for i in ("L1", "A1", "A2")]
-        deliveries = [dict(delivery_id=d, corporation_id=c, questionnaire=q, channel="mijn_kwh", delivered_on="2023-01-05",
-                           period_start="2023-01-01", period_end="2026-12-31", n_delivered=100, n_approached=90)
-                      for (c, q), d in self.deliveries.items()]
-        return from_tables({
-            "corporations": pd.DataFrame(self.corps),
-            "questions": pd.DataFrame(questions),
-            "respondents": pd.DataFrame(self.resp, columns=["response_id", "corporation_id", "questionnaire", "service_month",
-                                                            "completed_on", "mode", "delivery_id", "anonymity_lifted"]),
-            "answers": pd.DataFrame(self.answers, columns=["response_id", "question_id", "grade"]),
-            "deliveries": pd.DataFrame(deliveries, columns=["delivery_id", "corporation_id", "questionnaire", "channel",
-                                                            "delivered_on", "period_start", "period_end", "n_delivered",
-                                                            "n_approached"]),
-            "checkvraag": pd.DataFrame(columns=["corporation_id", "delivery_id", "service_month", "answer", "consent"]),
-            "label_history": pd.DataFrame(columns=["corporation_id", "research_year", "decision", "passed"]),
-        })
+        questions = [
+            dict(questionnaire=q, question_id=i, text=i, label_question=i == "L1", aedes_question=i != "L1")
+            for q in QUESTIONNAIRES
+            for i in ("L1", "A1", "A2")
+        ]
+        deliveries = [
+            dict(
+                delivery_id=d,
+                corporation_id=c,
+                questionnaire=q,
+                channel="mijn_kwh",
+                delivered_on="2023-01-05",
+                period_start="2023-01-01",
+                period_end="2026-12-31",
+                n_delivered=100,
+                n_approached=90,
+            )
+            for (c, q), d in self.deliveries.items()
+        ]
+        return from_tables(
+            {
+                "corporations": pd.DataFrame(self.corps),
+                "questions": pd.DataFrame(questions),
+                "respondents": pd.DataFrame(
+                    self.resp,
+                    columns=[
+                        "response_id",
+                        "corporation_id",
+                        "questionnaire",
+                        "service_month",
+                        "completed_on",
+                        "mode",
+                        "delivery_id",
+                        "anonymity_lifted",
+                    ],
+                ),
+                "answers": pd.DataFrame(self.answers, columns=["response_id", "question_id", "grade"]),
+                "deliveries": pd.DataFrame(
+                    deliveries,
+                    columns=[
+                        "delivery_id",
+                        "corporation_id",
+                        "questionnaire",
+                        "channel",
+                        "delivered_on",
+                        "period_start",
+                        "period_end",
+                        "n_delivered",
+                        "n_approached",
+                    ],
+                ),
+                "checkvraag": pd.DataFrame(
+                    columns=["corporation_id", "delivery_id", "service_month", "answer", "consent"]
+                ),
+                "label_history": pd.DataFrame(columns=["corporation_id", "research_year", "decision", "passed"]),
+            }
+        )
 
 
 def full(builder: Aedes, corporation_id: str, grades=(8, 8), **kwargs) -> Aedes:
@@ -101,14 +160,15 @@ def row_of(results: pd.DataFrame, corporation_id: str) -> pd.Series:
 
 # --------------------------------------------------------------------------- period
 
+
 def test_period_edges_and_freeze_date():
     b = Aedes().corp("C1")
-    b.add("C1", "reparaties", [1], month="2024-08")          # August Y-1: out
-    b.add("C1", "reparaties", [6], month="2024-09")          # September Y-1: in
-    b.add("C1", "reparaties", [8], month="2025-07")          # July Y: in
+    b.add("C1", "reparaties", [1], month="2024-08")  # August Y-1: out
+    b.add("C1", "reparaties", [6], month="2024-09")  # September Y-1: in
+    b.add("C1", "reparaties", [8], month="2025-07")  # July Y: in
     b.add("C1", "reparaties", [1], month="2025-08", completed="2025-08-20")  # August Y: out
     b.add("C1", "reparaties", [10], month="2025-07", completed="2025-08-31")  # completed on the freeze: in
-    b.add("C1", "reparaties", [1], month="2025-07", completed="2025-09-01")   # after the freeze: out
+    b.add("C1", "reparaties", [1], month="2025-07", completed="2025-09-01")  # after the freeze: out
     row = row_of(aedes_results(b.build(), RULES, 2025), "C1")
     assert row["reparaties_n"] == 3
     assert row["reparaties_score"] == 8.0
@@ -130,15 +190,22 @@ def test_end_month_is_a_setting():
 
 # --------------------------------------------------------------------------- letters
 
-@pytest.mark.parametrize(("grade", "letter"), [
-    (Fraction(149, 20), "B"),                 # 7,45 -> 7,5 -> B
-    (Fraction(7449, 1000), "C"),              # 7,449 -> 7,4 -> C
-    (Fraction(7449999999999999999, 10**18), "C"),  # float(...) == 7.45: exactness matters
-    (Fraction(159, 20), "A"),                 # 7,95 -> 8,0 -> A
-    (Fraction(7949, 1000), "B"),
-    (Decimal("7.1"), "C"), (Decimal("7.5"), "B"), (Decimal("7.8"), "B"),  # Aedes' public examples
-    ("10", "A"), (1, "C"),
-])
+
+@pytest.mark.parametrize(
+    ("grade", "letter"),
+    [
+        (Fraction(149, 20), "B"),  # 7,45 -> 7,5 -> B
+        (Fraction(7449, 1000), "C"),  # 7,449 -> 7,4 -> C
+        (Fraction(7449999999999999999, 10**18), "C"),  # float(...) == 7.45: exactness matters
+        (Fraction(159, 20), "A"),  # 7,95 -> 8,0 -> A
+        (Fraction(7949, 1000), "B"),
+        (Decimal("7.1"), "C"),
+        (Decimal("7.5"), "B"),
+        (Decimal("7.8"), "B"),  # Aedes' public examples
+        ("10", "A"),
+        (1, "C"),
+    ],
+)
 def test_letter_on_half_up_one_decimal(grade, letter):
     assert letter_for_grade(grade, RULES) == letter
 
@@ -154,17 +221,30 @@ def test_letters_from_a_dataset_7_45_and_7_449():
     grades = [8] * 9 + [7] * 11  # 149 / 20 = 7,45
     b = Aedes().corp("C1").add("C1", "reparaties", grades).add("C1", "nieuwe_huurders", [8] * 449 + [7] * 551)
     row = row_of(aedes_results(b.build(), RULES, 2025), "C1")
-    assert row["reparaties_grade"] == 7.5 and row["reparaties_letter"] == "B"
+    assert row["reparaties_grade"] == 7.5
+    assert row["reparaties_letter"] == "B"
     assert row["reparaties_near_boundary"]
     assert row["nieuwe_huurders_score"] == 7.449  # 7449 / 1000
-    assert row["nieuwe_huurders_grade"] == 7.4 and row["nieuwe_huurders_letter"] == "C"
+    assert row["nieuwe_huurders_grade"] == 7.4
+    assert row["nieuwe_huurders_letter"] == "C"
     assert not row["nieuwe_huurders_near_boundary"]
 
 
-@pytest.mark.parametrize(("grade", "flag"), [
-    ("7.45", True), ("7.55", True), ("7.5", True), ("7.449", False), ("7.551", False),
-    ("7.95", True), ("8.05", True), ("8.051", False), ("5", False), ("0.04", False),
-])
+@pytest.mark.parametrize(
+    ("grade", "flag"),
+    [
+        ("7.45", True),
+        ("7.55", True),
+        ("7.5", True),
+        ("7.449", False),
+        ("7.551", False),
+        ("7.95", True),
+        ("8.05", True),
+        ("8.051", False),
+        ("5", False),
+        ("0.04", False),
+    ],
+)
 def test_boundary_flag(grade, flag):
     assert near_boundary(grade, RULES) is flag
 
@@ -177,6 +257,7 @@ def test_next_letter():
 
 # --------------------------------------------------------------------------- overall
 
+
 def test_overall_worked_example_c_b_b():
     letters = dict(nieuwe_huurders="C", reparaties="B", vertrokken_huurders="B")
     assert overall_points(letters, RULES) == Decimal("-0.25")
@@ -185,7 +266,7 @@ def test_overall_worked_example_c_b_b():
 
 @pytest.mark.parametrize("combo", list(itertools.product("ABC", repeat=3)))
 def test_overall_letter_table(combo):
-    letters = dict(zip(KEYS, combo))
+    letters = dict(zip(KEYS, combo, strict=True))
     points = {"A": 1, "B": 0, "C": -1}
     percent = 25 * points[combo[0]] + 55 * points[combo[1]] + 20 * points[combo[2]]  # integers: exact
     expected = "A" if percent >= 50 else "C" if percent <= -50 else "B"
@@ -193,14 +274,17 @@ def test_overall_letter_table(combo):
     assert overall_letter(letters, RULES) == expected
 
 
-@pytest.mark.parametrize(("combo", "points", "letter"), [
-    (("C", "A", "A"), "0.50", "A"),    # exactly +0,50 -> A (floats give 0.5000000000000001 or 0.4999…)
-    (("A", "C", "C"), "-0.50", "C"),   # exactly -0,50 -> C
-    (("B", "A", "C"), "0.35", "B"),
-    (("A", "B", "A"), "0.45", "B"),
-])
+@pytest.mark.parametrize(
+    ("combo", "points", "letter"),
+    [
+        (("C", "A", "A"), "0.50", "A"),  # exactly +0,50 -> A (floats give 0.5000000000000001 or 0.4999…)
+        (("A", "C", "C"), "-0.50", "C"),  # exactly -0,50 -> C
+        (("B", "A", "C"), "0.35", "B"),
+        (("A", "B", "A"), "0.45", "B"),
+    ],
+)
 def test_overall_letter_exactly_at_the_thresholds(combo, points, letter):
-    letters = dict(zip(KEYS, combo))
+    letters = dict(zip(KEYS, combo, strict=True))
     assert overall_points(letters, RULES) == Decimal(points)
     assert overall_letter(letters, RULES) == letter
 
@@ -211,6 +295,7 @@ def test_overall_without_a_letter_is_empty():
 
 # --------------------------------------------------------------------------- results
 
+
 def test_non_member_excluded_and_missing_subscore():
     b = Aedes().corp("C1").corp("C2", member=False).corp("C3").corp("C4")
     full(b, "C1", grades=(8, 9))
@@ -219,14 +304,17 @@ def test_non_member_excluded_and_missing_subscore():
     results = aedes_results(b.build(), RULES, 2025)
     assert results["corporation_id"].tolist() == ["C1", "C3", "C4"]
     c1 = row_of(results, "C1")
-    assert c1["overall_letter"] == "A" and c1["overall_points"] == 1.0
+    assert c1["overall_letter"] == "A"
+    assert c1["overall_points"] == 1.0
     c3 = row_of(results, "C3")
     assert c3["vertrokken_huurders_n"] == 0
     assert math.isnan(c3["vertrokken_huurders_score"])
     assert pd.isna(c3["vertrokken_huurders_letter"])
-    assert pd.isna(c3["overall_letter"]) and math.isnan(c3["overall_points"])
+    assert pd.isna(c3["overall_letter"])
+    assert math.isnan(c3["overall_points"])
     c4 = row_of(results, "C4")  # a member without any respondent still has a row
-    assert [c4[f"{k}_n"] for k in KEYS] == [0, 0, 0] and pd.isna(c4["overall_letter"])
+    assert [c4[f"{k}_n"] for k in KEYS] == [0, 0, 0]
+    assert pd.isna(c4["overall_letter"])
     frame = to_csv_frame(results)
     c3_csv = frame.set_index("corporation_id").loc["C3"]
     assert pd.isna(c3_csv["vertrokken_huurders_grade"]) or c3_csv["vertrokken_huurders_grade"] == ""
@@ -243,7 +331,8 @@ def test_pct_dissatisfied_margin_and_several_aedes_questions():
     # respondent means 5,5 / 5 / 4 / 9; the one without an Aedes grade is no respondent
     assert row["nieuwe_huurders_n"] == 4
     assert row["nieuwe_huurders_score"] == pytest.approx(5.875)
-    assert row["nieuwe_huurders_n_dissatisfied"] == 2 and row["nieuwe_huurders_pct_dissatisfied"] == 50.0
+    assert row["nieuwe_huurders_n_dissatisfied"] == 2
+    assert row["nieuwe_huurders_pct_dissatisfied"] == 50.0
     assert math.isnan(row["vertrokken_huurders_margin"])
 
 
@@ -265,13 +354,16 @@ def test_csv_frame_writes_exact_decimals():
     b.add("C1", "reparaties", [8, 8])  # reparaties 7,5 -> B ; others C -> points -0.45
     frame = to_csv_frame(aedes_results(b.build(), RULES, 2025))
     row = frame.iloc[0]
-    assert row["reparaties_grade"] == "7.5" and row["nieuwe_huurders_grade"] == "7.0"
-    assert row["overall_points"] == "-0.45" and row["overall_letter"] == "B"
+    assert row["reparaties_grade"] == "7.5"
+    assert row["nieuwe_huurders_grade"] == "7.0"
+    assert row["overall_points"] == "-0.45"
+    assert row["overall_letter"] == "B"
     assert row["reparaties_near_boundary"] == "true"
     assert row["reparaties_next_letter_grade"] == "8.0"
 
 
 # --------------------------------------------------------------------------- monitoring
+
 
 def monitoring_dataset():
     b = Aedes().corp("C1")
@@ -287,9 +379,11 @@ def monitoring_dataset():
 def test_as_of_before_the_freeze_gives_running_figures():
     dataset = monitoring_dataset()
     running = row_of(aedes_results(dataset, RULES, 2025, as_of="2025-03-15"), "C1")
-    assert running["reparaties_n"] == 2 and running["reparaties_score"] == 7.0  # 6 and 8; 10 completed 20-03
+    assert running["reparaties_n"] == 2
+    assert running["reparaties_score"] == 7.0
     period = aedes_results(dataset, RULES, 2025, as_of=date(2025, 3, 15)).attrs["period"]
-    assert period.last_month == "2025-03" and period.completed_on_or_before == date(2025, 3, 15)
+    assert period.last_month == "2025-03"
+    assert period.completed_on_or_before == date(2025, 3, 15)
     assert not period.frozen
     assert row_of(aedes_results(dataset, RULES, 2025, as_of="2025-03-31"), "C1")["reparaties_n"] == 3
 
@@ -310,7 +404,8 @@ def test_benchmark_year_in_progress():
     assert benchmark_year_at("2025-09-01", RULES) == 2026
     assert benchmark_year_at("2025-12-31", RULES) == 2026
     running = aedes_results(monitoring_dataset(), RULES, 2026, as_of="2025-09-30")
-    assert row_of(running, "C1")["reparaties_n"] == 1 and row_of(running, "C1")["reparaties_score"] == 2.0
+    assert row_of(running, "C1")["reparaties_n"] == 1
+    assert row_of(running, "C1")["reparaties_score"] == 2.0
 
 
 def test_as_of_before_the_period_has_no_respondents():
@@ -321,11 +416,12 @@ def test_as_of_before_the_period_has_no_respondents():
 
 # --------------------------------------------------------------------------- report helpers
 
+
 def national_dataset():
     b = Aedes().corp("C1").corp("C2").corp("C3")
-    full(b, "C1", grades=(8, 8))        # 8,0 A
-    full(b, "C2", grades=(7, 8))        # 7,5 B
-    full(b, "C3", grades=(6, 8))        # 7,0 C
+    full(b, "C1", grades=(8, 8))  # 8,0 A
+    full(b, "C2", grades=(7, 8))  # 7,5 B
+    full(b, "C3", grades=(6, 8))  # 7,0 C
     full(b, "C1", grades=(6, 6), month="2024-03")  # benchmark year 2024
     full(b, "C2", grades=(9, 9), month="2024-03")
     return b.build()
@@ -339,9 +435,11 @@ def test_national_distribution_and_summary():
     assert rep.loc["C1", "percentile"] == pytest.approx(100 * 2.5 / 3)
     assert rep.loc["C3", "percentile"] == pytest.approx(100 * 0.5 / 3)
     position = corporation_position(results, "C2", RULES)
-    assert position["rank"].tolist() == [2, 2, 2] and position["n_ranked"].tolist() == [3, 3, 3]
+    assert position["rank"].tolist() == [2, 2, 2]
+    assert position["n_ranked"].tolist() == [3, 3, 3]
     summary = national_summary(results, RULES).set_index("questionnaire")
-    assert summary.loc["reparaties", "n_corporations"] == 3 and summary.loc["reparaties", "n_respondents"] == 6
+    assert summary.loc["reparaties", "n_corporations"] == 3
+    assert summary.loc["reparaties", "n_respondents"] == 6
     assert summary.loc["reparaties", "pooled_score"] == pytest.approx(7.5)
     assert summary.loc["reparaties", ["n_A", "n_B", "n_C"]].tolist() == [1, 1, 1]
 
@@ -349,22 +447,26 @@ def test_national_distribution_and_summary():
 def test_trend_against_last_year():
     trend = aedes_trend(national_dataset(), RULES, 2025)
     c1 = trend.loc[trend["corporation_id"] == "C1"].set_index("questionnaire")
-    assert c1.loc["reparaties", "previous_letter"] == "C" and c1.loc["reparaties", "letter"] == "A"
+    assert c1.loc["reparaties", "previous_letter"] == "C"
+    assert c1.loc["reparaties", "letter"] == "A"
     assert c1.loc["reparaties", "grade_change"] == pytest.approx(2.0)
     assert c1.loc["reparaties", "letter_change"] == "hoger"
-    assert c1.loc["totaal", "previous_letter"] == "C" and c1.loc["totaal", "letter"] == "A"
+    assert c1.loc["totaal", "previous_letter"] == "C"
+    assert c1.loc["totaal", "letter"] == "A"
     c3 = trend.loc[trend["corporation_id"] == "C3"].set_index("questionnaire")
-    assert c3.loc["reparaties", "previous_n"] == 0 and pd.isna(c3.loc["reparaties", "letter_change"])
+    assert c3.loc["reparaties", "previous_n"] == 0
+    assert pd.isna(c3.loc["reparaties", "letter_change"])
 
 
 def test_what_changes_letter():
     b = Aedes().corp("C1")
-    b.add("C1", "nieuwe_huurders", [7, 7])             # 7,0 C
-    b.add("C1", "reparaties", [7, 8])                  # 7,5 B
-    b.add("C1", "vertrokken_huurders", [7, 8])         # 7,5 B -> C/B/B -> B
+    b.add("C1", "nieuwe_huurders", [7, 7])  # 7,0 C
+    b.add("C1", "reparaties", [7, 8])  # 7,5 B
+    b.add("C1", "vertrokken_huurders", [7, 8])  # 7,5 B -> C/B/B -> B
     results = aedes_results(b.build(), RULES, 2025)
     changes = what_changes_letter(results, "C1", RULES)
-    assert changes.current_overall_letter == "B" and changes.current_overall_points == Decimal("-0.25")
+    assert changes.current_overall_letter == "B"
+    assert changes.current_overall_points == Decimal("-0.25")
     sub = changes.subscores.set_index("questionnaire")
     assert sub.loc["nieuwe_huurders", "text"] == "7,5 voor B"
     assert sub.loc["nieuwe_huurders", "needed_score"] == pytest.approx(7.45)
@@ -377,11 +479,14 @@ def test_what_changes_letter():
 
 def test_what_changes_letter_overall_up():
     b = Aedes().corp("C1")
-    b.add("C1", "nieuwe_huurders", [8]).add("C1", "reparaties", [8]).add("C1", "vertrokken_huurders", [7])  # A/A/C = 0.60 A
+    b.add("C1", "nieuwe_huurders", [8]).add("C1", "reparaties", [8]).add(
+        "C1", "vertrokken_huurders", [7]
+    )  # A/A/C = 0.60 A
     b.add("C1", "nieuwe_huurders", [8], month="2025-04")
     results = aedes_results(b.build(), RULES, 2025)
     changes = what_changes_letter(results, "C1", RULES)
     assert changes.current_overall_letter == "A"
     downs = {(r.questionnaire, r.to_letter) for r in changes.overall.itertuples()}
-    assert ("reparaties", "B") in downs and ("nieuwe_huurders", "C") in downs
+    assert ("reparaties", "B") in downs
+    assert ("nieuwe_huurders", "C") in downs
     assert set(changes.overall["direction"]) == {"lager"}

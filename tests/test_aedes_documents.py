@@ -15,19 +15,16 @@ from kwh_calc.calculations.aedes import (
     corporation_position,
     subscore_keys,
 )
-from kwh_calc.presentation.aedes_views import subscore_name
 from kwh_calc.close.run import load_documents, run_close
-from kwh_calc.intake.dataset import load_dataset
 from kwh_calc.common.numbers import fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.intake.dataset import load_dataset
 from kwh_calc.intake.rules import load_rules
+from kwh_calc.presentation.aedes_views import subscore_name
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025
 KEY = "aedes-huurdersoordeel"
 DOCUMENT = [d for d in load_documents() if d.key == KEY]
-
-
-
 
 
 def pdf_text(path) -> str:
@@ -47,21 +44,31 @@ def picked(demo_dir):
     corps = dataset.corporations
     non_member = corps.loc[~corps["aedes_member"].astype(bool), "corporation_id"]
     assert len(full) and len(empty) and len(non_member), "the demo has every case"
-    return {"full": str(full["corporation_id"].iloc[0]), "empty": str(empty["corporation_id"].iloc[0]),
-            "non_member": str(non_member.iloc[0]), "results": results}
+    return {
+        "full": str(full["corporation_id"].iloc[0]),
+        "empty": str(empty["corporation_id"].iloc[0]),
+        "non_member": str(non_member.iloc[0]),
+        "results": results,
+    }
 
 
 @pytest.fixture(scope="module")
 def close(demo_dir, picked, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     corporations = [picked["full"], picked["empty"], picked["non_member"]]
-    summary = run_close(demo_dir, YEAR, out, corporations=corporations, documents=DOCUMENT, outputs=[], engine="builtin")
+    summary = run_close(
+        demo_dir, YEAR, out, corporations=corporations, documents=DOCUMENT, outputs=[], engine="builtin"
+    )
     return out / str(YEAR), summary
 
 
 def test_document_is_registered_for_aedes_members():
     (document,) = DOCUMENT
-    assert (document.title, document.scope, document.applies_to) == ("Aedes-benchmark: Huurdersoordeel", "corporation", "aedes_member")
+    assert (document.title, document.scope, document.applies_to) == (
+        "Aedes-benchmark: Huurdersoordeel",
+        "corporation",
+        "aedes_member",
+    )
     notebook = json.loads(document.notebook.read_text())
     assert all(not cell.get("outputs") for cell in notebook["cells"]), "commit the notebook without outputs"
     assert notebook["cells"][0]["metadata"]["tags"] == ["parameters"]
@@ -70,7 +77,9 @@ def test_document_is_registered_for_aedes_members():
 def test_only_members_get_the_document(close, picked):
     out, summary = close
     assert not summary.failed, [r.error for r in summary.failed]
-    assert sorted(r.corporation_id for r in summary.records if r.status == "ok") == sorted([picked["full"], picked["empty"]])
+    assert sorted(r.corporation_id for r in summary.records if r.status == "ok") == sorted(
+        [picked["full"], picked["empty"]]
+    )
     assert not (out / picked["non_member"] / f"{KEY}.pdf").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert f"{picked['non_member']}/{KEY}" not in manifest["documents"]
@@ -86,7 +95,8 @@ def test_pdf_carries_letters_grades_and_position(close, picked):
     period = benchmark_period(YEAR, rules)
     assert squeezed(f"servicemaanden {period.describe_nl()}, reacties t/m {fmt_date(period.freeze)}") in text
     assert squeezed(str(row["name"])) in text
-    assert "Benchmarkjaar2025" in text and "Onderzoeksjaar" not in text  # cover band and header
+    assert "Benchmarkjaar2025" in text
+    assert "Onderzoeksjaar" not in text
     for key in subscore_keys(rules):
         grade = fmt_grade(row[f"{key}_grade"]) + ("(rondlettergrens)" if row[f"{key}_near_boundary"] else "")
         margin = f"±{fmt_grade(row[f'{key}_margin'])}"
@@ -97,8 +107,13 @@ def test_pdf_carries_letters_grades_and_position(close, picked):
     assert squeezed(f"Totaalletter {row['overall_letter']} (gewogen punten {points})") in text
     for position in corporation_position(results, corporation_id, rules).itertuples():
         assert squeezed(f"{fmt_count(position.rank)} van {fmt_count(position.n_ranked)}") in text
-    for heading in ("Plaats in de landelijke verdeling", "Lettergrenzen", f"Ontwikkeling ten opzichte van benchmarkjaar {YEAR - 1}",
-                    "Wat verandert de letter", "Figuur 3"):
+    for heading in (
+        "Plaats in de landelijke verdeling",
+        "Lettergrenzen",
+        f"Ontwikkeling ten opzichte van benchmarkjaar {YEAR - 1}",
+        "Wat verandert de letter",
+        "Figuur 3",
+    ):
         assert squeezed(heading) in text
 
 
@@ -110,5 +125,8 @@ def test_pdf_without_respondents_says_so(close, picked):
         assert squeezed("geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter") in text
         assert squeezed("Geen totaalletter.") in text
     else:  # no empty tables or charts: one sentence says why there are no letters
-        assert squeezed("geen respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter") in text
-        assert squeezed("Tabel 1. Deelscores") not in text and squeezed("Figuur 1") not in text
+        assert (
+            squeezed("geen respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter") in text
+        )
+        assert squeezed("Tabel 1. Deelscores") not in text
+        assert squeezed("Figuur 1") not in text

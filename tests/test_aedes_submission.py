@@ -44,16 +44,23 @@ def results(dataset):
 
 
 def test_xlsx_read_back_matches_the_computed_values(tmp_path, dataset, results):
-    path = write_submission_xlsx(results, tmp_path / "reports" / "2025" / "aedes-aanlevering.xlsx",
-                                 submission_metadata(dataset, RULES, 2025))
-    assert path.is_file() and [p.name for p in path.parent.iterdir()] == ["aedes-aanlevering.xlsx"]  # no temp left
+    path = write_submission_xlsx(
+        results, tmp_path / "reports" / "2025" / "aedes-aanlevering.xlsx", submission_metadata(dataset, RULES, 2025)
+    )
+    assert path.is_file()
+    assert [p.name for p in path.parent.iterdir()] == ["aedes-aanlevering.xlsx"]
     book = load_workbook(path)
     assert book.sheetnames == [SUBMISSION_SHEET, METADATA_SHEET]
     sheet = book[SUBMISSION_SHEET]
     rows = list(sheet.iter_rows(values_only=True))
     columns = submission_columns(KEYS)
     assert list(rows[0]) == [c.header for c in columns]
-    assert rows[0][:4] == ("Corporatie-id", "Corporatie", "Nieuwe huurders – cijfer", "Nieuwe huurders – cijfer onafgerond")
+    assert rows[0][:4] == (
+        "Corporatie-id",
+        "Corporatie",
+        "Nieuwe huurders – cijfer",
+        "Nieuwe huurders – cijfer onafgerond",
+    )
     assert [r[0] for r in rows[1:]] == ["C1", "C2", "C3"]  # members only, sorted
     index = {c.source: i for i, c in enumerate(columns)}
     expected = results.set_index("corporation_id")
@@ -61,23 +68,29 @@ def test_xlsx_read_back_matches_the_computed_values(tmp_path, dataset, results):
         row = expected.loc[values[0]]
         for key in KEYS:
             n = values[index[f"{key}_n"]]
-            assert isinstance(n, int) and n == row[f"{key}_n"]
+            assert isinstance(n, int)
+            assert n == row[f"{key}_n"]
             if n == 0:
-                assert values[index[f"{key}_grade"]] is None and values[index[f"{key}_letter"]] is None
+                assert values[index[f"{key}_grade"]] is None
+                assert values[index[f"{key}_letter"]] is None
                 continue
             grade = values[index[f"{key}_grade"]]
-            assert isinstance(grade, int | float) and grade == row[f"{key}_grade"]  # 8.0 reads back as 8
+            assert isinstance(grade, int | float)
+            assert grade == row[f"{key}_grade"]
             assert values[index[f"{key}_score"]] == row[f"{key}_score"]
             assert values[index[f"{key}_letter"]] == row[f"{key}_letter"]
             assert values[index[f"{key}_pct_dissatisfied"]] == pytest.approx(row[f"{key}_pct_dissatisfied"])
             margin = values[index[f"{key}_margin"]]
-            assert (margin is None and math.isnan(row[f"{key}_margin"])) or margin == pytest.approx(row[f"{key}_margin"])
+            assert (margin is None and math.isnan(row[f"{key}_margin"])) or margin == pytest.approx(
+                row[f"{key}_margin"]
+            )
             assert values[index[f"{key}_near_boundary"]] == ("ja" if row[f"{key}_near_boundary"] else "nee")
         overall = values[index["overall_letter"]]
         assert overall == (None if pd.isna(row["overall_letter"]) else row["overall_letter"])
     # grades are numbers with format 0.0, not text
     grade_cell = sheet.cell(row=2, column=index["reparaties_grade"] + 1)
-    assert grade_cell.data_type == "n" and grade_cell.number_format == "0.0"
+    assert grade_cell.data_type == "n"
+    assert grade_cell.number_format == "0.0"
     assert sheet.cell(row=2, column=index["reparaties_n"] + 1).data_type == "n"
 
 
@@ -115,7 +128,8 @@ def test_csv_submission_has_the_same_layout(tmp_path, results):
     assert c2[index["reparaties_grade"]] == "7.5"
     assert float(c2[index["reparaties_score"]]) == expected["reparaties_score"]
     assert c2[index["reparaties_n"]] == "4"
-    assert c2[index["vertrokken_huurders_n"]] == "0" and c2[index["vertrokken_huurders_grade"]] == ""
+    assert c2[index["vertrokken_huurders_n"]] == "0"
+    assert c2[index["vertrokken_huurders_grade"]] == ""
     assert c2[index["overall_letter"]] == ""
 
 
@@ -138,14 +152,21 @@ def test_cli_writes_the_contract_columns(tmp_path, data_dir, results):
     assert run.exit_code == 0, run.output
     table = pd.read_csv(out, dtype={"overall_letter": "string"})
     assert set(CONTRACT) <= set(table.columns)
-    for extra in ("reparaties_grade", "reparaties_pct_dissatisfied", "reparaties_margin", "reparaties_near_boundary",
-                  "overall_points"):
+    for extra in (
+        "reparaties_grade",
+        "reparaties_pct_dissatisfied",
+        "reparaties_margin",
+        "reparaties_near_boundary",
+        "overall_points",
+    ):
         assert extra in table.columns
     assert table["corporation_id"].tolist() == ["C1", "C2", "C3"]
     assert table["reparaties_score"].tolist() == pytest.approx(results["reparaties_score"].tolist())
     assert table["reparaties_n"].tolist() == results["reparaties_n"].tolist()
     c2 = table.set_index("corporation_id").loc["C2"]
-    assert c2["vertrokken_huurders_n"] == 0 and pd.isna(c2["vertrokken_huurders_score"]) and pd.isna(c2["overall_letter"])
+    assert c2["vertrokken_huurders_n"] == 0
+    assert pd.isna(c2["vertrokken_huurders_score"])
+    assert pd.isna(c2["overall_letter"])
     assert load_workbook(xlsx).sheetnames == [SUBMISSION_SHEET, METADATA_SHEET]
 
 

@@ -18,15 +18,23 @@ from kwh_calc.calculations.checkvraag import (
     reinvite_weeks,
     routing,
 )
-from kwh_calc.results.year import RESULT_TABLES
 from kwh_calc.intake.rules import load_rules
+from kwh_calc.results.year import RESULT_TABLES
 
 RULES = load_rules()
 MIN = RULES.suppression.min_cell_size
 
 
-def add(builder: DatasetBuilder, corporation_id: str, delivery_id: str, answers: dict[int, int], *,
-        month: str = "2025-03", aannemer: str | None = None, consent: bool = False) -> None:
+def add(
+    builder: DatasetBuilder,
+    corporation_id: str,
+    delivery_id: str,
+    answers: dict[int, int],
+    *,
+    month: str = "2025-03",
+    aannemer: str | None = None,
+    consent: bool = False,
+) -> None:
     """``answers``: option -> how many tenants gave it."""
     for option, count in answers.items():
         for _ in range(count):
@@ -40,11 +48,11 @@ def dataset():
     d1_old = b.delivery("C1", "reparaties", "2024-12-01", "2024-12-31")
     d2 = b.delivery("C2", "reparaties", "2025-03-01", "2025-03-31", channel="api")
     # C1: 10 answers in 2025 (5/2/2/1) over contractors A (6), B (6), C (2), D (3) ... see below
-    add(b, "C1", d1, {1: 4, 2: 1, 3: 1}, aannemer="Aannemer A")            # 6
-    add(b, "C1", d1, {1: 3, 3: 2, 4: 1}, aannemer="Aannemer B")            # 6
-    add(b, "C1", d1, {3: 2}, aannemer="Aannemer C")                        # 2: suppressed
-    add(b, "C1", d1, {1: 2, 2: 1}, aannemer="Aannemer D")                  # 3: suppressed
-    add(b, "C1", d1_old, {4: 7}, month="2024-12", aannemer="Aannemer A")   # other research year
+    add(b, "C1", d1, {1: 4, 2: 1, 3: 1}, aannemer="Aannemer A")  # 6
+    add(b, "C1", d1, {1: 3, 3: 2, 4: 1}, aannemer="Aannemer B")  # 6
+    add(b, "C1", d1, {3: 2}, aannemer="Aannemer C")  # 2: suppressed
+    add(b, "C1", d1, {1: 2, 2: 1}, aannemer="Aannemer D")  # 3: suppressed
+    add(b, "C1", d1_old, {4: 7}, month="2024-12", aannemer="Aannemer A")  # other research year
     # C2: 10 answers without contractor
     add(b, "C2", d2, {1: 5, 2: 2, 3: 2, 4: 1})
     return b.build()
@@ -65,24 +73,31 @@ def test_distribution_percentages_per_corporation(dataset):
     assert [c2[f"n_answer_{k}"] for k in (1, 2, 3, 4)] == [5, 2, 2, 1]
     assert [c2[f"pct_answer_{k}"] for k in (1, 2, 3, 4)] == pytest.approx([50.0, 20.0, 20.0, 10.0])
     c1 = row(table, corporation_id="C1")
-    assert c1["n"] == 17 and not c1["suppressed"]  # 2024-12 answers are not in research year 2025
+    assert c1["n"] == 17
+    assert not c1["suppressed"]
     assert sum(c1[f"pct_answer_{k}"] for k in (1, 2, 3, 4)) == pytest.approx(100.0)
     assert set(table["corporation_id"]) == {"C1", "C2"}  # C3 has no checkvraag rows
 
 
 def test_research_year_counts_service_months(dataset):
     row_2024 = row(checkvraag_distribution(dataset, RULES, 2024), corporation_id="C1")
-    assert row_2024["n"] == 7 and row_2024["n_answer_4"] == 7 and row_2024["pct_answer_4"] == 100.0
+    assert row_2024["n"] == 7
+    assert row_2024["n_answer_4"] == 7
+    assert row_2024["pct_answer_4"] == 100.0
 
 
 def test_small_contractor_cells_are_suppressed(dataset):
     table = checkvraag_distribution(dataset, RULES, 2025, by="aannemer")
     assert list(table["aannemer"]) == ["Aannemer A", "Aannemer B", "Aannemer C", "Aannemer D"]
     a = row(table, aannemer="Aannemer A")
-    assert not a["suppressed"] and a["n_answer_1"] == 4 and a["pct_answer_1"] == pytest.approx(400 / 6)
+    assert not a["suppressed"]
+    assert a["n_answer_1"] == 4
+    assert a["pct_answer_1"] == pytest.approx(400 / 6)
     for small in ("Aannemer C", "Aannemer D"):
         cell = row(table, aannemer=small)
-        assert cell["suppressed"] and not cell["suppressed_secondary"] and cell["n"] < MIN
+        assert cell["suppressed"]
+        assert not cell["suppressed_secondary"]
+        assert cell["n"] < MIN
         assert all(pd.isna(cell[f"n_answer_{k}"]) and pd.isna(cell[f"pct_answer_{k}"]) for k in (1, 2, 3, 4))
 
 
@@ -93,8 +108,10 @@ def test_complementary_suppression_when_the_hidden_rest_is_small():
     add(b, "C1", d, {1: 4, 3: 3}, aannemer="Aannemer B")
     add(b, "C1", d, {3: 2}, aannemer="Aannemer C")  # hidden: total - A - B would reveal it
     table = checkvraag_distribution(b.build(), RULES, 2025, by="aannemer").set_index("aannemer")
-    assert table.loc["Aannemer C", "suppressed"] and not table.loc["Aannemer C", "suppressed_secondary"]
-    assert table.loc["Aannemer A", "suppressed_secondary"] and pd.isna(table.loc["Aannemer A", "pct_answer_1"])
+    assert table.loc["Aannemer C", "suppressed"]
+    assert not table.loc["Aannemer C", "suppressed_secondary"]
+    assert table.loc["Aannemer A", "suppressed_secondary"]
+    assert pd.isna(table.loc["Aannemer A", "pct_answer_1"])
     assert not table.loc["Aannemer B", "suppressed"]  # hidden rest now 8 >= minimum
     # rows without a contractor count as hidden too
     b2 = DatasetBuilder().corporation("C1")
@@ -108,7 +125,8 @@ def test_complementary_suppression_when_the_hidden_rest_is_small():
 def test_national_reference_counts_every_answer(dataset):
     national = national_reference(dataset, RULES, 2025).iloc[0]
     assert national["n"] == 27
-    assert national["n_answer_3"] == 1 + 2 + 2 + 2 and national["pct_answer_3"] == pytest.approx(700 / 27)
+    assert national["n_answer_3"] == 1 + 2 + 2 + 2
+    assert national["pct_answer_3"] == pytest.approx(700 / 27)
     assert "corporation_id" not in national.index
 
 
@@ -118,7 +136,8 @@ def test_results_table_has_corporation_contractor_and_national_levels(dataset):
     assert set(table["level"]) == {"corporation", "aannemer", "national"}
     assert (table["year"] == 2025).all()
     national = row(table, level="national")
-    assert pd.isna(national["corporation_id"]) and national["n"] == 27
+    assert pd.isna(national["corporation_id"])
+    assert national["n"] == 27
     assert row(table, level="aannemer", group="Aannemer C")["suppressed"]
 
 
@@ -127,7 +146,8 @@ def test_small_corporation_total_is_suppressed():
     d = b.delivery("C1", "reparaties", "2025-03-01", "2025-03-31")
     add(b, "C1", d, {3: MIN - 1})
     table = checkvraag_table(b.build(), RULES, 2025)
-    assert row(table, level="corporation")["suppressed"] and row(table, level="national")["suppressed"]
+    assert row(table, level="corporation")["suppressed"]
+    assert row(table, level="national")["suppressed"]
     assert pd.isna(row(table, level="corporation")["pct_answer_3"])
 
 
@@ -138,6 +158,7 @@ def test_empty_checkvraag_gives_an_empty_table():
 
 
 # --------------------------------------------------------------------------- routing
+
 
 @pytest.fixture(scope="module")
 def routed():
@@ -160,21 +181,24 @@ def test_reinvite_date_after_six_weeks_by_default(routed):
     assert RULES.checkvraag.reinvite_weeks_default == 6
     assert set(c1["invited_on"].dt.date) == {date(2025, 4, 15)}
     threes = c1.loc[c1["answer"] == 3]
-    assert set(threes["reinvite_on"].dt.date) == {date(2025, 5, 27)} and set(threes["reinvite_weeks"]) == {6}
+    assert set(threes["reinvite_on"].dt.date) == {date(2025, 5, 27)}
+    assert set(threes["reinvite_weeks"]) == {6}
     others = c1.loc[c1["answer"] != 3]
-    assert others["reinvite_on"].isna().all() and others["reinvite_weeks"].isna().all()
+    assert others["reinvite_on"].isna().all()
+    assert others["reinvite_weeks"].isna().all()
 
 
 def test_reinvite_date_after_three_weeks_as_set_per_corporation(routed):
     threes = routed.loc[(routed["corporation_id"] == "C2") & (routed["answer"] == 3)]
     assert set(threes["invited_on"].dt.date) == {date(2025, 4, 6)}  # API: the day after delivery
-    assert set(threes["reinvite_on"].dt.date) == {date(2025, 4, 27)} and set(threes["reinvite_weeks"]) == {3}
+    assert set(threes["reinvite_on"].dt.date) == {date(2025, 4, 27)}
+    assert set(threes["reinvite_weeks"]) == {3}
     assert (threes["next_step"].str.contains("na 3 weken opnieuw uitnodigen")).all()
 
 
 def test_signal_only_for_answers_3_and_4_with_consent(routed):
     signalled = routed.loc[routed["signal"]]
-    assert set(zip(signalled["answer"], signalled["consent"])) == {(3, True), (4, True)}
+    assert set(zip(signalled["answer"], signalled["consent"], strict=True)) == {(3, True), (4, True)}
     assert len(signalled) == 4  # two corporations × answers 3 and 4 with consent
     assert not routed.loc[~routed["consent"], "signal"].any()
     assert list(routed["send_questionnaire"]) == [a in (1, 2) for a in routed["answer"]]
@@ -187,7 +211,8 @@ def test_settings_file_and_allowed_weeks(tmp_path):
     settings = tmp_path / "checkvraag.yml"
     settings.write_text("reinvite_weeks:\n  C1: 3\n  C2: 6\n")
     assert load_checkvraag_settings(settings, RULES) == {"C1": 3, "C2": 6}
-    assert reinvite_weeks("C1", RULES, {"C1": 3}) == 3 and reinvite_weeks("C9", RULES, {"C1": 3}) == 6
+    assert reinvite_weeks("C1", RULES, {"C1": 3}) == 3
+    assert reinvite_weeks("C9", RULES, {"C1": 3}) == 6
     settings.write_text("reinvite_weeks:\n  C1: 4\n")
     with pytest.raises(ValueError, match="must be one of"):
         load_checkvraag_settings(settings, RULES)
@@ -206,10 +231,12 @@ def test_routing_refuses_a_setting_that_is_not_allowed(dataset):
 
 def test_routing_filters_corporation_and_year(dataset):
     rows = routing(dataset, RULES, {}, corporation_id="C1", year=2025)
-    assert len(rows) == 17 and set(rows["corporation_id"]) == {"C1"}
+    assert len(rows) == 17
+    assert set(rows["corporation_id"]) == {"C1"}
 
 
 # --------------------------------------------------------------------------- end to end
+
 
 @pytest.mark.e2e
 def test_results_overview_shows_the_checkvraag_section(demo_dir, tmp_path):
@@ -224,13 +251,16 @@ def test_results_overview_shows_the_checkvraag_section(demo_dir, tmp_path):
     shown = contractors.loc[~contractors["suppressed"], "corporation_id"]
     corporation_id = sorted(set(shown))[0]
     resultaten = [d for d in load_documents() if d.key == "resultaten"]
-    summary = run_close(demo_dir, 2025, tmp_path, corporations=[corporation_id], documents=resultaten,
-                        outputs=[], engine="builtin")
+    summary = run_close(
+        demo_dir, 2025, tmp_path, corporations=[corporation_id], documents=resultaten, outputs=[], engine="builtin"
+    )
     assert not summary.failed
     pdf = tmp_path / "2025" / corporation_id / "resultaten.pdf"
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
-    assert "Checkvraag Reparaties" in text and "Checkvraag per aannemer" in text
-    assert "Nee, nog niet (helemaal) klaar" in text and "Landelijk" in text
+    assert "Checkvraag Reparaties" in text
+    assert "Checkvraag per aannemer" in text
+    assert "Nee, nog niet (helemaal) klaar" in text
+    assert "Landelijk" in text
     national = checkvraag_table(data, rules, 2025).query("level == 'national'").iloc[0]
     from kwh_calc.common.numbers import fmt_pct
 

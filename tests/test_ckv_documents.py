@@ -7,17 +7,15 @@ import pandas as pd
 import pytest
 from pdfs import pdf_text
 
-from kwh_calc.presentation import ckv_views as ckv
-from kwh_calc.close.run import load_documents, run_close
 from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES
+from kwh_calc.close.run import load_documents, run_close
 from kwh_calc.common.numbers import fmt_grade
+from kwh_calc.presentation import ckv_views as ckv
 from kwh_calc.results.year import YearResults
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025
 DOCUMENTS = [d for d in load_documents() if d.key in ("ckv-dossier", "ckv-overzicht")]
-
-
 
 
 def squeeze(text: str) -> str:
@@ -37,8 +35,9 @@ def picked(demo_results_dir):
 @pytest.fixture(scope="module")
 def close(demo_dir, picked, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    summary = run_close(demo_dir, YEAR, out, corporations=sorted(picked.values()), documents=DOCUMENTS, outputs=[],
-                        engine="builtin")
+    summary = run_close(
+        demo_dir, YEAR, out, corporations=sorted(picked.values()), documents=DOCUMENTS, outputs=[], engine="builtin"
+    )
     assert not summary.failed, [r.error for r in summary.failed]
     return out / str(YEAR)
 
@@ -77,14 +76,19 @@ def test_dossier_text_carries_the_advice_figures_and_decision_block(close, picke
     for line in ckv.certainty_lines(view):
         assert squeeze(line) in flat, line
     # Coverage matrix, Algemene waardering, history, trend, decision block.
-    assert "K1(jan–mrt)" in flat and "K4(okt–dec)" in flat
+    assert "K1(jan–mrt)" in flat
+    assert "K4(okt–dec)" in flat
     assert squeeze(ckv.aw_text(view)) in flat
     for row in ckv.history_table(view).itertuples():
         assert squeeze(f"{row.Onderzoeksjaar}{row._2}{row._3}{row._4}") in flat
-    assert "Ontwikkelingoverdriejaar" in flat and squeeze(ckv.trend_notes(view)[0]) in flat
-    assert "BesluitCKVover2025" in flat and "Handtekeningvoorzitter" in flat and "Motivering" in flat
+    assert "Ontwikkelingoverdriejaar" in flat
+    assert squeeze(ckv.trend_notes(view)[0]) in flat
+    assert "BesluitCKVover2025" in flat
+    assert "Handtekeningvoorzitter" in flat
+    assert "Motivering" in flat
     assert "□toekennen□verlengen□niettoekennen□nietverlengen□verloopt" in flat
-    assert "Onderzoeksjaar 2025" in text and "Pagina 1 van" in text
+    assert "Onderzoeksjaar 2025" in text
+    assert "Pagina 1 van" in text
 
 
 def test_overview_groups_every_corporation_by_advice_with_the_flags_first(close):

@@ -35,14 +35,22 @@ def test_scores_contract_columns_and_full_precision(tmp_path):
 
 def test_scores_by_contractor_suppresses_small_groups(tmp_path):
     out = tmp_path / "by.csv"
-    result = runner.invoke(app, ["scores", str(dataset_dir(tmp_path)), "--year", "2025", "--out", str(out), "--by", "aannemer"])
+    result = runner.invoke(
+        app, ["scores", str(dataset_dir(tmp_path)), "--year", "2025", "--out", str(out), "--by", "aannemer"]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out).set_index("aannemer")
-    assert table.loc["Aannemer A", "score_display"] == "7,0" and bool(table.loc["Aannemer A", "borderline_score"])
-    assert bool(table.loc["Aannemer B", "suppressed"]) and pd.isna(table.loc["Aannemer B", "score"])
+    assert table.loc["Aannemer A", "score_display"] == "7,0"
+    assert bool(table.loc["Aannemer A", "borderline_score"])
+    assert bool(table.loc["Aannemer B", "suppressed"])
+    assert pd.isna(table.loc["Aannemer B", "score"])
 
 
 def test_scores_refuses_an_unknown_breakdown(tmp_path):
-    result = runner.invoke(app, ["scores", str(dataset_dir(tmp_path)), "--year", "2025", "--out", str(tmp_path / "x.csv"), "--by", "postcode"])
-    assert result.exit_code == 2 and "not a breakdown column" in result.output
+    result = runner.invoke(
+        app,
+        ["scores", str(dataset_dir(tmp_path)), "--year", "2025", "--out", str(tmp_path / "x.csv"), "--by", "postcode"],
+    )
+    assert result.exit_code == 2
+    assert "not a breakdown column" in result.output
     assert not (tmp_path / "x.csv").exists()

@@ -15,10 +15,10 @@ from kwh_calc.close.run import (
     run_close,
     select_corporations,
 )
-from kwh_calc.intake.dataset import load_dataset
 from kwh_calc.common.numbers import fmt_count
-from kwh_calc.results.year import YearResults
+from kwh_calc.intake.dataset import load_dataset
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
+from kwh_calc.results.year import YearResults
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025
@@ -51,21 +51,25 @@ def first_close(demo, picked, tmp_path_factory):
 
 def test_close_writes_pdfs_notebooks_manifest_and_log(first_close, picked):
     out, summary = first_close
-    assert sum(r.status == "ok" and r.document == "resultaten" for r in summary.records) == 2 and not summary.failed
+    assert sum(r.status == "ok" and r.document == "resultaten" for r in summary.records) == 2
+    assert not summary.failed
     for corporation_id in picked:
         assert (out / str(YEAR) / corporation_id / "resultaten.pdf").stat().st_size > 10_000
         assert (out / str(YEAR) / corporation_id / "resultaten.ipynb").exists()
     manifest = json.loads((out / str(YEAR) / "manifest.json").read_text())
     entry = manifest["documents"][f"{picked[0]}/resultaten"]
-    assert entry["status"] == "ok" and entry["engine"] == "builtin"
+    assert entry["status"] == "ok"
+    assert entry["engine"] == "builtin"
     assert entry["inputs"]["dataset_fingerprint"] == manifest["dataset_fingerprint"]
-    assert entry["parameters"]["corporation_id"] == picked[0] and entry["duration_s"] > 0
+    assert entry["parameters"]["corporation_id"] == picked[0]
+    assert entry["duration_s"] > 0
     assert {"python", "papermill", "typst"} <= set(entry["versions"])
     log = (out / str(YEAR) / "close.log").read_text()
     assert f"ok {picked[0]}/resultaten" in log
     assert (out / str(YEAR) / "results" / "scores.parquet").exists()
     # The national Aedes submission is made by the close too.
-    assert (out / str(YEAR) / "aedes-aanlevering.xlsx").exists() and (out / str(YEAR) / "aedes-aanlevering.csv").exists()
+    assert (out / str(YEAR) / "aedes-aanlevering.xlsx").exists()
+    assert (out / str(YEAR) / "aedes-aanlevering.csv").exists()
     assert manifest["documents"]["_national/aedes-aanlevering"]["status"] == "ok"
     assert not list((out / str(YEAR)).rglob("*.tmp"))
     work = out / str(YEAR) / ".work"
@@ -114,13 +118,24 @@ def test_rerun_skips_unchanged_documents(first_close, demo, picked):
     pdf = out / str(YEAR) / picked[0] / "resultaten.pdf"
     before = pdf.stat().st_mtime_ns
     summary = run_close(demo, YEAR, out, corporations=picked, documents=RESULTATEN, engine="builtin")
-    assert summary.count("skipped") == 3 and summary.count("ok") == 0  # 2 documents + the Aedes submission
+    assert summary.count("skipped") == 3
+    assert summary.count("ok") == 0
     assert pdf.stat().st_mtime_ns == before
 
 
 def test_two_runs_give_byte_identical_pdfs_also_in_parallel(first_close, demo, picked, tmp_path):
     out, _ = first_close
-    summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, outputs=[], engine="builtin", jobs=2, force=True)
+    summary = run_close(
+        demo,
+        YEAR,
+        tmp_path,
+        corporations=picked,
+        documents=RESULTATEN,
+        outputs=[],
+        engine="builtin",
+        jobs=2,
+        force=True,
+    )
     assert summary.count("ok") == 2
     for corporation_id in picked:
         first = (out / str(YEAR) / corporation_id / "resultaten.pdf").read_bytes()
@@ -132,7 +147,9 @@ def test_changed_rules_redo_the_documents(first_close, demo, picked, tmp_path):
     out, _ = first_close
     rules = tmp_path / "rules.yml"
     rules.write_text(DEFAULT_RULES_PATH.read_text().replace("min_cell_size: 5", "min_cell_size: 6"))
-    summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin", rules_path=rules)
+    summary = run_close(
+        demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin", rules_path=rules
+    )
     assert summary.count("ok") == 1
     assert load_rules(rules).suppression.min_cell_size == 6
 
@@ -143,22 +160,44 @@ def test_one_failing_corporation_does_not_stop_the_others(demo, picked, tmp_path
     results_dir = ensure_results(dataset, rules, YEAR, tmp_path / str(YEAR), DEFAULT_RULES_PATH)
     # Data that makes the notebook raise for one corporation: its row is missing from the results.
     corporations = pd.read_parquet(results_dir / "corporations.parquet")
-    corporations.loc[corporations["corporation_id"] != picked[0]].to_parquet(results_dir / "corporations.parquet", index=False)
+    corporations.loc[corporations["corporation_id"] != picked[0]].to_parquet(
+        results_dir / "corporations.parquet", index=False
+    )
     summary = run_close(demo, YEAR, tmp_path, corporations=picked, documents=RESULTATEN, outputs=[], engine="builtin")
     assert [r.corporation_id for r in summary.failed] == [picked[0]]
     failed = summary.failed[0]
-    assert "KeyError" in failed.error and picked[0] in failed.error
-    assert failed.executed_notebook and "KeyError" in open(failed.executed_notebook).read()
+    assert "KeyError" in failed.error
+    assert picked[0] in failed.error
+    assert failed.executed_notebook
+    assert "KeyError" in open(failed.executed_notebook).read()
     assert not (tmp_path / str(YEAR) / picked[0] / "resultaten.pdf").exists()
     assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").exists()
     manifest = json.loads((tmp_path / str(YEAR) / "manifest.json").read_text())
     assert manifest["documents"][f"{picked[0]}/resultaten"]["status"] == "failed"
 
     # The command says so and exits non-zero; the good document is not made again.
-    result = CliRunner().invoke(app, ["close", str(demo), "--year", str(YEAR), "--out", str(tmp_path), "--engine", "builtin",
-                                      "--corporation", picked[0], "--corporation", picked[1], "--document", "resultaten"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "close",
+            str(demo),
+            "--year",
+            str(YEAR),
+            "--out",
+            str(tmp_path),
+            "--engine",
+            "builtin",
+            "--corporation",
+            picked[0],
+            "--corporation",
+            picked[1],
+            "--document",
+            "resultaten",
+        ],
+    )
     assert result.exit_code == 1, result.output
-    assert "Mislukte documenten" in result.output and picked[0] in result.output
+    assert "Mislukte documenten" in result.output
+    assert picked[0] in result.output
     assert "1 unchanged (skipped)" in result.output
 
 
@@ -174,18 +213,27 @@ def test_kept_kernel_gives_the_same_pdf_as_a_fresh_kernel(first_close, demo, pic
     # In the first close picked[1] ran in a kernel that had just run picked[0]; here it gets
     # a kernel of its own. Nothing of the earlier document may leak into the later one.
     out, _ = first_close
-    summary = run_close(demo, YEAR, tmp_path, corporations=picked[1:], documents=RESULTATEN, outputs=[],
-                        engine="builtin", kernels="fresh")
+    summary = run_close(
+        demo,
+        YEAR,
+        tmp_path,
+        corporations=picked[1:],
+        documents=RESULTATEN,
+        outputs=[],
+        engine="builtin",
+        kernels="fresh",
+    )
     assert summary.count("ok") == 1
     kept = (out / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes()
     assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes() == kept
 
 
-
 def test_relative_paths_work(demo, picked, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").symlink_to(demo)
-    summary = run_close("data", YEAR, "reports", corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
+    summary = run_close(
+        "data", YEAR, "reports", corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin"
+    )
     assert summary.count("ok") == 1, [r.error for r in summary.failed]
     assert (tmp_path / "reports" / str(YEAR) / picked[0] / "resultaten.pdf").exists()
 
@@ -203,4 +251,5 @@ def test_changed_code_redoes_the_documents(first_close, demo, picked, monkeypatc
     out, _ = first_close
     monkeypatch.setattr(close, "code_fingerprint", lambda: "a changed kwh_calc")
     summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
-    assert summary.count("ok") == 1 and summary.count("skipped") == 0
+    assert summary.count("ok") == 1
+    assert summary.count("skipped") == 0

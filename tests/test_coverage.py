@@ -28,8 +28,19 @@ RULES = load_rules()
 @pytest.fixture(scope="module")
 def dataset():
     b = DatasetBuilder(YEAR)
-    for cid in ("quarterly", "monthly", "gap", "days_92", "days_93", "half", "straddle", "aw_prev", "aw_dec_jan",
-                "onderhoud_prev", "nothing"):
+    for cid in (
+        "quarterly",
+        "monthly",
+        "gap",
+        "days_92",
+        "days_93",
+        "half",
+        "straddle",
+        "aw_prev",
+        "aw_dec_jan",
+        "onderhoud_prev",
+        "nothing",
+    ):
         b.corporation(cid)
     b.corporation("new_b", member_since="2025-07-01")
     b.corporation("new_b7", member_since="2025-07-01")
@@ -41,7 +52,9 @@ def dataset():
             b.delivery("gap", "reparaties", start.date().isoformat(), end.date().isoformat())
     for m in range(1, 13):
         start = pd.Timestamp(YEAR, m, 1)
-        b.delivery("monthly", "nieuwe_huurders", start.date().isoformat(), (start + pd.offsets.MonthEnd(0)).date().isoformat())
+        b.delivery(
+            "monthly", "nieuwe_huurders", start.date().isoformat(), (start + pd.offsets.MonthEnd(0)).date().isoformat()
+        )
     # 92 days: 1 Jan - 3 Apr (counts, covers K1 and K2); 93 days: 1 Jul - 2 Oct (does not)
     b.delivery("days_92", "reparaties", "2025-01-01", "2025-04-03")
     b.delivery("days_93", "reparaties", "2025-07-01", "2025-10-02")
@@ -71,7 +84,8 @@ def summary(dataset):
 def test_quarters():
     q = quarters(2025)
     assert q["quarter"].tolist() == list(QUARTERS)
-    assert q["start"].tolist()[1] == pd.Timestamp("2025-04-01") and q["end"].tolist()[3] == pd.Timestamp("2025-12-31")
+    assert q["start"].tolist()[1] == pd.Timestamp("2025-04-01")
+    assert q["end"].tolist()[3] == pd.Timestamp("2025-12-31")
 
 
 def test_quarterly_and_monthly_cover(summary):
@@ -82,22 +96,28 @@ def test_quarterly_and_monthly_cover(summary):
 
 def test_gap_in_one_quarter(summary):
     gap = summary.loc[("gap", "reparaties")]
-    assert not gap["covered"] and gap["quarters_missing"] == "K3" and gap["quarters_long_only"] == ""
+    assert not gap["covered"]
+    assert gap["quarters_missing"] == "K3"
+    assert gap["quarters_long_only"] == ""
     assert (gap["K1"], gap["K2"], gap["K3"], gap["K4"]) == (1, 1, 0, 1)
 
 
 def test_period_length_limit_is_inclusive(summary, dataset):
     deliveries = year_deliveries(dataset, RULES, YEAR).set_index("corporation_id")
-    assert deliveries.at["days_92", "period_days"] == 92 and deliveries.at["days_92", "counts_quarterly"]
-    assert deliveries.at["days_93", "period_days"] == 93 and not deliveries.at["days_93", "counts_quarterly"]
+    assert deliveries.at["days_92", "period_days"] == 92
+    assert deliveries.at["days_92", "counts_quarterly"]
+    assert deliveries.at["days_93", "period_days"] == 93
+    assert not deliveries.at["days_93", "counts_quarterly"]
     assert summary.loc[("days_92", "reparaties"), "quarters_missing"] == "K3, K4"
     assert summary.loc[("days_93", "reparaties"), "quarters_long_only"] == "K3, K4"
 
 
 def test_twice_yearly_does_not_cover(summary):
     half = summary.loc[("half", "vertrokken_huurders")]
-    assert not half["covered"] and half["n_deliveries"] == 2
-    assert half["quarters_missing"] == "K1, K2, K3, K4" and half["quarters_long_only"] == "K1, K2, K3, K4"
+    assert not half["covered"]
+    assert half["n_deliveries"] == 2
+    assert half["quarters_missing"] == "K1, K2, K3, K4"
+    assert half["quarters_long_only"] == "K1, K2, K3, K4"
 
 
 def test_overlap_is_enough(summary):
@@ -105,9 +125,11 @@ def test_overlap_is_enough(summary):
 
 
 def test_route_b_first_delivery(summary, dataset):
-    assert summary.loc[("new_b", "reparaties"), "covered"] and summary.loc[("new_b", "reparaties"), "route_b"]
+    assert summary.loc[("new_b", "reparaties"), "covered"]
+    assert summary.loc[("new_b", "reparaties"), "route_b"]
     nh = summary.loc[("new_b", "nieuwe_huurders")]
-    assert not nh["covered"] and nh["quarters_missing"] == "K2, K3, K4"
+    assert not nh["covered"]
+    assert nh["quarters_missing"] == "K2, K3, K4"
     assert not summary.loc[("new_b7", "reparaties"), "route_b"]
     assert summary.loc[("new_b7", "reparaties"), "quarters_missing"] == "K1, K2, K3, K4"
 
@@ -115,7 +137,8 @@ def test_route_b_first_delivery(summary, dataset):
 def test_algemene_waardering_held(dataset, summary):
     held = aw_held(dataset, RULES, YEAR).set_index("corporation_id")
     assert not held.at["aw_prev", "aw_held"]
-    assert held.at["aw_dec_jan", "aw_held"] and held.at["aw_dec_jan", "aw_deliveries"] == 1
+    assert held.at["aw_dec_jan", "aw_held"]
+    assert held.at["aw_dec_jan", "aw_deliveries"] == 1
     assert not held.at["nothing", "aw_held"]
     assert summary.loc[("aw_dec_jan", "algemene_waardering"), "kind"] == "held"
 
@@ -132,7 +155,13 @@ def test_matrix_shape_and_pivot(dataset):
     assert (matrix["n_counting"] <= matrix["n_deliveries"]).all()
     pivot = coverage_pivot(matrix, "half")
     assert list(pivot.index) == list(QUARTERS)
-    assert list(pivot.columns) == ["nieuwe_huurders", "vertrokken_huurders", "reparaties", "planmatig_onderhoud", "algemene_waardering"]
+    assert list(pivot.columns) == [
+        "nieuwe_huurders",
+        "vertrokken_huurders",
+        "reparaties",
+        "planmatig_onderhoud",
+        "algemene_waardering",
+    ]
     assert pivot["vertrokken_huurders"].tolist() == [0, 0, 0, 0]
     assert coverage_pivot(matrix, "half", "n_deliveries")["vertrokken_huurders"].tolist() == [1, 1, 1, 1]
     aw = coverage_pivot(matrix, "aw_dec_jan", "covered")["algemene_waardering"].tolist()
@@ -140,6 +169,7 @@ def test_matrix_shape_and_pivot(dataset):
 
 
 # --------------------------------------------------------------------------- members and mergers
+
 
 def corporations(*rows: dict) -> pd.DataFrame:
     base = {"merged_from": None, "merged_on": None, "member_since": "2010-01-01"}
@@ -151,8 +181,10 @@ def corporations(*rows: dict) -> pd.DataFrame:
 
 def test_new_members():
     corps = corporations(
-        {"corporation_id": "old"}, {"corporation_id": "jan1", "member_since": "2025-01-01"},
-        {"corporation_id": "mid", "member_since": "2025-06-15"}, {"corporation_id": "dec31", "member_since": "2025-12-31"},
+        {"corporation_id": "old"},
+        {"corporation_id": "jan1", "member_since": "2025-01-01"},
+        {"corporation_id": "mid", "member_since": "2025-06-15"},
+        {"corporation_id": "dec31", "member_since": "2025-12-31"},
         {"corporation_id": "next", "member_since": "2026-01-01"},
         {"corporation_id": "merged", "member_since": "2025-07-01", "merged_from": "old", "merged_on": "2025-07-01"},
     )
@@ -161,15 +193,20 @@ def test_new_members():
 
 def test_attribution_to_successors():
     corps = corporations(
-        {"corporation_id": "A"}, {"corporation_id": "B"},
+        {"corporation_id": "A"},
+        {"corporation_id": "B"},
         {"corporation_id": "AB", "merged_from": "A;B", "merged_on": "2025-07-01"},
-        {"corporation_id": "ABC", "merged_from": "AB;C", "merged_on": "2025-10-01"}, {"corporation_id": "C"},
-        {"corporation_id": "X"}, {"corporation_id": "XY", "merged_from": "X", "merged_on": "2026-04-01"},
+        {"corporation_id": "ABC", "merged_from": "AB;C", "merged_on": "2025-10-01"},
+        {"corporation_id": "C"},
+        {"corporation_id": "X"},
+        {"corporation_id": "XY", "merged_from": "X", "merged_on": "2026-04-01"},
     )
-    rows = pd.DataFrame({
-        "corporation_id": ["A", "A", "B", "AB", "C", "X"],
-        "service_month": ["2025-06", "2025-07", "2025-01", "2025-08", "2025-09", "2025-05"],
-    })
+    rows = pd.DataFrame(
+        {
+            "corporation_id": ["A", "A", "B", "AB", "C", "X"],
+            "service_month": ["2025-06", "2025-07", "2025-01", "2025-08", "2025-09", "2025-05"],
+        }
+    )
     out = attribute_to_successors(rows, corps, year=2025, month_column="service_month")
     assert out["corporation_id"].tolist() == ["ABC", "A", "ABC", "ABC", "ABC", "X"]
     assert out["source_corporation_id"].tolist() == rows["corporation_id"].tolist()
@@ -191,5 +228,6 @@ def test_merged_corporation_pools_predecessor_deliveries():
     b.delivery("M", "reparaties", "2025-07-01", "2025-09-30")
     b.delivery("M", "reparaties", "2025-10-01", "2025-12-31")
     summary = coverage_summary(b.build(), RULES, YEAR).set_index(["corporation_id", "questionnaire"])
-    assert summary.loc[("M", "reparaties"), "covered"] and summary.loc[("M", "reparaties"), "n_deliveries"] == 4
+    assert summary.loc[("M", "reparaties"), "covered"]
+    assert summary.loc[("M", "reparaties"), "n_deliveries"] == 4
     assert "P1" not in summary.index.get_level_values(0)

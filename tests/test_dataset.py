@@ -32,7 +32,8 @@ def test_round_trip_in_both_formats(tmp_path, fmt):
     dataset = valid_builder().build()
     write_dataset(dataset, tmp_path / "ds", fmt=fmt)
     again = load_dataset(tmp_path / "ds")
-    assert len(again.respondents) == 3 and len(again.answers) == 5
+    assert len(again.respondents) == 3
+    assert len(again.answers) == 5
     assert again.answers["grade"].isna().sum() == 1
     assert again.corporations["aedes_member"].dtype == bool
     assert str(again.deliveries["period_start"].dtype) == "datetime64[ns]"
@@ -65,38 +66,61 @@ def break_table(table: str, column: str, row: int, value):
     return tables
 
 
-@pytest.mark.parametrize(("table", "column", "row", "value", "expected"), [
-    ("answers", "grade", 0, 11, r"answers\.grade: grade must be 1-10 .* response_id=R0000001 question_id=L1"),
-    ("answers", "grade", 0, 0, r"answers\.grade: grade must be 1-10"),
-    ("answers", "grade", 0, "7.5", r"answers\.grade: not a whole number"),
-    ("answers", "question_id", 0, "Q99", r"answers\.question_id: question_id not in questions for the respondent's questionnaire"),
-    ("answers", "response_id", 0, "R9999999", r"answers\.response_id: response_id not in respondents"),
-    ("respondents", "mode", 0, "post", r"respondents\.mode: value not one of online, telefonisch .* response_id=R0000001"),
-    ("respondents", "service_month", 0, "2025-13", r"respondents\.service_month: not a month YYYY-MM"),
-    ("respondents", "completed_on", 0, "31-12-2025", r"respondents\.completed_on: not an ISO date"),
-    ("respondents", "corporation_id", 0, "C9", r"respondents\.corporation_id: corporation_id not in corporations"),
-    ("respondents", "response_id", 1, "R0000001", r"respondents\.response_id: must be unique"),
-    ("respondents", "anonymity_lifted", 0, "misschien", r"respondents\.anonymity_lifted: not a boolean"),
-    ("respondents", "delivery_id", 0, "D99999", r"respondents\.delivery_id: delivery_id not in deliveries"),
-    ("respondents", "questionnaire", 0, "klachten", r"respondents\.questionnaire: value not one of"),
-    ("corporations", "urbanisation", 0, 6, r"corporations\.urbanisation: must be 1-5 .* corporation_id=C1"),
-    ("corporations", "units", 0, -5, r"corporations\.units: must be more than 0"),
-    ("corporations", "corporation_id", 1, "../C2", r"corporations\.corporation_id: not safe as a file name"),
-    ("corporations", "name", 0, None, r"corporations\.name: required value missing"),
-    ("corporations", "merged_from", 0, "C7", r"corporations\.merged_from: predecessor corporation_id not in corporations"),
-    ("deliveries", "period_end", 0, "2024-01-01", r"deliveries\.period_end: period_end before period_start"),
-    ("deliveries", "n_approached", 0, 1000, r"deliveries\.n_approached: more tenants approached than delivered"),
-    ("deliveries", "channel", 0, "fax", r"deliveries\.channel: value not one of mijn_kwh, api"),
-    ("label_history", "decision", 0, "misschien", r"label_history\.decision: value not one of"),
-    ("questions", "questionnaire", 0, "klachten", r"questions\.questionnaire: value not one of"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "row", "value", "expected"),
+    [
+        ("answers", "grade", 0, 11, r"answers\.grade: grade must be 1-10 .* response_id=R0000001 question_id=L1"),
+        ("answers", "grade", 0, 0, r"answers\.grade: grade must be 1-10"),
+        ("answers", "grade", 0, "7.5", r"answers\.grade: not a whole number"),
+        (
+            "answers",
+            "question_id",
+            0,
+            "Q99",
+            r"answers\.question_id: question_id not in questions for the respondent's questionnaire",
+        ),
+        ("answers", "response_id", 0, "R9999999", r"answers\.response_id: response_id not in respondents"),
+        (
+            "respondents",
+            "mode",
+            0,
+            "post",
+            r"respondents\.mode: value not one of online, telefonisch .* response_id=R0000001",
+        ),
+        ("respondents", "service_month", 0, "2025-13", r"respondents\.service_month: not a month YYYY-MM"),
+        ("respondents", "completed_on", 0, "31-12-2025", r"respondents\.completed_on: not an ISO date"),
+        ("respondents", "corporation_id", 0, "C9", r"respondents\.corporation_id: corporation_id not in corporations"),
+        ("respondents", "response_id", 1, "R0000001", r"respondents\.response_id: must be unique"),
+        ("respondents", "anonymity_lifted", 0, "misschien", r"respondents\.anonymity_lifted: not a boolean"),
+        ("respondents", "delivery_id", 0, "D99999", r"respondents\.delivery_id: delivery_id not in deliveries"),
+        ("respondents", "questionnaire", 0, "klachten", r"respondents\.questionnaire: value not one of"),
+        ("corporations", "urbanisation", 0, 6, r"corporations\.urbanisation: must be 1-5 .* corporation_id=C1"),
+        ("corporations", "units", 0, -5, r"corporations\.units: must be more than 0"),
+        ("corporations", "corporation_id", 1, "../C2", r"corporations\.corporation_id: not safe as a file name"),
+        ("corporations", "name", 0, None, r"corporations\.name: required value missing"),
+        (
+            "corporations",
+            "merged_from",
+            0,
+            "C7",
+            r"corporations\.merged_from: predecessor corporation_id not in corporations",
+        ),
+        ("deliveries", "period_end", 0, "2024-01-01", r"deliveries\.period_end: period_end before period_start"),
+        ("deliveries", "n_approached", 0, 1000, r"deliveries\.n_approached: more tenants approached than delivered"),
+        ("deliveries", "channel", 0, "fax", r"deliveries\.channel: value not one of mijn_kwh, api"),
+        ("label_history", "decision", 0, "misschien", r"label_history\.decision: value not one of"),
+        ("questions", "questionnaire", 0, "klachten", r"questions\.questionnaire: value not one of"),
+    ],
+)
 def test_each_violation_is_refused_with_table_column_rule_and_key(table, column, row, value, expected):
     assert re.search(expected, refused(break_table(table, column, row, value)))
 
 
 def test_all_violations_are_reported_at_once_with_at_most_ten_keys():
     tables = valid_builder().tables()
-    many = pd.DataFrame({"response_id": ["R0000001"] * 15, "question_id": [f"Z{i}" for i in range(15)], "grade": [12] * 15})
+    many = pd.DataFrame(
+        {"response_id": ["R0000001"] * 15, "question_id": [f"Z{i}" for i in range(15)], "grade": [12] * 15}
+    )
     tables["answers"] = many
     tables["respondents"] = tables["respondents"].assign(mode="post")
     message = refused(tables)

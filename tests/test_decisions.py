@@ -8,8 +8,6 @@ from builders import DatasetBuilder
 from label_helpers import label_corporation, same_grades
 from typer.testing import CliRunner
 
-from kwh_calc.cli import app
-from kwh_calc.intake.dataset import from_tables, write_dataset
 from kwh_calc.calculations.decisions import (
     RegisterError,
     check_register,
@@ -23,6 +21,8 @@ from kwh_calc.calculations.decisions import (
     write_register,
 )
 from kwh_calc.calculations.label import label_advice
+from kwh_calc.cli import app
+from kwh_calc.intake.dataset import from_tables, write_dataset
 from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
@@ -65,37 +65,49 @@ def write(tmp_path, text: str, name: str = f"{Y}.csv"):
 
 # --------------------------------------------------------------------------- reading
 
+
 def test_read_csv_register_derives_passed(tmp_path):
     path = write(tmp_path, "corporation_id,decision,reason\npass,toekennen,\nfail_new,niet_toekennen,\n")
     register = read_register(path, Y)
     assert register["passed"].tolist() == [True, False]
     assert (register["research_year"] == Y).all()
-    assert register_path(Y, tmp_path) == path and len(load_register(Y, tmp_path)) == 2
+    assert register_path(Y, tmp_path) == path
+    assert len(load_register(Y, tmp_path)) == 2
 
 
 def test_read_yaml_register(tmp_path):
-    write(tmp_path, (
-        "research_year: 2025\ndecided_on: 2026-03-12\ndecisions:\n"
-        "  - {corporation_id: pass, decision: toekennen}\n"
-        "  - {corporation_id: fail_new, decision: toekennen, passed: true, reason: \"CKV: herstelplan\"}\n"
-    ), f"{Y}.yml")
+    write(
+        tmp_path,
+        (
+            "research_year: 2025\ndecided_on: 2026-03-12\ndecisions:\n"
+            "  - {corporation_id: pass, decision: toekennen}\n"
+            '  - {corporation_id: fail_new, decision: toekennen, passed: true, reason: "CKV: herstelplan"}\n'
+        ),
+        f"{Y}.yml",
+    )
     register = load_register(Y, tmp_path)
     assert register["decided_on"].tolist() == [pd.Timestamp("2026-03-12")] * 2
     assert register.loc[1, "reason"] == "CKV: herstelplan"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("corporation_id,besluit\npass,toekennen\n", "unknown column"),
-    ("corporation_id\npass\n", "required column(s) missing: decision"),
-    ("corporation_id,decision\npass,intrekken\n", "decision: not one of"),
-    ("corporation_id,decision\npass,toekennen\npass,verlengen\n", "one decision per corporation"),
-    ("corporation_id,decision,passed\npass,toekennen,false\n", "contradicts the decision"),
-    ("corporation_id,decision,passed\npass,toekennen,misschien\n", "not a boolean"),
-    ("corporation_id,decision,valid_until\npass,toekennen,31-03-2028\n", "not an ISO date"),
-    ("corporation_id,decision,valid_until\npass,niet_toekennen,2028-03-31\n", "niet_toekennen leaves no valid label"),
-    ("corporation_id,decision,research_year\npass,toekennen,2024\n", "research_year: must be 2025"),
-    ("corporation_id,decision\n,toekennen\n", "required value missing"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("corporation_id,besluit\npass,toekennen\n", "unknown column"),
+        ("corporation_id\npass\n", "required column(s) missing: decision"),
+        ("corporation_id,decision\npass,intrekken\n", "decision: not one of"),
+        ("corporation_id,decision\npass,toekennen\npass,verlengen\n", "one decision per corporation"),
+        ("corporation_id,decision,passed\npass,toekennen,false\n", "contradicts the decision"),
+        ("corporation_id,decision,passed\npass,toekennen,misschien\n", "not a boolean"),
+        ("corporation_id,decision,valid_until\npass,toekennen,31-03-2028\n", "not an ISO date"),
+        (
+            "corporation_id,decision,valid_until\npass,niet_toekennen,2028-03-31\n",
+            "niet_toekennen leaves no valid label",
+        ),
+        ("corporation_id,decision,research_year\npass,toekennen,2024\n", "research_year: must be 2025"),
+        ("corporation_id,decision\n,toekennen\n", "required value missing"),
+    ],
+)
 def test_register_format_errors(tmp_path, text, message):
     with pytest.raises(RegisterError) as error:
         read_register(write(tmp_path, text), Y)
@@ -109,16 +121,33 @@ def test_missing_register(tmp_path):
 
 # --------------------------------------------------------------------------- checks
 
+
 def test_check_against_advice(tmp_path, advice_y):
     advice = advice_y.set_index("corporation_id")
     assert advice.loc[["pass", "fail_valid", "low", "fail_new"], "advice"].tolist() == [
-        "toekennen", "niet_verlengen", "ckv_beslist", "niet_toekennen"]
-    good = read_register(write(tmp_path, (
-        "corporation_id,decision,reason\npass,toekennen,\nfail_valid,niet_verlengen,\n"
-        "low,toekennen,\nfail_new,toekennen,CKV: eenmalige afwijking\n")), Y)
+        "toekennen",
+        "niet_verlengen",
+        "ckv_beslist",
+        "niet_toekennen",
+    ]
+    good = read_register(
+        write(
+            tmp_path,
+            (
+                "corporation_id,decision,reason\npass,toekennen,\nfail_valid,niet_verlengen,\n"
+                "low,toekennen,\nfail_new,toekennen,CKV: eenmalige afwijking\n"
+            ),
+        ),
+        Y,
+    )
     assert check_register(good, advice_y) == ([], [])
-    bad = read_register(write(tmp_path, (
-        "corporation_id,decision\npass,verlengen\nfail_valid,niet_toekennen\nfail_new,toekennen\nP9,toekennen\n")), Y)
+    bad = read_register(
+        write(
+            tmp_path,
+            ("corporation_id,decision\npass,verlengen\nfail_valid,niet_toekennen\nfail_new,toekennen\nP9,toekennen\n"),
+        ),
+        Y,
+    )
     errors, warnings = check_register(bad, advice_y)
     text = "\n".join(errors)
     assert "pass: decision verlengen but there is no valid label" in text
@@ -130,22 +159,44 @@ def test_check_against_advice(tmp_path, advice_y):
 
 # --------------------------------------------------------------------------- export
 
+
 def test_export_derives_validity(tmp_path, advice_y):
-    register = read_register(write(tmp_path, (
-        "corporation_id,decision,reason\npass,toekennen,\nfail_valid,niet_verlengen,\nfail_new,niet_toekennen,\n")), Y)
+    register = read_register(
+        write(
+            tmp_path,
+            ("corporation_id,decision,reason\npass,toekennen,\nfail_valid,niet_verlengen,\nfail_new,niet_toekennen,\n"),
+        ),
+        Y,
+    )
     history = register_to_label_history(register, RULES, Y, advice_y).set_index("corporation_id")
-    assert history.at["pass", "valid_until"] == pd.Timestamp("2028-03-31") and history.at["pass", "passed"]
-    assert history.at["fail_valid", "valid_until"] == pd.Timestamp("2027-03-31") and not history.at["fail_valid", "passed"]
+    assert history.at["pass", "valid_until"] == pd.Timestamp("2028-03-31")
+    assert history.at["pass", "passed"]
+    assert history.at["fail_valid", "valid_until"] == pd.Timestamp("2027-03-31")
+    assert not history.at["fail_valid", "passed"]
     assert pd.isna(history.at["fail_new", "valid_until"])
     with pytest.raises(RegisterError, match="need the advice"):
         register_to_label_history(register, RULES, Y)
 
 
 def test_merge_replaces_same_year():
-    existing = pd.DataFrame({"corporation_id": ["a", "a"], "research_year": [2024, 2025], "decision": ["toekennen", "toekennen"],
-                             "passed": [True, True], "valid_until": pd.to_datetime(["2027-03-31", "2028-03-31"])})
-    new = pd.DataFrame({"corporation_id": ["a"], "research_year": [2025], "decision": ["niet_verlengen"], "passed": [False],
-                        "valid_until": pd.to_datetime(["2027-03-31"])})
+    existing = pd.DataFrame(
+        {
+            "corporation_id": ["a", "a"],
+            "research_year": [2024, 2025],
+            "decision": ["toekennen", "toekennen"],
+            "passed": [True, True],
+            "valid_until": pd.to_datetime(["2027-03-31", "2028-03-31"]),
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "corporation_id": ["a"],
+            "research_year": [2025],
+            "decision": ["niet_verlengen"],
+            "passed": [False],
+            "valid_until": pd.to_datetime(["2027-03-31"]),
+        }
+    )
     merged = merge_label_history(existing, new)
     assert merged["decision"].tolist() == ["toekennen", "niet_verlengen"]
 
@@ -166,10 +217,16 @@ def test_round_trip_decisions_become_next_years_input(tmp_path, advice_y):
     label_history_csv(history).to_csv(csv, index=False)
     _, next_year = dataset_with_history(Y + 1, pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""]))
     advice = label_advice(next_year, RULES, Y + 1).advice.set_index("corporation_id")["advice"]
-    assert advice.to_dict() == {"pass": "verlengen", "fail_valid": "verloopt", "low": "verlengen", "fail_new": "verlengen"}
+    assert advice.to_dict() == {
+        "pass": "verlengen",
+        "fail_valid": "verloopt",
+        "low": "verlengen",
+        "fail_new": "verlengen",
+    }
 
 
 # --------------------------------------------------------------------------- CLI
+
 
 def test_cli_template_check_export(tmp_path):
     b, dataset = dataset_with_history(Y, None)
@@ -177,22 +234,43 @@ def test_cli_template_check_export(tmp_path):
     registers = tmp_path / "ckv_decisions"
     runner = CliRunner()
     target = registers / f"{Y}.csv"
-    result = runner.invoke(app, ["ckv-decisions", "template", "--year", str(Y), "--data", str(data), "--out", str(target)])
+    result = runner.invoke(
+        app, ["ckv-decisions", "template", "--year", str(Y), "--data", str(data), "--out", str(target)]
+    )
     assert result.exit_code == 0, result.output
-    again = runner.invoke(app, ["ckv-decisions", "template", "--year", str(Y), "--data", str(data), "--out", str(target)])
+    again = runner.invoke(
+        app, ["ckv-decisions", "template", "--year", str(Y), "--data", str(data), "--out", str(target)]
+    )
     assert again.exit_code == 1  # never overwrite recorded decisions
 
-    result = runner.invoke(app, ["ckv-decisions", "check", "--year", str(Y), "--data", str(data), "--register", str(registers)])
+    result = runner.invoke(
+        app, ["ckv-decisions", "check", "--year", str(Y), "--data", str(data), "--register", str(registers)]
+    )
     assert result.exit_code == 1  # "low" has no decision yet: an empty decision is not one of the five
     template = pd.read_csv(target, dtype=str, keep_default_na=False)
     template.loc[template["corporation_id"] == "low", "decision"] = "niet_toekennen"
     template.to_csv(target, index=False)
-    result = runner.invoke(app, ["ckv-decisions", "check", "--year", str(Y), "--data", str(data), "--register", str(registers)])
+    result = runner.invoke(
+        app, ["ckv-decisions", "check", "--year", str(Y), "--data", str(data), "--register", str(registers)]
+    )
     assert result.exit_code == 0, result.output
 
     exported = tmp_path / "label_history.csv"
-    result = runner.invoke(app, ["ckv-decisions", "export", "--year", str(Y), "--data", str(data),
-                                 "--register", str(target), "--out", str(exported)])
+    result = runner.invoke(
+        app,
+        [
+            "ckv-decisions",
+            "export",
+            "--year",
+            str(Y),
+            "--data",
+            str(data),
+            "--register",
+            str(target),
+            "--out",
+            str(exported),
+        ],
+    )
     assert result.exit_code == 0, result.output
     history = pd.read_csv(exported, dtype=str, keep_default_na=False)
     assert list(history.columns) == ["corporation_id", "research_year", "decision", "passed", "valid_until"]
@@ -208,8 +286,11 @@ def test_cli_template_check_export(tmp_path):
     advice = pd.read_csv(out).set_index("corporation_id")["advice"].to_dict()
     assert advice == {"pass": "verlengen", "fail_valid": "verloopt", "low": "toekennen", "fail_new": "toekennen"}
 
-    alone = runner.invoke(app, ["ckv-decisions", "export", "--year", str(Y), "--register", str(target), "--out", str(tmp_path / "x.csv")])
-    assert alone.exit_code == 1 and "need the advice" in alone.output
+    alone = runner.invoke(
+        app, ["ckv-decisions", "export", "--year", str(Y), "--register", str(target), "--out", str(tmp_path / "x.csv")]
+    )
+    assert alone.exit_code == 1
+    assert "need the advice" in alone.output
 
 
 def test_a_decision_left_empty_is_named_as_missing(tmp_path):

@@ -19,8 +19,8 @@ import pytest
 from openpyxl.worksheet.table import Table
 from typer.testing import CliRunner
 
-from kwh_calc.intake import delivery_files as df
 from kwh_calc.cli import app
+from kwh_calc.intake import delivery_files as df
 from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
     format_rows,
@@ -34,9 +34,27 @@ from kwh_calc.intake.delivery_files import (
 from kwh_calc.intake.rules import load_rules
 
 HEADER = [
-    "Geslacht", "Voorletters", "Tussenvoegsel", "Achternaam", "Straat", "Huisnummer", "Toevoeging",
-    "Postcode", "Woonplaats", "Telefoon1", "Telefoon2", "E-mail", "Uitsplitsing 1", "Uitsplitsing 2",
-    "Uitsplitsing 3", "Uitsplitsing 4", "Aannemer", "id1", "id2", "Datum", "Type",
+    "Geslacht",
+    "Voorletters",
+    "Tussenvoegsel",
+    "Achternaam",
+    "Straat",
+    "Huisnummer",
+    "Toevoeging",
+    "Postcode",
+    "Woonplaats",
+    "Telefoon1",
+    "Telefoon2",
+    "E-mail",
+    "Uitsplitsing 1",
+    "Uitsplitsing 2",
+    "Uitsplitsing 3",
+    "Uitsplitsing 4",
+    "Aannemer",
+    "id1",
+    "id2",
+    "Datum",
+    "Type",
 ]
 COL = {name: i for i, name in enumerate(HEADER)}
 runner = CliRunner()
@@ -119,42 +137,90 @@ def test_format_rows_compresses_ranges_and_caps():
     rows = list(range(2, 2000, 2))  # 999 isolated rows
     text = format_rows(rows, limit=3)
     assert text == "rijen 2, 4, 6 … en 996 meer"
-    assert format_rows(list(range(2, 1240)) + [5000], limit=1) == "rijen 2–1.239 … en 1 meer"
+    assert format_rows([*list(range(2, 1240)), 5000], limit=1) == "rijen 2–1.239 … en 1 meer"
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("1234 AB", True), ("1234AB", True), ("1234 ab", True), (" 9999ZZ ", True),
-    ("123 AB", False), ("0123 AB", False), ("1234 A", False), ("1234-AB", False), (1234, False), (None, False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("1234 AB", True),
+        ("1234AB", True),
+        ("1234 ab", True),
+        (" 9999ZZ ", True),
+        ("123 AB", False),
+        ("0123 AB", False),
+        ("1234 A", False),
+        ("1234-AB", False),
+        (1234, False),
+        (None, False),
+    ],
+)
 def test_valid_postcode(value, ok):
     assert valid_postcode(value) is ok
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("test.huurder@example.invalid", True), ("a@b.nl", True),
-    ("test.huurder@", False), ("test huurder@example.invalid", False), ("a@b@example.invalid", False),
-    ("a@example.invalid; b@example.invalid", False), ("geen", False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("test.huurder@example.invalid", True),
+        ("a@b.nl", True),
+        ("test.huurder@", False),
+        ("test huurder@example.invalid", False),
+        ("a@b@example.invalid", False),
+        ("a@example.invalid; b@example.invalid", False),
+        ("geen", False),
+    ],
+)
 def test_valid_email(value, ok):
     assert valid_email(value) is ok
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("0612345678", True), ("06-12345678", True), ("06 1234 5678", True), ("010-2210360", True),
-    ("+31612345678", True), ("+31 6 12345678", True), ("0031612345678", True), ("+31 (0)6 12345678", True),
-    (612345678, True), (31612345678, True), (102210360, True),
-    ("12345", False), ("0612345", False), ("06123456789", False), ("+32 470 12 34 56", False),
-    ("0012345678", False), ("tel 0612345678", False), (12345, False), (6.5, False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("0612345678", True),
+        ("06-12345678", True),
+        ("06 1234 5678", True),
+        ("010-2210360", True),
+        ("+31612345678", True),
+        ("+31 6 12345678", True),
+        ("0031612345678", True),
+        ("+31 (0)6 12345678", True),
+        (612345678, True),
+        (31612345678, True),
+        (102210360, True),
+        ("12345", False),
+        ("0612345", False),
+        ("06123456789", False),
+        ("+32 470 12 34 56", False),
+        ("0012345678", False),
+        ("tel 0612345678", False),
+        (12345, False),
+        (6.5, False),
+    ],
+)
 def test_valid_phone(value, ok):
     assert valid_phone(value) is ok
 
 
-@pytest.mark.parametrize("value, ok", [
-    (dt.datetime(2025, 1, 15), True), (dt.date(2025, 1, 15), True), ("15-01-2025", True), ("5-1-2025", True),
-    ("15/01/2025", True), ("15.01.2025", True), ("2025-01-15", True), ("15-01-2025 10:30", True),
-    ("31-02-2025", False), ("2025-13-01", False), ("gisteren", False), ("15-01-25", False), (45672, False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (dt.datetime(2025, 1, 15), True),
+        (dt.date(2025, 1, 15), True),
+        ("15-01-2025", True),
+        ("5-1-2025", True),
+        ("15/01/2025", True),
+        ("15.01.2025", True),
+        ("2025-01-15", True),
+        ("15-01-2025 10:30", True),
+        ("31-02-2025", False),
+        ("2025-13-01", False),
+        ("gisteren", False),
+        ("15-01-25", False),
+        (45672, False),
+    ],
+)
 def test_valid_date(value, ok):
     assert valid_date(value) is ok
 
@@ -165,7 +231,8 @@ def test_valid_date(value, ok):
 def test_clean_file_is_accepted_without_findings(tmp_path):
     report = check(make_xlsx(tmp_path / "goed.xlsx", good_rows()))
     assert report.accepted
-    assert report.errors == [] and report.attention_points == []
+    assert report.errors == []
+    assert report.attention_points == []
     assert report.tenant_rows == 5
 
 
@@ -191,11 +258,12 @@ def test_empty_rows_and_empty_gender_are_allowed(tmp_path):
 
 def test_missing_required_column(tmp_path):
     header = [h for h in HEADER if h != "Postcode"]
-    rows = [[v for h, v in zip(HEADER, row) if h != "Postcode"] for row in good_rows()]
+    rows = [[v for h, v in zip(HEADER, row, strict=True) if h != "Postcode"] for row in good_rows()]
     report = check(make_xlsx(tmp_path / "kolom.xlsx", rows, header=header))
     assert not report.accepted
     hit = finding(report.errors, "kolom_ontbreekt")
-    assert hit.column == "postcode" and hit.rows == ()
+    assert hit.column == "postcode"
+    assert hit.rows == ()
 
 
 def test_duplicate_column(tmp_path):
@@ -218,7 +286,8 @@ def test_formulas_are_reported_with_rows(tmp_path):
     rows[4][COL["Telefoon2"]] = "=J6"  # Excel row 6
     report = check(make_xlsx(tmp_path / "formule.xlsx", rows))
     hit = finding(report.errors, "formule")
-    assert hit.column == "Telefoon2" and hit.rows == (4, 6)
+    assert hit.column == "Telefoon2"
+    assert hit.rows == (4, 6)
 
 
 def test_hidden_rows_and_columns(tmp_path):
@@ -232,7 +301,8 @@ def test_hidden_rows_and_columns(tmp_path):
     report = check(make_xlsx(tmp_path / "verborgen.xlsx", good_rows(), edit=edit))
     assert finding(report.errors, "verborgen_rij").rows == (3, 5)
     hit = finding(report.errors, "verborgen_kolom")
-    assert hit.column == "id2" and hit.rows == ()
+    assert hit.column == "id2"
+    assert hit.rows == ()
 
 
 def test_autofilter_is_refused(tmp_path):
@@ -291,22 +361,37 @@ def test_unreachable_rows(tmp_path):
 
 
 def test_invalid_gender(tmp_path):
-    rows = [tenant(1, Geslacht="x"), tenant(2, Geslacht="Man"), tenant(3, Geslacht="M"), tenant(4, Geslacht="vr"),
-            tenant(5, Geslacht=None)]
+    rows = [
+        tenant(1, Geslacht="x"),
+        tenant(2, Geslacht="Man"),
+        tenant(3, Geslacht="M"),
+        tenant(4, Geslacht="vr"),
+        tenant(5, Geslacht=None),
+    ]
     hit = finding(check(make_xlsx(tmp_path / "g.xlsx", rows)).errors, "geslacht_ongeldig")
     assert hit.rows == (2, 5)
 
 
 def test_malformed_postcode(tmp_path):
-    rows = [tenant(1), tenant(2, Postcode="123 AB"), tenant(3, Postcode="1234ab"), tenant(4, Postcode=None),
-            tenant(5, Postcode=1234)]
+    rows = [
+        tenant(1),
+        tenant(2, Postcode="123 AB"),
+        tenant(3, Postcode="1234ab"),
+        tenant(4, Postcode=None),
+        tenant(5, Postcode=1234),
+    ]
     hit = finding(check(make_xlsx(tmp_path / "pc.xlsx", rows)).errors, "postcode_ongeldig")
     assert hit.rows == (3, 5, 6)
 
 
 def test_malformed_email_and_phone(tmp_path):
-    rows = [tenant(1, E_mail="test.huurder@"), tenant(2), tenant(3, Telefoon1="12345"),
-            tenant(4, Telefoon2="+32 470 12 34 56"), tenant(5, Telefoon1=612345678)]
+    rows = [
+        tenant(1, E_mail="test.huurder@"),
+        tenant(2),
+        tenant(3, Telefoon1="12345"),
+        tenant(4, Telefoon2="+32 470 12 34 56"),
+        tenant(5, Telefoon1=612345678),
+    ]
     report = check(make_xlsx(tmp_path / "contact.xlsx", rows))
     assert finding(report.errors, "email_ongeldig").rows == (2,)
     phones = {f.column: f.rows for f in report.errors if f.rule == "telefoon_ongeldig"}
@@ -317,8 +402,14 @@ def test_unparseable_datum(tmp_path):
     def edit(wb, ws):
         ws["T7"].number_format = "General"  # a bare number, no date format
 
-    rows = [tenant(1), tenant(2, Datum="15-01-2025"), tenant(3, Datum="31-02-2025"), tenant(4, Datum="gisteren"),
-            tenant(5, Datum=None), tenant(6, Datum=45672)]
+    rows = [
+        tenant(1),
+        tenant(2, Datum="15-01-2025"),
+        tenant(3, Datum="31-02-2025"),
+        tenant(4, Datum="gisteren"),
+        tenant(5, Datum=None),
+        tenant(6, Datum=45672),
+    ]
     hit = finding(check(make_xlsx(tmp_path / "datum.xlsx", rows, edit=edit)).errors, "datum_ongeldig")
     assert hit.rows == (4, 5, 7)
 
@@ -345,7 +436,7 @@ def test_empty_breakdowns(tmp_path):
     assert report.accepted
     assert finding(report.attention_points, "uitsplitsingen_leeg").rows == ()
     header = [h for h in HEADER if not h.startswith("Uitsplitsing")]
-    rows = [[v for h, v in zip(HEADER, row) if not h.startswith("Uitsplitsing")] for row in good_rows(3)]
+    rows = [[v for h, v in zip(HEADER, row, strict=True) if not h.startswith("Uitsplitsing")] for row in good_rows(3)]
     absent = check(make_xlsx(tmp_path / "zonder.xlsx", rows, header=header))
     assert "uitsplitsingen_leeg" in rules_of(absent.attention_points)
 
@@ -395,23 +486,51 @@ def test_file_is_never_changed(tmp_path):
     path = make_xlsx(tmp_path / "ongewijzigd.xlsx", good_rows(3), edit=edit)
     os.utime(path, (1_600_000_000, 1_600_000_000))
     before, stat = path.read_bytes(), path.stat()
-    result = runner.invoke(app, ["validate-delivery", str(path), "--questionnaire", "reparaties",
-                                 "--json", str(tmp_path / "v.json"), "--pdf", str(tmp_path / "v.pdf")])
+    result = runner.invoke(
+        app,
+        [
+            "validate-delivery",
+            str(path),
+            "--questionnaire",
+            "reparaties",
+            "--json",
+            str(tmp_path / "v.json"),
+            "--pdf",
+            str(tmp_path / "v.pdf"),
+        ],
+    )
     assert result.exit_code == 1
     assert path.read_bytes() == before
-    assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_size == stat.st_size
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert path.stat().st_size == stat.st_size
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ongewijzigd.xlsx", "v.json", "v.pdf"]
 
 
 def test_no_personal_data_in_output(tmp_path):
-    rows = [tenant(1, Postcode="12 AB", E_mail="fout@", Telefoon1="0612"), tenant(2, Geslacht="q"), tenant(2),
-            tenant(3, E_mail=None, Telefoon1=None)]
+    rows = [
+        tenant(1, Postcode="12 AB", E_mail="fout@", Telefoon1="0612"),
+        tenant(2, Geslacht="q"),
+        tenant(2),
+        tenant(3, E_mail=None, Telefoon1=None),
+    ]
     path = make_xlsx(tmp_path / "avg.xlsx", rows)
-    result = runner.invoke(app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json")])
+    result = runner.invoke(
+        app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json")]
+    )
     assert result.exit_code == 1
     text = result.output + (tmp_path / "v.json").read_text(encoding="utf-8")
-    for secret in ("Huurder1", "Huurder2", "fout@", "0612", "12 AB", "example.invalid", "Teststraat", "Teststad",
-                   "OPD", "lekkage"):
+    for secret in (
+        "Huurder1",
+        "Huurder2",
+        "fout@",
+        "0612",
+        "12 AB",
+        "example.invalid",
+        "Teststraat",
+        "Teststad",
+        "OPD",
+        "lekkage",
+    ):
         assert secret not in text, secret
 
 
@@ -441,13 +560,17 @@ def test_unreadable_files_give_one_clear_line_and_exit_2(tmp_path, name):
     with pytest.raises(DeliveryFileUnreadable) as caught:
         check(path)
     assert reason in caught.value.reason
-    result = runner.invoke(app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json")])
+    result = runner.invoke(
+        app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json")]
+    )
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and reason in lines[0]
+    assert len(lines) == 1
+    assert reason in lines[0]
     data = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
-    assert data["accepted"] is False and data["readable"] is False
+    assert data["accepted"] is False
+    assert data["readable"] is False
 
 
 def test_empty_workbook_header_only_and_other_zip(tmp_path):
@@ -470,8 +593,11 @@ def test_empty_workbook_header_only_and_other_zip(tmp_path):
 
 def test_csv_delivery_is_checked_like_excel(tmp_path):
     lines = [";".join(HEADER)]
-    for row in [tenant(1, Datum="15-01-2025"), tenant(2, Postcode="12345", Datum="15-01-2025"),
-                tenant(3, Datum="2025-13-01")]:
+    for row in [
+        tenant(1, Datum="15-01-2025"),
+        tenant(2, Postcode="12345", Datum="15-01-2025"),
+        tenant(3, Datum="2025-13-01"),
+    ]:
         lines.append(";".join("" if v is None else str(v) for v in row))
     path = tmp_path / "levering.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
@@ -486,12 +612,23 @@ def test_csv_delivery_is_checked_like_excel(tmp_path):
 
 def test_cli_accepted_exit_0_and_json(tmp_path):
     path = make_xlsx(tmp_path / "goed.xlsx", good_rows())
-    result = runner.invoke(app, ["validate-delivery", str(path), "--questionnaire", "nieuwe_huurders",
-                                 "--json", str(tmp_path / "out" / "v.json")])
+    result = runner.invoke(
+        app,
+        [
+            "validate-delivery",
+            str(path),
+            "--questionnaire",
+            "nieuwe_huurders",
+            "--json",
+            str(tmp_path / "out" / "v.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "geaccepteerd" in result.output
     data = json.loads((tmp_path / "out" / "v.json").read_text(encoding="utf-8"))
-    assert data["accepted"] is True and data["errors"] == [] and data["tenant_rows"] == 5
+    assert data["accepted"] is True
+    assert data["errors"] == []
+    assert data["tenant_rows"] == 5
 
 
 def test_cli_refused_exit_1_json_and_pdf(tmp_path):
@@ -499,16 +636,34 @@ def test_cli_refused_exit_1_json_and_pdf(tmp_path):
 
     rows = [tenant(1, Postcode="fout"), *good_rows(3)]
     path = make_xlsx(tmp_path / "fout.xlsx", rows)
-    result = runner.invoke(app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json"),
-                                 "--pdf", str(tmp_path / "v.pdf")])
+    result = runner.invoke(
+        app,
+        [
+            "validate-delivery",
+            str(path),
+            "-q",
+            "reparaties",
+            "--json",
+            str(tmp_path / "v.json"),
+            "--pdf",
+            str(tmp_path / "v.pdf"),
+        ],
+    )
     assert result.exit_code == 1, result.output
-    assert "postcode_ongeldig" in result.output and "rij 2" in result.output
+    assert "postcode_ongeldig" in result.output
+    assert "rij 2" in result.output
     data = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
     assert data["accepted"] is False
-    assert data["errors"][0] == {"rule": "postcode_ongeldig", "column": "Postcode", "rows": [2],
-                                 "message": "Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom 'Postcode': rij 2."}
+    assert data["errors"][0] == {
+        "rule": "postcode_ongeldig",
+        "column": "Postcode",
+        "rows": [2],
+        "message": "Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom 'Postcode': rij 2.",
+    }
     text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v.pdf").pages)
-    assert "Validatieverslag" in text and "Geweigerd" in text and "postcode_ongeldig" in text
+    assert "Validatieverslag" in text
+    assert "Geweigerd" in text
+    assert "postcode_ongeldig" in text
     assert "Reparaties" in text
 
 
@@ -558,7 +713,7 @@ def write_large_xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
     out = []
     for r, values in enumerate([header, *rows], start=1):
         cells = []
-        for letter, v in zip(letters, values):
+        for letter, v in zip(letters, values, strict=True):
             if v is None:
                 continue
             if isinstance(v, str):
@@ -596,11 +751,15 @@ def write_large_xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
         'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
         'borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" '
         'applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
-        '</cellStyles></styleSheet>',
-        "xl/sharedStrings.xml": xml + f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
-        + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings) + "</sst>",
-        "xl/worksheets/sheet1.xml": xml + f'<worksheet xmlns="{main}" xmlns:r="{rel}"><sheetData>'
-        + "".join(out) + "</sheetData></worksheet>",
+        "</cellStyles></styleSheet>",
+        "xl/sharedStrings.xml": xml
+        + f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)
+        + "</sst>",
+        "xl/worksheets/sheet1.xml": xml
+        + f'<worksheet xmlns="{main}" xmlns:r="{rel}"><sheetData>'
+        + "".join(out)
+        + "</sheetData></worksheet>",
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, text in parts.items():
@@ -636,7 +795,8 @@ def test_large_writer_output_is_a_real_workbook(tmp_path):
     path = write_large_xlsx(tmp_path / "klein.xlsx", HEADER, good_rows(2))
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = list(wb.active.iter_rows(values_only=True))
-    assert rows[0] == tuple(HEADER) and rows[1][COL["Datum"]] == dt.datetime(2025, 1, 15)
+    assert rows[0] == tuple(HEADER)
+    assert rows[1][COL["Datum"]] == dt.datetime(2025, 1, 15)
     assert check(path).accepted
 
 
@@ -654,10 +814,12 @@ def test_hundred_thousand_rows(large_file):
 
 def test_shared_string_readers_agree(tmp_path):
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}"><si><t>A &amp; B &lt;straat&gt;</t></si>'
-           '<si><t xml:space="preserve"> Ĳsselstein </t></si><si><t/></si>'
-           '<si><r><t>Wijk</t></r><r><rPr><b/></rPr><t xml:space="preserve"> Oost</t></r>'
-           '<rPh sb="0" eb="1"><t>x</t></rPh></si><si><t>kort</t><rPh sb="0" eb="1"><t>k</t></rPh></si></sst>')
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}"><si><t>A &amp; B &lt;straat&gt;</t></si>'
+        '<si><t xml:space="preserve"> Ĳsselstein </t></si><si><t/></si>'
+        '<si><r><t>Wijk</t></r><r><rPr><b/></rPr><t xml:space="preserve"> Oost</t></r>'
+        '<rPh sb="0" eb="1"><t>x</t></rPh></si><si><t>kort</t><rPh sb="0" eb="1"><t>k</t></rPh></si></sst>'
+    )
     path = tmp_path / "sst.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/sharedStrings.xml", sst)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -35,17 +36,25 @@ def components(demo):
     _, _, ds = demo
     label = ds.questions.loc[ds.questions["label_question"], ["questionnaire", "question_id"]]
     answers = ds.answers.dropna(subset=["grade"]).merge(
-        ds.respondents[["response_id", "corporation_id", "questionnaire", "service_month"]], on="response_id")
+        ds.respondents[["response_id", "corporation_id", "questionnaire", "service_month"]], on="response_id"
+    )
     answers = answers.merge(label, on=["questionnaire", "question_id"])
     answers["year"] = answers["service_month"].str.slice(0, 4).astype(int)
-    per = answers.groupby(["corporation_id", "questionnaire", "year", "response_id"])["grade"].agg(["sum", "count"]).reset_index()
+    per = (
+        answers.groupby(["corporation_id", "questionnaire", "year", "response_id"])["grade"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
     assert per["count"].max() <= 6  # so 60 * respondent mean is a whole number
     per["mean60"] = (60 * per["sum"].astype("int64")) // per["count"]
     per["satisfied"] = 2 * per["sum"] >= 11 * per["count"]
-    out = per.groupby(["corporation_id", "questionnaire", "year"]).agg(
-        n=("mean60", "size"), total60=("mean60", "sum"), n_satisfied=("satisfied", "sum")).reset_index()
-    out["score"] = [Fraction(int(t), 60 * int(n)) for t, n in zip(out["total60"], out["n"])]
-    out["pct"] = [Fraction(100 * int(s), int(n)) for s, n in zip(out["n_satisfied"], out["n"])]
+    out = (
+        per.groupby(["corporation_id", "questionnaire", "year"])
+        .agg(n=("mean60", "size"), total60=("mean60", "sum"), n_satisfied=("satisfied", "sum"))
+        .reset_index()
+    )
+    out["score"] = [Fraction(int(t), 60 * int(n)) for t, n in zip(out["total60"], out["n"], strict=True)]
+    out["pct"] = [Fraction(100 * int(s), int(n)) for s, n in zip(out["n_satisfied"], out["n"], strict=True)]
     return out
 
 
@@ -54,18 +63,25 @@ def ids_of(scenarios: pd.DataFrame, scenario: str) -> list[str]:
 
 
 def result(components, corp, questionnaire, year=YEAR):
-    row = components[(components.corporation_id == corp) & (components.questionnaire == questionnaire) & (components.year == year)]
+    row = components[
+        (components.corporation_id == corp) & (components.questionnaire == questionnaire) & (components.year == year)
+    ]
     assert len(row) == 1, (corp, questionnaire, year)
     return row.iloc[0]
 
 
 def deliveries_in(ds, corp, questionnaire, year=YEAR):
     d = ds.deliveries
-    return d[(d.corporation_id == corp) & (d.questionnaire == questionnaire)
-             & (d.period_start <= f"{year}-12-31") & (d.period_end >= f"{year}-01-01")]
+    return d[
+        (d.corporation_id == corp)
+        & (d.questionnaire == questionnaire)
+        & (d.period_start <= f"{year}-12-31")
+        & (d.period_end >= f"{year}-01-01")
+    ]
 
 
 # --------------------------------------------------------------------------- contract and shape
+
 
 def test_passes_the_dataset_contract_and_has_all_tables(demo):
     tables, _, ds = demo
@@ -101,7 +117,9 @@ def test_deterministic_for_a_seed_and_seed_changes_data(demo):
     pd.testing.assert_frame_equal(scenarios, demo_scenarios(N, YEAR, 2025))
     other = generate_demo(corporations=N, year=YEAR, seed=2026)
     assert not other["corporations"]["units"].equals(tables["corporations"]["units"])
-    assert len(other["answers"]) != len(tables["answers"]) or not other["answers"]["grade"].equals(tables["answers"]["grade"])
+    assert len(other["answers"]) != len(tables["answers"]) or not other["answers"]["grade"].equals(
+        tables["answers"]["grade"]
+    )
 
 
 def test_respondents_scale_with_corporations(demo):
@@ -125,6 +143,7 @@ def test_corporations_look_national(demo):
 
 
 # --------------------------------------------------------------------------- grades, modes, checkvraag
+
 
 def test_national_label_mean_and_missing_share(demo, components):
     _, _, ds = demo
@@ -153,7 +172,8 @@ def test_modes_anonymity_and_breakdowns(demo):
     assert r["aannemer"].notna().groupby(r["questionnaire"]).mean()["algemene_waardering"] == 0
     assert r.loc[r["questionnaire"] == "reparaties", "aannemer"].notna().mean() > 0.5
     assert r["aannemer"].dropna().str.fullmatch(r"Aannemer [A-Z]+").all()
-    assert r["uitsplitsing_1"].notna().mean() > 0.5 and r["uitsplitsing_4"].notna().mean() < 0.3
+    assert r["uitsplitsing_1"].notna().mean() > 0.5
+    assert r["uitsplitsing_4"].notna().mean() < 0.3
 
 
 def test_checkvraag_shares(demo):
@@ -169,10 +189,12 @@ def test_checkvraag_shares(demo):
 
 # --------------------------------------------------------------------------- deliveries and timing
 
+
 def test_delivery_periods_contain_service_months(demo):
     _, _, ds = demo
     r = ds.respondents.merge(ds.deliveries, on="delivery_id", suffixes=("", "_d"))
-    assert (r["corporation_id"] == r["corporation_id_d"]).all() and (r["questionnaire"] == r["questionnaire_d"]).all()
+    assert (r["corporation_id"] == r["corporation_id_d"]).all()
+    assert (r["questionnaire"] == r["questionnaire_d"]).all()
     month_start = pd.to_datetime(r["service_month"] + "-01")
     month_end = month_start + pd.offsets.MonthEnd(0)
     assert ((r["period_start"] <= month_start) & (r["period_end"] >= month_end)).all()
@@ -183,7 +205,8 @@ def test_delivery_counts_and_dates(demo):
     _, _, ds = demo
     d = ds.deliveries
     responded = ds.respondents.groupby("delivery_id").size().reindex(d["delivery_id"], fill_value=0).to_numpy()
-    assert (d["n_delivered"] >= d["n_approached"]).all() and (d["n_approached"].to_numpy() >= responded).all()
+    assert (d["n_delivered"] >= d["n_approached"]).all()
+    assert (d["n_approached"].to_numpy() >= responded).all()
     rate = responded.sum() / d["n_approached"].sum()
     assert 0.25 <= rate <= 0.45
     lag = (d["delivered_on"] - d["period_end"]).dt.days
@@ -200,30 +223,42 @@ def test_july_services_partly_completed_after_the_aedes_freeze(demo):
 
 # --------------------------------------------------------------------------- scenarios
 
+
 def test_every_scenario_present(demo):
     _, scenarios, _ = demo
     assert set(scenarios["scenario"]) == set(SCENARIOS)
-    assert scenarios["corporation_id"].is_unique and len(scenarios) == N
+    assert scenarios["corporation_id"].is_unique
+    assert len(scenarios) == N
     assert (scenarios["scenario"] == "normaal").mean() > 0.4
 
 
 def test_normal_corporations_pass_every_component(demo, components):
     _, scenarios, _ = demo
-    normal = components[components.corporation_id.isin(ids_of(scenarios, "normaal"))
-                        & components.questionnaire.isin(MIN_RESPONDENTS) & (components.year == YEAR)]
+    normal = components[
+        components.corporation_id.isin(ids_of(scenarios, "normaal"))
+        & components.questionnaire.isin(MIN_RESPONDENTS)
+        & (components.year == YEAR)
+    ]
     assert len(normal) == 4 * len(ids_of(scenarios, "normaal"))
-    assert (normal["score"] >= 7).all() and (normal["pct"] >= 85).all()
+    assert (normal["score"] >= 7).all()
+    assert (normal["pct"] >= 85).all()
 
 
-@pytest.mark.parametrize("scenario, check", [
-    ("onvoldoende_score", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("verloopt", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("zonder_label", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("zwak", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("onvoldoende_tevreden", lambda r: r.score >= 7 and r.pct < 85 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("grensgeval", lambda r: Fraction(695, 100) <= r.score < 7 and r.pct >= 85 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
-    ("lage_respons", lambda r: (r.score < 7 or r.pct < 85) and r.n < MIN_RESPONDENTS[r.questionnaire]),
-])
+@pytest.mark.parametrize(
+    ("scenario", "check"),
+    [
+        ("onvoldoende_score", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
+        ("verloopt", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
+        ("zonder_label", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
+        ("zwak", lambda r: r.score < 7 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
+        ("onvoldoende_tevreden", lambda r: r.score >= 7 and r.pct < 85 and r.n >= MIN_RESPONDENTS[r.questionnaire]),
+        (
+            "grensgeval",
+            lambda r: Fraction(695, 100) <= r.score < 7 and r.pct >= 85 and r.n >= MIN_RESPONDENTS[r.questionnaire],
+        ),
+        ("lage_respons", lambda r: (r.score < 7 or r.pct < 85) and r.n < MIN_RESPONDENTS[r.questionnaire]),
+    ],
+)
 def test_failing_component_scenarios(demo, components, scenario, check):
     _, scenarios, _ = demo
     for corp in ids_of(scenarios, scenario):
@@ -237,7 +272,8 @@ def test_coverage_scenarios(demo):
     (half,) = ids_of(scenarios, "halfjaarlijks")
     for q in QUARTERLY:
         spans = deliveries_in(ds, half, q).eval("period_end - period_start").dt.days
-        assert (spans > 92).all() and len(spans) == 2
+        assert (spans > 92).all()
+        assert len(spans) == 2
     (gap,) = ids_of(scenarios, "kwartaal_ontbreekt")
     vh = deliveries_in(ds, gap, "vertrokken_huurders")
     assert not ((vh.period_start <= f"{YEAR}-09-30") & (vh.period_end >= f"{YEAR}-07-01")).any()
@@ -259,21 +295,25 @@ def test_merger_and_new_members(demo):
     predecessors = corps.loc[successor, "merged_from"].split(";")
     assert sorted(predecessors) == sorted(ids_of(scenarios, "fusie_voorganger"))
     merged_on = corps.loc[successor, "merged_on"]
-    assert merged_on.year == YEAR and corps.loc[successor, "member_since"] == merged_on
+    assert merged_on.year == YEAR
+    assert corps.loc[successor, "member_since"] == merged_on
     r = ds.respondents
     first_month = f"{merged_on:%Y-%m}"
     assert (r.loc[r.corporation_id == successor, "service_month"] >= first_month).all()
     for corp in predecessors:
         months = r.loc[r.corporation_id == corp, "service_month"]
-        assert (months < first_month).all() and (months >= f"{YEAR}-01").any()
+        assert (months < first_month).all()
+        assert (months >= f"{YEAR}-01").any()
     (route_b,) = ids_of(scenarios, "nieuw_lid_route_b")
     assert corps.loc[route_b, "member_since"].year == YEAR
     for q in QUARTERLY:
         first = deliveries_in(ds, route_b, q).sort_values("period_start").iloc[0]
-        assert first.period_start == pd.Timestamp(f"{YEAR}-01-01") and first.period_end == pd.Timestamp(f"{YEAR}-06-30")
+        assert first.period_start == pd.Timestamp(f"{YEAR}-01-01")
+        assert first.period_end == pd.Timestamp(f"{YEAR}-06-30")
     (new,) = ids_of(scenarios, "nieuw_lid")
     since = corps.loc[new, "member_since"]
-    assert since.year == YEAR and since.month > 1
+    assert since.year == YEAR
+    assert since.month > 1
     assert (r.loc[r.corporation_id == new, "service_month"] >= f"{since:%Y-%m}").all()
 
 
@@ -281,7 +321,7 @@ def _replay(history: pd.DataFrame) -> list[str]:
     """Check the rows of one corporation against the DOMAIN.md §3 state machine."""
     problems = []
     rows = history.sort_values("research_year").to_dict("records")
-    for previous, row in zip(rows, rows[1:]):
+    for previous, row in itertools.pairwise(rows):
         year = row["research_year"]
         valid = pd.notna(previous["valid_until"]) and previous["valid_until"] >= pd.Timestamp(f"{year + 1}-03-01")
         if row["passed"]:
@@ -310,7 +350,8 @@ def test_label_history_follows_the_state_machine(demo, components):
     (expired,) = ids_of(scenarios, "label_verlopen")
     assert latest.loc[expired, "valid_until"] < pd.Timestamp(f"{YEAR + 1}-03-01")
     (expiring,) = ids_of(scenarios, "verloopt")
-    assert not latest.loc[expiring, "passed"] and latest.loc[expiring, "valid_until"] >= pd.Timestamp(f"{YEAR + 1}-03-01")
+    assert not latest.loc[expiring, "passed"]
+    assert latest.loc[expiring, "valid_until"] >= pd.Timestamp(f"{YEAR + 1}-03-01")
     # new members and the merged corporation start without history
     fresh = ids_of(scenarios, "nieuw_lid") + ids_of(scenarios, "nieuw_lid_route_b") + ids_of(scenarios, "fusie")
     assert not h["corporation_id"].isin(fresh).any()
@@ -326,7 +367,8 @@ def test_expected_advice_matches_scenarios(demo):
     assert expected["verloopt"] == "verloopt"
     assert expected["label_verlopen"] == "toekennen"
     assert expected["zonder_label"] == "niet_toekennen"
-    assert expected["lage_respons"] == "ckv_beslist" and expected["geen_onderhoud"] == "ckv_beslist"
+    assert expected["lage_respons"] == "ckv_beslist"
+    assert expected["geen_onderhoud"] == "ckv_beslist"
     assert expected["nieuw_lid"] == "nog_niet_beoordeelbaar"
     assert expected["fusie_voorganger"] == "geen_advies"
 
@@ -343,10 +385,13 @@ def test_every_scenario_gets_the_advice_it_was_built_for(corporations):
     given = pd.concat([given, pd.Series("geen_advies", index=advice.merged_away["corporation_id"].astype(str))])
     expected = scenarios.set_index("corporation_id")["expected_advice"]
     mismatches = expected[expected != given.reindex(expected.index)]
-    assert mismatches.empty, f"{len(mismatches)} corporations: {mismatches.to_dict()} vs {given.reindex(mismatches.index).to_dict()}"
+    assert mismatches.empty, (
+        f"{len(mismatches)} corporations: {mismatches.to_dict()} vs {given.reindex(mismatches.index).to_dict()}"
+    )
 
 
 # --------------------------------------------------------------------------- CLI and default size
+
 
 def test_cli_demo_data_writes_a_valid_dataset(tmp_path):
     import kwh_calc.cli.data  # noqa: F401  registers demo-data
@@ -373,6 +418,7 @@ def test_default_size_is_national():
     in_period = r.loc[r["service_month"].between("2024-09", "2025-07"), "response_id"]
     picked = a[a["question_id"].isin(aedes.index) & a["response_id"].isin(in_period)]
     means = picked.groupby(picked["question_id"].map(aedes))["grade"].mean()
-    assert 7.5 <= means["nieuwe_huurders"] <= 7.9 and 7.5 <= means["reparaties"] <= 7.9
+    assert 7.5 <= means["nieuwe_huurders"] <= 7.9
+    assert 7.5 <= means["reparaties"] <= 7.9
     assert 7.3 <= means["vertrokken_huurders"] <= 7.7
     assert means["vertrokken_huurders"] < min(means["nieuwe_huurders"], means["reparaties"])

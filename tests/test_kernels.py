@@ -17,14 +17,24 @@ def notebook(path, *sources):
 
 
 def run(source, target, cwd, **parameters):
-    return papermill.execute_notebook(str(source), str(target), parameters=parameters, progress_bar=False,
-                                      kernel_name="python3", engine_name=ENGINE_NAME, kernel_cwd=str(cwd))
+    return papermill.execute_notebook(
+        str(source),
+        str(target),
+        parameters=parameters,
+        progress_bar=False,
+        kernel_name="python3",
+        engine_name=ENGINE_NAME,
+        kernel_cwd=str(cwd),
+    )
 
 
 def test_documents_share_the_kernel_but_not_their_names(tmp_path):
     first = notebook(tmp_path / "a.ipynb", "value = 1", "import os\nleft_behind = os.getpid()")
-    second = notebook(tmp_path / "b.ipynb", "value = 2",
-                      "import os\nassert 'left_behind' not in globals(), 'names leaked'\npid = os.getpid()\ncwd = os.getcwd()")
+    second = notebook(
+        tmp_path / "b.ipynb",
+        "value = 2",
+        "import os\nassert 'left_behind' not in globals(), 'names leaked'\npid = os.getpid()\ncwd = os.getcwd()",
+    )
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     try:
@@ -32,7 +42,8 @@ def test_documents_share_the_kernel_but_not_their_names(tmp_path):
         b = run(second, tmp_path / "b-out.ipynb", tmp_path / "two")
     finally:
         shutdown_kernels()
-    assert a.metadata.papermill.exception is None and b.metadata.papermill.exception is None
+    assert a.metadata.papermill.exception is None
+    assert b.metadata.papermill.exception is None
 
 
 def test_a_failing_document_does_not_poison_the_next(tmp_path):
@@ -54,7 +65,8 @@ def test_kernel_is_replaced_after_an_error_and_periodically(tmp_path):
         first = kernel.km
         kernel.prepare(str(tmp_path))
         kernel.finished(failed=False)
-        assert kernel.km is first and kernel.km.is_alive()
+        assert kernel.km is first
+        assert kernel.km.is_alive()
         kernel.finished(failed=True)
         assert kernel.km is None
         kernel.ensure(60)
@@ -70,9 +82,11 @@ def test_papermill_finds_the_engine_through_its_entry_point_alone():
     import subprocess
     import sys
 
-    probe = ("import sys; import papermill.engines as e; "
-             f"engine = e.papermill_engines.get_engine({ENGINE_NAME!r}); "
-             "print(engine.__module__ + '.' + engine.__qualname__)")
+    probe = (
+        "import sys; import papermill.engines as e; "
+        f"engine = e.papermill_engines.get_engine({ENGINE_NAME!r}); "
+        "print(engine.__module__ + '.' + engine.__qualname__)"
+    )
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     assert found == "kwh_calc.rendering.papermill_plugin.KeptKernelPlugin"
 

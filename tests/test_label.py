@@ -20,8 +20,6 @@ from label_helpers import (
 )
 from typer.testing import CliRunner
 
-from kwh_calc.cli import app
-from kwh_calc.intake.dataset import write_dataset
 from kwh_calc.calculations.label import (
     ADVICE_NAMES,
     ADVICES,
@@ -32,6 +30,8 @@ from kwh_calc.calculations.label import (
     label_state,
     outcome,
 )
+from kwh_calc.cli import app
+from kwh_calc.intake.dataset import write_dataset
 from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
@@ -95,8 +95,9 @@ def scenarios() -> DatasetBuilder:
     route_b(b, "route_b_short", member_since="2025-10-01", first=("2025-04-01", "2025-09-30"))
     route_b(b, "long_not_new", member_since="2010-01-01", first=("2025-01-01", "2025-06-30"))
     label_corporation(b, "jan_first_gap", member_since="2025-01-01", quarters={"reparaties": [1, 2, 4]})
-    label_corporation(b, "route_a_no_aw", member_since="2025-09-01", quarters={q: [4] for q in LABEL[:3]},
-                      algemene_waardering=False)
+    label_corporation(
+        b, "route_a_no_aw", member_since="2025-09-01", quarters={q: [4] for q in LABEL[:3]}, algemene_waardering=False
+    )
     label_corporation(b, "future_member", member_since="2026-02-01", components=(), algemene_waardering=False)
     # --- mergers
     merger(b, "M", ["P1", "P2"], "2025-07-01", first_half={"P1": True, "P2": True})
@@ -174,18 +175,22 @@ def row(advice: pd.DataFrame, cid: str) -> pd.Series:
 
 # --------------------------------------------------------------------------- state machine
 
-@pytest.mark.parametrize(("passed", "valid", "previous", "expected"), [
-    (True, False, None, "toekennen"),
-    (True, False, False, "toekennen"),
-    (True, True, None, "verlengen"),
-    (True, True, False, "verlengen"),
-    (True, True, True, "verlengen"),
-    (False, False, None, "niet_toekennen"),
-    (False, False, False, "niet_toekennen"),
-    (False, True, True, "niet_verlengen"),
-    (False, True, None, "niet_verlengen"),
-    (False, True, False, "verloopt"),
-])
+
+@pytest.mark.parametrize(
+    ("passed", "valid", "previous", "expected"),
+    [
+        (True, False, None, "toekennen"),
+        (True, False, False, "toekennen"),
+        (True, True, None, "verlengen"),
+        (True, True, False, "verlengen"),
+        (True, True, True, "verlengen"),
+        (False, False, None, "niet_toekennen"),
+        (False, False, False, "niet_toekennen"),
+        (False, True, True, "niet_verlengen"),
+        (False, True, None, "niet_verlengen"),
+        (False, True, False, "verloopt"),
+    ],
+)
 def test_outcome_table(passed, valid, previous, expected):
     assert outcome(passed, valid, previous) == expected
 
@@ -198,7 +203,9 @@ def test_label_dates_from_rules():
 
 def test_grant(advice):
     r = row(advice, "grant")
-    assert r["advice"] == "toekennen" and r["criteria_met"] and not r["label_valid"]
+    assert r["advice"] == "toekennen"
+    assert r["criteria_met"]
+    assert not r["label_valid"]
     assert r["valid_until_if_granted"] == pd.Timestamp("2028-03-31")
     assert "toekennen, geldig tot 31 maart 2028" in r["reasons"]
     assert pd.isna(r["previous_year_passed"])
@@ -206,21 +213,26 @@ def test_grant(advice):
 
 def test_extend(advice):
     r = row(advice, "extend")
-    assert r["advice"] == "verlengen" and r["label_valid"]
+    assert r["advice"] == "verlengen"
+    assert r["label_valid"]
     assert r["valid_until_before"] == pd.Timestamp("2027-03-31")
     assert "verlengen tot 31 maart 2028" in r["reasons"]
 
 
 def test_not_grant(advice):
     r = row(advice, "not_grant")
-    assert r["advice"] == "niet_toekennen" and r["hard_fail"] and r["criteria_met"] == False  # noqa: E712
+    assert r["advice"] == "niet_toekennen"
+    assert r["hard_fail"]
+    assert r["criteria_met"] == False
     assert "Reparaties: onderdeelscore 6,0 (grens 7,0) niet gehaald" in r["reasons"]
-    assert not r["reparaties_meets"] and r["nieuwe_huurders_meets"]
+    assert not r["reparaties_meets"]
+    assert r["nieuwe_huurders_meets"]
 
 
 def test_not_extend(advice):
     r = row(advice, "not_extend")
-    assert r["advice"] == "niet_verlengen" and bool(r["previous_year_passed"])
+    assert r["advice"] == "niet_verlengen"
+    assert bool(r["previous_year_passed"])
     assert "het label blijft geldig tot 31 maart 2027" in r["reasons"]
     # no decision recorded on Y-1 counts as "not failed"
     assert row(advice, "not_extend_no_row")["advice"] == "niet_verlengen"
@@ -229,7 +241,8 @@ def test_not_extend(advice):
 def test_expire_after_two_failing_years(advice):
     r = row(advice, "expire")
     assert r["advice"] == "verloopt"
-    assert r["label_valid"] and not bool(r["previous_year_passed"])
+    assert r["label_valid"]
+    assert not bool(r["previous_year_passed"])
     assert "2 opeenvolgende onderzoeksjaren niet gehaald" in r["reasons"]
 
 
@@ -242,21 +255,26 @@ def test_validity_dates(advice):
 def test_label_state_fresh_ignores_history(builder):
     history = builder.build().label_history
     state = label_state(history, ["extend", "P1"], RULES, YEAR, fresh={"extend"}).set_index("corporation_id")
-    assert not state.at["extend", "label_valid"] and pd.isna(state.at["extend", "valid_until_before"])
+    assert not state.at["extend", "label_valid"]
+    assert pd.isna(state.at["extend", "valid_until_before"])
     assert state.at["P1", "label_valid"]
 
 
 # --------------------------------------------------------------------------- low response
 
-@pytest.mark.parametrize(("cid", "component", "expected"), [
-    ("nh_19", "nieuwe_huurders", "ckv_beslist"),
-    ("nh_20", "nieuwe_huurders", "niet_toekennen"),
-    ("vh_19", "vertrokken_huurders", "ckv_beslist"),
-    ("rep_49", "reparaties", "ckv_beslist"),
-    ("rep_50", "reparaties", "niet_toekennen"),
-    ("po_49", "planmatig_onderhoud", "ckv_beslist"),
-    ("po_50", "planmatig_onderhoud", "niet_toekennen"),
-])
+
+@pytest.mark.parametrize(
+    ("cid", "component", "expected"),
+    [
+        ("nh_19", "nieuwe_huurders", "ckv_beslist"),
+        ("nh_20", "nieuwe_huurders", "niet_toekennen"),
+        ("vh_19", "vertrokken_huurders", "ckv_beslist"),
+        ("rep_49", "reparaties", "ckv_beslist"),
+        ("rep_50", "reparaties", "niet_toekennen"),
+        ("po_49", "planmatig_onderhoud", "ckv_beslist"),
+        ("po_50", "planmatig_onderhoud", "niet_toekennen"),
+    ],
+)
 def test_low_response_threshold(advice, cid, component, expected):
     r = row(advice, cid)
     assert r["advice"] == expected
@@ -276,13 +294,16 @@ def test_ckv_beslist_names_both_outcomes(advice):
 
 def test_low_response_that_meets_is_a_pass(advice):
     r = row(advice, "few_but_good")
-    assert r["advice"] == "toekennen" and r["reparaties_n"] == 10 and not r["reparaties_ckv_discretion"]
+    assert r["advice"] == "toekennen"
+    assert r["reparaties_n"] == 10
+    assert not r["reparaties_ckv_discretion"]
 
 
 def test_zero_respondents_is_low_response(advice):
     r = row(advice, "zero_vh")
     assert r["advice"] == "ckv_beslist"
-    assert r["vertrokken_huurders_n"] == 0 and r["vertrokken_huurders_ckv_discretion"]
+    assert r["vertrokken_huurders_n"] == 0
+    assert r["vertrokken_huurders_ckv_discretion"]
     assert pd.isna(r["vertrokken_huurders_score"])
     assert "Vertrokken huurders: geen respondenten in 2025" in r["reasons"]
 
@@ -290,18 +311,24 @@ def test_zero_respondents_is_low_response(advice):
 def test_no_onderhoud_delivery(advice):
     r = row(advice, "no_onderhoud")
     assert r["advice"] == "ckv_beslist"
-    assert not r["planmatig_onderhoud_coverage"] and r["planmatig_onderhoud_ckv_discretion"]
+    assert not r["planmatig_onderhoud_coverage"]
+    assert r["planmatig_onderhoud_ckv_discretion"]
     assert "geen onderhoud aangeleverd in 2025" in r["reasons"]
     assert "geen respondenten" not in r["reasons"]  # one reason for the component, not two
-    assert (row(advice, "no_onderhoud_valid")["advice_if_counted"], row(advice, "no_onderhoud_valid")["advice_if_not_counted"]) == (
-        "niet_verlengen", "verlengen")
+    assert (
+        row(advice, "no_onderhoud_valid")["advice_if_counted"],
+        row(advice, "no_onderhoud_valid")["advice_if_not_counted"],
+    ) == ("niet_verlengen", "verlengen")
 
 
 # --------------------------------------------------------------------------- coverage, AW
 
+
 def test_coverage_gap_in_one_quarter(advice, result):
     r = row(advice, "gap_k3")
-    assert r["advice"] == "niet_toekennen" and not r["reparaties_coverage"] and r["reparaties_meets"]
+    assert r["advice"] == "niet_toekennen"
+    assert not r["reparaties_coverage"]
+    assert r["reparaties_meets"]
     assert "Reparaties: niet ieder kwartaal onderzocht, geen aanlevering over hooguit 92 dagen in K3" in r["reasons"]
     detail = result.components.set_index(["corporation_id", "component"]).loc[("gap_k3", "reparaties")]
     assert (detail["K1"], detail["K2"], detail["K3"], detail["K4"]) == (1, 1, 0, 1)
@@ -309,98 +336,127 @@ def test_coverage_gap_in_one_quarter(advice, result):
 
 def test_twice_yearly_delivery_fails_coverage(advice):
     r = row(advice, "half_yearly")
-    assert r["advice"] == "niet_toekennen" and not r["vertrokken_huurders_coverage"]
+    assert r["advice"] == "niet_toekennen"
+    assert not r["vertrokken_huurders_coverage"]
     assert "zoals halfjaarlijks" in r["reasons"]
 
 
 def test_no_algemene_waardering(advice):
     r = row(advice, "no_aw")
-    assert r["advice"] == "niet_toekennen" and not r["aw_held"]
+    assert r["advice"] == "niet_toekennen"
+    assert not r["aw_held"]
     assert "Algemene waardering niet gehouden in 2025" in r["reasons"]
 
 
 def test_hard_fail_wins_over_discretion(advice):
     r = row(advice, "gap_and_low")
-    assert r["advice"] == "niet_toekennen" and r["ckv_discretion"] and r["hard_fail"]
+    assert r["advice"] == "niet_toekennen"
+    assert r["ckv_discretion"]
+    assert r["hard_fail"]
 
 
 # --------------------------------------------------------------------------- exact thresholds
 
+
 def test_exactly_7_0_and_85_meet(advice):
     r = row(advice, "exact_7_0")
-    assert r["reparaties_score"] == 7.0 and r["reparaties_meets"] and r["advice"] == "toekennen"
+    assert r["reparaties_score"] == 7.0
+    assert r["reparaties_meets"]
+    assert r["advice"] == "toekennen"
     r = row(advice, "exact_85")
-    assert r["nieuwe_huurders_pct_satisfied"] == 85.0 and r["nieuwe_huurders_meets"] and r["advice"] == "toekennen"
+    assert r["nieuwe_huurders_pct_satisfied"] == 85.0
+    assert r["nieuwe_huurders_meets"]
+    assert r["advice"] == "toekennen"
 
 
 def test_6_96_fails_and_is_borderline(advice):
     r = row(advice, "score_6_96")
     assert r["reparaties_score"] == pytest.approx(6.96)
-    assert not r["reparaties_meets"] and r["reparaties_borderline"] and r["borderline"]
+    assert not r["reparaties_meets"]
+    assert r["reparaties_borderline"]
+    assert r["borderline"]
     assert r["advice"] == "niet_toekennen"
     assert "Reparaties: onderdeelscore 7,0 (grens 7,0, grensgeval: onafgerond 6,96) niet gehaald" in r["reasons"]
 
 
 def test_84_5_percent_fails_and_is_borderline(advice):
     r = row(advice, "pct_84_5")
-    assert r["reparaties_pct_satisfied"] == 84.5 and not r["reparaties_meets"] and r["reparaties_borderline"]
+    assert r["reparaties_pct_satisfied"] == 84.5
+    assert not r["reparaties_meets"]
+    assert r["reparaties_borderline"]
     assert "percentage tevreden 85% (grens 85%, grensgeval: onafgerond 84,5%) niet gehaald" in r["reasons"]
 
 
 # --------------------------------------------------------------------------- new members
 
+
 def test_new_member_route_a(advice):
     r = row(advice, "route_a")
-    assert r["advice"] == "nog_niet_beoordeelbaar" and r["special_case"] == "new_member_route_a"
+    assert r["advice"] == "nog_niet_beoordeelbaar"
+    assert r["special_case"] == "new_member_route_a"
     assert r["expected_presentation"] == "augustus 2026"
-    assert "(augustus 2025 t/m juli 2026)" in r["reasons"] and "route a" in r["reasons"]
-    assert r["advice_if_counted"] == "" and pd.isna(r["valid_until_if_granted"])
+    assert "(augustus 2025 t/m juli 2026)" in r["reasons"]
+    assert "route a" in r["reasons"]
+    assert r["advice_if_counted"] == ""
+    assert pd.isna(r["valid_until_if_granted"])
 
 
 def test_new_member_route_b(advice):
     r = row(advice, "route_b")
-    assert r["special_case"] == "new_member_route_b" and r["advice"] == "toekennen"
+    assert r["special_case"] == "new_member_route_b"
+    assert r["advice"] == "toekennen"
     assert all(r[f"{q}_coverage"] for q in LABEL)
     assert "afgelopen 6 maanden (route b)" in r["reasons"]
 
 
 def test_route_b_delivery_not_reaching_back_far_enough(advice):
     r = row(advice, "route_b_short")  # member since October, first delivery April-September: K1 open
-    assert r["advice"] == "nog_niet_beoordeelbaar" and r["special_case"] == "new_member_route_a"
+    assert r["advice"] == "nog_niet_beoordeelbaar"
+    assert r["special_case"] == "new_member_route_a"
 
 
 def test_long_first_delivery_of_an_existing_member_fails(advice):
     r = row(advice, "long_not_new")
-    assert r["special_case"] == "" and r["advice"] == "niet_toekennen" and not r["reparaties_coverage"]
+    assert r["special_case"] == ""
+    assert r["advice"] == "niet_toekennen"
+    assert not r["reparaties_coverage"]
 
 
 def test_member_since_first_of_january_is_not_new(advice):
     r = row(advice, "jan_first_gap")
-    assert r["special_case"] == "" and r["advice"] == "niet_toekennen"
+    assert r["special_case"] == ""
+    assert r["advice"] == "niet_toekennen"
 
 
 def test_not_assessable_takes_precedence(advice):
     r = row(advice, "route_a_no_aw")
-    assert r["advice"] == "nog_niet_beoordeelbaar" and not r["aw_held"]
+    assert r["advice"] == "nog_niet_beoordeelbaar"
+    assert not r["aw_held"]
     assert row(advice, "future_member")["advice"] == "nog_niet_beoordeelbaar"
     assert row(advice, "future_member")["special_case"] == "not_yet_member"
 
 
 # --------------------------------------------------------------------------- mergers
 
+
 def test_merger_with_first_half_results(advice):
     r = row(advice, "M")
-    assert r["special_case"] == "merger" and r["advice"] == "toekennen"  # P1's label does not carry over
+    assert r["special_case"] == "merger"
+    assert r["advice"] == "toekennen"
     assert not r["label_valid"]
-    assert r["reparaties_n"] == 2 * 15 + 30 and r["planmatig_onderhoud_n"] == 2 * 30 + 30
-    assert all(r[f"{q}_coverage"] for q in LABEL) and r["aw_held"]
+    assert r["reparaties_n"] == 2 * 15 + 30
+    assert r["planmatig_onderhoud_n"] == 2 * 30 + 30
+    assert all(r[f"{q}_coverage"] for q in LABEL)
+    assert r["aw_held"]
     assert "Fusie per 1 juli 2025 uit P1, P2" in r["reasons"]
 
 
 def test_merger_without_first_half_results(advice):
     r = row(advice, "N")
-    assert r["advice"] == "nog_niet_beoordeelbaar" and r["special_case"] == "merger_first_half_missing"
-    assert "geen respondenten bij Q2" in r["reasons"] and r["expected_presentation"] == "juli 2026"
+    assert r["advice"] == "nog_niet_beoordeelbaar"
+    assert r["special_case"] == "merger_first_half_missing"
+    assert "geen respondenten bij Q2" in r["reasons"]
+    assert r["expected_presentation"] == "juli 2026"
 
 
 def test_merged_scores_are_pooled_and_compared_exactly():
@@ -408,6 +464,7 @@ def test_merged_scores_are_pooled_and_compared_exactly():
     pooled onderdeelscore is compared exactly (DOMAIN.md §2 exactness, §3 mergers): respondent
     means 20/3 (three grades), 7 (one grade) and 22/3 (three grades), 60 each, give exactly 7,0;
     one 7,0 respondent less on a grade gives 6,998… (prints as 7,0, fails, grensgeval)."""
+
     def build(last_means_7_8_6: bool):
         b = DatasetBuilder(YEAR)
         b.corporation("PA")
@@ -426,10 +483,15 @@ def test_merged_scores_are_pooled_and_compared_exactly():
         return label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id").loc["MS"]
 
     exact = build(False)
-    assert exact["special_case"] == "merger" and exact["reparaties_n"] == 180
-    assert exact["reparaties_meets"] and not exact["reparaties_borderline"] and exact["advice"] == "toekennen"
+    assert exact["special_case"] == "merger"
+    assert exact["reparaties_n"] == 180
+    assert exact["reparaties_meets"]
+    assert not exact["reparaties_borderline"]
+    assert exact["advice"] == "toekennen"
     below = build(True)
-    assert not below["reparaties_meets"] and below["reparaties_borderline"] and below["advice"] == "niet_toekennen"
+    assert not below["reparaties_meets"]
+    assert below["reparaties_borderline"]
+    assert below["advice"] == "niet_toekennen"
     assert "onderdeelscore 7,0 (grens 7,0, grensgeval: onafgerond 6,99)" in below["reasons"]
 
 
@@ -437,13 +499,16 @@ def test_predecessors_merged_away_get_no_row(advice, result):
     assert not {"P1", "P2", "Q1", "Q2"} & set(advice.index)
     away = result.merged_away.set_index("corporation_id")
     assert set(away.index) == {"P1", "P2", "Q1", "Q2"}
-    assert away.at["P1", "successor_id"] == "M" and away.at["P1", "merged_on"] == pd.Timestamp("2025-07-01")
+    assert away.at["P1", "successor_id"] == "M"
+    assert away.at["P1", "merged_on"] == pd.Timestamp("2025-07-01")
 
 
 def test_merger_after_the_year(advice):
-    assert row(advice, "S1")["advice"] == "toekennen" and row(advice, "S2")["advice"] == "toekennen"
+    assert row(advice, "S1")["advice"] == "toekennen"
+    assert row(advice, "S2")["advice"] == "toekennen"
     r = row(advice, "LATER")
-    assert r["advice"] == "nog_niet_beoordeelbaar" and r["special_case"] == "not_yet_member"
+    assert r["advice"] == "nog_niet_beoordeelbaar"
+    assert r["special_case"] == "not_yet_member"
 
 
 def test_existing_corporation_absorbing_another_after_the_year_is_assessed_on_its_own():
@@ -457,9 +522,12 @@ def test_existing_corporation_absorbing_another_after_the_year_is_assessed_on_it
     label_corporation(b, "GONE_B")
     b.corporation("NEWCO", member_since="2026-04-01", merged_from="GONE;GONE_B", merged_on="2026-04-01")
     advice = label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id")
-    assert advice.at["ABSORBS", "advice"] == "verlengen" and advice.at["ABSORBS", "special_case"] == ""
-    assert advice.at["ABSORBS_B", "advice"] == "toekennen" and advice.at["ABSORBS_B", "special_case"] == ""
-    assert advice.at["NEWCO", "advice"] == "nog_niet_beoordeelbaar" and advice.at["NEWCO", "special_case"] == "not_yet_member"
+    assert advice.at["ABSORBS", "advice"] == "verlengen"
+    assert advice.at["ABSORBS", "special_case"] == ""
+    assert advice.at["ABSORBS_B", "advice"] == "toekennen"
+    assert advice.at["ABSORBS_B", "special_case"] == ""
+    assert advice.at["NEWCO", "advice"] == "nog_niet_beoordeelbaar"
+    assert advice.at["NEWCO", "special_case"] == "not_yet_member"
     assert "Ontstaat pas door de fusie per 1 april 2026" in advice.at["NEWCO", "reasons"]
 
 
@@ -474,8 +542,13 @@ def test_label_history_from_before_a_merger_does_not_carry_over():
     label_corporation(b, "ABS_PASS", merged_from="ABS_PASS;OLD1", merged_on=f"{YEAR - 1}-07-01")
     b.label_history("ABS_PASS", YEAR - 2, "toekennen", True, f"{YEAR + 1}-03-31")
     b.label_history("ABS_PASS", YEAR - 1, "niet_toekennen", False)
-    label_corporation(b, "ABS_FAIL", merged_from="ABS_FAIL;OLD2", merged_on=f"{YEAR - 1}-07-01",
-                      grades={"reparaties": same_grades(60, 6)})
+    label_corporation(
+        b,
+        "ABS_FAIL",
+        merged_from="ABS_FAIL;OLD2",
+        merged_on=f"{YEAR - 1}-07-01",
+        grades={"reparaties": same_grades(60, 6)},
+    )
     b.label_history("ABS_FAIL", YEAR - 2, "toekennen", True, f"{YEAR + 1}-03-31")
     b.label_history("ABS_FAIL", YEAR - 1, "niet_toekennen", False)
     # The merged corporation's own decision on the merger year does count.
@@ -487,20 +560,24 @@ def test_label_history_from_before_a_merger_does_not_carry_over():
     for old in ("OLD1", "OLD2", "OLD3", "OLD4"):
         b.corporation(old)
     advice = label_advice(b.build(), RULES, YEAR).advice.set_index("corporation_id")
-    assert advice.at["ABS_PASS", "advice"] == "toekennen" and not advice.at["ABS_PASS", "label_valid"]
+    assert advice.at["ABS_PASS", "advice"] == "toekennen"
+    assert not advice.at["ABS_PASS", "label_valid"]
     assert advice.at["ABS_FAIL", "advice"] == "niet_toekennen"
     assert advice.at["ABS_OWN", "advice"] == "verlengen"
     assert advice.at["ABS_OWN", "valid_until_before"] == pd.Timestamp(f"{YEAR + 2}-03-31")
-    assert advice.at["JAN", "advice"] == "toekennen" and pd.isna(advice.at["JAN", "previous_year_passed"])
+    assert advice.at["JAN", "advice"] == "toekennen"
+    assert pd.isna(advice.at["JAN", "previous_year_passed"])
 
 
 # --------------------------------------------------------------------------- tables
+
 
 def test_advice_values_and_component_columns(result):
     table = result.advice
     assert table["advice"].isin(ADVICES).all()
     both = table.loc[table["advice"] == "ckv_beslist"]
-    assert both["advice_if_counted"].isin(DECIDED).all() and both["advice_if_not_counted"].isin(DECIDED).all()
+    assert both["advice_if_counted"].isin(DECIDED).all()
+    assert both["advice_if_not_counted"].isin(DECIDED).all()
     for q in label_components(RULES):
         for field in COMPONENT_FIELDS:
             assert f"{q}_{field}" in table.columns
@@ -512,36 +589,57 @@ def test_component_detail(result):
     detail = result.components
     assert len(detail) == len(result.advice) * 4
     one = detail.set_index(["corporation_id", "component"]).loc[("nh_19", "nieuwe_huurders")]
-    assert one["status"] == "CKV beslist" and one["low_response"] and one["min_respondents"] == 20
-    assert one["score_display"] == "5,0" and one["kind"] == "quarterly"
+    assert one["status"] == "CKV beslist"
+    assert one["low_response"]
+    assert one["min_respondents"] == 20
+    assert one["score_display"] == "5,0"
+    assert one["kind"] == "quarterly"
     assert set(result.coverage["quarter"]) == {"K1", "K2", "K3", "K4"}
 
 
 # --------------------------------------------------------------------------- CLI
 
-CONTRACT = ["corporation_id", "advice", "advice_if_counted", "advice_if_not_counted", "aw_held", "valid_until_before",
-            "valid_until_if_granted", "previous_year_passed", "special_case", "reasons"]
+CONTRACT = [
+    "corporation_id",
+    "advice",
+    "advice_if_counted",
+    "advice_if_not_counted",
+    "aw_held",
+    "valid_until_before",
+    "valid_until_if_granted",
+    "previous_year_passed",
+    "special_case",
+    "reasons",
+]
 
 
 def test_cli_label(builder, tmp_path):
     data = write_dataset(builder.tables(), tmp_path / "data", fmt="csv")
     out = tmp_path / "advies.csv"
     details = tmp_path / "onderdelen.csv"
-    result = CliRunner().invoke(app, ["label", str(data), "--year", str(YEAR), "--out", str(out), "--components", str(details)])
+    result = CliRunner().invoke(
+        app, ["label", str(data), "--year", str(YEAR), "--out", str(out), "--components", str(details)]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, keep_default_na=False, na_values=[""])
     for column in CONTRACT + [f"{q}_{f}" for q in LABEL for f in COMPONENT_FIELDS]:
         assert column in table.columns
     assert table["advice"].isin(ADVICES).all()
     ckv = table.loc[table["advice"] == "ckv_beslist"]
-    assert len(ckv) and ckv["advice_if_counted"].isin(DECIDED).all() and ckv["advice_if_not_counted"].isin(DECIDED).all()
+    assert len(ckv)
+    assert ckv["advice_if_counted"].isin(DECIDED).all()
+    assert ckv["advice_if_not_counted"].isin(DECIDED).all()
     assert table["reparaties_meets"].dropna().isin([True, False]).all()
     row_ = table.set_index("corporation_id").loc["score_6_96"]
-    assert row_["reparaties_score"] == pytest.approx(6.96) and row_["reparaties_borderline"] == True  # noqa: E712
+    assert row_["reparaties_score"] == pytest.approx(6.96)
+    assert row_["reparaties_borderline"] == True
     assert row_["valid_until_if_granted"] == "2028-03-31"
     assert "P1" not in set(table["corporation_id"])
-    summary = {line.split("│")[1].strip(): line.split("│")[2].strip()
-               for line in result.output.splitlines() if line.count("│") == 3}
+    summary = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in result.output.splitlines()
+        if line.count("│") == 3
+    }
     written = table["advice"].map(ADVICE_NAMES).value_counts()
     assert {name: int(summary[name].replace(".", "")) for name in written.index} == written.to_dict()
     assert details.exists()
@@ -551,9 +649,12 @@ def test_cli_label_refuses_bad_rules(builder, tmp_path):
     data = write_dataset(builder.tables(), tmp_path / "data", fmt="csv")
     bad = tmp_path / "rules.yml"
     bad.write_text("version: x\n")
-    result = CliRunner().invoke(app, ["label", str(data), "--year", str(YEAR), "--out", str(tmp_path / "a.csv"), "--rules", str(bad)])
+    result = CliRunner().invoke(
+        app, ["label", str(data), "--year", str(YEAR), "--out", str(tmp_path / "a.csv"), "--rules", str(bad)]
+    )
     assert result.exit_code == 1
-    assert f"Rule set {bad} refused" in result.output and "Traceback" not in result.output
+    assert f"Rule set {bad} refused" in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / "a.csv").exists()
 
 

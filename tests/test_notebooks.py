@@ -26,8 +26,11 @@ def test_every_registered_document_exists():
 
 def test_analysis_example_runs_on_the_demo(demo_dir, tmp_path):
     out = papermill.execute_notebook(
-        str(NOTEBOOKS[[p.name for p in NOTEBOOKS].index("analyse-voorbeeld.ipynb")]), str(tmp_path / "out.ipynb"),
-        parameters={"DATA": str(demo_dir), "YEAR": 2025}, kernel_name="python3", progress_bar=False,
+        str(NOTEBOOKS[[p.name for p in NOTEBOOKS].index("analyse-voorbeeld.ipynb")]),
+        str(tmp_path / "out.ipynb"),
+        parameters={"DATA": str(demo_dir), "YEAR": 2025},
+        kernel_name="python3",
+        progress_bar=False,
         cwd=str(tmp_path),
     )
     outputs = [o for cell in out.cells for o in cell.get("outputs", [])]

@@ -19,18 +19,30 @@ from kwh_calc.common.numbers import (
 )
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (6.85, "6,9"), (6.849, "6,8"), (7.45, "7,5"), (7.449, "7,4"), (0.05, "0,1"), (10, "10,0"),
-    (Fraction(48, 7), "6,9"), (Decimal("6.95"), "7,0"), (-0.04, "0,0"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (6.85, "6,9"),
+        (6.849, "6,8"),
+        (7.45, "7,5"),
+        (7.449, "7,4"),
+        (0.05, "0,1"),
+        (10, "10,0"),
+        (Fraction(48, 7), "6,9"),
+        (Decimal("6.95"), "7,0"),
+        (-0.04, "0,0"),
+    ],
+)
 def test_grades_round_half_up_with_decimal_comma(value, shown):
     assert fmt_grade(value) == shown
 
 
 def test_python_round_would_be_wrong_here():
     # The reason the module exists: half-to-even and binary floats both mis-round these.
-    assert round(6.85, 1) == 6.8 and fmt_grade(6.85) == "6,9"
-    assert round(84.5) == 84 and fmt_pct(84.5) == "85%"
+    assert round(6.85, 1) == 6.8
+    assert fmt_grade(6.85) == "6,9"
+    assert round(84.5) == 84
+    assert fmt_pct(84.5) == "85%"
 
 
 @pytest.mark.parametrize(("value", "shown"), [(84.5, "85%"), (84.49, "84%"), (100, "100%"), (Fraction(800, 10), "80%")])
@@ -41,7 +53,9 @@ def test_percentages_whole_and_half_up(value, shown):
 def test_thousands_and_missing_values():
     assert fmt_count(12345) == "12.345"
     assert fmt_decimal(12345.67, 1) == "12.345,7"
-    assert fmt_grade(None) == "–" and fmt_grade(float("nan")) == "–" and fmt_pct(None) == "–"
+    assert fmt_grade(None) == "–"
+    assert fmt_grade(float("nan")) == "–"
+    assert fmt_pct(None) == "–"
 
 
 def test_fraction_at_least_is_exact_at_the_threshold():
@@ -68,7 +82,12 @@ def test_dutch_dates_months_and_enumerations():
     import pandas as pd
 
     assert fmt_date(datetime.date(2025, 8, 31)) == "31 augustus 2025"
-    assert fmt_date(pd.Timestamp("2028-03-31")) == "31 maart 2028" and fmt_date("2026-02-01") == "1 februari 2026"
-    assert fmt_date(None) == "–" and fmt_date(pd.NaT) == "–"
-    assert fmt_month("2024-09") == "september 2024" and fmt_month(datetime.date(2025, 7, 1)) == "juli 2025"
-    assert join_nl([]) == "" and join_nl(["a"]) == "a" and join_nl(["a", "b", "c"]) == "a, b en c"
+    assert fmt_date(pd.Timestamp("2028-03-31")) == "31 maart 2028"
+    assert fmt_date("2026-02-01") == "1 februari 2026"
+    assert fmt_date(None) == "–"
+    assert fmt_date(pd.NaT) == "–"
+    assert fmt_month("2024-09") == "september 2024"
+    assert fmt_month(datetime.date(2025, 7, 1)) == "juli 2025"
+    assert join_nl([]) == ""
+    assert join_nl(["a"]) == "a"
+    assert join_nl(["a", "b", "c"]) == "a, b en c"

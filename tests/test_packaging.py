@@ -16,8 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (built,) = out.glob("kwh_workbench-*.whl")
     return built
 
@@ -37,8 +41,12 @@ def test_wheel_holds_every_subpackage_and_the_typing_marker(wheel):
 
 def test_installed_wheel_imports_every_module_outside_the_checkout(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     probe = (
         "import importlib, pkgutil, kwh_calc; "
         "mods = [m.name for m in pkgutil.walk_packages(kwh_calc.__path__, 'kwh_calc.')]; "

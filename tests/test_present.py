@@ -17,27 +17,41 @@ from kwh_calc.presentation import present
 def _pandoc_plain(markdown: str) -> str:
     import pypandoc
 
-    proc = subprocess.run([pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "plain", "--wrap=none"],
-                          input=markdown, capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "plain", "--wrap=none"],
+        input=markdown,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return proc.stdout.strip()
 
 
-@pytest.mark.parametrize("text", [
-    "@kwh", "zie <x> en <5 respondenten>", "a | b", "*niet cursief* en _ook niet_",
-    "`code` [link](x) $5 & ~ ^ # \\ backslash", "Eén, ë, € 12,50 – 7,4",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@kwh",
+        "zie <x> en <5 respondenten>",
+        "a | b",
+        "*niet cursief* en _ook niet_",
+        "`code` [link](x) $5 & ~ ^ # \\ backslash",
+        "Eén, ë, € 12,50 – 7,4",
+    ],
+)
 def test_escape_markdown_shows_text_literally(text):
     assert _pandoc_plain(present.escape_markdown(text)) == text
 
 
 def test_markdown_table_alignment_and_dutch_cells():
-    df = pd.DataFrame({
-        "Onderdeel": ["Nieuwe huurders", "Reparaties"],
-        "Score": ["7,4", "8,0"],
-        "Tevreden": ["85%", "–"],
-        "Respondenten": [1234, 56],
-        "Gemiddelde": [7.45, np.nan],
-    })
+    df = pd.DataFrame(
+        {
+            "Onderdeel": ["Nieuwe huurders", "Reparaties"],
+            "Score": ["7,4", "8,0"],
+            "Tevreden": ["85%", "–"],
+            "Respondenten": [1234, 56],
+            "Gemiddelde": [7.45, np.nan],
+        }
+    )
     text = present.markdown_table(df, caption="Scores per onderdeel")
     lines = text.strip().split("\n")
     assert lines[0] == "| Onderdeel | Score | Tevreden | Respondenten | Gemiddelde |"
@@ -48,8 +62,14 @@ def test_markdown_table_alignment_and_dutch_cells():
 
 
 def test_markdown_table_fallback_formats_are_dutch():
-    df = pd.DataFrame({"a": [True, False], "b": pd.to_datetime(["2026-03-01", None]),
-                       "c": pd.array([1, None], dtype="Int64"), "d": ["x", 2.25]})
+    df = pd.DataFrame(
+        {
+            "a": [True, False],
+            "b": pd.to_datetime(["2026-03-01", None]),
+            "c": pd.array([1, None], dtype="Int64"),
+            "d": ["x", 2.25],
+        }
+    )
     rows = present.markdown_table(df).strip().split("\n")[2:]
     assert rows == ["| ja | 01-03-2026 | 1 | x |", "| nee | – | – | 2,3 |"]
 
@@ -63,8 +83,14 @@ def test_markdown_table_escapes_cells_and_keeps_named_index():
 
 
 def test_markdown_table_numbers_with_suppression_markers_stay_right_aligned():
-    df = pd.DataFrame({"Aannemer": ["A", "B", "C"], "Score": ["7,4", "< 5 resp.", "8,0"],
-                       "Vorig jaar": ["–", "–", "–"], "Landelijk": ["7,6 (30)", "€ 12,50", "-0,5"]})
+    df = pd.DataFrame(
+        {
+            "Aannemer": ["A", "B", "C"],
+            "Score": ["7,4", "< 5 resp.", "8,0"],
+            "Vorig jaar": ["–", "–", "–"],
+            "Landelijk": ["7,6 (30)", "€ 12,50", "-0,5"],
+        }
+    )
     assert "|:---|---:|---:|---:|" in present.markdown_table(df)
 
 
@@ -78,8 +104,11 @@ def test_markdown_table_explicit_align():
 
 def test_table_markdown_and_chart_display_the_right_mime_types():
     df = pd.DataFrame({"Kanaal": ["Online"], "Respons": ["310"]})
-    chart = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [7.25, 8.5]})).mark_bar().encode(
-        x=alt.X("x:N", title="Onderdeel"), y=alt.Y("y:Q", title="Rapportcijfer"))
+    chart = (
+        alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [7.25, 8.5]}))
+        .mark_bar()
+        .encode(x=alt.X("x:N", title="Onderdeel"), y=alt.Y("y:Q", title="Rapportcijfer"))
+    )
     with mock.patch("IPython.display.display") as display:
         present.table(df, caption="Respons")
         present.markdown("**vet**")
@@ -95,21 +124,31 @@ def test_table_markdown_and_chart_display_the_right_mime_types():
 
 def test_chart_svg_is_dutch_sized_and_uses_the_bundled_font():
     data = pd.DataFrame({"Jaar": ["2024", "2025", "2026"], "Score": [7.25, 7.5, 1234.5]})
-    chart = alt.Chart(data).mark_line().encode(
-        x=alt.X("Jaar:O", title="Onderzoeksjaar"),
-        y=alt.Y("Score:Q", title="Rapportcijfer", axis=alt.Axis(format=",.1f")))
+    chart = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("Jaar:O", title="Onderzoeksjaar"),
+            y=alt.Y("Score:Q", title="Rapportcijfer", axis=alt.Axis(format=",.1f")),
+        )
+    )
     svg = present.chart_svg(chart, width_pt=300)
     width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
     assert width == pytest.approx(400, abs=1)  # 300 pt = 400 px
-    assert "Onderzoeksjaar" in svg and "Rapportcijfer" in svg
+    assert "Onderzoeksjaar" in svg
+    assert "Rapportcijfer" in svg
     assert 'font-family="Inter' in svg
     assert "1.200,0" in svg  # nl-NL: thousands dot, decimal comma
 
 
 def test_chart_svg_keeps_step_heights_and_clips_bars():
     data = pd.DataFrame({"o": ["a", "b"], "r": ["x", "y"], "s": [7.0, 8.0]})
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("s:Q", scale=alt.Scale(domain=[1, 10])), y="o:N", yOffset="r:N").properties(height=alt.Step(11))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(x=alt.X("s:Q", scale=alt.Scale(domain=[1, 10])), y="o:N", yOffset="r:N")
+        .properties(height=alt.Step(11))
+    )
     svg = present.chart_svg(bars)
     height = float(re.search(r'<svg[^>]*\sheight="([\d.]+)"', svg).group(1))
     assert height < 150  # 2 categories x 2 offsets x 11 px, plus axis and legend
@@ -125,8 +164,14 @@ def test_use_theme_registers_the_kwh_theme():
 
 def test_suppression_markers_do_not_make_a_column_textual():
     """A column of figures stays right-aligned even when most of its cells are suppressed."""
-    df = pd.DataFrame({"Aannemer": ["A", "B", "C"], "Score": ["6,9", "verborgen", "< 5 resp."],
-                       "% tevreden": ["77%", "verborgen", "< 5 resp."], "Antwoorden": ["< 5 antw.", "< 5 antw.", "–"]})
+    df = pd.DataFrame(
+        {
+            "Aannemer": ["A", "B", "C"],
+            "Score": ["6,9", "verborgen", "< 5 resp."],
+            "% tevreden": ["77%", "verborgen", "< 5 resp."],
+            "Antwoorden": ["< 5 antw.", "< 5 antw.", "–"],
+        }
+    )
     assert "|:---|---:|---:|---:|" in present.markdown_table(df)
 
 
@@ -144,5 +189,6 @@ def test_table_and_chart_show_their_intro_first():
     with mock.patch("IPython.display.display") as shown:
         present.table(df, caption="Respons", intro="## Respons\n\nDe respons per kanaal.")
     first, second = (c.args[0].data for c in shown.call_args_list)
-    assert "#block(sticky: true)[" in first and "De respons per kanaal." in first
+    assert "#block(sticky: true)[" in first
+    assert "De respons per kanaal." in first
     assert second.startswith("| Kanaal | Respons |")

@@ -14,7 +14,7 @@ import stat
 import sys
 import textwrap
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import altair as alt
@@ -30,8 +30,8 @@ from nbformat.v4 import (
     new_raw_cell,
 )
 
-from kwh_calc.presentation import present
 from kwh_calc.common import paths
+from kwh_calc.presentation import present
 from kwh_calc.rendering import render
 from kwh_calc.rendering.render import RenderError, RenderResult, render_notebook
 
@@ -41,13 +41,15 @@ PROVENANCE = {
     "package_version": "0.1.0",
     "git_commit": "74cc2f4",
 }
-STAMP = datetime(2027, 2, 3, 9, 30, tzinfo=timezone.utc)
+STAMP = datetime(2027, 2, 3, 9, 30, tzinfo=UTC)
 
-SCORES = pd.DataFrame({
-    "Onderdeel": ["Nieuwe huurders", "Vertrokken huurders", "Reparaties"],
-    "Score": ["7,4", "7,9", "8,1"],
-    "Tevreden": ["85%", "91%", "88%"],
-})
+SCORES = pd.DataFrame(
+    {
+        "Onderdeel": ["Nieuwe huurders", "Vertrokken huurders", "Reparaties"],
+        "Score": ["7,4", "7,9", "8,1"],
+        "Tevreden": ["85%", "91%", "88%"],
+    }
+)
 
 
 # --------------------------------------------------------------------------- builders
@@ -68,48 +70,69 @@ def tiny_png() -> bytes:
         return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
 
     raw = b"\x00" + b"\x1d\x4f\x73" * 8  # one row of 8 dark-blue pixels
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (8).to_bytes(4, "big") + (1).to_bytes(4, "big")
-                                          + bytes([8, 2, 0, 0, 0]))
-            + chunk(b"IDAT", zlib.compress(raw * 1)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", (8).to_bytes(4, "big") + (1).to_bytes(4, "big") + bytes([8, 2, 0, 0, 0]))
+        + chunk(b"IDAT", zlib.compress(raw * 1))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
 def bar_svg() -> str:
     data = pd.DataFrame({"Onderdeel": SCORES["Onderdeel"], "Score": [7.4, 7.9, 8.1]})
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("Score:Q", title="Gemiddeld rapportcijfer", scale=alt.Scale(domain=[0, 10])),
-        y=alt.Y("Onderdeel:N", title=None, sort=None))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("Score:Q", title="Gemiddeld rapportcijfer", scale=alt.Scale(domain=[0, 10])),
+            y=alt.Y("Onderdeel:N", title=None, sort=None),
+        )
+    )
     return present.chart_svg(chart, height_pt=90)
 
 
 def write_nb(path: Path, cells) -> Path:
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    nb = new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    )
     nbformat.write(nb, str(path))
     return path
 
 
 def report_cells(svg: str):
     return [
-        new_markdown_cell("## Samenvatting\n\nResultaten van de corporatie. Kosten € 12,50 – "
-                          "één enquête, geëvalueerd."),
-        new_code_cell("#| include: false\nimport geheim  # HIDDEN_INCLUDE_CODE",
-                      outputs=[new_output("stream", name="stdout", text="HIDDEN_INCLUDE_OUTPUT\n")]),
-        new_code_cell("verborgen_code = 1  # HIDDEN_ECHO_CODE",
-                      outputs=[md_output(present.markdown_table(SCORES, caption="Scores per onderdeel"))]),
+        new_markdown_cell(
+            "## Samenvatting\n\nResultaten van de corporatie. Kosten € 12,50 – één enquête, geëvalueerd."
+        ),
+        new_code_cell(
+            "#| include: false\nimport geheim  # HIDDEN_INCLUDE_CODE",
+            outputs=[new_output("stream", name="stdout", text="HIDDEN_INCLUDE_OUTPUT\n")],
+        ),
+        new_code_cell(
+            "verborgen_code = 1  # HIDDEN_ECHO_CODE",
+            outputs=[md_output(present.markdown_table(SCORES, caption="Scores per onderdeel"))],
+        ),
         new_markdown_cell("## Figuren\n\nZie @fig-scores."),
-        new_code_cell("#| label: fig-scores\n#| fig-cap: Rapportcijfer per onderdeel",
-                      outputs=[svg_output(svg)]),
-        new_code_cell("#| output: asis\nprint('...')", outputs=[
-            new_output("stream", name="stdout", text="Een **ASISVET** woord en *cursief*.\n")]),
+        new_code_cell("#| label: fig-scores\n#| fig-cap: Rapportcijfer per onderdeel", outputs=[svg_output(svg)]),
+        new_code_cell(
+            "#| output: asis\nprint('...')",
+            outputs=[new_output("stream", name="stdout", text="Een **ASISVET** woord en *cursief*.\n")],
+        ),
         new_code_cell("#| echo: true\nzichtbare_code = 2  # SHOWN_CODE", outputs=[]),
     ]
 
 
 def render_kwargs(**extra):
-    kwargs = dict(title="Resultaten KWH-Huurdersonderzoek", subtitle="Overzicht per onderdeel",
-                  corporation="Woonstichting Eén", year=2026, provenance=PROVENANCE,
-                  engine="builtin", timestamp=STAMP)
+    kwargs = dict(
+        title="Resultaten KWH-Huurdersonderzoek",
+        subtitle="Overzicht per onderdeel",
+        corporation="Woonstichting Eén",
+        year=2026,
+        provenance=PROVENANCE,
+        engine="builtin",
+        timestamp=STAMP,
+    )
     kwargs.update(extra)
     return kwargs
 
@@ -134,21 +157,39 @@ def rendered(tmp_path_factory, bar_svg):
 def test_pdf_contains_cover_provenance_tables_charts(rendered):
     result, text, _ = rendered
     assert isinstance(result, RenderResult)
-    assert result.engine == "builtin" and result.pdf_path.is_file()
+    assert result.engine == "builtin"
+    assert result.pdf_path.is_file()
     assert result.pages == len(pypdf.PdfReader(str(result.pdf_path)).pages) >= 1
-    assert result.duration_s > 0 and set(result.timings) >= {"export", "pandoc", "typst", "write"}
-    for expected in ["Resultaten KWH-Huurdersonderzoek", "Overzicht per onderdeel", "Woonstichting Eén",
-                     "Onderzoeksjaar 2026", "3 februari 2027", "Pagina 1 van", *PROVENANCE.values(),
-                     "Regelset", "Nieuwe huurders", "7,4", "85%", "Tabel 1", "Scores per onderdeel",
-                     "Gemiddeld rapportcijfer", "Figuur 1", "Rapportcijfer per onderdeel",
-                     "€ 12,50 – één enquête, geëvalueerd"]:
+    assert result.duration_s > 0
+    assert set(result.timings) >= {"export", "pandoc", "typst", "write"}
+    for expected in [
+        "Resultaten KWH-Huurdersonderzoek",
+        "Overzicht per onderdeel",
+        "Woonstichting Eén",
+        "Onderzoeksjaar 2026",
+        "3 februari 2027",
+        "Pagina 1 van",
+        *PROVENANCE.values(),
+        "Regelset",
+        "Nieuwe huurders",
+        "7,4",
+        "85%",
+        "Tabel 1",
+        "Scores per onderdeel",
+        "Gemiddeld rapportcijfer",
+        "Figuur 1",
+        "Rapportcijfer per onderdeel",
+        "€ 12,50 – één enquête, geëvalueerd",
+    ]:
         assert expected in text, expected
 
 
 def test_headings_are_shifted_not_numbered_from_zero(rendered):
     _, text, _ = rendered
-    assert "1 Samenvatting" in text and "2 Figuren" in text
-    assert "0.1 Samenvatting" not in text and "0.2" not in text
+    assert "1 Samenvatting" in text
+    assert "2 Figuren" in text
+    assert "0.1 Samenvatting" not in text
+    assert "0.2" not in text
 
 
 def test_cross_reference_becomes_dutch_ref(rendered):
@@ -158,17 +199,18 @@ def test_cross_reference_becomes_dutch_ref(rendered):
 
 def test_code_hidden_unless_echo_true_and_include_false_drops_all(rendered):
     _, text, _ = rendered
-    for hidden in ["HIDDEN_INCLUDE_CODE", "HIDDEN_INCLUDE_OUTPUT", "HIDDEN_ECHO_CODE", "verborgen_code",
-                   "#|"]:
+    for hidden in ["HIDDEN_INCLUDE_CODE", "HIDDEN_INCLUDE_OUTPUT", "HIDDEN_ECHO_CODE", "verborgen_code", "#|"]:
         assert hidden not in text
     assert "zichtbare_code = 2" in text
 
 
 def test_asis_output_is_formatted_markdown(rendered):
     _, text, workdir = rendered
-    assert "ASISVET" in text and "**" not in text
+    assert "ASISVET" in text
+    assert "**" not in text
     typ = (workdir / "document.typ").read_text(encoding="utf-8")
-    assert "#strong[ASISVET]" in typ and "#emph[cursief]" in typ
+    assert "#strong[ASISVET]" in typ
+    assert "#emph[cursief]" in typ
 
 
 def test_two_renders_are_byte_identical(tmp_path, bar_svg):
@@ -184,10 +226,13 @@ def test_two_renders_are_byte_identical(tmp_path, bar_svg):
 
 
 def test_typst_failure_leaves_no_pdf_and_no_temp_file(tmp_path):
-    nb = write_nb(tmp_path / "nb.ipynb", [
-        new_markdown_cell("Tekst"),
-        new_raw_cell("#undefined-function-xyz()", metadata={"format": "typst"}),
-    ])
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            new_markdown_cell("Tekst"),
+            new_raw_cell("#undefined-function-xyz()", metadata={"format": "typst"}),
+        ],
+    )
     out = tmp_path / "out"
     with pytest.raises(RenderError) as info:
         render_notebook(nb, out / "report.pdf", **render_kwargs())
@@ -212,39 +257,61 @@ def test_failed_render_keeps_previous_pdf_untouched(tmp_path):
 
 
 def test_notebook_with_error_output_raises(tmp_path):
-    nb = write_nb(tmp_path / "nb.ipynb", [
-        new_markdown_cell("Tekst"),
-        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
-                                                 evalue="division by zero", traceback=[])]),
-    ])
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            new_markdown_cell("Tekst"),
+            new_code_cell(
+                "1/0", outputs=[new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]
+            ),
+        ],
+    )
     with pytest.raises(RenderError) as info:
         render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
     assert info.value.stage == "export"
-    assert "cell 2" in info.value.message and "ZeroDivisionError" in info.value.message
+    assert "cell 2" in info.value.message
+    assert "ZeroDivisionError" in info.value.message
     assert not (tmp_path / "r.pdf").exists()
 
 
 def test_outputs_kinds_png_plain_html_and_escaped_metadata(tmp_path):
     png = base64.b64encode(tiny_png()).decode()
-    nb = write_nb(tmp_path / "nb.ipynb", [
-        new_code_cell("x", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<img>"})]),
-        new_code_cell("42", outputs=[new_output("execute_result", data={"text/plain": "PLAINVALUE42"},
-                                                execution_count=1)]),
-        new_code_cell("df", outputs=[new_output("execute_result", execution_count=2, data={
-            "text/html": "<table></table>", "text/plain": "DATAFRAME_REPR"})]),
-        new_code_cell("import sys", outputs=[new_output("stream", name="stderr", text="STDERR_WARNING\n")]),
-        new_code_cell("#| tbl-cap: Respons per kanaal\n#| label: tbl-respons",
-                      outputs=[md_output(present.markdown_table(SCORES))]),
-        new_markdown_cell("Zie @tbl-respons; mail @kwh of <x>."),
-    ])
-    result = render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w",
-                             **render_kwargs(corporation="@home <Wonen> & Co"))
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            new_code_cell("x", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<img>"})]),
+            new_code_cell(
+                "42", outputs=[new_output("execute_result", data={"text/plain": "PLAINVALUE42"}, execution_count=1)]
+            ),
+            new_code_cell(
+                "df",
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        execution_count=2,
+                        data={"text/html": "<table></table>", "text/plain": "DATAFRAME_REPR"},
+                    )
+                ],
+            ),
+            new_code_cell("import sys", outputs=[new_output("stream", name="stderr", text="STDERR_WARNING\n")]),
+            new_code_cell(
+                "#| tbl-cap: Respons per kanaal\n#| label: tbl-respons",
+                outputs=[md_output(present.markdown_table(SCORES))],
+            ),
+            new_markdown_cell("Zie @tbl-respons; mail @kwh of <x>."),
+        ],
+    )
+    result = render_notebook(
+        nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs(corporation="@home <Wonen> & Co")
+    )
     text = pdf_text(result.pdf_path)
     assert "PLAINVALUE42" in text
-    assert "DATAFRAME_REPR" not in text and "STDERR_WARNING" not in text
+    assert "DATAFRAME_REPR" not in text
+    assert "STDERR_WARNING" not in text
     assert any("cell 3" in w and "text/html" in w for w in result.warnings)
     assert "@home <Wonen> & Co" in text
-    assert "Tabel 1. Respons per kanaal" in text and "Zie Tabel 1; mail @kwh of <x>." in text
+    assert "Tabel 1. Respons per kanaal" in text
+    assert "Zie Tabel 1; mail @kwh of <x>." in text
     assert list((tmp_path / "w" / "figures").glob("*.png"))
 
 
@@ -252,17 +319,22 @@ def test_outputs_kinds_png_plain_html_and_escaped_metadata(tmp_path):
 def test_long_tables_get_automatic_column_widths(tmp_path, extra):
     """With or without the Lua filter (only run for text with @ or <), columns size to content."""
     long = SCORES.assign(Toelichting=["Boven de norm"] * 2 + ["Onder de norm: " + "lange uitleg " * 12])
-    nb = write_nb(tmp_path / "nb.ipynb", [new_markdown_cell(f"Tekst. {extra}"),
-                                          new_code_cell("t", outputs=[md_output(present.markdown_table(long))])])
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [new_markdown_cell(f"Tekst. {extra}"), new_code_cell("t", outputs=[md_output(present.markdown_table(long))])],
+    )
     render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
     typ = (tmp_path / "w" / "document.typ").read_text(encoding="utf-8")
-    assert "columns: 4," in typ and "%" not in typ.split("columns:")[1].split("\n")[0]
+    assert "columns: 4," in typ
+    assert "%" not in typ.split("columns:")[1].split("\n")[0]
 
 
 def test_long_table_breaks_across_pages_with_repeated_header(tmp_path):
     rows = pd.DataFrame({"Aannemer": [f"Aannemer {i:02d}" for i in range(90)], "Score": ["7,4"] * 90})
-    nb = write_nb(tmp_path / "nb.ipynb", [
-        new_code_cell("t", outputs=[md_output(present.markdown_table(rows, caption="Lange tabel"))])])
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [new_code_cell("t", outputs=[md_output(present.markdown_table(rows, caption="Lange tabel"))])],
+    )
     result = render_notebook(nb, tmp_path / "r.pdf", **render_kwargs())
     pages = [page.extract_text() for page in pypdf.PdfReader(str(result.pdf_path)).pages]
     assert result.pages >= 2
@@ -271,21 +343,30 @@ def test_long_table_breaks_across_pages_with_repeated_header(tmp_path):
 
 
 def test_export_markdown_options_and_front_matter():
-    nb = json.loads(nbformat.writes(new_notebook(cells=[
-        new_raw_cell("---\nexecute:\n  echo: true\n---"),
-        new_code_cell("a = 1"),
-        new_code_cell("#| echo: false\nb = 2"),
-        new_code_cell("#| output: false\nc = 3", outputs=[md_output("VERBORGEN")]),
-    ])))
+    nb = json.loads(
+        nbformat.writes(
+            new_notebook(
+                cells=[
+                    new_raw_cell("---\nexecute:\n  echo: true\n---"),
+                    new_code_cell("a = 1"),
+                    new_code_cell("#| echo: false\nb = 2"),
+                    new_code_cell("#| output: false\nc = 3", outputs=[md_output("VERBORGEN")]),
+                ]
+            )
+        )
+    )
     markdown, warnings = render.export_markdown(nb, None)
-    assert "a = 1" in markdown and "b = 2" not in markdown
-    assert "c = 3" in markdown and "VERBORGEN" not in markdown
+    assert "a = 1" in markdown
+    assert "b = 2" not in markdown
+    assert "c = 3" in markdown
+    assert "VERBORGEN" not in markdown
     assert warnings == []
 
 
 def test_parse_cell_options_and_heading_levels():
     options, code = render.parse_cell_options("#| label: fig-a\n#| fig-cap:\n#|   - Een\n#|   - Twee\nx = 1")
-    assert options == {"label": "fig-a", "fig-cap": ["Een", "Twee"]} and code == "x = 1"
+    assert options == {"label": "fig-a", "fig-cap": ["Een", "Twee"]}
+    assert code == "x = 1"
     with pytest.raises(ValueError):
         render.parse_cell_options("#| : : [\nx")
     assert render.min_heading_level("```\n# comment\n```\n\n### Kop\n\n## Kop") == 2
@@ -305,7 +386,8 @@ def test_project_files_are_consistent():
     root = render.project_root()
     config = render._quarto_config()
     typst_format = config["format"]["typst"]
-    assert config["lang"] == "nl" and typst_format["papersize"] == "a4"
+    assert config["lang"] == "nl"
+    assert typst_format["papersize"] == "a4"
     assert typst_format["keep-typ"] is False
     for partial in typst_format["template-partials"]:
         assert (root / partial).is_file()
@@ -327,20 +409,26 @@ def test_quarto_engine_plumbing_with_a_stand_in_cli(tmp_path, monkeypatch, bar_s
     sample = tmp_path / "sample.pdf"
     sample.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Page >> endobj\n%%EOF\n")
     script = bindir / "quarto"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import json, os, shutil, sys
         json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(),
                    "epoch": os.environ.get("SOURCE_DATE_EPOCH")}}, open({str(log)!r}, "w"))
         out = sys.argv[sys.argv.index("--output") + 1]
         shutil.copy({str(sample)!r}, out)
-        """))
+        """)
+    )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    cells = [new_markdown_cell("## Kop"), new_code_cell("present.chart(c)", outputs=[svg_output(bar_svg, "Bijschrift")])]
+    cells = [
+        new_markdown_cell("## Kop"),
+        new_code_cell("present.chart(c)", outputs=[svg_output(bar_svg, "Bijschrift")]),
+    ]
     nb = write_nb(tmp_path / "nb.ipynb", cells)
     result = render_notebook(nb, tmp_path / "out.pdf", workdir=tmp_path / "w", **render_kwargs(engine="auto"))
-    assert result.engine == "quarto" and result.pages == 1
+    assert result.engine == "quarto"
+    assert result.pages == 1
     assert (tmp_path / "out.pdf").read_bytes() == sample.read_bytes()
     call = json.loads(log.read_text())
     assert call["argv"][:5] == ["render", "notebook.ipynb", "--to", "typst", "--no-execute"]
@@ -351,7 +439,8 @@ def test_quarto_engine_plumbing_with_a_stand_in_cli(tmp_path, monkeypatch, bar_s
     project = yaml.safe_load((work / "_quarto.yml").read_text())
     assert all(Path(p).is_absolute() and Path(p).is_file() for p in project["format"]["typst"]["template-partials"])
     meta = yaml.safe_load((work / "metadata.yml").read_text())
-    assert meta["corporation"] == "Woonstichting Eén" and meta["year"] == "2026"
+    assert meta["corporation"] == "Woonstichting Eén"
+    assert meta["year"] == "2026"
     assert meta["shift-heading-level-by"] == -1
     assert {"label": "Dataset", "value": "3f9a1c2b7d4e"} in meta["provenance"]
     injected = json.loads((work / "notebook.ipynb").read_text())["cells"][1]["source"]
@@ -365,10 +454,18 @@ def test_quarto_engine_renders_the_same_report(tmp_path, bar_svg):
     result = render_notebook(nb, tmp_path / "q.pdf", **render_kwargs(engine="quarto"))
     text = pdf_text(result.pdf_path)
     assert result.engine == "quarto"
-    for expected in ["Resultaten KWH-Huurdersonderzoek", "Woonstichting Eén", "Pagina 1 van",
-                     "3f9a1c2b7d4e", "Tabel 1", "Figuur 1", "Gemiddeld rapportcijfer"]:
+    for expected in [
+        "Resultaten KWH-Huurdersonderzoek",
+        "Woonstichting Eén",
+        "Pagina 1 van",
+        "3f9a1c2b7d4e",
+        "Tabel 1",
+        "Figuur 1",
+        "Gemiddeld rapportcijfer",
+    ]:
         assert expected in text, expected
-    assert "HIDDEN_ECHO_CODE" not in text and "HIDDEN_INCLUDE_OUTPUT" not in text
+    assert "HIDDEN_ECHO_CODE" not in text
+    assert "HIDDEN_INCLUDE_OUTPUT" not in text
 
 
 # --------------------------------------------------------------------------- end to end
@@ -385,22 +482,33 @@ def test_executed_notebook_end_to_end(tmp_path):
         from kwh_calc.presentation import present
         df = pd.DataFrame({"Onderdeel": ["Reparaties", "Nieuwe huurders"], "Score": [8.12, 7.45]})
         """)
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Resultaten\n\nDe scores van dit jaar."),
-        new_code_cell(source),
-        new_code_cell("present.table(df.assign(Score=['8,1', '7,5']), caption='Scores uit de kernel')"),
-        new_code_cell("present.chart(alt.Chart(df).mark_bar().encode(\n"
-                      "    x=alt.X('Score:Q', title='Score in de kernel'), y=alt.Y('Onderdeel:N', title=None)),\n"
-                      "    caption='Grafiek uit de kernel', height_pt=80)"),
-    ], metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Resultaten\n\nDe scores van dit jaar."),
+            new_code_cell(source),
+            new_code_cell("present.table(df.assign(Score=['8,1', '7,5']), caption='Scores uit de kernel')"),
+            new_code_cell(
+                "present.chart(alt.Chart(df).mark_bar().encode(\n"
+                "    x=alt.X('Score:Q', title='Score in de kernel'), y=alt.Y('Onderdeel:N', title=None)),\n"
+                "    caption='Grafiek uit de kernel', height_pt=80)"
+            ),
+        ],
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+    )
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     path = tmp_path / "executed.ipynb"
     nbformat.write(nb, str(path))
     result = render_notebook(path, tmp_path / "e2e.pdf", **render_kwargs())
     text = pdf_text(result.pdf_path)
-    for expected in ["1 Resultaten", "Tabel 1. Scores uit de kernel", "Reparaties", "8,1",
-                     "Score in de kernel", "Figuur 1. Grafiek uit de kernel", "Pagina 1 van 1"]:
+    for expected in [
+        "1 Resultaten",
+        "Tabel 1. Scores uit de kernel",
+        "Reparaties",
+        "8,1",
+        "Score in de kernel",
+        "Figuur 1. Grafiek uit de kernel",
+        "Pagina 1 van 1",
+    ]:
         assert expected in text, expected
     assert "import altair" not in text
 
@@ -410,13 +518,22 @@ def test_sticky_intro_stays_with_its_table(tmp_path):
     share a page, however much text came before."""
     filler = [md_output("Vultekst. " * 100 + "\n")]  # the intro lands near the bottom of page 1
     rows = pd.DataFrame({"Onderdeel": [f"Onderdeel {i}" for i in range(12)], "Score": ["7,4"] * 12})
-    nb = write_nb(tmp_path / "nb.ipynb", [
-        new_code_cell("v", outputs=filler * 3),
-        new_code_cell("t", outputs=[md_output(present.sticky("## Kop\n\nINTROZIN bij de tabel.")),
-                                    md_output(present.markdown_table(rows, caption="Tabel bij de intro"))]),
-    ])
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            new_code_cell("v", outputs=filler * 3),
+            new_code_cell(
+                "t",
+                outputs=[
+                    md_output(present.sticky("## Kop\n\nINTROZIN bij de tabel.")),
+                    md_output(present.markdown_table(rows, caption="Tabel bij de intro")),
+                ],
+            ),
+        ],
+    )
     result = render_notebook(nb, tmp_path / "r.pdf", workdir=tmp_path / "w", **render_kwargs())
     assert "#block(sticky: true)[" in (tmp_path / "w" / "document.typ").read_text(encoding="utf-8")
     pages = [page.extract_text() for page in pypdf.PdfReader(str(result.pdf_path)).pages]
     intro = next(i for i, page in enumerate(pages) if "INTROZIN" in page)
-    assert "Tabel bij de intro" in pages[intro] and "Onderdeel 11" in pages[intro]
+    assert "Tabel bij de intro" in pages[intro]
+    assert "Onderdeel 11" in pages[intro]

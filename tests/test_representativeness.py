@@ -10,7 +10,6 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 from typer.testing import CliRunner
 
-from kwh_calc.intake.dataset import write_dataset
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
     monthly_response,
@@ -23,6 +22,7 @@ from kwh_calc.calculations.representativeness import (
     wilson_interval,
     z_value,
 )
+from kwh_calc.intake.dataset import write_dataset
 from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
@@ -30,6 +30,7 @@ Z90 = 1.6448536269514722
 
 
 # --------------------------------------------------------------------------- building blocks
+
 
 def test_z_value_for_90_and_95_percent():
     assert z_value(0.90) == pytest.approx(Z90, abs=1e-12)
@@ -53,7 +54,7 @@ def test_faq_227_for_the_average_dutch_person():
 
 def test_271_is_the_worst_case():
     # p = 50%: n0 = 1.645² * 0.25 / 0.0025 = 270.6025 (exact z: 270.554) -> rounded up 271.
-    assert 1.645**2 * 0.25 / 0.05**2 == pytest.approx(270.6025)
+    assert pytest.approx(270.6025) == 1.645**2 * 0.25 / 0.05**2
     assert required_sample_size(0.05, 0.90) == 271
     assert required_sample_size(0.05, 0.90, rounding="nearest") == 271
     assert margin_of_error(271) <= 0.05 < margin_of_error(270)
@@ -82,7 +83,9 @@ def test_census_has_no_margin_and_no_respondents_no_margin():
     assert math.isnan(margin_of_error(0))
     assert math.isnan(margin_of_error(0, population=40))
     values = margin_of_error(np.array([0, 10, 40]), population=np.array([40, 40, 40]))
-    assert np.isnan(values[0]) and values[1] > 0 and values[2] == 0.0
+    assert np.isnan(values[0])
+    assert values[1] > 0
+    assert values[2] == 0.0
 
 
 def test_margin_is_vectorised_and_keeps_the_index():
@@ -121,8 +124,7 @@ def test_required_sample_size_with_finite_population():
     assert sizes.tolist() == [74, 271, 35]
 
 
-@given(n=st.integers(1, 5000), extra=st.integers(1, 5000), population=st.integers(2, 100_000),
-       p=st.floats(0.01, 0.99))
+@given(n=st.integers(1, 5000), extra=st.integers(1, 5000), population=st.integers(2, 100_000), p=st.floats(0.01, 0.99))
 @settings(max_examples=200, deadline=None)
 def test_margin_decreases_with_n_and_fpc_never_increases_it(n, extra, population, p):
     assert margin_of_error(n + extra, p=p) < margin_of_error(n, p=p)
@@ -145,35 +147,51 @@ def test_required_size_meets_the_margin_and_is_minimal(margin, population):
 def test_wilson_matches_statsmodels():
     low, high = wilson_interval(8, 10)
     ref_low, ref_high = proportion_confint(8, 10, alpha=0.10, method="wilson")
-    assert low == pytest.approx(100 * ref_low) and high == pytest.approx(100 * ref_high)
+    assert low == pytest.approx(100 * ref_low)
+    assert high == pytest.approx(100 * ref_high)
     lows, highs = wilson_interval(np.array([0, 45, 50, 0]), np.array([50, 50, 50, 0]), confidence=0.95)
     ref = proportion_confint(np.array([0, 45, 50]), np.array([50, 50, 50]), alpha=0.05, method="wilson")
     np.testing.assert_allclose(lows[:3], 100 * ref[0], atol=1e-12)
     np.testing.assert_allclose(highs[:3], 100 * ref[1], atol=1e-12)
-    assert np.isnan(lows[3]) and np.isnan(highs[3])
-    assert 0.0 <= lows[0] and highs[2] == pytest.approx(100.0)
+    assert np.isnan(lows[3])
+    assert np.isnan(highs[3])
+    assert lows[0] >= 0.0
+    assert highs[2] == pytest.approx(100.0)
 
 
 def test_score_interval_matches_descrstats_and_the_summary_version():
     means = [7.0, 8.5, 6.2, 9.0, 5.5, 7.7]
     result = score_interval(means)
     ref_low, ref_high = DescrStatsW(np.array(means)).tconfint_mean(alpha=0.10)
-    assert result.n == 6 and result.mean == pytest.approx(np.mean(means))
-    assert result.low == pytest.approx(ref_low) and result.high == pytest.approx(ref_high)
+    assert result.n == 6
+    assert result.mean == pytest.approx(np.mean(means))
+    assert result.low == pytest.approx(ref_low)
+    assert result.high == pytest.approx(ref_high)
     low, high = score_interval_from_summary(6, np.mean(means), np.std(means, ddof=1))
-    assert low == pytest.approx(ref_low) and high == pytest.approx(ref_high)
+    assert low == pytest.approx(ref_low)
+    assert high == pytest.approx(ref_high)
     single = score_interval([7.0])
-    assert single.mean == 7.0 and math.isnan(single.low)
+    assert single.mean == 7.0
+    assert math.isnan(single.low)
     assert math.isnan(score_interval([]).mean)
     lows, _ = score_interval_from_summary(np.array([1, 0]), np.array([7.0, np.nan]), np.array([np.nan, np.nan]))
     assert np.isnan(lows).all()
 
 
-@pytest.mark.parametrize("units, expected", [
-    (1, ("all", 24, 24)), (2500, ("all", 24, 24)), (2501, (12, 24, 24)), (5000, (12, 24, 24)),
-    (5001, (24, 36, 36)), (10000, (24, 36, 36)), (10001, (24, 36, 36)), (20000, (24, 36, 36)),
-    (20001, (48, 60, 48)),
-])
+@pytest.mark.parametrize(
+    ("units", "expected"),
+    [
+        (1, ("all", 24, 24)),
+        (2500, ("all", 24, 24)),
+        (2501, (12, 24, 24)),
+        (5000, (12, 24, 24)),
+        (5001, (24, 36, 36)),
+        (10000, (24, 36, 36)),
+        (10001, (24, 36, 36)),
+        (20000, (24, 36, 36)),
+        (20001, (48, 60, 48)),
+    ],
+)
 def test_telephone_quota_at_every_size_class_edge(units, expected):
     got = tuple(telephone_quota(units, q, RULES) for q in ("nieuwe_huurders", "reparaties", "algemene_waardering"))
     assert got == expected
@@ -231,43 +249,59 @@ def table(dataset):
 
 
 def test_table_rows(table):
-    assert sorted(table.index) == sorted([
-        ("C1", "reparaties"), ("C1", "nieuwe_huurders"), ("C1", "algemene_waardering"),
-        ("C2", "reparaties"), ("C2", "algemene_waardering"),
-        ("C3", "vertrokken_huurders"), ("C3", "algemene_waardering"),
-    ])  # LATE joined after 2025; C3's groot onderhoud was 2024
+    assert sorted(table.index) == sorted(
+        [
+            ("C1", "reparaties"),
+            ("C1", "nieuwe_huurders"),
+            ("C1", "algemene_waardering"),
+            ("C2", "reparaties"),
+            ("C2", "algemene_waardering"),
+            ("C3", "vertrokken_huurders"),
+            ("C3", "algemene_waardering"),
+        ]
+    )  # LATE joined after 2025; C3's groot onderhoud was 2024
 
 
 def test_table_small_population_with_fpc(table):
     row = table.loc[("C1", "reparaties")]
-    assert row["population"] == 40 and row["n"] == 25
+    assert row["population"] == 40
+    assert row["n"] == 25
     assert row["response_rate"] == pytest.approx(62.5)
     expected = 100 * Z90 * 0.1 * math.sqrt(15 / 39)  # 10.20 percentage points
     assert row["margin_of_error"] == pytest.approx(expected, rel=1e-12)
-    assert not row["meets_5pct"] and not row["meets_10pct"]
-    assert row["required_n_5pct"] == 35 and row["extra_n_5pct"] == 10
+    assert not row["meets_5pct"]
+    assert not row["meets_10pct"]
+    assert row["required_n_5pct"] == 35
+    assert row["extra_n_5pct"] == 10
     assert row["required_n_10pct"] == 26
     assert row["required_rate_5pct"] == pytest.approx(87.5)
-    assert row["n_satisfied"] == 20 and row["pct_satisfied"] == pytest.approx(80.0)
+    assert row["n_satisfied"] == 20
+    assert row["pct_satisfied"] == pytest.approx(80.0)
     observed = 100 * Z90 * math.sqrt(0.8 * 0.2 / 25) * math.sqrt(15 / 39)
     assert row["margin_observed"] == pytest.approx(observed)
     low, high = proportion_confint(20, 25, alpha=0.10, method="wilson")
-    assert row["pct_low"] == pytest.approx(100 * low) and row["pct_high"] == pytest.approx(100 * high)
+    assert row["pct_low"] == pytest.approx(100 * low)
+    assert row["pct_high"] == pytest.approx(100 * high)
     means = [8.0] * 20 + [14 / 3] * 5
     ref = DescrStatsW(np.array(means)).tconfint_mean(alpha=0.10)
     assert row["score"] == pytest.approx(np.mean(means))
     assert (row["score_low"], row["score_high"]) == pytest.approx(ref)
     assert (row["n_online"], row["n_telefonisch"]) == (20, 5)
     assert row["size_class"] == RULES.size_class(3000)
-    assert row["telephone_quota"] == 24 and not row["telephone_quota_met"]
+    assert row["telephone_quota"] == 24
+    assert not row["telephone_quota_met"]
     assert not row["population_mismatch"]
 
 
 def test_table_no_response_row(table):
     row = table.loc[("C1", "nieuwe_huurders")]
-    assert row["population"] == 50 and row["n"] == 0
-    assert np.isnan(row["margin_of_error"]) and np.isnan(row["pct_satisfied"]) and np.isnan(row["pct_low"])
-    assert not row["meets_5pct"] and not row["meets_10pct"]
+    assert row["population"] == 50
+    assert row["n"] == 0
+    assert np.isnan(row["margin_of_error"])
+    assert np.isnan(row["pct_satisfied"])
+    assert np.isnan(row["pct_low"])
+    assert not row["meets_5pct"]
+    assert not row["meets_10pct"]
     assert row["required_n_5pct"] == required_sample_size(0.05, population=50)
     assert row["extra_n_5pct"] == row["required_n_5pct"]
     assert row["telephone_quota"] == 12
@@ -275,20 +309,26 @@ def test_table_no_response_row(table):
 
 def test_table_census_and_general_population(table):
     row = table.loc[("C2", "reparaties")]
-    assert row["margin_of_error"] == 0.0 and row["meets_5pct"] and row["extra_n_5pct"] == 0
+    assert row["margin_of_error"] == 0.0
+    assert row["meets_5pct"]
+    assert row["extra_n_5pct"] == 0
     assert row["telephone_quota"] == 60
     general = table.loc[("C2", "algemene_waardering")]
-    assert general["population"] == 25_000 and general["n"] == 0
+    assert general["population"] == 25_000
+    assert general["n"] == 0
     assert general["required_n_5pct"] == required_sample_size(0.05, population=25_000)
 
 
 def test_table_more_respondents_than_population(table):
     row = table.loc[("C3", "vertrokken_huurders")]
-    assert row["population"] == 0 and row["n"] == 3 and row["population_mismatch"]
+    assert row["population"] == 0
+    assert row["n"] == 3
+    assert row["population_mismatch"]
     assert np.isnan(row["response_rate"])
     assert row["margin_of_error"] == pytest.approx(100 * margin_of_error(3))  # no FPC
     assert row["required_n_5pct"] == 271
-    assert row["telephone_quota"] == "all" and pd.isna(row["telephone_quota_met"])
+    assert row["telephone_quota"] == "all"
+    assert pd.isna(row["telephone_quota_met"])
 
 
 def test_general_population_row_for_every_member_also_a_merged_corporation_keeping_its_id():
@@ -308,14 +348,16 @@ def test_general_population_row_for_every_member_also_a_merged_corporation_keepi
 def test_table_on_an_empty_year(dataset):
     table = representativeness_table(dataset, RULES, 2030)
     assert set(table["questionnaire"]) == {"algemene_waardering"}
-    assert (table["n"] == 0).all() and table["margin_of_error"].isna().all()
+    assert (table["n"] == 0).all()
+    assert table["margin_of_error"].isna().all()
 
 
 def test_monthly_response_spreads_deliveries_evenly(dataset):
     months = monthly_response(dataset, RULES, "C1", "reparaties", 2025).set_index("service_month")
     assert len(months) == 12
     assert months["delivered"].tolist() == pytest.approx([10 / 3] * 12)
-    assert months.loc["2025-02", "respondents"] == 10 and months.loc["2025-11", "n_telefonisch"] == 5
+    assert months.loc["2025-02", "respondents"] == 10
+    assert months.loc["2025-11", "n_telefonisch"] == 5
     assert months["respondents"].sum() == 25
     assert months.loc["2025-02", "response_rate"] == pytest.approx(300.0)
     assert months["delivered_share"].sum() == pytest.approx(100.0)
@@ -327,6 +369,7 @@ def test_monthly_response_spreads_deliveries_evenly(dataset):
 
 
 # --------------------------------------------------------------------------- CLI
+
 
 def test_cli_writes_the_contract_columns(tmp_path, dataset):
     from kwh_calc.cli import app
@@ -343,5 +386,7 @@ def test_cli_writes_the_contract_columns(tmp_path, dataset):
     assert row["margin_of_error"] == computed.loc[("C1", "reparaties"), "margin_of_error"]  # full precision
     assert row["margin_of_error"] == pytest.approx(100 * Z90 * 0.1 * math.sqrt(15 / 39))  # percentage points
     assert row["required_n_5pct"] == 35
-    assert np.isnan(written.set_index(["corporation_id", "questionnaire"]).loc[("C1", "nieuwe_huurders"), "margin_of_error"])
+    assert np.isnan(
+        written.set_index(["corporation_id", "questionnaire"]).loc[("C1", "nieuwe_huurders"), "margin_of_error"]
+    )
     assert "Representativeness 2025" in result.output

@@ -7,16 +7,16 @@ import pytest
 from builders import DatasetBuilder
 from scipy import stats
 
-from kwh_calc.presentation import representativeness_views as rv
-from kwh_calc.common.numbers import fmt_decimal
-from kwh_calc.presentation.present import chart_svg
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
     required_sample_size,
     telephone_quota,
 )
-from kwh_calc.results.year import YearResults, compute_results, write_results
+from kwh_calc.common.numbers import fmt_decimal
 from kwh_calc.intake.rules import load_rules
+from kwh_calc.presentation import representativeness_views as rv
+from kwh_calc.presentation.present import chart_svg
+from kwh_calc.results.year import YearResults, compute_results, write_results
 
 RULES = load_rules()
 STANDARD = float(RULES.representativeness.margin_standard)
@@ -34,8 +34,13 @@ def results(tmp_path_factory):
     b = DatasetBuilder().corporation("C1", units=1800).corporation("C2", units=30000)
     b.quarterly_deliveries("C1", "reparaties", n_delivered=100, n_approached=90)
     for month, count in enumerate(REPAIRS, start=1):
-        b.respondents("C1", "reparaties", [[8]] * (count - 1) + [[4]], month=f"2025-{month:02d}",
-                      mode="telefonisch" if month % 4 == 0 else "online")
+        b.respondents(
+            "C1",
+            "reparaties",
+            [[8]] * (count - 1) + [[4]],
+            month=f"2025-{month:02d}",
+            mode="telefonisch" if month % 4 == 0 else "online",
+        )
     b.delivery("C1", "algemene_waardering", "2025-03-01", "2025-03-31", n_delivered=500, n_approached=400)
     b.respondents("C1", "algemene_waardering", [[7]] * 100, month="2025-03")
     b.delivery("C1", "groot_onderhoud", "2025-05-01", "2025-05-31", n_delivered=8, n_approached=8)
@@ -49,6 +54,7 @@ def results(tmp_path_factory):
 
 # --------------------------------------------------------------------------- verdicts and table
 
+
 def test_verdicts():
     assert rv.verdict(0, math.nan, False, False, RULES) == "geen respons"
     assert rv.verdict(300, 4.8, True, True, RULES) == "voldoet aan 5%"
@@ -59,15 +65,24 @@ def test_verdicts():
 
 def test_components_table_carries_the_margins_kwh_calc_computes(results):
     table = rv.components_table(results).set_index("Onderdeel")
-    assert list(table.index) == ["Nieuwe huurders", "Reparaties", RULES.questionnaire_name("groot_onderhoud"),
-                                 "Algemene waardering"]  # rules order
+    assert list(table.index) == [
+        "Nieuwe huurders",
+        "Reparaties",
+        RULES.questionnaire_name("groot_onderhoud"),
+        "Algemene waardering",
+    ]  # rules order
     repairs = table.loc["Reparaties"]
     expected = 100 * margin_of_error(120, 400, CONFIDENCE, 0.5)  # 6,29: z·√(¼/120)·√(280/399)
     assert repairs["Foutmarge (procentpunt)"] == fmt_decimal(expected, 1) == "6,3"
     assert (repairs["Populatie"], repairs["Netto respons"], repairs["Deel van de populatie"], repairs["Oordeel"]) == (
-        "400", "120", "30%", "voldoet aan 10%")
+        "400",
+        "120",
+        "30%",
+        "voldoet aan 10%",
+    )
     general = table.loc["Algemene waardering"]
-    assert general["Populatie"] == "1.800" and general["Foutmarge (procentpunt)"] == "8,0"
+    assert general["Populatie"] == "1.800"
+    assert general["Foutmarge (procentpunt)"] == "8,0"
     assert table.loc["Nieuwe huurders", "Oordeel"] == "voldoet niet"
 
 
@@ -80,7 +95,8 @@ def test_precision_table_shows_intervals_and_suppresses_small_components(results
     table = rv.precision_table(results).set_index("Onderdeel")
     stored = results.of("representativeness").set_index("questionnaire").loc["reparaties"]
     assert table.loc["Reparaties", "Score (90%-interval)"] == (
-        f"7,6 ({fmt_decimal(stored['score_low'], 1)}–{fmt_decimal(stored['score_high'], 1)})")
+        f"7,6 ({fmt_decimal(stored['score_low'], 1)}–{fmt_decimal(stored['score_high'], 1)})"
+    )
     assert table.loc["Reparaties", "% tevreden (90%-interval)"] == "90% (85%–94%)"  # Wilson, 108 of 120
     assert table.loc["Nieuwe huurders", "Respondenten"] == "3"
     assert set(table.loc["Nieuwe huurders"].iloc[1:]) == {f"< {MIN_CELL} resp."}
@@ -88,15 +104,21 @@ def test_precision_table_shows_intervals_and_suppresses_small_components(results
 
 # --------------------------------------------------------------------------- explanation
 
+
 def test_examples_text_reproduces_227_and_271():
     text = rv.examples_text(RULES)
-    assert "**227**" in text and "**271**" in text
-    assert "70%/30%" in text and "1,645" in text and "227,3" in text and "228" in text
+    assert "**227**" in text
+    assert "**271**" in text
+    assert "70%/30%" in text
+    assert "1,645" in text
+    assert "227,3" in text
+    assert "228" in text
 
 
 def test_population_examples_need_a_smaller_share_of_large_populations():
     table = rv.population_examples_table(RULES).set_index("Populatie")
-    assert table.loc["100", "Nodig voor 5%"] == "74" and table.loc["100", "Deel van de populatie"] == "74%"
+    assert table.loc["100", "Nodig voor 5%"] == "74"
+    assert table.loc["100", "Deel van de populatie"] == "74%"
     assert table.loc["10.000", "Nodig voor 5%"] == str(required_sample_size(STANDARD, CONFIDENCE, 0.5, 10_000))
     shares = [int(v.rstrip("%")) for v in table["Deel van de populatie"]]
     assert shares == sorted(shares, reverse=True)
@@ -104,15 +126,20 @@ def test_population_examples_need_a_smaller_share_of_large_populations():
 
 def test_terms_and_intro_use_the_rules(results):
     terms = rv.terms_text(results)
-    assert "90%" in terms and "5% tot 10%" in terms and "tussen 75% en 85%" in terms
-    assert "Testcorporatie C1" in rv.intro_text(results) and "1.800 woningen" in rv.intro_text(results)
+    assert "90%" in terms
+    assert "5% tot 10%" in terms
+    assert "tussen 75% en 85%" in terms
+    assert "Testcorporatie C1" in rv.intro_text(results)
+    assert "1.800 woningen" in rv.intro_text(results)
 
 
 # --------------------------------------------------------------------------- margin chart
 
+
 def test_margin_curve_follows_margin_of_error():
     curve = rv.margin_curve(40, CONFIDENCE, 0.5, n_max=100)
-    assert curve["n"].iloc[-1] == 40 and curve["margin"].iloc[-1] == 0.0  # capped at N; census: 0
+    assert curve["n"].iloc[-1] == 40
+    assert curve["margin"].iloc[-1] == 0.0
     assert np.all(np.diff(curve["margin"]) < 0)
     row = curve.loc[curve["n"] == 25].iloc[0]
     assert row["margin"] == pytest.approx(100 * margin_of_error(25, 40, CONFIDENCE, 0.5))
@@ -124,7 +151,8 @@ def test_margin_curve_follows_margin_of_error():
 def test_margin_chart_data_has_the_own_point_and_a_cut_curve(results):
     curve, points = rv.margin_chart_data(results)
     point = points.set_index("onderdeel").loc["Reparaties (N = 400)"]
-    assert point["n"] == 120 and point["label"] == "6,3 bij n = 120"
+    assert point["n"] == 120
+    assert point["label"] == "6,3 bij n = 120"
     repairs = curve.loc[curve["onderdeel"] == "Reparaties (N = 400)"]
     assert repairs["n"].max() == math.ceil(1.3 * 162)  # 1,3 × the net response needed for 5%
     assert (repairs["foutmarge"].iloc[1:] <= 2 * 100 * float(RULES.representativeness.margin_acceptable)).all()
@@ -138,16 +166,19 @@ def test_margin_chart_renders_with_the_standard_lines(results):
     norms = {(v["foutmarge"], v["label"]) for v in values if v.get("laag") == "norm"}
     assert norms == {(5.0, "5%"), (10.0, "10%")}
     svg = chart_svg(chart)
-    assert "<svg" in svg and "Reparaties (N = 400)" in svg
+    assert "<svg" in svg
+    assert "Reparaties (N = 400)" in svg
 
 
 # --------------------------------------------------------------------------- reaching 5%
+
 
 def test_extra_approached():
     assert rv.extra_approached(37, 31) == 120  # the example: 37 / 0,31 = 119,4 -> about 120
     assert rv.extra_approached(1, 100 / 3) == 3  # 2,9999999999999996 is 3, not 4
     assert rv.extra_approached(0, 31) == 0
-    assert rv.extra_approached(10, 0) is None and rv.extra_approached(10, math.nan) is None
+    assert rv.extra_approached(10, 0) is None
+    assert rv.extra_approached(10, math.nan) is None
 
 
 def test_reach_standard(results):
@@ -156,7 +187,8 @@ def test_reach_standard(results):
     needed = required_sample_size(STANDARD, CONFIDENCE, 0.5, 1800)  # 236
     assert (general["required_n"], general["extra_n"]) == (needed, needed - 100)
     assert general["extra_approached"] == math.ceil((needed - 100) / 0.25)  # response 100 of 400 = 25%
-    assert general["not_approached"] == 1400 and general["approach_enough"]
+    assert general["not_approached"] == 1400
+    assert general["approach_enough"]
     repairs = reach.loc["reparaties"]
     assert (repairs["extra_n"], repairs["extra_approached"], repairs["not_approached"]) == (42, 126, 40)
     assert not repairs["approach_enough"]
@@ -167,13 +199,18 @@ def test_reach_standard_lines(results):
     lines = {line.split("**")[1]: line for line in rv.reach_standard_lines(results)}
     assert lines["Algemene waardering"].endswith(
         "nog 136 respondenten nodig (236 in totaal, nu 100); bij de huidige respons van 25% betekent dat ongeveer "
-        "544 extra benaderde huurders.")
+        "544 extra benaderde huurders."
+    )
     assert "nog 42 respondenten nodig" in lines["Reparaties"]
-    assert "er zijn er nog maar 40 niet benaderd; 5% vraagt dus een respons van 41% van de 400 huurders" in lines["Reparaties"]
+    assert (
+        "er zijn er nog maar 40 niet benaderd; 5% vraagt dus een respons van 41% van de 400 huurders"
+        in lines["Reparaties"]
+    )
     assert "alleen als alle 8 huurders meedoen" in lines[RULES.questionnaire_name("groot_onderhoud")]
 
 
 # --------------------------------------------------------------------------- telephone
+
 
 @pytest.mark.parametrize("units", [1, 2500, 2501, 5000, 5001, 10000, 10001, 20000, 20001, 250000])
 def test_quota_table_matches_the_lookup_at_every_edge(units):
@@ -195,12 +232,17 @@ def test_mode_table(results):
     assert (repairs["Online"], repairs["Telefonisch"], repairs["Aandeel telefonisch"]) == ("92", "28", "23%")
     assert (repairs["Norm telefonisch"], repairs["Norm gehaald"]) == ("24", "ja")
     new = table.loc["Nieuwe huurders"]  # ≤ 2.500 units: 100% of the non-responders; 3 respondents
-    assert (new["Norm telefonisch"], new["Norm gehaald"], new["Aandeel telefonisch"]) == ("100%", "–", f"< {MIN_CELL} resp.")
+    assert (new["Norm telefonisch"], new["Norm gehaald"], new["Aandeel telefonisch"]) == (
+        "100%",
+        "–",
+        f"< {MIN_CELL} resp.",
+    )
     assert table.loc["Algemene waardering", "Norm gehaald"] == "nee"
     assert "klasse ≤ 2.500 verhuureenheden" in rv.mode_text(results)
 
 
 # --------------------------------------------------------------------------- months
+
 
 def test_response_follows_deliveries():
     even = [10] * 12
@@ -213,7 +255,8 @@ def test_response_follows_deliveries():
     assert rv.response_follows_deliveries([1] + [0] * 11, [0] * 12, CONFIDENCE)[0] == "geen levering"
     assert rv.response_follows_deliveries([6, 6] + [0] * 10, [0, 30] + [0] * 10, CONFIDENCE)[:2] == ("nee", 0.0)
     single = rv.response_follows_deliveries([0, 0, 12] + [0] * 9, [0, 0, 40] + [0] * 9, CONFIDENCE)
-    assert single[0] == "één leverperiode" and single[1] != single[1]  # nothing to compare: no test
+    assert single[0] == "één leverperiode"
+    assert single[1] != single[1]
 
 
 def test_small_monthly_counts_are_pooled_into_quarters():
@@ -228,12 +271,15 @@ def test_monthly_views(results):
     assert "Nieuwe huurders" not in set(data["onderdeel"])  # 3 respondents: suppressed
     sums = data.groupby(["onderdeel", "reeks"])["aandeel"].sum()
     assert np.allclose(sums, 100.0)
-    repairs = data.loc[(data["onderdeel"] == "Reparaties") & (data["reeks"] == "Respondenten")].sort_values("maandnummer")
+    repairs = data.loc[(data["onderdeel"] == "Reparaties") & (data["reeks"] == "Respondenten")].sort_values(
+        "maandnummer"
+    )
     assert np.allclose(repairs["aandeel"], [100 * c / 120 for c in REPAIRS])
     table = rv.monthly_table(results).set_index("Onderdeel")
     # Largest difference: September, 13/120 = 10,83% against 100/3/400 = 8,33%: 2,5 percentage points.
-    assert tuple(table.loc["Reparaties", ["Grootste verschil (procentpunt)", "In maand", "Respons volgt levering"]]) == (
-        "2,5", "sep", "ja")
+    assert tuple(
+        table.loc["Reparaties", ["Grootste verschil (procentpunt)", "In maand", "Respons volgt levering"]]
+    ) == ("2,5", "sep", "ja")
     assert table.loc["Nieuwe huurders", "Respons volgt levering"] == f"< {MIN_CELL} resp."
     assert table.loc["Algemene waardering", "In maand"] == "–"  # one month, no difference
     assert rv.monthly_chart(results) is not None
@@ -253,4 +299,5 @@ def test_respondents_without_population_in_the_year(tmp_path):
     assert "zonder correctie voor de populatieomvang" in rv.summary_text(view)
     assert "(populatie onbekend)" in set(rv.margin_chart_data(view)[0]["onderdeel"].str.slice(11))
     line = rv.reach_standard_lines(view)[0]
-    assert line.startswith("**Reparaties**: nog ") and line.endswith("nu 6).")
+    assert line.startswith("**Reparaties**: nog ")
+    assert line.endswith("nu 6).")

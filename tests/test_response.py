@@ -28,7 +28,8 @@ def test_yearly_response_counts_and_percentages():
 
 def test_quarterly_periods_follow_the_delivery_period_start():
     table = response_table(dataset(), period="quarter").set_index("period")
-    assert table.loc["2025-K1", "completed"] == 42 and table.loc["2025-K2", "completed"] == 20
+    assert table.loc["2025-K1", "completed"] == 42
+    assert table.loc["2025-K2", "completed"] == 20
     assert table.loc["2024-K4", "completed"] == 9  # completed in 2025, but delivered for 2024
 
 
@@ -36,7 +37,8 @@ def test_nobody_approached_gives_an_empty_percentage():
     builder = DatasetBuilder().corporation("C1")
     builder.delivery("C1", "reparaties", "2025-01-01", "2025-01-31", n_delivered=0, n_approached=0)
     row = response_table(builder.build(), year=2025).iloc[0]
-    assert row["approached"] == 0 and row["completed"] == 0
+    assert row["approached"] == 0
+    assert row["completed"] == 0
     assert row["response_pct"] != row["response_pct"]  # NaN
 
 

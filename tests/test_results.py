@@ -3,6 +3,7 @@ import json
 import pytest
 from builders import DatasetBuilder
 
+from kwh_calc.intake.rules import load_rules
 from kwh_calc.results.year import (
     RESULT_TABLES,
     YearResults,
@@ -10,7 +11,6 @@ from kwh_calc.results.year import (
     load_results,
     write_results,
 )
-from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 
@@ -38,13 +38,16 @@ def test_every_registered_table_is_written(results_dir):
 
 def test_scores_hold_this_and_last_year(results_dir):
     scores = load_results(results_dir)["scores"].set_index(["corporation_id", "year"])
-    assert scores.loc[("C1", 2025), "n"] == 11 and scores.loc[("C1", 2024), "score"] == 7.0
+    assert scores.loc[("C1", 2025), "n"] == 11
+    assert scores.loc[("C1", 2024), "score"] == 7.0
 
 
 def test_breakdowns_are_suppressed_below_the_minimum(results_dir):
     breakdowns = load_results(results_dir)["breakdowns"].set_index("group")
-    assert not breakdowns.loc["Aannemer A", "suppressed"] and breakdowns.loc["Aannemer A", "score"] == 8.0
-    assert breakdowns.loc["Aannemer B", "suppressed"] and breakdowns.loc["Aannemer B", "score"] != breakdowns.loc["Aannemer B", "score"]
+    assert not breakdowns.loc["Aannemer A", "suppressed"]
+    assert breakdowns.loc["Aannemer A", "score"] == 8.0
+    assert breakdowns.loc["Aannemer B", "suppressed"]
+    assert breakdowns.loc["Aannemer B", "score"] != breakdowns.loc["Aannemer B", "score"]
 
 
 def test_year_results_slice_one_corporation(results_dir):

@@ -19,7 +19,9 @@ def test_default_rules_carry_the_domain_defaults():
     assert len(rules.fingerprint) == 64
 
 
-@pytest.mark.parametrize(("units", "size_class"), [(2500, "t/m 2.500 vhe"), (2501, "2.501–5.000 vhe"), (20001, "meer dan 20.000 vhe")])
+@pytest.mark.parametrize(
+    ("units", "size_class"), [(2500, "t/m 2.500 vhe"), (2501, "2.501–5.000 vhe"), (20001, "meer dan 20.000 vhe")]
+)
 def test_size_class_upper_bounds_are_inclusive(units, size_class):
     assert load_rules().size_class(units) == size_class
 

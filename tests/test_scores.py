@@ -6,7 +6,6 @@ from builders import DatasetBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kwh_calc.intake.rules import load_rules
 from kwh_calc.calculations.scores import (
     component_scores,
     peer_scores,
@@ -14,15 +13,23 @@ from kwh_calc.calculations.scores import (
     respondent_results,
     suppress,
 )
+from kwh_calc.intake.rules import load_rules
 
 RULES = load_rules()
 
 # The FAQ's worked example: ten tenants, seven label questions (FAQ "Hoe worden de
 # onderdeelscores en het percentage tevreden huurders berekend?").
 FAQ_GRADES = [
-    [7, 6, 8, 5, 9, 7, 6], [5, 5, 5, 4, 6, 6, 4], [8, 8, 8, 6, 7, 7, 8], [7, 7, 7, 5, 6, 7, 6],
-    [1, 2, 4, 4, 2, 1, 6], [5, 6, 5, 5, 7, 5, 6], [7, 7, 7, 5, 7, 5, 8], [7, 5, 5, 5, 7, 5, 5],
-    [8, 8, 8, 7, 9, 8, 7], [7, 6, 5, 7, 7, 6, 7],
+    [7, 6, 8, 5, 9, 7, 6],
+    [5, 5, 5, 4, 6, 6, 4],
+    [8, 8, 8, 6, 7, 7, 8],
+    [7, 7, 7, 5, 6, 7, 6],
+    [1, 2, 4, 4, 2, 1, 6],
+    [5, 6, 5, 5, 7, 5, 6],
+    [7, 7, 7, 5, 7, 5, 8],
+    [7, 5, 5, 5, 7, 5, 5],
+    [8, 8, 8, 7, 9, 8, 7],
+    [7, 6, 5, 7, 7, 6, 7],
 ]
 FAQ_MEANS = ["6,9", "5,0", "7,4", "6,4", "2,9", "5,6", "6,6", "5,6", "7,9", "6,4"]
 
@@ -45,8 +52,10 @@ def test_faq_worked_example():
     results, table = year_scores(single(FAQ_GRADES))
     assert [fmt_grade(m) for m in results["mean"]] == FAQ_MEANS
     row = table.iloc[0]
-    assert row["n"] == 10 and row["n_satisfied"] == 8
-    assert row["pct_satisfied"] == 80.0 and row["pct_display"] == "80%"
+    assert row["n"] == 10
+    assert row["n_satisfied"] == 8
+    assert row["pct_satisfied"] == 80.0
+    assert row["pct_display"] == "80%"
     assert row["score"] == pytest.approx(424 / 70)
     assert row["score_display"] == "6,1"
 
@@ -81,16 +90,20 @@ def test_responses_outside_the_year_do_not_count():
     builder.respondents("C1", "reparaties", [[7]], month="2025-12")
     builder.respondents("C1", "reparaties", [[10]], month="2026-01", completed_on="2026-01-20")
     _, table = year_scores(builder.build())
-    assert table.iloc[0]["n"] == 2 and table.iloc[0]["score"] == 6.0
+    assert table.iloc[0]["n"] == 2
+    assert table.iloc[0]["score"] == 6.0
 
 
 def test_exactly_7_0_and_85_percent_meet():
     grades = [[8]] * 17 + [[1, 3]] * 3  # 17×8 + 3×2 = 142 / 20 = 7,1; 17/20 = 85%
     _, table = year_scores(single(grades))
     row = table.iloc[0]
-    assert row["pct_satisfied"] == 85.0 and row["meets_pct"]
+    assert row["pct_satisfied"] == 85.0
+    assert row["meets_pct"]
     _, table = year_scores(single([[7, 7, 7]] * 3 + [[6, 8]] * 2))
-    assert table.iloc[0]["score"] == 7.0 and table.iloc[0]["meets_score"] and not table.iloc[0]["borderline_score"]
+    assert table.iloc[0]["score"] == 7.0
+    assert table.iloc[0]["meets_score"]
+    assert not table.iloc[0]["borderline_score"]
 
 
 def test_6_96_fails_7_0_and_is_flagged_borderline():
@@ -99,14 +112,17 @@ def test_6_96_fails_7_0_and_is_flagged_borderline():
     row = table.iloc[0]
     assert row["score"] == pytest.approx(6.96)
     assert row["score_display"] == "7,0"
-    assert not row["meets_score"] and row["borderline_score"]
+    assert not row["meets_score"]
+    assert row["borderline_score"]
 
 
 def test_84_6_percent_fails_85_and_is_flagged():
     # 11 of 13 satisfied = 84,6%: prints as 85% but fails
     _, table = year_scores(single([[8]] * 11 + [[3]] * 2))
     row = table.iloc[0]
-    assert row["pct_display"] == "85%" and not row["meets_pct"] and row["borderline_pct"]
+    assert row["pct_display"] == "85%"
+    assert not row["meets_pct"]
+    assert row["borderline_pct"]
 
 
 def test_score_threshold_is_exact_where_floats_are_not():
@@ -122,9 +138,12 @@ def test_breakdown_with_suppression_of_small_cells():
     builder.respondents("C1", "reparaties", [[6]] * 5)
     _, table = year_scores(builder.build(), by="aannemer")
     shown = suppress(table, RULES).set_index("aannemer")
-    assert shown.loc["Aannemer A", "score"] == 8.0 and not shown.loc["Aannemer A", "suppressed"]
-    assert shown.loc["Aannemer B", "suppressed"] and pd.isna(shown.loc["Aannemer B", "score"])
-    assert pd.isna(shown.loc["Aannemer B", "pct_display"]) and shown.loc["Aannemer B", "n"] == 2
+    assert shown.loc["Aannemer A", "score"] == 8.0
+    assert not shown.loc["Aannemer A", "suppressed"]
+    assert shown.loc["Aannemer B", "suppressed"]
+    assert pd.isna(shown.loc["Aannemer B", "score"])
+    assert pd.isna(shown.loc["Aannemer B", "pct_display"])
+    assert shown.loc["Aannemer B", "n"] == 2
     assert shown.loc["(leeg)", "n"] == 5
 
 
@@ -133,9 +152,9 @@ def test_quarter_and_mode_breakdowns():
     builder.respondents("C1", "reparaties", [[8]] * 5, month="2025-02", mode="telefonisch")
     builder.respondents("C1", "reparaties", [[6]] * 5, month="2025-11")
     _, by_quarter = year_scores(builder.build(), by="quarter")
-    assert dict(zip(by_quarter["quarter"], by_quarter["score"])) == {"K1": 8.0, "K4": 6.0}
+    assert dict(zip(by_quarter["quarter"], by_quarter["score"], strict=True)) == {"K1": 8.0, "K4": 6.0}
     _, by_mode = year_scores(builder.build(), by="mode")
-    assert dict(zip(by_mode["mode"], by_mode["n"])) == {"online": 5, "telefonisch": 5}
+    assert dict(zip(by_mode["mode"], by_mode["n"], strict=True)) == {"online": 5, "telefonisch": 5}
 
 
 def test_unknown_breakdown_is_refused():
@@ -154,15 +173,20 @@ def test_peers_are_respondent_weighted_with_corporation_counts():
     results, _ = year_scores(builder.build())
     peers = peer_scores(results, builder.build().corporations, RULES).set_index(["corporation_id", "peer_kind"])
     national = peers.loc[("C1", "landelijk")]
-    assert national["n_corporations"] == 3 and national["n"] == 50
+    assert national["n_corporations"] == 3
+    assert national["n"] == 50
     assert national["score"] == pytest.approx((60 + 270 + 50) / 50)
     region = peers.loc[("C1", "regio")]
-    assert region["peer_group"] == "Utrecht" and region["score"] == pytest.approx(330 / 40)
+    assert region["peer_group"] == "Utrecht"
+    assert region["score"] == pytest.approx(330 / 40)
     size = peers.loc[("C1", "grootteklasse")]
-    assert size["n_corporations"] == 2 and size["score"] == pytest.approx(110 / 20)
+    assert size["n_corporations"] == 2
+    assert size["score"] == pytest.approx(110 / 20)
 
 
-grades_strategy = st.lists(st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=1, max_size=7), min_size=1, max_size=30)
+grades_strategy = st.lists(
+    st.lists(st.one_of(st.none(), st.integers(1, 10)), min_size=1, max_size=7), min_size=1, max_size=30
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -180,12 +204,14 @@ def test_invariants_row_order_weighting_bounds(grades, random):
     assert row["n"] == len(valid)
     assert row["score"] == pytest.approx(float(expected))
     assert row["meets_score"] == (expected >= 7)
-    assert 1 <= row["score"] <= 10 and 0 <= row["pct_satisfied"] <= 100
+    assert 1 <= row["score"] <= 10
+    assert 0 <= row["pct_satisfied"] <= 100
     # Row order of the answers does not matter.
     answers = dataset.answers.sample(frac=1, random_state=random.randint(0, 10_000)).reset_index(drop=True)
     shuffled = dataset.replace(answers=answers)
     _, again = year_scores(shuffled)
-    assert again.iloc[0]["score"] == pytest.approx(row["score"]) and again.iloc[0]["n_satisfied"] == row["n_satisfied"]
+    assert again.iloc[0]["score"] == pytest.approx(row["score"])
+    assert again.iloc[0]["n_satisfied"] == row["n_satisfied"]
 
 
 def test_complementary_suppression_hides_a_group_that_could_be_worked_out():
@@ -199,7 +225,8 @@ def test_complementary_suppression_hides_a_group_that_could_be_worked_out():
     assert suppress(table, RULES)["suppressed"].tolist() == [False, False, True]
     shown = suppress(table, RULES, totals=totals).set_index("aannemer")
     assert shown["suppressed"].tolist() == [False, True, True]
-    assert shown.loc["Aannemer B", "suppressed_secondary"] and pd.isna(shown.loc["Aannemer B", "score"])
+    assert shown.loc["Aannemer B", "suppressed_secondary"]
+    assert pd.isna(shown.loc["Aannemer B", "score"])
     assert not shown.loc["Aannemer C", "suppressed_secondary"]
 
 
@@ -209,5 +236,7 @@ def test_no_complementary_suppression_when_the_rest_is_large_enough():
     builder.respondents("C1", "reparaties", [[2]] * 2, aannemer="Aannemer C")
     builder.respondents("C1", "reparaties", [[6]] * 4)  # no contractor: rest = 2 + 4 = 6 ≥ 5
     results, totals = year_scores(builder.build())
-    shown = suppress(component_scores(results.loc[results["aannemer"].notna()], RULES, by="aannemer"), RULES, totals=totals)
+    shown = suppress(
+        component_scores(results.loc[results["aannemer"].notna()], RULES, by="aannemer"), RULES, totals=totals
+    )
     assert shown["suppressed"].tolist() == [False, True]

@@ -1,7 +1,6 @@
 import pytest
 from builders import DatasetBuilder
 
-from kwh_calc.results.year import YearResults, compute_results, write_results
 from kwh_calc.intake.rules import load_rules
 from kwh_calc.presentation.results_views import (
     available_breakdowns,
@@ -18,13 +17,16 @@ from kwh_calc.presentation.results_views import (
     scores_notes,
     scores_table,
 )
+from kwh_calc.results.year import YearResults, compute_results, write_results
 
 RULES = load_rules()
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    builder = DatasetBuilder().corporation("C1", region="Utrecht", units=1800).corporation("C2", region="Utrecht", units=3000)
+    builder = (
+        DatasetBuilder().corporation("C1", region="Utrecht", units=1800).corporation("C2", region="Utrecht", units=3000)
+    )
     builder.respondents("C1", "reparaties", [[7]] * 24 + [[6]], aannemer="Aannemer A", month="2025-03")  # 6,96
     builder.respondents("C1", "reparaties", [[3]] * 2, aannemer="Aannemer B", month="2025-03")
     builder.respondents("C1", "reparaties", [[7]] * 5, month="2025-03")  # no contractor delivered
@@ -39,14 +41,29 @@ def results(tmp_path_factory):
 def test_scores_table_is_dutch_and_flags_borderline(results):
     table = scores_table(results).set_index("Onderdeel")
     # Rule order; the label components and Algemene waardering also without respondents.
-    assert list(table.index) == ["Nieuwe huurders", "Vertrokken huurders", "Reparaties", "Planmatig onderhoud",
-                                 "Algemene waardering"]
-    assert tuple(table.loc["Planmatig onderhoud", ["Respondenten", "Score", "% tevreden", "Verschil"]]) == ("0", "–", "–", "–")
-    assert "Geen respondenten in 2025: Vertrokken huurders, Planmatig onderhoud en Algemene waardering." in scores_notes(results)
+    assert list(table.index) == [
+        "Nieuwe huurders",
+        "Vertrokken huurders",
+        "Reparaties",
+        "Planmatig onderhoud",
+        "Algemene waardering",
+    ]
+    assert tuple(table.loc["Planmatig onderhoud", ["Respondenten", "Score", "% tevreden", "Verschil"]]) == (
+        "0",
+        "–",
+        "–",
+        "–",
+    )
+    assert (
+        "Geen respondenten in 2025: Vertrokken huurders, Planmatig onderhoud en Algemene waardering."
+        in scores_notes(results)
+    )
     repairs = table.loc["Reparaties"]
     # 24×7 + 6 + 2×3 + 5×7 = 215 / 32 = 6,72
-    assert repairs["Score"] == "6,7" and repairs["Respondenten"] == "32"
-    assert repairs["Score 2024"] == "7,5" and repairs["Verschil"] == "-0,8"
+    assert repairs["Score"] == "6,7"
+    assert repairs["Respondenten"] == "32"
+    assert repairs["Score 2024"] == "7,5"
+    assert repairs["Verschil"] == "-0,8"
     assert repairs["Landelijk"] == "7,3"  # (215 + 90) / 42
     assert repairs["% tevreden"] == "94%"  # 30 / 32
 
@@ -56,19 +73,24 @@ def test_borderline_is_marked(tmp_path):
     builder.respondents("C1", "reparaties", [[7]] * 24 + [[6]], month="2025-03")
     write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
     row = scores_table(YearResults(tmp_path / "r", "C1")).set_index("Onderdeel").loc["Reparaties"]
-    assert row["Score"] == "7,0 (g)" and row[f"Score {2024}"] == "–"
+    assert row["Score"] == "7,0 (g)"
+    assert row[f"Score {2024}"] == "–"
     assert scores_notes(YearResults(tmp_path / "r", "C1"))[0] == (
         "Met (g) gemarkeerd: een grensgeval, afgerond 7,0 of 85% maar onafgerond net eronder; voor het "
-        "KWH-Kwaliteitslabel telt dat als niet gehaald.")
+        "KWH-Kwaliteitslabel telt dat als niet gehaald."
+    )
 
 
 def test_peer_table_names_groups_and_counts(results):
     row = peer_table(results).set_index("Onderdeel").loc["Reparaties"]
     # C1 is alone in its size class: that is no comparison.
-    assert row["Landelijk"] == "7,3 (2)" and row["Grootteklasse"] == "–"
+    assert row["Landelijk"] == "7,3 (2)"
+    assert row["Grootteklasse"] == "–"
     assert peer_groups(results)["Regio"] == "Utrecht"
-    assert peer_notes(results) == ["Een – betekent dat de corporatie de enige in die groep is met respondenten op dat "
-                                   "onderdeel; er is dan geen vergelijking."]
+    assert peer_notes(results) == [
+        "Een – betekent dat de corporatie de enige in die groep is met respondenten op dat "
+        "onderdeel; er is dan geen vergelijking."
+    ]
 
 
 def test_response_table(results):
@@ -79,11 +101,13 @@ def test_response_table(results):
 def test_breakdown_table_suppresses_small_groups(results):
     table = breakdown_table(results, "aannemer", "reparaties").set_index("Aannemer")
     assert table.loc["Aannemer A", "Score"] == "7,0"
-    assert table.loc["Aannemer B", "Score"] == "< 5 resp." and table.loc["Aannemer B", "Respondenten"] == "2"
+    assert table.loc["Aannemer B", "Score"] == "< 5 resp."
+    assert table.loc["Aannemer B", "Respondenten"] == "2"
     assert available_breakdowns(results) == [("aannemer", "reparaties")]
 
 
 # --------------------------------------------------------------------------- checkvraag section
+
 
 @pytest.fixture(scope="module")
 def checkvraag_results(tmp_path_factory):
@@ -97,8 +121,15 @@ def checkvraag_results(tmp_path_factory):
     builder.respondents("C3", "reparaties", [[7]] * 5, month="2025-03")  # no checkvraag rows
     d1 = builder.delivery("C1", "reparaties", "2025-03-01", "2025-03-31")
     d2 = builder.delivery("C2", "reparaties", "2025-03-01", "2025-03-31")
-    for answer, count, contractor in ((1, 6, "Aannemer A"), (3, 2, "Aannemer A"), (1, 3, "Aannemer B"), (2, 1, "Aannemer B"),
-                                      (3, 6, "Aannemer C"), (4, 2, "Aannemer C"), (1, 1, "Aannemer D")):
+    for answer, count, contractor in (
+        (1, 6, "Aannemer A"),
+        (3, 2, "Aannemer A"),
+        (1, 3, "Aannemer B"),
+        (2, 1, "Aannemer B"),
+        (3, 6, "Aannemer C"),
+        (4, 2, "Aannemer C"),
+        (1, 1, "Aannemer D"),
+    ):
         for _ in range(count):
             builder.checkvraag("C1", d1, "2025-03", answer, aannemer=contractor)
     for answer, count in ((1, 8), (3, 2)):
@@ -127,7 +158,8 @@ def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_resu
 
     table = checkvraag_contractor_table(YearResults(checkvraag_results, "C1")).set_index("Aannemer")
     assert list(table.columns) == ["Antwoorden", "Antwoord 1", "Antwoord 2", "Antwoord 3", "Antwoord 4"]
-    assert table.loc["Aannemer A", "Antwoord 1"] == "75%" and table.loc["Aannemer C", "Antwoord 4"] == "25%"
+    assert table.loc["Aannemer A", "Antwoord 1"] == "75%"
+    assert table.loc["Aannemer C", "Antwoord 4"] == "25%"
     assert table.loc["Aannemer B", "Antwoorden"] == "4"
     assert set(table.loc["Aannemer B", ["Antwoord 1", "Antwoord 2", "Antwoord 3", "Antwoord 4"]]) == {"< 5 antw."}
     assert table.loc["Aannemer D", "Antwoord 1"] == "< 5 antw."  # B and D hide 5 answers: no complementary suppression
@@ -143,7 +175,8 @@ def test_checkvraag_section_only_for_corporations_with_answers(checkvraag_result
 
     results = YearResults(checkvraag_results, "C3")
     assert not has_checkvraag(results)
-    assert checkvraag_table_nl(results).empty and checkvraag_contractor_table(results).empty
+    assert checkvraag_table_nl(results).empty
+    assert checkvraag_contractor_table(results).empty
     assert checkvraag_contractor_table(YearResults(checkvraag_results, "C2")).empty  # no contractors delivered
 
 
@@ -155,10 +188,12 @@ def test_breakdown_table_marks_complementary_suppression(tmp_path):
     write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
     table = breakdown_table(YearResults(tmp_path / "r", "C1"), "aannemer", "reparaties").set_index("Aannemer")
     assert table.loc["Aannemer A", "Score"] == "8,0"
-    assert table.loc["Aannemer B", "Score"] == "verborgen" and table.loc["Aannemer C", "Score"] == "< 5 resp."
+    assert table.loc["Aannemer B", "Score"] == "verborgen"
+    assert table.loc["Aannemer C", "Score"] == "< 5 resp."
 
 
 # --------------------------------------------------------------------------- small totals, chart, periods
+
 
 @pytest.fixture(scope="module")
 def small_results(tmp_path_factory):
@@ -186,12 +221,22 @@ def test_own_totals_below_the_minimum_cell_are_not_shown(small_results):
     table = scores_table(r).set_index("Onderdeel")
     groot = table.loc["Grootschalig renovatie-/verduurzamingsonderhoud"]
     assert (groot["Respondenten"], groot["Score"], groot["% tevreden"], groot["Score 2024"], groot["Verschil"]) == (
-        "2", "< 5 resp.", "< 5 resp.", "< 5 resp.", "–")
+        "2",
+        "< 5 resp.",
+        "< 5 resp.",
+        "< 5 resp.",
+        "–",
+    )
     assert tuple(table.loc["Reparaties", ["Score", "Score 2024", "Verschil"]]) == ("7,0", "8,0", "-1,0")
     assert any(note.startswith("Bij < 5 resp. zijn er minder dan 5 respondenten") for note in scores_notes(r))
-    assert peer_table(r).set_index("Onderdeel").loc["Grootschalig renovatie-/verduurzamingsonderhoud", "Eigen score"] == "< 5 resp."
+    assert (
+        peer_table(r).set_index("Onderdeel").loc["Grootschalig renovatie-/verduurzamingsonderhoud", "Eigen score"]
+        == "< 5 resp."
+    )
     data = score_chart_data(r)
-    assert "Grootschalig renovatie-/verduurzamingsonderhoud" not in set(data.loc[data["reeks"].str.startswith("Eigen"), "onderdeel"])
+    assert "Grootschalig renovatie-/verduurzamingsonderhoud" not in set(
+        data.loc[data["reeks"].str.startswith("Eigen"), "onderdeel"]
+    )
 
 
 def test_score_chart_has_fixed_series_order_and_colours(small_results):
@@ -199,28 +244,38 @@ def test_score_chart_has_fixed_series_order_and_colours(small_results):
     data = score_chart_data(r)
     assert list(dict.fromkeys(data["reeks"])) == ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"]
     spec = score_chart(r).to_dict()
-    assert spec["encoding"]["color"]["scale"] == {"domain": ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"],
-                                                  "range": ["#1d4f73", "#6f9cc4", "#c8862a"]}
+    assert spec["encoding"]["color"]["scale"] == {
+        "domain": ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"],
+        "range": ["#1d4f73", "#6f9cc4", "#c8862a"],
+    }
     assert score_chart_caption(r) == "Onderdeelscores: eigen score 2025 en 2024, en het landelijk gemiddelde 2025"
     assert score_chart_caption(YearResults(small_results, "M1")) == (
-        "Onderdeelscores: eigen score 2025, en het landelijk gemiddelde 2025")
+        "Onderdeelscores: eigen score 2025, en het landelijk gemiddelde 2025"
+    )
 
 
 def test_period_notes_explain_mergers_and_new_members(small_results):
     assert period_notes(YearResults(small_results, "C1")) == []
     merged = period_notes(YearResults(small_results, "M1"))
-    assert merged and merged[0].startswith("Testcorporatie M1 is per 1 juli 2025 ontstaan uit de fusie van "
-                                           "Testcorporatie C2 (C2) en Testcorporatie C3 (C3).")
+    assert merged
+    assert merged[0].startswith(
+        "Testcorporatie M1 is per 1 juli 2025 ontstaan uit de fusie van "
+        "Testcorporatie C2 (C2) en Testcorporatie C3 (C3)."
+    )
     assert "geen cijfers over 2024" in merged[0]
     assert period_notes(YearResults(small_results, "C2")) == [
         "Testcorporatie C2 is per 1 juli 2025 gefuseerd in Testcorporatie M1 (M1). Dit rapport bevat de reacties op de "
-        "dienstverlening tot de fusie; voor het KWH-Kwaliteitslabel tellen die mee bij Testcorporatie M1."]
+        "dienstverlening tot de fusie; voor het KWH-Kwaliteitslabel tellen die mee bij Testcorporatie M1."
+    ]
     assert period_notes(YearResults(small_results, "N1")) == [
         "Testcorporatie N1 is sinds 1 augustus 2025 lid van het KWH-Huurdersonderzoek; dit rapport bevat de reacties "
-        "vanaf de start van het onderzoek."]
+        "vanaf de start van het onderzoek."
+    ]
 
 
 def test_breakdown_note_explains_hidden_groups_and_totals(results):
     note = breakdown_note(results)
-    assert "minder dan 5 respondenten" in note and "(< 5 resp.)" in note and "*verborgen*" in note
+    assert "minder dan 5 respondenten" in note
+    assert "(< 5 resp.)" in note
+    assert "*verborgen*" in note
     assert "tellen daarom niet altijd op tot het totaal" in note

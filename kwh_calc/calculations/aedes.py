@@ -58,17 +58,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kwh_calc.intake.dataset import Dataset
-from kwh_calc.common.numbers import fmt_grade, fmt_month
-from kwh_calc.intake.rules import LetterBoundary, Rules
 from kwh_calc.calculations.scores import respondent_results
+from kwh_calc.common.numbers import fmt_grade, fmt_month
+from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.rules import LetterBoundary, Rules
 
 __all__ = [
-    "aedes_months",
     "GRADE_DECIMALS",
     "SUBSCORE_NAMES",
     "BenchmarkPeriod",
     "LetterChanges",
+    "aedes_months",
     "aedes_results",
     "aedes_trend",
     "benchmark_period",
@@ -97,11 +97,22 @@ SUBSCORE_NAMES = {
 #: Letters are given on the grade rounded half up to this many decimals (DOMAIN.md §4).
 GRADE_DECIMALS = 1
 #: Per sub-score columns of :func:`aedes_results`, in order (prefixed ``<questionnaire>_``).
-SUBSCORE_COLUMNS = ("n", "score", "grade", "letter", "n_dissatisfied", "pct_dissatisfied", "margin",
-                    "near_boundary", "next_letter", "next_letter_grade")
+SUBSCORE_COLUMNS = (
+    "n",
+    "score",
+    "grade",
+    "letter",
+    "n_dissatisfied",
+    "pct_dissatisfied",
+    "margin",
+    "near_boundary",
+    "next_letter",
+    "next_letter_grade",
+)
 
 
 # --------------------------------------------------------------------------- period
+
 
 @dataclass(frozen=True)
 class BenchmarkPeriod:
@@ -139,7 +150,6 @@ class BenchmarkPeriod:
         if self.last_month < self.first_month:
             return "nog geen maanden"
         return f"{fmt_month(self.first_month)} t/m {fmt_month(self.last_month)}"
-
 
 
 def _as_date(value: date | str | pd.Timestamp) -> date:
@@ -200,6 +210,7 @@ def benchmark_year_at(as_of: date | str, rules: Rules) -> int:
 
 # --------------------------------------------------------------------------- letters
 
+
 def subscore_keys(rules: Rules) -> tuple[str, ...]:
     """The questionnaire keys of the sub-scores, in the order of ``aedes.weights``.
 
@@ -209,7 +220,9 @@ def subscore_keys(rules: Rules) -> tuple[str, ...]:
     keys = tuple(rules.aedes.weights)
     flagged = {key for key, q in rules.questionnaires.items() if q.aedes_subscore}
     if set(keys) != flagged:
-        raise ValueError(f"aedes.weights names {sorted(keys)} but the Aedes sub-score questionnaires are {sorted(flagged)}")
+        raise ValueError(
+            f"aedes.weights names {sorted(keys)} but the Aedes sub-score questionnaires are {sorted(flagged)}"
+        )
     return keys
 
 
@@ -336,6 +349,7 @@ def overall_letter(letters: Mapping[str, str | None], rules: Rules) -> str | Non
 
 # --------------------------------------------------------------------------- results
 
+
 def _t_margin(sd: float, n: int, confidence: Decimal) -> float:
     if n < 2 or not np.isfinite(sd):
         return float("nan")
@@ -343,7 +357,9 @@ def _t_margin(sd: float, n: int, confidence: Decimal) -> float:
     return float(quantile * sd / math.sqrt(n))
 
 
-def _scaled_totals(grade_sum: np.ndarray, grade_count: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[list[int], int]:
+def _scaled_totals(
+    grade_sum: np.ndarray, grade_count: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[list[int], int]:
     """Per group Σ (grade_sum / grade_count) · L as exact integers, L = lcm of the counts."""
     lcm = int(np.lcm.reduce(np.unique(grade_count))) if len(grade_count) else 1
     if lcm * 10 * max(len(grade_count), 1) < 2**62:
@@ -351,7 +367,7 @@ def _scaled_totals(grade_sum: np.ndarray, grade_count: np.ndarray, group: np.nda
         np.add.at(totals, group, grade_sum * (lcm // grade_count))
         return [int(t) for t in totals], lcm
     totals = [0] * n_groups  # very many distinct counts: Python's big integers
-    for g, s, c in zip(group.tolist(), grade_sum.tolist(), grade_count.tolist()):
+    for g, s, c in zip(group.tolist(), grade_sum.tolist(), grade_count.tolist(), strict=True):
         totals[g] += s * (lcm // c)
     return totals, lcm
 
@@ -390,12 +406,19 @@ def subscore_table(dataset: Dataset, rules: Rules, year: int, *, as_of: date | s
     period = benchmark_period(year, rules, as_of)
     members = _members(dataset)
     respondents = respondent_results(
-        dataset, rules, first_month=period.first_month, last_month=period.last_month, question_kind="aedes",
-        questionnaires=list(keys), completed_on_or_before=pd.Timestamp(period.completed_on_or_before),
+        dataset,
+        rules,
+        first_month=period.first_month,
+        last_month=period.last_month,
+        question_kind="aedes",
+        questionnaires=list(keys),
+        completed_on_or_before=pd.Timestamp(period.completed_on_or_before),
     )
     respondents = respondents.loc[respondents["corporation_id"].isin(members["corporation_id"]).to_numpy(dtype=bool)]
 
-    grid = pd.MultiIndex.from_product([members["corporation_id"], list(keys)], names=["corporation_id", "questionnaire"])
+    grid = pd.MultiIndex.from_product(
+        [members["corporation_id"], list(keys)], names=["corporation_id", "questionnaire"]
+    )
     group = grid.get_indexer(pd.MultiIndex.from_frame(respondents[["corporation_id", "questionnaire"]].astype(object)))
     grade_sum = respondents["grade_sum"].to_numpy(dtype=np.int64)
     grade_count = respondents["grade_count"].to_numpy(dtype=np.int64)
@@ -406,35 +429,69 @@ def subscore_table(dataset: Dataset, rules: Rules, year: int, *, as_of: date | s
     sd = pd.Series(respondents["mean"].to_numpy(dtype=float)).groupby(group).std(ddof=1).reindex(range(len(grid)))
 
     rows = []
-    names = dict(zip(members["corporation_id"], members["name"]))
+    names = dict(zip(members["corporation_id"], members["name"], strict=True))
     for index, (corporation_id, key) in enumerate(grid):
         count = int(n[index])
-        row = dict(corporation_id=corporation_id, name=names[corporation_id], questionnaire=key,
-                   subscore=SUBSCORE_NAMES.get(key, rules.questionnaire_name(key)), n=count,
-                   n_dissatisfied=int(n_dissatisfied[index]))
+        row = dict(
+            corporation_id=corporation_id,
+            name=names[corporation_id],
+            questionnaire=key,
+            subscore=SUBSCORE_NAMES.get(key, rules.questionnaire_name(key)),
+            n=count,
+            n_dissatisfied=int(n_dissatisfied[index]),
+        )
         if count == 0:
-            row.update(score=np.nan, score_exact=None, grade=np.nan, grade_display=pd.NA, letter=pd.NA,
-                       pct_dissatisfied=np.nan, margin=np.nan, near_boundary=pd.NA, next_letter=pd.NA,
-                       next_letter_grade=np.nan)
+            row.update(
+                score=np.nan,
+                score_exact=None,
+                grade=np.nan,
+                grade_display=pd.NA,
+                letter=pd.NA,
+                pct_dissatisfied=np.nan,
+                margin=np.nan,
+                near_boundary=pd.NA,
+                next_letter=pd.NA,
+                next_letter_grade=np.nan,
+            )
         else:
             exact = Fraction(totals[index], count * lcm)
             grade = round_grade(exact)
             letter = letter_for_grade(exact, rules)
             following = next_letter(letter, rules)
             row.update(
-                score=float(exact), score_exact=exact, grade=float(grade), grade_display=fmt_grade(grade),
-                letter=letter, pct_dissatisfied=100.0 * int(n_dissatisfied[index]) / count,
+                score=float(exact),
+                score_exact=exact,
+                grade=float(grade),
+                grade_display=fmt_grade(grade),
+                letter=letter,
+                pct_dissatisfied=100.0 * int(n_dissatisfied[index]) / count,
                 margin=_t_margin(float(sd.iloc[index]), count, rules.representativeness.confidence),
                 near_boundary=near_boundary(exact, rules),
                 next_letter=following[0] if following else pd.NA,
                 next_letter_grade=float(following[1]) if following else np.nan,
             )
         rows.append(row)
-    table = pd.DataFrame(rows, columns=[
-        "corporation_id", "name", "questionnaire", "subscore", "n", "n_dissatisfied", "score", "score_exact",
-        "grade", "grade_display", "letter", "pct_dissatisfied", "margin", "near_boundary", "next_letter",
-        "next_letter_grade",
-    ])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "corporation_id",
+            "name",
+            "questionnaire",
+            "subscore",
+            "n",
+            "n_dissatisfied",
+            "score",
+            "score_exact",
+            "grade",
+            "grade_display",
+            "letter",
+            "pct_dissatisfied",
+            "margin",
+            "near_boundary",
+            "next_letter",
+            "next_letter_grade",
+        ],
+    )
     for column in ("corporation_id", "name", "questionnaire", "subscore", "grade_display", "letter", "next_letter"):
         table[column] = table[column].astype("string")
     table["near_boundary"] = table["near_boundary"].astype("boolean")
@@ -502,8 +559,10 @@ def to_csv_frame(results: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- trend
 
-def aedes_trend(dataset: Dataset, rules: Rules, year: int, *, previous_rules: Rules | None = None,
-                as_of: date | str | None = None) -> pd.DataFrame:
+
+def aedes_trend(
+    dataset: Dataset, rules: Rules, year: int, *, previous_rules: Rules | None = None, as_of: date | str | None = None
+) -> pd.DataFrame:
     """This benchmark year's results beside last year's, per member × sub-score and overall.
 
     Parameters
@@ -536,12 +595,18 @@ def aedes_trend(dataset: Dataset, rules: Rules, year: int, *, previous_rules: Ru
         for key, name, prefix in parts:
             if key == "totaal":
                 now = dict(n=np.nan, score=row["overall_points"], grade=np.nan, letter=row["overall_letter"])
-                then = dict(n=np.nan, score=np.nan, grade=np.nan, letter=pd.NA) if before is None else dict(
-                    n=np.nan, score=before["overall_points"], grade=np.nan, letter=before["overall_letter"])
+                then = (
+                    dict(n=np.nan, score=np.nan, grade=np.nan, letter=pd.NA)
+                    if before is None
+                    else dict(n=np.nan, score=before["overall_points"], grade=np.nan, letter=before["overall_letter"])
+                )
             else:
                 now = {c: row[f"{prefix}{c}"] for c in ("n", "score", "grade", "letter")}
-                then = ({c: before[f"{prefix}{c}"] for c in ("n", "score", "grade", "letter")} if before is not None
-                        else dict(n=0, score=np.nan, grade=np.nan, letter=pd.NA))
+                then = (
+                    {c: before[f"{prefix}{c}"] for c in ("n", "score", "grade", "letter")}
+                    if before is not None
+                    else dict(n=0, score=np.nan, grade=np.nan, letter=pd.NA)
+                )
             change = np.nan
             if not (pd.isna(now["grade"]) or pd.isna(then["grade"])):
                 change = float(round_grade(now["grade"]) - round_grade(then["grade"]))
@@ -549,10 +614,24 @@ def aedes_trend(dataset: Dataset, rules: Rules, year: int, *, previous_rules: Ru
             if not (pd.isna(now["letter"]) or pd.isna(then["letter"])):
                 difference = order[then["letter"]] - order[now["letter"]]
                 letter_change = "hoger" if difference > 0 else "lager" if difference < 0 else "gelijk"
-            rows.append(dict(corporation_id=corporation_id, name=row["name"], questionnaire=key, subscore=name,
-                             previous_n=then["n"], previous_score=then["score"], previous_grade=then["grade"],
-                             previous_letter=then["letter"], n=now["n"], score=now["score"], grade=now["grade"],
-                             letter=now["letter"], grade_change=change, letter_change=letter_change))
+            rows.append(
+                dict(
+                    corporation_id=corporation_id,
+                    name=row["name"],
+                    questionnaire=key,
+                    subscore=name,
+                    previous_n=then["n"],
+                    previous_score=then["score"],
+                    previous_grade=then["grade"],
+                    previous_letter=then["letter"],
+                    n=now["n"],
+                    score=now["score"],
+                    grade=now["grade"],
+                    letter=now["letter"],
+                    grade_change=change,
+                    letter_change=letter_change,
+                )
+            )
     trend = pd.DataFrame(rows)
     for column in ("corporation_id", "name", "questionnaire", "subscore", "previous_letter", "letter", "letter_change"):
         trend[column] = trend[column].astype("string")
@@ -560,6 +639,7 @@ def aedes_trend(dataset: Dataset, rules: Rules, year: int, *, previous_rules: Ru
 
 
 # --------------------------------------------------------------------------- national
+
 
 def national_distribution(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Every member's place in the national distribution, per sub-score (for the report chart).
@@ -618,14 +698,20 @@ def national_summary(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         has = n > 0
         scores = results[f"{key}_score"].to_numpy(dtype=float)[has]
         respondents = int(n.sum())
-        row = dict(questionnaire=key, subscore=SUBSCORE_NAMES.get(key, key), n_corporations=int(has.sum()),
-                   n_respondents=respondents,
-                   mean_of_corporations=float(scores.mean()) if has.any() else np.nan,
-                   pooled_score=float((scores * n[has]).sum() / respondents) if respondents else np.nan,
-                   median=float(np.median(scores)) if has.any() else np.nan,
-                   p10=float(np.quantile(scores, 0.10)) if has.any() else np.nan,
-                   p90=float(np.quantile(scores, 0.90)) if has.any() else np.nan,
-                   pct_dissatisfied=(100.0 * int(results[f"{key}_n_dissatisfied"].sum()) / respondents) if respondents else np.nan)
+        row = dict(
+            questionnaire=key,
+            subscore=SUBSCORE_NAMES.get(key, key),
+            n_corporations=int(has.sum()),
+            n_respondents=respondents,
+            mean_of_corporations=float(scores.mean()) if has.any() else np.nan,
+            pooled_score=float((scores * n[has]).sum() / respondents) if respondents else np.nan,
+            median=float(np.median(scores)) if has.any() else np.nan,
+            p10=float(np.quantile(scores, 0.10)) if has.any() else np.nan,
+            p90=float(np.quantile(scores, 0.90)) if has.any() else np.nan,
+            pct_dissatisfied=(100.0 * int(results[f"{key}_n_dissatisfied"].sum()) / respondents)
+            if respondents
+            else np.nan,
+        )
         counts = results[f"{key}_letter"].value_counts()
         row.update({f"n_{letter}": int(counts.get(letter, 0)) for letter in letters})
         rows.append(row)
@@ -639,6 +725,7 @@ def corporation_position(results: pd.DataFrame, corporation_id: str, rules: Rule
 
 
 # --------------------------------------------------------------------------- what changes
+
 
 @dataclass(frozen=True)
 class LetterChanges:
@@ -687,8 +774,17 @@ def what_changes_letter(results: pd.DataFrame, corporation_id: str, rules: Rules
         letter = row[f"{key}_letter"]
         score = row[f"{key}_score"]
         current[key] = None if pd.isna(letter) else str(letter)
-        entry = dict(questionnaire=key, subscore=SUBSCORE_NAMES.get(key, key), score=score, grade=row[f"{key}_grade"],
-                     letter=current[key], next_letter=None, next_letter_grade=np.nan, needed_score=np.nan, gap=np.nan)
+        entry = dict(
+            questionnaire=key,
+            subscore=SUBSCORE_NAMES.get(key, key),
+            score=score,
+            grade=row[f"{key}_grade"],
+            letter=current[key],
+            next_letter=None,
+            next_letter_grade=np.nan,
+            needed_score=np.nan,
+            gap=np.nan,
+        )
         if current[key] is None:
             entry["text"] = "geen respondenten"
         else:
@@ -697,9 +793,13 @@ def what_changes_letter(results: pd.DataFrame, corporation_id: str, rules: Rules
                 entry["text"] = "hoogste letter"
             else:
                 needed = following[1] - half_unit
-                entry.update(next_letter=following[0], next_letter_grade=float(following[1]), needed_score=float(needed),
-                             gap=float(Fraction(needed) - _exact(score)),
-                             text=f"{fmt_grade(following[1])} voor {following[0]}")
+                entry.update(
+                    next_letter=following[0],
+                    next_letter_grade=float(following[1]),
+                    needed_score=float(needed),
+                    gap=float(Fraction(needed) - _exact(score)),
+                    text=f"{fmt_grade(following[1])} voor {following[0]}",
+                )
         sub_rows.append(entry)
     points = overall_points(current, rules)
     letter_now = _letter_for_points(points, rules)
@@ -715,11 +815,31 @@ def what_changes_letter(results: pd.DataFrame, corporation_id: str, rules: Rules
                 if new_letter == letter_now:
                     continue
                 steps = letters_order.index(current[key]) - letters_order.index(alternative)
-                change_rows.append(dict(questionnaire=key, subscore=SUBSCORE_NAMES.get(key, key), from_letter=current[key],
-                                        to_letter=alternative, overall_points=float(new_points), overall_letter=new_letter,
-                                        direction="hoger" if steps > 0 else "lager", adjacent=abs(steps) == 1))
-    overall = pd.DataFrame(change_rows, columns=["questionnaire", "subscore", "from_letter", "to_letter", "overall_points",
-                                                 "overall_letter", "direction", "adjacent"])
+                change_rows.append(
+                    dict(
+                        questionnaire=key,
+                        subscore=SUBSCORE_NAMES.get(key, key),
+                        from_letter=current[key],
+                        to_letter=alternative,
+                        overall_points=float(new_points),
+                        overall_letter=new_letter,
+                        direction="hoger" if steps > 0 else "lager",
+                        adjacent=abs(steps) == 1,
+                    )
+                )
+    overall = pd.DataFrame(
+        change_rows,
+        columns=[
+            "questionnaire",
+            "subscore",
+            "from_letter",
+            "to_letter",
+            "overall_points",
+            "overall_letter",
+            "direction",
+            "adjacent",
+        ],
+    )
     return LetterChanges(pd.DataFrame(sub_rows), overall, letter_now, points)
 
 
@@ -751,25 +871,43 @@ def aedes_months(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     frames = []
     for benchmark_year in (year, year - 1):
         period = benchmark_period(benchmark_year, rules)
-        counted = respondent_results(dataset, rules, first_month=period.first_month, last_month=period.end_month,
-                                     question_kind="aedes", questionnaires=keys,
-                                     completed_on_or_before=pd.Timestamp(period.completed_on_or_before))
+        counted = respondent_results(
+            dataset,
+            rules,
+            first_month=period.first_month,
+            last_month=period.end_month,
+            question_kind="aedes",
+            questionnaires=keys,
+            completed_on_or_before=pd.Timestamp(period.completed_on_or_before),
+        )
         counted = counted.loc[counted["corporation_id"].isin(members).to_numpy(dtype=bool)]
         months = counted.groupby("corporation_id", observed=True)["service_month"].agg(["min", "max", "nunique"])
         months.index = months.index.astype(str)
         months = months.reindex(members)
-        frame = pd.DataFrame({
-            "corporation_id": members, "year": benchmark_year,
-            "period_first_month": period.first_month, "period_end_month": period.end_month,
-            "first_month": months["min"].to_numpy(), "last_month": months["max"].to_numpy(),
-            "n_months": months["nunique"].fillna(0).astype("int64").to_numpy(),
-            "data_first_month": counted["service_month"].min() if len(counted) else None,
-            "data_last_month": counted["service_month"].max() if len(counted) else None,
-        })
+        frame = pd.DataFrame(
+            {
+                "corporation_id": members,
+                "year": benchmark_year,
+                "period_first_month": period.first_month,
+                "period_end_month": period.end_month,
+                "first_month": months["min"].to_numpy(),
+                "last_month": months["max"].to_numpy(),
+                "n_months": months["nunique"].fillna(0).astype("int64").to_numpy(),
+                "data_first_month": counted["service_month"].min() if len(counted) else None,
+                "data_last_month": counted["service_month"].max() if len(counted) else None,
+            }
+        )
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    for column in ("corporation_id", "period_first_month", "period_end_month", "first_month", "last_month",
-                   "data_first_month", "data_last_month"):
+    for column in (
+        "corporation_id",
+        "period_first_month",
+        "period_end_month",
+        "first_month",
+        "last_month",
+        "data_first_month",
+        "data_last_month",
+    ):
         table[column] = table[column].astype("string")
     table["year"] = table["year"].astype("int64")
     return table

@@ -51,11 +51,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from kwh_calc.calculations.fieldwork import invitation_date
+from kwh_calc.calculations.scores import research_months
 from kwh_calc.common.paths import params_dir
 from kwh_calc.intake.dataset import Dataset
-from kwh_calc.calculations.fieldwork import invitation_date
 from kwh_calc.intake.rules import Rules
-from kwh_calc.calculations.scores import research_months
 
 __all__ = [
     "DEFAULT_SETTINGS_PATH",
@@ -89,8 +89,14 @@ def answer_columns(rules: Rules) -> tuple[list[str], list[str]]:
     return [f"n_answer_{k}" for k in options], [f"pct_answer_{k}" for k in options]
 
 
-def checkvraag_rows(dataset: Dataset, year: int | None = None, *, first_month: str | None = None,
-                    last_month: str | None = None, corporation_id: str | None = None) -> pd.DataFrame:
+def checkvraag_rows(
+    dataset: Dataset,
+    year: int | None = None,
+    *,
+    first_month: str | None = None,
+    last_month: str | None = None,
+    corporation_id: str | None = None,
+) -> pd.DataFrame:
     """The checkvraag rows of research year ``year`` (service months Jan–Dec) or of a month range.
 
     ``first_month``/``last_month`` (``YYYY-MM``, inclusive) override the year's months.
@@ -122,10 +128,10 @@ def _distribution(rows: pd.DataFrame, rules: Rules, keys: list[str]) -> pd.DataF
         counts = counts.reset_index()
     else:
         values = rows["answer"].value_counts().reindex(options, fill_value=0)
-        counts = pd.DataFrame([dict(zip(n_cols, values.to_numpy()))])
+        counts = pd.DataFrame([dict(zip(n_cols, values.to_numpy(), strict=True))])
     counts[n_cols] = counts[n_cols].astype("int64")
     counts.insert(len(keys), "n", counts[n_cols].sum(axis=1).astype("int64"))
-    for n_col, pct_col in zip(n_cols, pct_cols):
+    for n_col, pct_col in zip(n_cols, pct_cols, strict=True):
         counts[pct_col] = counts[n_col] / counts["n"].where(counts["n"] > 0) * 100.0
     counts["suppressed"] = counts["n"].to_numpy() < rules.suppression.min_cell_size
     counts["suppressed_secondary"] = False
@@ -156,8 +162,9 @@ def _complementary(groups: pd.DataFrame, totals: pd.Series, minimum: int) -> pd.
     return groups
 
 
-def checkvraag_distribution(dataset: Dataset, rules: Rules, year: int, by: str | None = None, *,
-                            corporation_id: str | None = None) -> pd.DataFrame:
+def checkvraag_distribution(
+    dataset: Dataset, rules: Rules, year: int, by: str | None = None, *, corporation_id: str | None = None
+) -> pd.DataFrame:
     """Distribution of the four checkvraag answers per corporation (DOMAIN.md §7), suppressed.
 
     Parameters
@@ -215,7 +222,17 @@ def checkvraag_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
         ``suppressed_secondary``, ``year``.
     """
     n_cols, pct_cols = answer_columns(rules)
-    columns = ["level", "corporation_id", "group", "n", *n_cols, *pct_cols, "suppressed", "suppressed_secondary", "year"]
+    columns = [
+        "level",
+        "corporation_id",
+        "group",
+        "n",
+        *n_cols,
+        *pct_cols,
+        "suppressed",
+        "suppressed_secondary",
+        "year",
+    ]
     frames = [checkvraag_distribution(dataset, rules, year).assign(level=LEVEL_CORPORATION, group=None)]
     if "aannemer" in dataset.checkvraag.columns:
         by = checkvraag_distribution(dataset, rules, year, by="aannemer")
@@ -233,6 +250,7 @@ def checkvraag_table(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- routing
+
 
 def load_checkvraag_settings(path: str | Path | None = None, rules: Rules | None = None) -> dict[str, int]:
     """Per-corporation re-invitation weeks from ``params/checkvraag.yml`` (module docstring).
@@ -276,7 +294,9 @@ def reinvite_weeks(corporation_id: str, rules: Rules, settings: Mapping[str, int
     """Weeks after which a tenant who answered 3 gets the questionnaire again (DOMAIN.md §7)."""
     weeks = (settings or {}).get(corporation_id, rules.checkvraag.reinvite_weeks_default)
     if weeks not in rules.checkvraag.reinvite_weeks_allowed:
-        raise ValueError(f"reinvite_weeks of {corporation_id}: {weeks} not in {rules.checkvraag.reinvite_weeks_allowed}")
+        raise ValueError(
+            f"reinvite_weeks of {corporation_id}: {weeks} not in {rules.checkvraag.reinvite_weeks_allowed}"
+        )
     return int(weeks)
 
 
@@ -290,9 +310,16 @@ def _next_step(answer: int, weeks: int, signal: bool) -> str:
     return "; ".join(parts)
 
 
-def routing(dataset: Dataset, rules: Rules, settings: Mapping[str, int] | str | Path | None = None, *,
-            corporation_id: str | None = None, first_month: str | None = None,
-            last_month: str | None = None, year: int | None = None) -> pd.DataFrame:
+def routing(
+    dataset: Dataset,
+    rules: Rules,
+    settings: Mapping[str, int] | str | Path | None = None,
+    *,
+    corporation_id: str | None = None,
+    first_month: str | None = None,
+    last_month: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
     """The next step after every checkvraag answer (DOMAIN.md §7).
 
     Parameters
@@ -315,12 +342,15 @@ def routing(dataset: Dataset, rules: Rules, settings: Mapping[str, int] | str | 
         settings = load_checkvraag_settings(settings, rules)
     else:
         _check_allowed(settings, rules, "settings")
-    rows = checkvraag_rows(dataset, year, first_month=first_month, last_month=last_month,
-                           corporation_id=corporation_id).copy()
+    rows = checkvraag_rows(
+        dataset, year, first_month=first_month, last_month=last_month, corporation_id=corporation_id
+    ).copy()
     deliveries = dataset.deliveries.set_index("delivery_id")
     used = deliveries.loc[deliveries.index.isin(rows["delivery_id"].unique())]
-    invited = {d: invitation_date(channel, delivered) for d, channel, delivered
-               in zip(used.index, used["channel"], used["delivered_on"])}
+    invited = {
+        d: invitation_date(channel, delivered)
+        for d, channel, delivered in zip(used.index, used["channel"], used["delivered_on"], strict=True)
+    }
     answers = rows["answer"].to_numpy(dtype=np.int64)
     consent = rows["consent"].to_numpy(dtype=bool)
     weeks = np.array([reinvite_weeks(c, rules, settings) for c in rows["corporation_id"]], dtype=np.int64)
@@ -328,9 +358,11 @@ def routing(dataset: Dataset, rules: Rules, settings: Mapping[str, int] | str | 
     reinvite = answers == REINVITE_ANSWER
     invited_on = pd.to_datetime(pd.Series([invited[d] for d in rows["delivery_id"]], index=rows.index, dtype=object))
     rows["send_questionnaire"] = np.isin(answers, QUESTIONNAIRE_ANSWERS)
-    rows["next_step"] = pd.array([_next_step(a, w, s) for a, w, s in zip(answers, weeks, signal)], dtype="string")
+    rows["next_step"] = pd.array([_next_step(a, w, s) for a, w, s in zip(answers, weeks, signal, strict=True)], dtype="string")
     rows["reinvite_weeks"] = pd.Series(weeks, index=rows.index, dtype="Int64").where(reinvite)
     rows["invited_on"] = invited_on.astype("datetime64[ns]")
-    rows["reinvite_on"] = (rows["invited_on"] + pd.to_timedelta(np.where(reinvite, weeks * 7, 0), unit="D")).where(reinvite)
+    rows["reinvite_on"] = (rows["invited_on"] + pd.to_timedelta(np.where(reinvite, weeks * 7, 0), unit="D")).where(
+        reinvite
+    )
     rows["signal"] = signal
     return rows

@@ -37,9 +37,9 @@ from kwh_calc.intake.rules import Rules
 
 __all__ = [
     "QUARTERS",
-    "aw_held",
     "assessed_corporations",
     "attribute_to_successors",
+    "aw_held",
     "coverage_matrix",
     "coverage_pivot",
     "coverage_summary",
@@ -55,6 +55,7 @@ QUARTERS = ("K1", "K2", "K3", "K4")
 
 
 # --------------------------------------------------------------------------- calendar
+
 
 def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of research year ``year`` (1 January, 31 December)."""
@@ -82,6 +83,7 @@ def in_year(dates: pd.Series, year: int, *, include_first_day: bool = False) -> 
 
 # --------------------------------------------------------------------------- mergers
 
+
 def mergers(corporations: pd.DataFrame) -> pd.DataFrame:
     """One row per predecessor: ``predecessor_id, successor_id, merged_on`` (all years).
 
@@ -100,8 +102,14 @@ def mergers(corporations: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates("predecessor_id").reset_index(drop=True)
 
 
-def attribute_to_successors(frame: pd.DataFrame, corporations: pd.DataFrame, *, year: int,
-                            date_column: str | None = None, month_column: str | None = None) -> pd.DataFrame:
+def attribute_to_successors(
+    frame: pd.DataFrame,
+    corporations: pd.DataFrame,
+    *,
+    year: int,
+    date_column: str | None = None,
+    month_column: str | None = None,
+) -> pd.DataFrame:
     """Re-attribute predecessor rows dated before the merger to the merged corporation.
 
     Parameters
@@ -163,6 +171,7 @@ def new_members(corporations: pd.DataFrame, year: int) -> pd.Series:
 
 # --------------------------------------------------------------------------- deliveries
 
+
 def _components(rules: Rules) -> list[str]:
     label = rules.label
     return [*label.quarterly_components, *label.yearly_components, label.required_held]
@@ -185,7 +194,9 @@ def year_deliveries(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     label = rules.label
     corporations = dataset.corporations
     deliveries = attribute_to_successors(dataset.deliveries, corporations, year=year, date_column="period_start")
-    deliveries = deliveries.sort_values(["corporation_id", "questionnaire", "period_start", "delivered_on", "delivery_id"], kind="stable")
+    deliveries = deliveries.sort_values(
+        ["corporation_id", "questionnaire", "period_start", "delivered_on", "delivery_id"], kind="stable"
+    )
     deliveries["period_days"] = (deliveries["period_end"] - deliveries["period_start"]).dt.days.astype("int64")
     deliveries["first_delivery"] = ~deliveries.duplicated(["corporation_id", "questionnaire"])
     short = deliveries["period_days"] <= label.max_delivery_period_days
@@ -233,7 +244,9 @@ def coverage_matrix(dataset: Dataset, rules: Rules, year: int, deliveries: pd.Da
         per = pd.DataFrame({"n_deliveries": overlap[:, k].astype(int), "n_counting": counting[:, k].astype(int)})
         grouped = per.groupby(keys).sum() if len(per) else per.iloc[:0]
         frames.append(grouped.assign(quarter=quarter))
-    full = pd.MultiIndex.from_product([corporation_ids, components, QUARTERS], names=["corporation_id", "questionnaire", "quarter"])
+    full = pd.MultiIndex.from_product(
+        [corporation_ids, components, QUARTERS], names=["corporation_id", "questionnaire", "quarter"]
+    )
     if len(deliveries):
         stacked = pd.concat(frames)
         stacked.index.names = ["corporation_id", "questionnaire"]
@@ -263,10 +276,14 @@ def coverage_summary(dataset: Dataset, rules: Rules, year: int, deliveries: pd.D
     deliveries = year_deliveries(dataset, rules, year) if deliveries is None else deliveries
     matrix = coverage_matrix(dataset, rules, year, deliveries)
     label = rules.label
-    kinds = {**{q: "quarterly" for q in label.quarterly_components},
-             **{q: "yearly" for q in label.yearly_components}, label.required_held: "held"}
-    per_quarter = matrix.pivot_table(index=["corporation_id", "questionnaire"], columns="quarter",
-                                     values="n_counting", aggfunc="sum").reindex(columns=list(QUARTERS))
+    kinds = {
+        **dict.fromkeys(label.quarterly_components, "quarterly"),
+        **dict.fromkeys(label.yearly_components, "yearly"),
+        label.required_held: "held",
+    }
+    per_quarter = matrix.pivot_table(
+        index=["corporation_id", "questionnaire"], columns="quarter", values="n_counting", aggfunc="sum"
+    ).reindex(columns=list(QUARTERS))
     keys = ["corporation_id", "questionnaire"]
     summary = per_quarter.reset_index()[keys]
     summary["kind"] = summary["questionnaire"].map(kinds)
@@ -277,8 +294,14 @@ def coverage_summary(dataset: Dataset, rules: Rules, year: int, deliveries: pd.D
     summary["route_b"] = summary["route_b"].fillna(False).astype(bool) & (summary["kind"] == "quarterly")
     indexed = matrix.set_index(keys)
     missing = indexed.loc[~indexed["covered"], "quarter"].groupby(level=keys).agg(", ".join)
-    long_only = indexed.loc[(indexed["n_deliveries"] > 0) & (indexed["n_counting"] == 0), "quarter"].groupby(level=keys).agg(", ".join)
-    summary = summary.join(missing.rename("quarters_missing"), on=keys).join(long_only.rename("quarters_long_only"), on=keys)
+    long_only = (
+        indexed.loc[(indexed["n_deliveries"] > 0) & (indexed["n_counting"] == 0), "quarter"]
+        .groupby(level=keys)
+        .agg(", ".join)
+    )
+    summary = summary.join(missing.rename("quarters_missing"), on=keys).join(
+        long_only.rename("quarters_long_only"), on=keys
+    )
     quarterly = summary["kind"] == "quarterly"
     summary["quarters_missing"] = summary["quarters_missing"].where(quarterly, None).fillna("")
     summary["quarters_long_only"] = summary["quarters_long_only"].where(quarterly, None).fillna("")
@@ -286,7 +309,9 @@ def coverage_summary(dataset: Dataset, rules: Rules, year: int, deliveries: pd.D
     summary = summary.join(per_quarter.astype("int64"), on=keys)
     columns = [*keys, "kind", "n_deliveries", "covered", "quarters_missing", "quarters_long_only", "route_b", *QUARTERS]
     order = {q: i for i, q in enumerate(_components(rules))}
-    summary = summary.assign(_order=summary["questionnaire"].map(order)).sort_values(["corporation_id", "_order"], kind="stable")
+    summary = summary.assign(_order=summary["questionnaire"].map(order)).sort_values(
+        ["corporation_id", "_order"], kind="stable"
+    )
     return summary[columns].reset_index(drop=True)
 
 
@@ -298,11 +323,13 @@ def aw_held(dataset: Dataset, rules: Rules, year: int, summary: pd.DataFrame | N
     """
     summary = coverage_summary(dataset, rules, year) if summary is None else summary
     rows = summary.loc[summary["questionnaire"] == rules.label.required_held]
-    return pd.DataFrame({
-        "corporation_id": rows["corporation_id"].to_numpy(),
-        "aw_held": rows["covered"].to_numpy(dtype=bool),
-        "aw_deliveries": rows["n_deliveries"].to_numpy(dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "corporation_id": rows["corporation_id"].to_numpy(),
+            "aw_held": rows["covered"].to_numpy(dtype=bool),
+            "aw_deliveries": rows["n_deliveries"].to_numpy(dtype="int64"),
+        }
+    )
 
 
 def coverage_pivot(matrix: pd.DataFrame, corporation_id: str, value: str = "n_counting") -> pd.DataFrame:
@@ -313,4 +340,6 @@ def coverage_pivot(matrix: pd.DataFrame, corporation_id: str, value: str = "n_co
     """
     mine = matrix.loc[matrix["corporation_id"] == corporation_id]
     components = list(dict.fromkeys(mine["questionnaire"]))
-    return mine.pivot(index="quarter", columns="questionnaire", values=value).reindex(index=list(QUARTERS), columns=components)
+    return mine.pivot(index="quarter", columns="questionnaire", values=value).reindex(
+        index=list(QUARTERS), columns=components
+    )

@@ -38,9 +38,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kwh_calc.calculations.label import ADVICE_NAMES, label_dates
 from kwh_calc.common.atomic import atomic_path, csv_ready
 from kwh_calc.intake.dataset import DECISIONS, FALSE_WORDS, TRUE_WORDS
-from kwh_calc.calculations.label import ADVICE_NAMES, label_dates
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules
 
 __all__ = [
@@ -60,10 +60,25 @@ __all__ = [
 ]
 
 REGISTER_DIR = DEFAULT_RULES_PATH.parent / "ckv_decisions"
-REGISTER_COLUMNS = ("corporation_id", "decision", "passed", "valid_until", "reason", "advice", "decided_on", "research_year")
+REGISTER_COLUMNS = (
+    "corporation_id",
+    "decision",
+    "passed",
+    "valid_until",
+    "reason",
+    "advice",
+    "decided_on",
+    "research_year",
+)
 REQUIRED_COLUMNS = ("corporation_id", "decision")
 #: ``label_history.passed`` implied by each decision (DATA.md).
-PASSED_BY_DECISION = {"toekennen": True, "verlengen": True, "niet_toekennen": False, "niet_verlengen": False, "verloopt": False}
+PASSED_BY_DECISION = {
+    "toekennen": True,
+    "verlengen": True,
+    "niet_toekennen": False,
+    "niet_verlengen": False,
+    "verloopt": False,
+}
 #: Decisions that need a valid label at the decision, and those that need none.
 NEEDS_VALID_LABEL = frozenset({"verlengen", "niet_verlengen", "verloopt"})
 NEEDS_NO_LABEL = frozenset({"toekennen", "niet_toekennen"})
@@ -75,10 +90,15 @@ class RegisterError(ValueError):
 
     def __init__(self, where: str | Path, problems: list[str]):
         self.problems = problems
-        super().__init__("\n".join([f"CKV decisions register {where} refused: {len(problems)} problem(s)"] + [f"  - {p}" for p in problems]))
+        super().__init__(
+            "\n".join(
+                [f"CKV decisions register {where} refused: {len(problems)} problem(s)"] + [f"  - {p}" for p in problems]
+            )
+        )
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def register_path(year: int, directory: str | Path | None = None) -> Path:
     """The register file of ``year`` in ``directory`` (default ``params/ckv_decisions``).
@@ -104,7 +124,9 @@ def _raw_register(path: Path, year: int) -> pd.DataFrame:
         frame = pd.DataFrame(content.get("decisions") or [], dtype=object)
         if "decided_on" in content:
             default = str(content["decided_on"])
-            frame["decided_on"] = frame["decided_on"].where(frame["decided_on"].notna(), default) if "decided_on" in frame else default
+            frame["decided_on"] = (
+                frame["decided_on"].where(frame["decided_on"].notna(), default) if "decided_on" in frame else default
+            )
         return frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else str(v))
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
 
@@ -136,8 +158,13 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
         problems.append(f"required column(s) missing: {', '.join(missing)}")
     if problems:
         raise RegisterError(path, problems)
-    text = {c: (raw[c] if c in raw else pd.Series(None, index=raw.index, dtype=object)).astype("string").str.strip().replace("", pd.NA)
-            for c in REGISTER_COLUMNS}
+    text = {
+        c: (raw[c] if c in raw else pd.Series(None, index=raw.index, dtype=object))
+        .astype("string")
+        .str.strip()
+        .replace("", pd.NA)
+        for c in REGISTER_COLUMNS
+    }
     register = pd.DataFrame({c: text[c] for c in ("corporation_id", "decision", "reason", "advice")})
 
     def where(mask) -> str:
@@ -147,13 +174,17 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
 
     empty_id = register["corporation_id"].isna()
     if empty_id.any():
-        problems.append(f"corporation_id: required value missing — rows {', '.join(str(i + 2) for i in register.index[empty_id])}")
+        problems.append(
+            f"corporation_id: required value missing — rows {', '.join(str(i + 2) for i in register.index[empty_id])}"
+        )
     duplicate = register["corporation_id"].duplicated(keep=False) & ~empty_id
     if duplicate.any():
         problems.append(f"corporation_id: one decision per corporation — {where(duplicate)}")
     no_decision = register["decision"].isna()
     if no_decision.any():
-        problems.append(f"decision: missing, fill in what the CKV decided (e.g. where the advice was ckv_beslist) — {where(no_decision)}")
+        problems.append(
+            f"decision: missing, fill in what the CKV decided (e.g. where the advice was ckv_beslist) — {where(no_decision)}"
+        )
     bad_decision = ~no_decision & ~register["decision"].isin(DECISIONS).fillna(False).astype(bool)
     if bad_decision.any():
         problems.append(f"decision: not one of {', '.join(DECISIONS)} — {where(bad_decision)}")
@@ -179,7 +210,9 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
         register[column] = values.astype("datetime64[ns]")
     granted_no_label = (register["decision"] == "niet_toekennen").fillna(False) & register["valid_until"].notna()
     if granted_no_label.any():
-        problems.append(f"valid_until: niet_toekennen leaves no valid label — {where(granted_no_label.to_numpy(dtype=bool))}")
+        problems.append(
+            f"valid_until: niet_toekennen leaves no valid label — {where(granted_no_label.to_numpy(dtype=bool))}"
+        )
     years = pd.to_numeric(text["research_year"], errors="coerce")
     wrong_year = (text["research_year"].notna() & (years != year)).to_numpy(dtype=bool)
     if wrong_year.any():
@@ -202,6 +235,7 @@ def load_register(year: int, directory: str | Path | None = None) -> pd.DataFram
 
 
 # --------------------------------------------------------------------------- checks
+
 
 def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Check the register against KWH's advice on the same year (DOMAIN.md §3).
@@ -236,11 +270,15 @@ def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[s
             errors.append(f"{cid}: decision {row.decision} deviates from the advice ({named}): a reason is required")
         valid = bool(advised["label_valid"])
         if valid and row.decision in NEEDS_NO_LABEL:
-            errors.append(f"{cid}: decision {row.decision} but the label is valid until {advised['valid_until_before']:%Y-%m-%d} (verlengen, niet_verlengen or verloopt)")
+            errors.append(
+                f"{cid}: decision {row.decision} but the label is valid until {advised['valid_until_before']:%Y-%m-%d} (verlengen, niet_verlengen or verloopt)"
+            )
         if not valid and row.decision in NEEDS_VALID_LABEL:
             errors.append(f"{cid}: decision {row.decision} but there is no valid label (toekennen or niet_toekennen)")
     decided = set(register["corporation_id"])
-    open_ = advice.loc[(advice["advice"] != "nog_niet_beoordeelbaar") & ~advice["corporation_id"].isin(decided), "corporation_id"]
+    open_ = advice.loc[
+        (advice["advice"] != "nog_niet_beoordeelbaar") & ~advice["corporation_id"].isin(decided), "corporation_id"
+    ]
     if len(open_):
         shown = ", ".join(open_.tolist()[:10]) + (f" (and {len(open_) - 10} more)" if len(open_) > 10 else "")
         warnings.append(f"{len(open_)} assessable corporation(s) without a recorded decision: {shown}")
@@ -249,7 +287,10 @@ def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[s
 
 # --------------------------------------------------------------------------- export
 
-def register_to_label_history(register: pd.DataFrame, rules: Rules, year: int, advice: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def register_to_label_history(
+    register: pd.DataFrame, rules: Rules, year: int, advice: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The register as ``label_history`` rows for research year ``year`` (DATA.md format).
 
     ``valid_until`` when not given: toekennen / verlengen → Y+1+``validity_years``-03-31
@@ -272,7 +313,10 @@ def register_to_label_history(register: pd.DataFrame, rules: Rules, year: int, a
     if keep.any():
         if advice is None:
             ids = ", ".join(history.loc[keep, "corporation_id"].tolist()[:10])
-            raise RegisterError("(export)", [f"niet_verlengen/verloopt without valid_until need the advice (--data) for the current end: {ids}"])
+            raise RegisterError(
+                "(export)",
+                [f"niet_verlengen/verloopt without valid_until need the advice (--data) for the current end: {ids}"],
+            )
         current = advice.set_index("corporation_id")["valid_until_before"]
         history.loc[keep, "valid_until"] = history.loc[keep, "corporation_id"].map(current)
     history["passed"] = history["passed"].astype(bool)
@@ -286,7 +330,9 @@ def merge_label_history(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
     the existing row of the same corporation and research year."""
     keys = ["corporation_id", "research_year"]
     old = existing[HISTORY_COLUMNS]
-    replaced = pd.MultiIndex.from_frame(old[keys].astype(object)).isin(pd.MultiIndex.from_frame(new[keys].astype(object)))
+    replaced = pd.MultiIndex.from_frame(old[keys].astype(object)).isin(
+        pd.MultiIndex.from_frame(new[keys].astype(object))
+    )
     merged = pd.concat([old.loc[~replaced], new[HISTORY_COLUMNS]], ignore_index=True)
     merged["passed"] = merged["passed"].astype(bool)
     merged["valid_until"] = pd.to_datetime(merged["valid_until"]).astype("datetime64[ns]")
@@ -303,6 +349,7 @@ def label_history_csv(history: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- template
 
+
 def register_template(advice: pd.DataFrame) -> pd.DataFrame:
     """A register pre-filled from the advice, for the secretary to complete after the meeting.
 
@@ -313,12 +360,21 @@ def register_template(advice: pd.DataFrame) -> pd.DataFrame:
     """
     rows = advice.loc[advice["advice"] != "nog_niet_beoordeelbaar"]
     decision = rows["advice"].where(rows["advice"].isin(DECISIONS), "")
-    advised = rows["advice"].where(rows["advice"] != "ckv_beslist",
-                                   "ckv_beslist (" + rows["advice_if_counted"] + " / " + rows["advice_if_not_counted"] + ")")
-    return pd.DataFrame({
-        "corporation_id": rows["corporation_id"].to_numpy(), "decision": decision.to_numpy(), "passed": "",
-        "valid_until": "", "reason": "", "advice": advised.to_numpy(), "decided_on": "",
-    })
+    advised = rows["advice"].where(
+        rows["advice"] != "ckv_beslist",
+        "ckv_beslist (" + rows["advice_if_counted"] + " / " + rows["advice_if_not_counted"] + ")",
+    )
+    return pd.DataFrame(
+        {
+            "corporation_id": rows["corporation_id"].to_numpy(),
+            "decision": decision.to_numpy(),
+            "passed": "",
+            "valid_until": "",
+            "reason": "",
+            "advice": advised.to_numpy(),
+            "decided_on": "",
+        }
+    )
 
 
 def write_register(frame: pd.DataFrame, path: str | Path) -> Path:

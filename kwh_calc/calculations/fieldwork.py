@@ -254,8 +254,10 @@ def _keys(frame: pd.DataFrame, scoped: bool, name: str, with_addition: bool = Tr
     additions = frame["toevoeging"] if with_addition and "toevoeging" in frame.columns else [None] * len(frame)
     scope = frame["corporation_id"].astype(str) if scoped else [""] * len(frame)
     if with_addition:
-        return [f"{s}#{tenant_key(p, h, t)}" for s, p, h, t in zip(scope, frame["postcode"], frame["huisnummer"], additions)]
-    return [f"{s}#{address_key(p, h)}" for s, p, h in zip(scope, frame["postcode"], frame["huisnummer"])]
+        return [
+            f"{s}#{tenant_key(p, h, t)}" for s, p, h, t in zip(scope, frame["postcode"], frame["huisnummer"], additions, strict=True)
+        ]
+    return [f"{s}#{address_key(p, h)}" for s, p, h in zip(scope, frame["postcode"], frame["huisnummer"], strict=True)]
 
 
 # --------------------------------------------------------------------------- invitation list
@@ -324,25 +326,29 @@ def plan_invitations(
     frame = delivered.copy()
     frame["tenant_key"] = _keys(delivered, scoped, "delivered")
     addresses = _keys(delivered, scoped, "delivered", with_addition=False)
-    frame["invite_on"] = [invitation_date(c, d) for c, d in zip(frame["channel"], frame["delivered_on"])]
+    frame["invite_on"] = [invitation_date(c, d) for c, d in zip(frame["channel"], frame["delivered_on"], strict=True)]
     ranks = [order.get(q, len(order)) for q in frame["questionnaire"]]
     invite_days = list(frame["invite_on"])
     sequence = sorted(range(len(frame)), key=lambda i: (invite_days[i], ranks[i], i))
 
     invites: dict[str, list[_Invite]] = {}
     if history is not None and len(history):
-        for key, q, ch, on in zip(_keys(history, scoped, "history"), history["questionnaire"],
-                                  history["channel"], history["invited_on"]):
+        for key, q, ch, on in zip(
+            _keys(history, scoped, "history"), history["questionnaire"], history["channel"], history["invited_on"], strict=True
+        ):
             invites.setdefault(key, []).append(_Invite(_as_date(on), q, ch, False))
     blocked: dict[str, list[tuple[date, date, str]]] = {}
     if blocks is not None and len(blocks):
-        for key, reason, on in zip(_keys(blocks, scoped, "blocks", with_addition=False), blocks["reason"],
-                                   blocks["blocked_on"]):
+        for key, reason, on in zip(
+            _keys(blocks, scoped, "blocks", with_addition=False), blocks["reason"], blocks["blocked_on"], strict=True
+        ):
             if reason not in fw.blocking:
                 raise ValueError(f"blocks: unknown reason {reason!r}; expected one of {', '.join(fw.blocking)}")
             period = fw.blocking[reason]
             start = _as_date(on)
-            blocked.setdefault(key, []).append((start, start + relativedelta(years=period.years, months=period.months), reason))
+            blocked.setdefault(key, []).append(
+                (start, start + relativedelta(years=period.years, months=period.months), reason)
+            )
 
     same_q = relativedelta(months=fw.same_questionnaire_months)
     quiet = timedelta(days=fw.api_quiet_days)
@@ -361,24 +367,31 @@ def plan_invitations(
         if verdict is None and any(p.planned and p.on == day and p.questionnaire == q for p in earlier):
             verdict = ("dubbel_aangeleverd", "dubbel aangeleverd (zelfde vragenlijst, zelfde ronde)")
         if verdict is None and any(p.questionnaire == q and day < p.on + same_q for p in earlier):
-            verdict = ("zelfde_vragenlijst",
-                       f"zelfde vragenlijst binnen {fw.same_questionnaire_months} maanden na een uitnodiging")
+            verdict = (
+                "zelfde_vragenlijst",
+                f"zelfde vragenlijst binnen {fw.same_questionnaire_months} maanden na een uitnodiging",
+            )
         if verdict is None and q == "algemene_waardering":
             this_year = sum(1 for p in earlier if p.questionnaire == q and p.on.year == day.year)
             if this_year >= aw_max:
                 verdict = ("algemene_waardering_max", f"Algemene waardering al {aw_max} keer dit jaar")
         if verdict is None and channel == "mijn_kwh":
             for p in earlier:
-                if p.channel == "mijn_kwh" and p.on == day and p.questionnaire != q and not (
-                    {p.questionnaire, q} <= PAIR_ALLOWED
+                if (
+                    p.channel == "mijn_kwh"
+                    and p.on == day
+                    and p.questionnaire != q
+                    and not ({p.questionnaire, q} <= PAIR_ALLOWED)
                 ):
                     verdict = ("een_per_ronde", "al een andere vragenlijst in deze aanleverronde")
                     break
         if verdict is None:
             for p in earlier:
                 if (p.channel == "api" or channel == "api") and day < p.on + quiet:
-                    verdict = ("api_rustperiode",
-                               f"binnen {fw.api_quiet_days} dagen na een uitnodiging (automatische aanlevering)")
+                    verdict = (
+                        "api_rustperiode",
+                        f"binnen {fw.api_quiet_days} dagen na een uitnodiging (automatische aanlevering)",
+                    )
                     break
         if verdict is None:
             invites.setdefault(key, []).append(_Invite(day, q, channel, True))
@@ -416,8 +429,9 @@ class TelephoneTarget:
         return self.yearly is None
 
 
-def telephone_target(units: int, questionnaire: str, deliveries_per_year: int = 12,
-                     rules: Rules | None = None) -> TelephoneTarget:
+def telephone_target(
+    units: int, questionnaire: str, deliveries_per_year: int = 12, rules: Rules | None = None
+) -> TelephoneTarget:
     """Yearly and per-delivery telephone target by the quota table (DOMAIN.md §5).
 
     Parameters
@@ -453,8 +467,9 @@ def telephone_target(units: int, questionnaire: str, deliveries_per_year: int = 
     return TelephoneTarget(questionnaire, units, yearly, math.ceil(yearly / deliveries_per_year), deliveries_per_year)
 
 
-def select_telephone_sample(non_responders: pd.DataFrame, target: TelephoneTarget | int | None,
-                            seed: int) -> pd.DataFrame:
+def select_telephone_sample(
+    non_responders: pd.DataFrame, target: TelephoneTarget | int | None, seed: int
+) -> pd.DataFrame:
     """Draw the tenants to phone from the non-responders of one delivery, deterministically.
 
     Parameters

@@ -77,7 +77,7 @@ from kwh_calc.calculations.coverage import (
     year_bounds,
     year_deliveries,
 )
-from kwh_calc.intake.dataset import DECISIONS, Dataset
+from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 from kwh_calc.common.numbers import (
     MONTHS_NL,
     fmt_count,
@@ -86,17 +86,17 @@ from kwh_calc.common.numbers import (
     fmt_month,
     fmt_pct,
 )
+from kwh_calc.intake.dataset import DECISIONS, Dataset
 from kwh_calc.intake.rules import Rules
-from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 
 __all__ = [
     "ADVICES",
     "ADVICE_NAMES",
     "COMPONENT_FIELDS",
-    "LabelAdvice",
     "NOT_ASSESSABLE",
     "SPECIAL_CASES",
     "TEXTS",
+    "LabelAdvice",
     "advice_table",
     "component_table",
     "components_table",
@@ -116,12 +116,23 @@ __all__ = [
 ADVICES = (*DECISIONS, "ckv_beslist", "nog_niet_beoordeelbaar")
 #: Dutch display names of the advice values.
 ADVICE_NAMES = {
-    "toekennen": "toekennen", "verlengen": "verlengen", "niet_toekennen": "niet toekennen",
-    "niet_verlengen": "niet verlengen", "verloopt": "verloopt", "ckv_beslist": "CKV beslist",
+    "toekennen": "toekennen",
+    "verlengen": "verlengen",
+    "niet_toekennen": "niet toekennen",
+    "niet_verlengen": "niet verlengen",
+    "verloopt": "verloopt",
+    "ckv_beslist": "CKV beslist",
     "nog_niet_beoordeelbaar": "nog niet beoordeelbaar",
 }
 #: special_case values; the ones in NOT_ASSESSABLE make the advice nog_niet_beoordeelbaar.
-SPECIAL_CASES = ("", "new_member_route_a", "new_member_route_b", "merger", "merger_first_half_missing", "not_yet_member")
+SPECIAL_CASES = (
+    "",
+    "new_member_route_a",
+    "new_member_route_b",
+    "merger",
+    "merger_first_half_missing",
+    "not_yet_member",
+)
 NOT_ASSESSABLE = frozenset({"new_member_route_a", "merger_first_half_missing", "not_yet_member"})
 #: Per-component columns of the advice table, as ``<component>_<field>``.
 COMPONENT_FIELDS = ("n", "score", "pct_satisfied", "meets", "ckv_discretion", "coverage", "borderline")
@@ -149,25 +160,32 @@ TEXTS = {
     "ckv_decides": "CKV beslist over {components}: telt het resultaat mee, dan {counted}, telt het niet mee, dan {not_counted}",
     "state_valid": "label geldig tot {before}",
     "state_none": "geen geldig label",
-    "route_a": ("Nieuw lid sinds {since}: de aanleveringen dekken niet ieder kwartaal van {year} (route a): "
-                "eerst een jaar onderzoek ({start} t/m {end}), de resultaten gaan na afronding naar de CKV "
-                "(verwacht {present}), daarna jaarlijks in {month}"),
+    "route_a": (
+        "Nieuw lid sinds {since}: de aanleveringen dekken niet ieder kwartaal van {year} (route a): "
+        "eerst een jaar onderzoek ({start} t/m {end}), de resultaten gaan na afronding naar de CKV "
+        "(verwacht {present}), daarna jaarlijks in {month}"
+    ),
     "route_b": "Nieuw lid sinds {since}: {how}, dus beoordeeld als ieder lid",
     "route_b_delivery": "eerste aanlevering met gegevens over de afgelopen {months} maanden (route b)",
     "route_b_quarters": "de aanleveringen dekken ieder kwartaal van {year}",
-    "merger": ("Fusie per {on} uit {predecessors}: alle rechtsvoorgangers hebben resultaten over {half} {year}, "
-               "hun respondenten tot de fusie tellen samen met die van de fusiecorporatie erna, "
-               "de fusiecorporatie begint opnieuw (het label van rechtsvoorgangers telt niet mee)"),
-    "merger_missing": ("Fusie per {on} uit {predecessors}: niet alle rechtsvoorgangers hebben resultaten over {half} {year} "
-                       "(geen respondenten bij {missing}): de fusiecorporatie doet eerst een jaar onderzoek "
-                       "({start} t/m {end}) en legt de resultaten daarna aan de CKV voor (verwacht {present}), "
-                       "daarna jaarlijks in {month}"),
+    "merger": (
+        "Fusie per {on} uit {predecessors}: alle rechtsvoorgangers hebben resultaten over {half} {year}, "
+        "hun respondenten tot de fusie tellen samen met die van de fusiecorporatie erna, "
+        "de fusiecorporatie begint opnieuw (het label van rechtsvoorgangers telt niet mee)"
+    ),
+    "merger_missing": (
+        "Fusie per {on} uit {predecessors}: niet alle rechtsvoorgangers hebben resultaten over {half} {year} "
+        "(geen respondenten bij {missing}): de fusiecorporatie doet eerst een jaar onderzoek "
+        "({start} t/m {end}) en legt de resultaten daarna aan de CKV voor (verwacht {present}), "
+        "daarna jaarlijks in {month}"
+    ),
     "not_yet_member": "Nog geen lid in {year} (lid sinds {since}): nog geen resultaten over {year}",
     "merger_after_year": "Ontstaat pas door de fusie per {on}, na {year}: de rechtsvoorgangers krijgen over {year} hun eigen advies",
 }
 
 
 # --------------------------------------------------------------------------- small helpers
+
 
 def _fmt_below(value: float, decimals: int) -> str:
     """A borderline value truncated (not rounded) to ``decimals``, Dutch comma: 6.996 -> ``6,99``.
@@ -220,11 +238,14 @@ def outcome(passed: bool, label_valid: bool, previous_year_passed: bool | None) 
         return "verlengen" if label_valid else "toekennen"
     if not label_valid:
         return "niet_toekennen"
-    failed_before = previous_year_passed is not None and not pd.isna(previous_year_passed) and not bool(previous_year_passed)
+    failed_before = (
+        previous_year_passed is not None and not pd.isna(previous_year_passed) and not bool(previous_year_passed)
+    )
     return "verloopt" if failed_before else "niet_verlengen"
 
 
 # --------------------------------------------------------------------------- inputs
+
 
 def merged_away(dataset: Dataset, year: int) -> pd.DataFrame:
     """Predecessors that merged away on or before 31 December ``year``: no advice of their own.
@@ -236,13 +257,19 @@ def merged_away(dataset: Dataset, year: int) -> pd.DataFrame:
     table = mergers(corps)
     table = table.loc[table["merged_on"] <= year_bounds(year)[1]]
     names = corps.set_index("corporation_id")["name"]
-    return pd.DataFrame({
-        "corporation_id": table["predecessor_id"].to_numpy(),
-        "name": table["predecessor_id"].map(names).to_numpy(),
-        "successor_id": table["successor_id"].to_numpy(),
-        "successor_name": table["successor_id"].map(names).to_numpy(),
-        "merged_on": table["merged_on"].to_numpy(),
-    }).sort_values("corporation_id").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "corporation_id": table["predecessor_id"].to_numpy(),
+                "name": table["predecessor_id"].map(names).to_numpy(),
+                "successor_id": table["successor_id"].to_numpy(),
+                "successor_name": table["successor_id"].map(names).to_numpy(),
+                "merged_on": table["merged_on"].to_numpy(),
+            }
+        )
+        .sort_values("corporation_id")
+        .reset_index(drop=True)
+    )
 
 
 def year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
@@ -254,12 +281,20 @@ def year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     corporation stays in ``source_corporation_id``), DOMAIN.md §3 **Decision** on mergers.
     """
     first, last = research_months(year)
-    results = respondent_results(dataset, rules, first_month=first, last_month=last, questionnaires=label_components(rules))
+    results = respondent_results(
+        dataset, rules, first_month=first, last_month=last, questionnaires=label_components(rules)
+    )
     return attribute_to_successors(results, dataset.corporations, year=year, month_column="service_month")
 
 
-def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year: int,
-                fresh: set[str] | frozenset[str] = frozenset(), merged_on: pd.Series | None = None) -> pd.DataFrame:
+def label_state(
+    label_history: pd.DataFrame,
+    corporation_ids,
+    rules: Rules,
+    year: int,
+    fresh: set[str] | frozenset[str] = frozenset(),
+    merged_on: pd.Series | None = None,
+) -> pd.DataFrame:
     """Label validity at the decision on ``year``, per corporation.
 
     Parameters
@@ -294,7 +329,9 @@ def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year
     until = history.groupby("corporation_id")["valid_until"].max().reindex(ids)
     previous = history.loc[history["research_year"] == year - 1].set_index("corporation_id")["passed"]
     previous = previous.astype("boolean").reindex(ids)
-    state = pd.DataFrame({"valid_until_before": until.astype("datetime64[ns]"), "previous_year_passed": previous}, index=ids)
+    state = pd.DataFrame(
+        {"valid_until_before": until.astype("datetime64[ns]"), "previous_year_passed": previous}, index=ids
+    )
     is_fresh = state.index.isin(list(fresh))
     state.loc[is_fresh, "valid_until_before"] = pd.NaT
     state.loc[is_fresh, "previous_year_passed"] = pd.NA
@@ -304,8 +341,15 @@ def label_state(label_history: pd.DataFrame, corporation_ids, rules: Rules, year
 
 # --------------------------------------------------------------------------- components
 
-def component_table(dataset: Dataset, rules: Rules, year: int, *, results: pd.DataFrame | None = None,
-                    summary: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def component_table(
+    dataset: Dataset,
+    rules: Rules,
+    year: int,
+    *,
+    results: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per corporation × label component: the figures and how they weigh in the advice.
 
     Parameters
@@ -354,13 +398,28 @@ def component_table(dataset: Dataset, rules: Rules, year: int, *, results: pd.Da
     table["borderline"] = table["borderline_score"] | table["borderline_pct"]
     table["low_response"] = ~table["meets"] & (table["n"] < table["min_respondents"])
     cover = summary.rename(columns={"questionnaire": "component"})
-    cover = cover[["corporation_id", "component", "kind", "covered", "n_deliveries", *QUARTERS,
-                   "quarters_missing", "quarters_long_only", "route_b"]]
+    cover = cover[
+        [
+            "corporation_id",
+            "component",
+            "kind",
+            "covered",
+            "n_deliveries",
+            *QUARTERS,
+            "quarters_missing",
+            "quarters_long_only",
+            "route_b",
+        ]
+    ]
     table = table.merge(cover, on=["corporation_id", "component"], how="left")
     table["no_delivery"] = (table["kind"] == "yearly") & ~table["covered"]
     table["ckv_discretion"] = table["low_response"] | table["no_delivery"]
-    table["hard_fail"] = (~table["meets"] & ~table["low_response"]) | ((table["kind"] == "quarterly") & ~table["covered"])
-    table["status"] = np.select([table["hard_fail"], table["ckv_discretion"]], ["niet gehaald", "CKV beslist"], "gehaald")
+    table["hard_fail"] = (~table["meets"] & ~table["low_response"]) | (
+        (table["kind"] == "quarterly") & ~table["covered"]
+    )
+    table["status"] = np.select(
+        [table["hard_fail"], table["ckv_discretion"]], ["niet gehaald", "CKV beslist"], "gehaald"
+    )
     return table.drop(columns=["n_satisfied"]).reset_index(drop=True)
 
 
@@ -369,7 +428,9 @@ def _component_reasons(row, rules: Rules, year: int) -> list[str]:
     name = row.component_name
     reasons = []
     if row.kind == "quarterly" and not row.covered:
-        text = TEXTS["coverage_gap"].format(name=name, days=rules.label.max_delivery_period_days, quarters=row.quarters_missing)
+        text = TEXTS["coverage_gap"].format(
+            name=name, days=rules.label.max_delivery_period_days, quarters=row.quarters_missing
+        )
         if row.quarters_long_only:
             long_only = "" if row.quarters_long_only == row.quarters_missing else f"{row.quarters_long_only}: "
             text += TEXTS["coverage_long"].format(quarters=long_only)
@@ -383,10 +444,16 @@ def _component_reasons(row, rules: Rules, year: int) -> list[str]:
         parts = []
         if not row.meets_score:
             extra = TEXTS["borderline"].format(exact=_fmt_below(row.score, 2)) if row.borderline_score else ""
-            parts.append(TEXTS["score"].format(value=row.score_display, limit=fmt_grade(row.min_score), borderline=extra))
+            parts.append(
+                TEXTS["score"].format(value=row.score_display, limit=fmt_grade(row.min_score), borderline=extra)
+            )
         if not row.meets_pct:
-            extra = TEXTS["borderline"].format(exact=_fmt_below(row.pct_satisfied, 1) + "%") if row.borderline_pct else ""
-            parts.append(TEXTS["pct"].format(value=row.pct_display, limit=fmt_pct(row.min_pct_satisfied), borderline=extra))
+            extra = (
+                TEXTS["borderline"].format(exact=_fmt_below(row.pct_satisfied, 1) + "%") if row.borderline_pct else ""
+            )
+            parts.append(
+                TEXTS["pct"].format(value=row.pct_display, limit=fmt_pct(row.min_pct_satisfied), borderline=extra)
+            )
         text = TEXTS["failed"].format(name=name, parts=" en ".join(parts))
         if row.low_response:
             text += TEXTS["low_response"].format(n=fmt_count(row.n), minimum=fmt_count(row.min_respondents))
@@ -396,8 +463,10 @@ def _component_reasons(row, rules: Rules, year: int) -> list[str]:
 
 # --------------------------------------------------------------------------- special cases
 
-def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFrame,
-                   components: pd.DataFrame) -> pd.DataFrame:
+
+def _special_cases(
+    dataset: Dataset, rules: Rules, year: int, results: pd.DataFrame, components: pd.DataFrame
+) -> pd.DataFrame:
     """special_case, its Dutch reason and the expected presentation moment per corporation."""
     label = rules.label
     corps = assessed_corporations(dataset.corporations, year).set_index("corporation_id")
@@ -406,8 +475,10 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
     merger_in_year = corps["merged_from"].notna() & in_year(corps["merged_on"], year)
     table = mergers(dataset.corporations)
     half_last = f"{year:04d}-{label.merger_first_half_months:02d}"
-    first_half = results.loc[(results["service_month"] <= half_last) & (results["corporation_id"] != results["source_corporation_id"])]
-    with_results = set(zip(first_half["corporation_id"], first_half["source_corporation_id"]))
+    first_half = results.loc[
+        (results["service_month"] <= half_last) & (results["corporation_id"] != results["source_corporation_id"])
+    ]
+    with_results = set(zip(first_half["corporation_id"], first_half["source_corporation_id"], strict=True))
     quarterly = components.loc[components["kind"] == "quarterly"]
     covers_all = quarterly.groupby("corporation_id")["covered"].all()
     uses_route_b = quarterly.groupby("corporation_id")["route_b"].any()
@@ -424,7 +495,10 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
         case, reason, present = "", "", ""
         since = corp["member_since"]
         if since > last and pd.notna(corp["merged_from"]) and pd.notna(corp["merged_on"]) and corp["merged_on"] > last:
-            case, reason = "not_yet_member", TEXTS["merger_after_year"].format(on=fmt_date(corp["merged_on"]), year=year)
+            case, reason = (
+                "not_yet_member",
+                TEXTS["merger_after_year"].format(on=fmt_date(corp["merged_on"]), year=year),
+            )
         elif since > last:
             case, reason = "not_yet_member", TEXTS["not_yet_member"].format(year=year, since=fmt_date(since))
         elif merger_in_year[cid]:
@@ -435,26 +509,41 @@ def _special_cases(dataset: Dataset, rules: Rules, year: int, results: pd.DataFr
             if missing:
                 dates = period(corp["merged_on"])
                 case, present = "merger_first_half_missing", dates["present"]
-                reason = TEXTS["merger_missing"].format(on=fmt_date(corp["merged_on"]), predecessors=names, half=half, year=year,
-                                                        missing=", ".join(missing), month=decision_month, **dates)
+                reason = TEXTS["merger_missing"].format(
+                    on=fmt_date(corp["merged_on"]),
+                    predecessors=names,
+                    half=half,
+                    year=year,
+                    missing=", ".join(missing),
+                    month=decision_month,
+                    **dates,
+                )
             else:
                 case = "merger"
-                reason = TEXTS["merger"].format(on=fmt_date(corp["merged_on"]), predecessors=names, half=half, year=year)
+                reason = TEXTS["merger"].format(
+                    on=fmt_date(corp["merged_on"]), predecessors=names, half=half, year=year
+                )
         elif new[cid]:
             if covers_all.get(cid, False):
                 case = "new_member_route_b"
-                how = (TEXTS["route_b_delivery"].format(months=label.new_member_lookback_months) if uses_route_b.get(cid, False)
-                       else TEXTS["route_b_quarters"].format(year=year))
+                how = (
+                    TEXTS["route_b_delivery"].format(months=label.new_member_lookback_months)
+                    if uses_route_b.get(cid, False)
+                    else TEXTS["route_b_quarters"].format(year=year)
+                )
                 reason = TEXTS["route_b"].format(since=fmt_date(since), how=how)
             else:
                 dates = period(since)
                 case, present = "new_member_route_a", dates["present"]
                 reason = TEXTS["route_a"].format(since=fmt_date(since), year=year, month=decision_month, **dates)
-        rows.append({"corporation_id": cid, "special_case": case, "special_reason": reason, "expected_presentation": present})
+        rows.append(
+            {"corporation_id": cid, "special_case": case, "special_reason": reason, "expected_presentation": present}
+        )
     return pd.DataFrame(rows, columns=["corporation_id", "special_case", "special_reason", "expected_presentation"])
 
 
 # --------------------------------------------------------------------------- advice
+
 
 @dataclass(frozen=True)
 class LabelAdvice:
@@ -497,7 +586,9 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
     corps = assessed_corporations(dataset.corporations, year).set_index("corporation_id")
     fresh = set(special.index[special["special_case"].isin(["merger", "merger_first_half_missing"])])
     merged = corps.loc[corps["merged_from"].notna() & (corps["merged_on"] <= year_bounds(year)[1]), "merged_on"]
-    state = label_state(dataset.label_history, corps.index, rules, year, fresh, merged_on=merged).set_index("corporation_id")
+    state = label_state(dataset.label_history, corps.index, rules, year, fresh, merged_on=merged).set_index(
+        "corporation_id"
+    )
     _, granted = label_dates(rules, year)
     by_corp = {cid: group for cid, group in components.groupby("corporation_id", sort=False)}
 
@@ -529,8 +620,12 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
             if_counted, if_not = outcome(False, valid, previous), outcome(True, valid, previous)
             names = _names(rules, comp.loc[comp["ckv_discretion"], "component"])
             state_text = TEXTS["state_valid"].format(before=before) if valid else TEXTS["state_none"]
-            reasons.append(TEXTS["ckv_decides"].format(components=names, counted=ADVICE_NAMES[if_counted],
-                                                       not_counted=ADVICE_NAMES[if_not]) + f" ({state_text})")
+            reasons.append(
+                TEXTS["ckv_decides"].format(
+                    components=names, counted=ADVICE_NAMES[if_counted], not_counted=ADVICE_NAMES[if_not]
+                )
+                + f" ({state_text})"
+            )
         else:
             advice = outcome(True, valid, previous)
             if_counted = if_not = advice
@@ -547,21 +642,38 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
         elif advice == "verloopt":
             reasons.append(TEXTS["expire"].format(before=before, previous=year - 1))
         row = {
-            "corporation_id": cid, "name": corp["name"], "research_year": year, "advice": advice,
-            "advice_name": ADVICE_NAMES[advice], "advice_if_counted": if_counted, "advice_if_not_counted": if_not,
-            "special_case": sp["special_case"], "criteria_met": criteria_met, "hard_fail": hard_fail,
-            "ckv_discretion": discretion, "borderline": bool(comp["borderline"].any()), "aw_held": aw,
-            "aw_deliveries": int(held.at[cid, "aw_deliveries"]), "label_valid": valid,
+            "corporation_id": cid,
+            "name": corp["name"],
+            "research_year": year,
+            "advice": advice,
+            "advice_name": ADVICE_NAMES[advice],
+            "advice_if_counted": if_counted,
+            "advice_if_not_counted": if_not,
+            "special_case": sp["special_case"],
+            "criteria_met": criteria_met,
+            "hard_fail": hard_fail,
+            "ckv_discretion": discretion,
+            "borderline": bool(comp["borderline"].any()),
+            "aw_held": aw,
+            "aw_deliveries": int(held.at[cid, "aw_deliveries"]),
+            "label_valid": valid,
             "valid_until_before": st["valid_until_before"],
             "valid_until_if_granted": pd.NaT if advice == "nog_niet_beoordeelbaar" else granted,
-            "previous_year_passed": st["previous_year_passed"], "expected_presentation": sp["expected_presentation"],
+            "previous_year_passed": st["previous_year_passed"],
+            "expected_presentation": sp["expected_presentation"],
         }
         for c in comp.itertuples():
-            row.update({
-                f"{c.component}_n": c.n, f"{c.component}_score": c.score, f"{c.component}_pct_satisfied": c.pct_satisfied,
-                f"{c.component}_meets": c.meets, f"{c.component}_ckv_discretion": c.ckv_discretion,
-                f"{c.component}_coverage": c.covered, f"{c.component}_borderline": c.borderline,
-            })
+            row.update(
+                {
+                    f"{c.component}_n": c.n,
+                    f"{c.component}_score": c.score,
+                    f"{c.component}_pct_satisfied": c.pct_satisfied,
+                    f"{c.component}_meets": c.meets,
+                    f"{c.component}_ckv_discretion": c.ckv_discretion,
+                    f"{c.component}_coverage": c.covered,
+                    f"{c.component}_borderline": c.borderline,
+                }
+            )
         row["reasons"] = "; ".join(reasons)
         row["rules_version"] = rules.version
         rows.append(row)
@@ -571,8 +683,15 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
     for column in ("valid_until_before", "valid_until_if_granted"):
         advice_frame[column] = pd.to_datetime(advice_frame[column])
     advice_frame = advice_frame.sort_values("corporation_id", kind="stable").reset_index(drop=True)
-    return LabelAdvice(year=year, rules_version=rules.version, advice=advice_frame, components=components,
-                       coverage=matrix, deliveries=deliveries, merged_away=merged_away(dataset, year))
+    return LabelAdvice(
+        year=year,
+        rules_version=rules.version,
+        advice=advice_frame,
+        components=components,
+        coverage=matrix,
+        deliveries=deliveries,
+        merged_away=merged_away(dataset, year),
+    )
 
 
 _LAST: list = []  # [(dataset, rules, year, LabelAdvice)]: the last computation, see _cached

@@ -48,9 +48,9 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from kwh_calc.calculations.coverage import mergers
+from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules
-from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
 
 __all__ = [
     "ScoreInterval",
@@ -72,6 +72,7 @@ _CEIL_DECIMALS = 9
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _series_like(*values):
     """The first pandas Series among ``values`` (its index is kept on the result), else None."""
@@ -130,6 +131,7 @@ def _check_proportion(p: np.ndarray) -> None:
 
 
 # --------------------------------------------------------------------------- building blocks
+
 
 def z_value(confidence: float = 0.90) -> float:
     """Two-sided standard normal quantile for a confidence level (DOMAIN.md §5).
@@ -283,8 +285,18 @@ def sample_size_examples() -> pd.DataFrame:
     for name, z, p, population, rounding in cases:
         n0 = z * z * p * (1 - p) / 0.05**2
         n = n0 if population is None else n0 / (1 + (n0 - 1) / population)
-        rows.append(dict(example=name, z=z, p=p, margin=0.05, population=population, rounding=rounding,
-                         n0=n0, n=int(_round_size(np.asarray(n), rounding))))
+        rows.append(
+            dict(
+                example=name,
+                z=z,
+                p=p,
+                margin=0.05,
+                population=population,
+                rounding=rounding,
+                n0=n0,
+                n=int(_round_size(np.asarray(n), rounding)),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -313,8 +325,9 @@ def wilson_interval(successes, n, confidence: float = 0.90):
         raise ValueError("successes must lie between 0 and n")
     count, nobs = np.broadcast_arrays(count, nobs)
     empty = nobs == 0
-    low, high = proportion_confint(np.where(empty, 0.0, count), np.where(empty, 1.0, nobs),
-                                   alpha=1.0 - confidence, method="wilson")
+    low, high = proportion_confint(
+        np.where(empty, 0.0, count), np.where(empty, 1.0, nobs), alpha=1.0 - confidence, method="wilson"
+    )
     low = np.where(empty, np.nan, 100.0 * np.asarray(low, dtype="float64"))
     high = np.where(empty, np.nan, 100.0 * np.asarray(high, dtype="float64"))
     return _wrap(low, successes, n), _wrap(high, successes, n)
@@ -427,13 +440,18 @@ def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Liter
 
 # --------------------------------------------------------------------------- tables
 
+
 def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFrame:
     """Population per corporation × questionnaire in year Y (DOMAIN.md §5, Decision)."""
     deliveries = dataset.deliveries
     in_year = (deliveries["period_start"].dt.year == year) & (deliveries["questionnaire"] != "algemene_waardering")
-    population = (deliveries.loc[in_year.to_numpy(dtype=bool)]
-                  .groupby(["corporation_id", "questionnaire"], observed=True)["n_delivered"].sum()
-                  .reset_index().rename(columns={"n_delivered": "population"}))
+    population = (
+        deliveries.loc[in_year.to_numpy(dtype=bool)]
+        .groupby(["corporation_id", "questionnaire"], observed=True)["n_delivered"]
+        .sum()
+        .reset_index()
+        .rename(columns={"n_delivered": "population"})
+    )
     population = population.loc[population["population"] > 0]
 
     corps = dataset.corporations
@@ -443,11 +461,17 @@ def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFr
     # in merged_from (it absorbed the others) is not its own predecessor (coverage.mergers).
     predecessors = mergers(corps)
     gone = set(predecessors.loc[predecessors["merged_on"] <= start_of_year, "predecessor_id"])
-    active = corps.loc[(corps["member_since"] <= end_of_year).to_numpy(dtype=bool)
-                       & ~corps["corporation_id"].isin(gone).to_numpy(dtype=bool)]
-    general = pd.DataFrame({"corporation_id": active["corporation_id"].to_numpy(),
-                            "questionnaire": "algemene_waardering",
-                            "population": active["units"].to_numpy(dtype="int64")})
+    active = corps.loc[
+        (corps["member_since"] <= end_of_year).to_numpy(dtype=bool)
+        & ~corps["corporation_id"].isin(gone).to_numpy(dtype=bool)
+    ]
+    general = pd.DataFrame(
+        {
+            "corporation_id": active["corporation_id"].to_numpy(),
+            "questionnaire": "algemene_waardering",
+            "population": active["units"].to_numpy(dtype="int64"),
+        }
+    )
     keys = pd.concat([population, general], ignore_index=True)
     responded = results[["corporation_id", "questionnaire"]].drop_duplicates()
     keys = keys.merge(responded, on=["corporation_id", "questionnaire"], how="outer")
@@ -459,7 +483,9 @@ def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFr
     return keys
 
 
-def representativeness_table(dataset: Dataset, rules: Rules, year: int, *, results: pd.DataFrame | None = None) -> pd.DataFrame:
+def representativeness_table(
+    dataset: Dataset, rules: Rules, year: int, *, results: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Representativeness per corporation × questionnaire for research year Y (DOMAIN.md §5).
 
     Parameters
@@ -522,13 +548,13 @@ def representativeness_table(dataset: Dataset, rules: Rules, year: int, *, resul
 
     scores = component_scores(results, rules)
     if len(scores):
-        table = table.merge(scores[keys + ["n", "n_satisfied", "score", "pct_satisfied", "sd"]], on=keys, how="left")
+        table = table.merge(scores[[*keys, "n", "n_satisfied", "score", "pct_satisfied", "sd"]], on=keys, how="left")
     else:
         for column in ("n", "n_satisfied", "score", "pct_satisfied", "sd"):
             table[column] = np.nan
     table["n"] = table["n"].fillna(0).astype("int64")
     table["n_satisfied"] = table["n_satisfied"].fillna(0).astype("int64")
-    modes = results.groupby(keys + ["mode"], observed=True).size().unstack("mode")
+    modes = results.groupby([*keys, "mode"], observed=True).size().unstack("mode")
     modes = modes.reindex(columns=["online", "telefonisch"], fill_value=0)
     modes.columns = ["n_online", "n_telefonisch"]
     table = table.merge(modes.reset_index(), on=keys, how="left")
@@ -561,23 +587,47 @@ def representativeness_table(dataset: Dataset, rules: Rules, year: int, *, resul
 
     table["pct_low"], table["pct_high"] = wilson_interval(table["n_satisfied"].to_numpy(), n, confidence)
     table["score_low"], table["score_high"] = score_interval_from_summary(
-        n, table["score"].to_numpy(dtype="float64"), table["sd"].to_numpy(dtype="float64"), confidence)
+        n, table["score"].to_numpy(dtype="float64"), table["sd"].to_numpy(dtype="float64"), confidence
+    )
 
-    quotas = [telephone_quota(int(u), q, rules) for u, q in zip(table["units"], table["questionnaire"])]
+    quotas = [telephone_quota(int(u), q, rules) for u, q in zip(table["units"], table["questionnaire"], strict=True)]
     table["telephone_quota"] = pd.Series(quotas, index=table.index, dtype="object")
     table["telephone_quota_met"] = pd.array(
-        [pd.NA if quota == "all" else bool(tel >= quota) for quota, tel in zip(quotas, table["n_telefonisch"])],
-        dtype="boolean")
+        [pd.NA if quota == "all" else bool(tel >= quota) for quota, tel in zip(quotas, table["n_telefonisch"], strict=True)],
+        dtype="boolean",
+    )
 
     order = {key: position for position, key in enumerate(rules.questionnaires)}
     table["_order"] = table["questionnaire"].map(order)
     table = table.sort_values(["corporation_id", "_order"], kind="stable").reset_index(drop=True)
     columns = [
-        "corporation_id", "questionnaire", "units", "size_class", "population", "n", "response_rate",
-        "population_mismatch", "margin_of_error", "margin_observed", "meets_5pct", "meets_10pct",
-        "required_n_5pct", "required_rate_5pct", "extra_n_5pct", "required_n_10pct",
-        "n_satisfied", "pct_satisfied", "pct_low", "pct_high", "score", "score_low", "score_high",
-        "n_online", "n_telefonisch", "telephone_quota", "telephone_quota_met",
+        "corporation_id",
+        "questionnaire",
+        "units",
+        "size_class",
+        "population",
+        "n",
+        "response_rate",
+        "population_mismatch",
+        "margin_of_error",
+        "margin_observed",
+        "meets_5pct",
+        "meets_10pct",
+        "required_n_5pct",
+        "required_rate_5pct",
+        "extra_n_5pct",
+        "required_n_10pct",
+        "n_satisfied",
+        "pct_satisfied",
+        "pct_low",
+        "pct_high",
+        "score",
+        "score_low",
+        "score_high",
+        "n_online",
+        "n_telefonisch",
+        "telephone_quota",
+        "telephone_quota_met",
     ]
     table = table[columns]
     table["corporation_id"] = table["corporation_id"].astype("string")
@@ -647,17 +697,19 @@ def monthly_response(
     offset = np.arange(len(repeat)) - np.repeat(np.cumsum(count) - count, count)
     ordinal = start[repeat] + offset
     share = deliveries["n_delivered"].to_numpy(dtype="float64")[repeat] / count[repeat]
-    spread = pd.DataFrame({
-        "corporation_id": deliveries["corporation_id"].to_numpy()[repeat],
-        "questionnaire": deliveries["questionnaire"].to_numpy()[repeat],
-        "month_index": ordinal - first_ordinal,
-        "delivered": share,
-    })
+    spread = pd.DataFrame(
+        {
+            "corporation_id": deliveries["corporation_id"].to_numpy()[repeat],
+            "questionnaire": deliveries["questionnaire"].to_numpy()[repeat],
+            "month_index": ordinal - first_ordinal,
+            "delivered": share,
+        }
+    )
     spread = spread.loc[(spread["month_index"] >= 0) & (spread["month_index"] < 12)]
-    delivered = spread.groupby(keys + ["month_index"], observed=True)["delivered"].sum()
+    delivered = spread.groupby([*keys, "month_index"], observed=True)["delivered"].sum()
 
     counted = chosen.assign(month_index=chosen["service_month"].str.slice(5, 7).astype(int) - 1)
-    respondents = counted.groupby(keys + ["month_index", "mode"], observed=True).size().unstack("mode")
+    respondents = counted.groupby([*keys, "month_index", "mode"], observed=True).size().unstack("mode")
     respondents = respondents.reindex(columns=["online", "telefonisch"], fill_value=0).fillna(0)
     respondents.columns = ["n_online", "n_telefonisch"]
 
@@ -665,8 +717,8 @@ def monthly_response(
     components = components.sort_values(keys, kind="stable").reset_index(drop=True)
     grid = components.loc[components.index.repeat(12)].reset_index(drop=True)
     grid["month_index"] = np.tile(np.arange(12), len(components))
-    grid = grid.merge(delivered.reset_index(), on=keys + ["month_index"], how="left")
-    grid = grid.merge(respondents.reset_index(), on=keys + ["month_index"], how="left")
+    grid = grid.merge(delivered.reset_index(), on=[*keys, "month_index"], how="left")
+    grid = grid.merge(respondents.reset_index(), on=[*keys, "month_index"], how="left")
     grid["delivered"] = grid["delivered"].fillna(0.0)
     for column in ("n_online", "n_telefonisch"):
         grid[column] = grid[column].fillna(0).astype("int64")
@@ -675,8 +727,21 @@ def monthly_response(
     with np.errstate(divide="ignore", invalid="ignore"):
         grid["response_rate"] = np.where(grid["delivered"] > 0, 100.0 * grid["respondents"] / grid["delivered"], np.nan)
         totals = grid.groupby(keys, observed=True)[["respondents", "delivered"]].transform("sum")
-        grid["respondents_share"] = np.where(totals["respondents"] > 0, 100.0 * grid["respondents"] / totals["respondents"], np.nan)
-        grid["delivered_share"] = np.where(totals["delivered"] > 0, 100.0 * grid["delivered"] / totals["delivered"], np.nan)
-    columns = keys + ["service_month", "respondents", "n_online", "n_telefonisch", "delivered", "response_rate",
-                      "respondents_share", "delivered_share"]
+        grid["respondents_share"] = np.where(
+            totals["respondents"] > 0, 100.0 * grid["respondents"] / totals["respondents"], np.nan
+        )
+        grid["delivered_share"] = np.where(
+            totals["delivered"] > 0, 100.0 * grid["delivered"] / totals["delivered"], np.nan
+        )
+    columns = [
+        *keys,
+        "service_month",
+        "respondents",
+        "n_online",
+        "n_telefonisch",
+        "delivered",
+        "response_rate",
+        "respondents_share",
+        "delivered_share",
+    ]
     return grid[columns]

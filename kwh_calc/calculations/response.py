@@ -54,21 +54,31 @@ def response_table(dataset: Dataset, year: int | None = None, period: str = "yea
     deliveries = deliveries.assign(period=_period_label(deliveries["period_start"], period))
     by_mode = (
         dataset.respondents.loc[dataset.respondents["delivery_id"].isin(deliveries["delivery_id"])]
-        .groupby(["delivery_id", "mode"], observed=True).size().unstack("mode", fill_value=0)
+        .groupby(["delivery_id", "mode"], observed=True)
+        .size()
+        .unstack("mode", fill_value=0)
         .reindex(columns=["online", "telefonisch"], fill_value=0)
         .rename(columns=lambda m: f"completed_{m}")
     )
     per_delivery = deliveries.merge(by_mode, left_on="delivery_id", right_index=True, how="left")
     for column in ("completed_online", "completed_telefonisch"):
         per_delivery[column] = per_delivery[column].fillna(0).astype(np.int64)
-    table = per_delivery.groupby(["corporation_id", "questionnaire", "period"], observed=True).agg(
-        deliveries=("delivery_id", "size"),
-        approached=("n_approached", "sum"),
-        completed_online=("completed_online", "sum"),
-        completed_telefonisch=("completed_telefonisch", "sum"),
-    ).reset_index()
+    table = (
+        per_delivery.groupby(["corporation_id", "questionnaire", "period"], observed=True)
+        .agg(
+            deliveries=("delivery_id", "size"),
+            approached=("n_approached", "sum"),
+            completed_online=("completed_online", "sum"),
+            completed_telefonisch=("completed_telefonisch", "sum"),
+        )
+        .reset_index()
+    )
     table["completed"] = table["completed_online"] + table["completed_telefonisch"]
     approached = table["approached"].where(table["approached"] > 0)
-    for name, column in (("response_pct", "completed"), ("online_pct", "completed_online"), ("telefonisch_pct", "completed_telefonisch")):
+    for name, column in (
+        ("response_pct", "completed"),
+        ("online_pct", "completed_online"),
+        ("telefonisch_pct", "completed_telefonisch"),
+    ):
         table[name] = 100.0 * table[column] / approached
     return table

@@ -25,8 +25,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from kwh_calc.intake.dataset import Dataset
 from kwh_calc.common.numbers import fmt_grade, fmt_pct, fraction_at_least, round_half_up
+from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules
 
 __all__ = [
@@ -39,13 +39,32 @@ __all__ = [
     "suppress",
 ]
 
-BREAKDOWN_COLUMNS = ("aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3", "uitsplitsing_4", "quarter", "mode", "service_month")
+BREAKDOWN_COLUMNS = (
+    "aannemer",
+    "uitsplitsing_1",
+    "uitsplitsing_2",
+    "uitsplitsing_3",
+    "uitsplitsing_4",
+    "quarter",
+    "mode",
+    "service_month",
+)
 GROUP_KEYS = ["corporation_id", "questionnaire"]
 QUESTION_FLAGS = {"label": "label_question", "aedes": "aedes_question"}
 RESPONDENT_COLUMNS = [
-    "response_id", "corporation_id", "questionnaire", "service_month", "completed_on", "mode",
-    "delivery_id", "aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3",
-    "uitsplitsing_4", "anonymity_lifted",
+    "response_id",
+    "corporation_id",
+    "questionnaire",
+    "service_month",
+    "completed_on",
+    "mode",
+    "delivery_id",
+    "aannemer",
+    "uitsplitsing_1",
+    "uitsplitsing_2",
+    "uitsplitsing_3",
+    "uitsplitsing_4",
+    "anonymity_lifted",
 ]
 
 
@@ -128,7 +147,7 @@ def _scaled_sums(results: pd.DataFrame, group_index: np.ndarray, n_groups: int) 
         np.add.at(totals, group_index, scaled)
         return totals.astype(object), lcm
     totals = [0] * n_groups  # extremely many distinct grade counts: Python's big integers
-    for g, value in zip(group_index.tolist(), (int(s) * (lcm // int(c)) for s, c in zip(sums, counts))):
+    for g, value in zip(group_index.tolist(), (int(s) * (lcm // int(c)) for s, c in zip(sums, counts, strict=True)), strict=True):
         totals[g] += value
     return np.array(totals, dtype=object), lcm
 
@@ -165,12 +184,26 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
         for column in by_columns:
             frame[column] = frame[column].astype("string").fillna("(leeg)")
     if frame.empty:
-        columns = keys + ["n", "n_satisfied", "score", "pct_satisfied", "sd", "score_display", "pct_display",
-                          "meets_score", "meets_pct", "borderline_score", "borderline_pct"]
+        columns = [
+            *keys,
+            "n",
+            "n_satisfied",
+            "score",
+            "pct_satisfied",
+            "sd",
+            "score_display",
+            "pct_display",
+            "meets_score",
+            "meets_pct",
+            "borderline_score",
+            "borderline_pct",
+        ]
         return pd.DataFrame(columns=columns)
     grouped = frame.groupby(keys, sort=True, observed=True)
     group_index = grouped.ngroup().to_numpy()
-    table = grouped.agg(n=("mean", "size"), n_satisfied=("satisfied", "sum"), score=("mean", "mean"), sd=("mean", "std")).reset_index()
+    table = grouped.agg(
+        n=("mean", "size"), n_satisfied=("satisfied", "sum"), score=("mean", "mean"), sd=("mean", "std")
+    ).reset_index()
     n = table["n"].to_numpy(dtype=np.int64)
     n_satisfied = table["n_satisfied"].to_numpy(dtype=np.int64)
     table["n_satisfied"] = n_satisfied
@@ -181,21 +214,37 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
     min_pct = Fraction(rules.label.min_pct_satisfied)
     low_score = min_score - Fraction(rules.scores.borderline_margin_grade)
     low_pct = min_pct - Fraction(rules.scores.borderline_margin_pct)
-    exact_scores = [Fraction(int(s), int(k) * lcm) for s, k in zip(scaled, n)]
-    exact_pcts = [Fraction(100 * int(s), int(k)) for s, k in zip(n_satisfied, n)]
+    exact_scores = [Fraction(int(s), int(k) * lcm) for s, k in zip(scaled, n, strict=True)]
+    exact_pcts = [Fraction(100 * int(s), int(k)) for s, k in zip(n_satisfied, n, strict=True)]
     table["meets_score"] = [s >= min_score for s in exact_scores]
     table["meets_pct"] = [p >= min_pct for p in exact_pcts]
     table["borderline_score"] = [low_score <= s < min_score for s in exact_scores]
     table["borderline_pct"] = [low_pct <= p < min_pct for p in exact_pcts]
     table["score_display"] = [fmt_grade(round_half_up(s, 1)) for s in exact_scores]
     table["pct_display"] = [fmt_pct(round_half_up(p, 0)) for p in exact_pcts]
-    ordered = keys + ["n", "n_satisfied", "score", "pct_satisfied", "sd", "score_display", "pct_display",
-                      "meets_score", "meets_pct", "borderline_score", "borderline_pct"]
+    ordered = [
+        *keys,
+        "n",
+        "n_satisfied",
+        "score",
+        "pct_satisfied",
+        "sd",
+        "score_display",
+        "pct_display",
+        "meets_score",
+        "meets_pct",
+        "borderline_score",
+        "borderline_pct",
+    ]
     return table[ordered]
 
 
-def suppress(table: pd.DataFrame, rules: Rules, totals: pd.DataFrame | None = None,
-             value_columns: tuple[str, ...] = ("score", "pct_satisfied", "score_display", "pct_display", "sd", "n_satisfied")) -> pd.DataFrame:
+def suppress(
+    table: pd.DataFrame,
+    rules: Rules,
+    totals: pd.DataFrame | None = None,
+    value_columns: tuple[str, ...] = ("score", "pct_satisfied", "score_display", "pct_display", "sd", "n_satisfied"),
+) -> pd.DataFrame:
     """Hide cells with fewer respondents than ``suppression.min_cell_size`` (DOMAIN.md §6).
 
     Parameters
@@ -222,7 +271,7 @@ def suppress(table: pd.DataFrame, rules: Rules, totals: pd.DataFrame | None = No
     primary = out["n"].to_numpy() < minimum
     secondary = np.zeros(len(out), bool)
     if totals is not None and len(out):
-        total_n = out[GROUP_KEYS].merge(totals[GROUP_KEYS + ["n"]], on=GROUP_KEYS, how="left")["n"].to_numpy()
+        total_n = out[GROUP_KEYS].merge(totals[[*GROUP_KEYS, "n"]], on=GROUP_KEYS, how="left")["n"].to_numpy()
         for _, rows in out.groupby(GROUP_KEYS, sort=False).indices.items():
             rows = np.asarray(rows)
             hidden = primary[rows] | secondary[rows]
@@ -274,26 +323,47 @@ def peer_scores(results: pd.DataFrame, corporations: pd.DataFrame, rules: Rules)
     corps["size_class"] = [rules.size_class(int(u)) for u in corps["units"]]
     corps["urbanisation"] = corps["urbanisation"].astype(str)
     corps["landelijk"] = "Nederland"
-    per_corp = results.groupby(GROUP_KEYS, observed=True).agg(
-        n=("mean", "size"), n_satisfied=("satisfied", "sum"), mean_sum=("mean", "sum")
-    ).reset_index().merge(corps, on="corporation_id", how="left")
+    per_corp = (
+        results.groupby(GROUP_KEYS, observed=True)
+        .agg(n=("mean", "size"), n_satisfied=("satisfied", "sum"), mean_sum=("mean", "sum"))
+        .reset_index()
+        .merge(corps, on="corporation_id", how="left")
+    )
     frames = []
     for kind, column in PEER_KINDS.items():
         column = column or "landelijk"
-        pooled = per_corp.groupby(["questionnaire", column], observed=True).agg(
-            n_corporations=("corporation_id", "nunique"), n=("n", "sum"),
-            n_satisfied=("n_satisfied", "sum"), mean_sum=("mean_sum", "sum"),
-        ).reset_index()
+        pooled = (
+            per_corp.groupby(["questionnaire", column], observed=True)
+            .agg(
+                n_corporations=("corporation_id", "nunique"),
+                n=("n", "sum"),
+                n_satisfied=("n_satisfied", "sum"),
+                mean_sum=("mean_sum", "sum"),
+            )
+            .reset_index()
+        )
         pooled["score"] = pooled["mean_sum"] / pooled["n"]
         pooled["pct_satisfied"] = 100.0 * pooled["n_satisfied"] / pooled["n"]
         members = per_corp[["corporation_id", "questionnaire", column]]
         joined = members.merge(pooled, on=["questionnaire", column], how="left")
         joined = joined.rename(columns={column: "peer_group"})
         joined["peer_kind"] = kind
-        frames.append(joined[["corporation_id", "questionnaire", "peer_kind", "peer_group", "n_corporations", "n", "score", "pct_satisfied"]])
+        frames.append(
+            joined[
+                [
+                    "corporation_id",
+                    "questionnaire",
+                    "peer_kind",
+                    "peer_group",
+                    "n_corporations",
+                    "n",
+                    "score",
+                    "pct_satisfied",
+                ]
+            ]
+        )
     peers = pd.concat(frames, ignore_index=True)
     small = peers["n"] < rules.suppression.min_cell_size
     peers.loc[small, ["score", "pct_satisfied"]] = np.nan
     peers["peer_group"] = peers["peer_group"].astype(str)
     return peers.sort_values(["corporation_id", "questionnaire", "peer_kind"], kind="stable").reset_index(drop=True)
-

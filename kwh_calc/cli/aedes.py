@@ -14,7 +14,6 @@ from kwh_calc.calculations.aedes import (
     national_summary,
     to_csv_frame,
 )
-from kwh_calc.exports.aedes_submission import submission_metadata, write_submission_xlsx
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
@@ -26,21 +25,24 @@ from kwh_calc.cli.common import (
     write_csv_atomic,
 )
 from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
+from kwh_calc.exports.aedes_submission import submission_metadata, write_submission_xlsx
 
 
 @app.command("aedes")
 def aedes_command(
     data: Path = DATA_ARGUMENT,
     year: int | None = typer.Option(
-        None, "--year",
+        None,
+        "--year",
         help="Benchmark year Y (service months Sep Y-1 – Jul Y, responses completed up to the freeze, 31 Aug Y). "
-             "Optional with --as-of: then the benchmark year in progress at that date.",
+        "Optional with --as-of: then the benchmark year in progress at that date.",
     ),
     out_file: Path = typer.Option(..., "--out", help="CSV to write: one row per Aedes member."),
     as_of: str | None = typer.Option(
-        None, "--as-of",
+        None,
+        "--as-of",
         help="Monitoring date YYYY-MM-DD (Klantvizier tile): running figures of service months up to this month, "
-             "responses completed up to this date; frozen from the freeze date on.",
+        "responses completed up to this date; frozen from the freeze date on.",
     ),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the national submission workbook (.xlsx)."),
     rules_path: Path | None = RULES_OPTION,
@@ -70,18 +72,28 @@ def aedes_command(
         write_submission_xlsx(results, xlsx, submission_metadata(dataset, rules, year, as_of=as_of_date, period=period))
 
     state = "definitief (bevroren)" if period.frozen else f"tussenstand per {period.as_of:%d-%m-%Y}"
-    view = Table(title=f"Aedes-benchmark {year}, Huurdersoordeel: {state}; maanden {period.counted_nl()}, "
-                       f"ingevuld t/m {period.completed_on_or_before:%d-%m-%Y}")
+    view = Table(
+        title=f"Aedes-benchmark {year}, Huurdersoordeel: {state}; maanden {period.counted_nl()}, "
+        f"ingevuld t/m {period.completed_on_or_before:%d-%m-%Y}"
+    )
     letters = [b.letter for b in sorted(rules.aedes.letters, key=lambda b: b.min_grade, reverse=True)]
     for column in ("Deelscore", "Corp.", "Resp.", "Gem. corp.", "Landelijk", "% ontevr.", *letters):
         view.add_column(column, justify="left" if column == "Deelscore" else "right")
     for row in national_summary(results, rules).itertuples():
-        view.add_row(row.subscore, fmt_count(row.n_corporations), fmt_count(row.n_respondents),
-                     fmt_grade(row.mean_of_corporations), fmt_grade(row.pooled_score), fmt_pct(row.pct_dissatisfied),
-                     *(fmt_count(getattr(row, f"n_{letter}")) for letter in letters))
+        view.add_row(
+            row.subscore,
+            fmt_count(row.n_corporations),
+            fmt_count(row.n_respondents),
+            fmt_grade(row.mean_of_corporations),
+            fmt_grade(row.pooled_score),
+            fmt_pct(row.pct_dissatisfied),
+            *(fmt_count(getattr(row, f"n_{letter}")) for letter in letters),
+        )
     out.print(view)
     overall = results["overall_letter"].value_counts()
     counts = ", ".join(f"{letter} {fmt_count(overall.get(letter, 0))}" for letter in letters)
     missing = int(results["overall_letter"].isna().sum())
     out.print(f"Totaalletter: {counts}; zonder totaalletter {fmt_count(missing)}")
-    console.print(f"{fmt_count(len(results))} Aedes members written to {out_file}" + (f"; submission to {xlsx}" if xlsx else ""))
+    console.print(
+        f"{fmt_count(len(results))} Aedes members written to {out_file}" + (f"; submission to {xlsx}" if xlsx else "")
+    )

@@ -30,14 +30,24 @@ from kwh_calc.close.run import load_documents, load_outputs, run_close
 def close_command(
     data: Path = DATA_ARGUMENT,
     year: int = YEAR_OPTION,
-    out: Path = typer.Option(Path("reports"), "--out", help="Reports root; documents go to <out>/<Y>/<corporation_id>/."),
+    out: Path = typer.Option(
+        Path("reports"), "--out", help="Reports root; documents go to <out>/<Y>/<corporation_id>/."
+    ),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Parallel worker processes."),
     corporation: list[str] | None = typer.Option(None, "--corporation", help="Only these corporations (repeatable)."),
-    sample: int | None = typer.Option(None, "--sample", min=1, help="Only N corporations spread over the dataset (demo)."),
-    document: list[str] | None = typer.Option(None, "--document", help="Only these documents (keys of params/documents.yml; repeatable)."),
+    sample: int | None = typer.Option(
+        None, "--sample", min=1, help="Only N corporations spread over the dataset (demo)."
+    ),
+    document: list[str] | None = typer.Option(
+        None, "--document", help="Only these documents (keys of params/documents.yml; repeatable)."
+    ),
     engine: str = typer.Option("auto", "--engine", help="auto | quarto | builtin"),
     force: bool = typer.Option(False, "--force", help="Redo documents whose inputs did not change."),
-    fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="A new kernel per document (slower; default keeps one per worker, cleared between documents)."),
+    fresh_kernels: bool = typer.Option(
+        False,
+        "--fresh-kernels",
+        help="A new kernel per document (slower; default keeps one per worker, cleared between documents).",
+    ),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
     """Run the February close: results once, then every document per corporation as PDF.
@@ -57,8 +67,15 @@ def close_command(
             raise typer.Exit(2)
         documents = [d for d in documents if d.key in document]
         outputs = [o for o in outputs if o.key in document]
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} mislukt"),
-               TimeElapsedColumn(), TextColumn("nog"), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} mislukt"),
+        TimeElapsedColumn(),
+        TextColumn("nog"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task(f"Jaarafsluiting {year}", total=None, failed=0)
         failed = 0
@@ -69,9 +86,21 @@ def close_command(
             progress.update(bar, completed=done, total=total, failed=failed)
 
         try:
-            summary = run_close(data, year, out, jobs=jobs, corporations=corporation or None, sample=sample,
-                                engine=engine, force=force, rules_path=rules_path, documents=documents, outputs=outputs,
-                                kernels="fresh" if fresh_kernels else "kept", on_progress=on_progress)
+            summary = run_close(
+                data,
+                year,
+                out,
+                jobs=jobs,
+                corporations=corporation or None,
+                sample=sample,
+                engine=engine,
+                force=force,
+                rules_path=rules_path,
+                documents=documents,
+                outputs=outputs,
+                kernels="fresh" if fresh_kernels else "kept",
+                on_progress=on_progress,
+            )
         except ValueError as error:
             console.print(str(error))
             raise typer.Exit(2) from None
@@ -85,7 +114,11 @@ def close_command(
         for column in ("corporatie", "document", "fout", "uitgevoerd notebook"):
             table.add_column(column, overflow="fold")
         for record in summary.failed:
-            table.add_row(record.corporation_id or "landelijk", record.document, (record.error or "")[:300],
-                          record.executed_notebook or "–")
+            table.add_row(
+                record.corporation_id or "landelijk",
+                record.document,
+                (record.error or "")[:300],
+                record.executed_notebook or "–",
+            )
         console.print(table)
         raise typer.Exit(1)

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, console, load_or_exit, out
-from kwh_calc.intake.dataset import load_dataset, respondent_counts, write_dataset
 from kwh_calc.common.numbers import fmt_count
+from kwh_calc.intake.dataset import load_dataset, respondent_counts, write_dataset
 
 
 @app.command("check-data")

@@ -20,8 +20,8 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
-from kwh_calc.exports.databank import databank_sheets, export_databank
 from kwh_calc.common.numbers import fmt_count
+from kwh_calc.exports.databank import databank_sheets, export_databank
 from kwh_calc.exports.signals import signals
 
 #: Dutch headers of the signals CSV (a file for the corporation's staff).
@@ -71,7 +71,8 @@ def export_databank_command(
     out.print(
         f"Databank {corporation} {year} geschreven: {out_file} ({fmt_count(respondents)} respondenten in "
         f"{fmt_count(len(sheets))} vragenlijsten; bij {fmt_count(anonymous)} anonieme respondenten zijn de uitsplitsingen leeggemaakt).",
-        markup=False, soft_wrap=True,
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -110,5 +111,6 @@ def signals_command(
     out.print(
         f"{fmt_count(len(found))} signalen van {fmt_count(found['response_id'].nunique())} respondenten "
         f"({fmt_count(found['corporation_id'].nunique())} corporaties), servicemaanden {first_month} t/m {last_month}: {out_file}",
-        markup=False, soft_wrap=True,
+        markup=False,
+        soft_wrap=True,
     )

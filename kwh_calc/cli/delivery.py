@@ -11,16 +11,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import RULES_OPTION, console, out, write_csv_atomic
+from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
     validate_delivery_file,
     write_report_json,
     write_report_pdf,
 )
-from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
-from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.rules import QUESTIONNAIRES, load_rules
 
 CALENDAR_COLUMNS = {
@@ -45,7 +45,9 @@ def _rules(path: Path | None):
 @app.command("validate-delivery")
 def validate_delivery(
     file: Path = typer.Argument(..., help="Tenant delivery file (.xlsx, or .csv); opened read-only."),
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=f"Questionnaire key: {', '.join(QUESTIONNAIRES)}."),
+    questionnaire: str = typer.Option(
+        ..., "--questionnaire", "-q", help=f"Questionnaire key: {', '.join(QUESTIONNAIRES)}."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the validatieverslag as JSON."),
     pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the validatieverslag as PDF."),
     rules_path: Path | None = RULES_OPTION,
@@ -66,8 +68,15 @@ def validate_delivery(
         console.print(f"Bestand {file.name} niet leesbaar: {error.reason}", markup=False, soft_wrap=True)
         if json_out is not None:
             write_report_json(
-                {"accepted": False, "readable": False, "reason": error.reason, "file": file.name,
-                 "questionnaire": questionnaire, "errors": [], "attention_points": []},
+                {
+                    "accepted": False,
+                    "readable": False,
+                    "reason": error.reason,
+                    "file": file.name,
+                    "questionnaire": questionnaire,
+                    "errors": [],
+                    "attention_points": [],
+                },
                 json_out,
             )
         raise typer.Exit(2) from None
@@ -104,8 +113,15 @@ def calendar(
     """
     frame = fieldwork_calendar(year)
     table = Table(title=f"Aanleverkalender Mijn KWH {year}", box=box.SIMPLE_HEAD, pad_edge=False)
-    for label in ("maand", "aanlever-\ndeadline", "uit-\nnodiging", "herin-\nnering", "bellen zonder\ne-mail",
-                  "bellen non-\nrespons", "einde\nveldwerk"):
+    for label in (
+        "maand",
+        "aanlever-\ndeadline",
+        "uit-\nnodiging",
+        "herin-\nnering",
+        "bellen zonder\ne-mail",
+        "bellen non-\nrespons",
+        "einde\nveldwerk",
+    ):
         table.add_column(label, no_wrap=True)
     for row in frame.itertuples(index=False):
         record = row._asdict()

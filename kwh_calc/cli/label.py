@@ -19,17 +19,6 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kwh_calc.cli.app import app
-from kwh_calc.cli.common import (
-    DATA_ARGUMENT,
-    RULES_OPTION,
-    YEAR_OPTION,
-    console,
-    load_or_exit,
-    out,
-    rules_or_exit,
-    write_csv_atomic,
-)
 from kwh_calc.calculations.decisions import (
     RegisterError,
     check_register,
@@ -42,10 +31,23 @@ from kwh_calc.calculations.decisions import (
     write_register,
 )
 from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_advice
+from kwh_calc.cli.app import app
+from kwh_calc.cli.common import (
+    DATA_ARGUMENT,
+    RULES_OPTION,
+    YEAR_OPTION,
+    console,
+    load_or_exit,
+    out,
+    rules_or_exit,
+    write_csv_atomic,
+)
 from kwh_calc.common.numbers import fmt_count
 
-ckv_app = typer.Typer(help="The CKV decisions register (params/ckv_decisions/<Y>.csv): template, check, export as label_history.",
-                      no_args_is_help=True)
+ckv_app = typer.Typer(
+    help="The CKV decisions register (params/ckv_decisions/<Y>.csv): template, check, export as label_history.",
+    no_args_is_help=True,
+)
 app.add_typer(ckv_app, name="ckv-decisions")
 
 
@@ -67,8 +69,12 @@ def label_command(
     year: int = YEAR_OPTION,
     out_file: Path = typer.Option(..., "--out", help="CSV to write: one row per corporation with the advice."),
     rules_path: Path | None = RULES_OPTION,
-    components_file: Path | None = typer.Option(None, "--components", help="Also write the corporation × component detail CSV."),
-    coverage_file: Path | None = typer.Option(None, "--coverage", help="Also write the coverage matrix CSV (corporation × component × quarter)."),
+    components_file: Path | None = typer.Option(
+        None, "--components", help="Also write the corporation × component detail CSV."
+    ),
+    coverage_file: Path | None = typer.Option(
+        None, "--coverage", help="Also write the coverage matrix CSV (corporation × component × quarter)."
+    ),
 ) -> None:
     """KWH's KWH-Kwaliteitslabel advice to the CKV on research year Y (DOMAIN.md §3)."""
     dataset = load_or_exit(data)
@@ -104,7 +110,9 @@ def _register_or_exit(year: int, register: Path | None) -> tuple[Path, pd.DataFr
         raise typer.Exit(1) from None
 
 
-REGISTER_OPTION = typer.Option(None, "--register", help="Register file, or folder holding <Y>.csv/.yml (default params/ckv_decisions).")
+REGISTER_OPTION = typer.Option(
+    None, "--register", help="Register file, or folder holding <Y>.csv/.yml (default params/ckv_decisions)."
+)
 
 
 @ckv_app.command("template")
@@ -150,7 +158,11 @@ def check_command(
 def export_command(
     year: int = YEAR_OPTION,
     out_file: Path = typer.Option(..., "--out", help="label_history CSV to write (DATA.md format)."),
-    data: Path | None = typer.Option(None, "--data", help="Research dataset of year Y: check the register against the advice, take current label ends from it and merge with its label_history."),
+    data: Path | None = typer.Option(
+        None,
+        "--data",
+        help="Research dataset of year Y: check the register against the advice, take current label ends from it and merge with its label_history.",
+    ),
     register: Path | None = REGISTER_OPTION,
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
@@ -182,4 +194,6 @@ def export_command(
     if existing is not None:
         history = merge_label_history(existing, history)
     write_csv_atomic(label_history_csv(history), out_file)
-    console.print(f"label_history with {fmt_count(len(history))} rows ({fmt_count(len(table))} decisions on {year} from {path}) written to {out_file}")
+    console.print(
+        f"label_history with {fmt_count(len(history))} rows ({fmt_count(len(table))} decisions on {year} from {path}) written to {out_file}"
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from kwh_calc.calculations.representativeness import representativeness_table
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
@@ -18,7 +19,6 @@ from kwh_calc.cli.common import (
     write_csv_atomic,
 )
 from kwh_calc.common.numbers import fmt_count, fmt_pct
-from kwh_calc.calculations.representativeness import representativeness_table
 
 
 @app.command("representativeness")

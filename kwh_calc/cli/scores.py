@@ -8,6 +8,13 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from kwh_calc.calculations.scores import (
+    BREAKDOWN_COLUMNS,
+    component_scores,
+    research_months,
+    respondent_results,
+    suppress,
+)
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
@@ -20,13 +27,6 @@ from kwh_calc.cli.common import (
     write_csv_atomic,
 )
 from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
-from kwh_calc.calculations.scores import (
-    BREAKDOWN_COLUMNS,
-    component_scores,
-    research_months,
-    respondent_results,
-    suppress,
-)
 
 
 def national_summary(results: pd.DataFrame, scores: pd.DataFrame, rules) -> pd.DataFrame:
@@ -40,7 +40,9 @@ def national_summary(results: pd.DataFrame, scores: pd.DataFrame, rules) -> pd.D
     )
     pooled["pct_satisfied"] = 100.0 * pooled["n_satisfied"] / pooled["respondents"]
     per_corp = scores.groupby("questionnaire", observed=True).agg(corporations=("corporation_id", "nunique"))
-    per_corp["meets_both"] = (scores["meets_score"] & scores["meets_pct"]).groupby(scores["questionnaire"]).mean() * 100.0
+    per_corp["meets_both"] = (scores["meets_score"] & scores["meets_pct"]).groupby(
+        scores["questionnaire"]
+    ).mean() * 100.0
     summary = per_corp.join(pooled[["respondents", "score", "pct_satisfied"]])
     order = [q for q in rules.questionnaires if q in summary.index]
     return summary.reindex(order).reset_index()
@@ -50,7 +52,9 @@ def national_summary(results: pd.DataFrame, scores: pd.DataFrame, rules) -> pd.D
 def scores_command(
     data: Path = DATA_ARGUMENT,
     year: int = YEAR_OPTION,
-    out_file: Path = typer.Option(..., "--out", help="CSV to write (one row per corporation × questionnaire (× group))."),
+    out_file: Path = typer.Option(
+        ..., "--out", help="CSV to write (one row per corporation × questionnaire (× group))."
+    ),
     by: str | None = typer.Option(None, "--by", help=f"Breakdown column: {', '.join(BREAKDOWN_COLUMNS)}."),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
@@ -74,11 +78,23 @@ def scores_command(
 
     summary = national_summary(results, component_scores(results, rules), rules)
     view = Table(title=f"Landelijk overzicht onderzoeksjaar {year} (servicemaanden jan–dec {year})")
-    for column, justify in (("Onderdeel", "left"), ("Corporaties", "right"), ("Respondenten", "right"),
-                            ("Score", "right"), ("% tevreden", "right"), ("% corporaties ≥ 7,0 en ≥ 85%", "right")):
+    for column, justify in (
+        ("Onderdeel", "left"),
+        ("Corporaties", "right"),
+        ("Respondenten", "right"),
+        ("Score", "right"),
+        ("% tevreden", "right"),
+        ("% corporaties ≥ 7,0 en ≥ 85%", "right"),
+    ):
         view.add_column(column, justify=justify)
     for row in summary.itertuples():
-        view.add_row(rules.questionnaire_name(row.questionnaire), fmt_count(row.corporations), fmt_count(row.respondents),
-                     fmt_grade(row.score), fmt_pct(row.pct_satisfied), fmt_pct(row.meets_both))
+        view.add_row(
+            rules.questionnaire_name(row.questionnaire),
+            fmt_count(row.corporations),
+            fmt_count(row.respondents),
+            fmt_grade(row.score),
+            fmt_pct(row.pct_satisfied),
+            fmt_pct(row.meets_both),
+        )
     out.print(view)
     console.print(f"{fmt_count(len(table))} rows written to {out_file}")

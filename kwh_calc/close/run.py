@@ -43,11 +43,20 @@ from kwh_calc import __version__
 from kwh_calc.common.atomic import write_text_atomic
 from kwh_calc.common.paths import PACKAGE_DIR, project_root
 from kwh_calc.intake.dataset import Dataset, load_dataset
+from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules, load_rules
 from kwh_calc.rendering.render import RenderError, choose_engine
 from kwh_calc.results.year import compute_results, write_results
-from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules, load_rules
 
-__all__ = ["CloseSummary", "Document", "DocumentRecord", "Output", "load_documents", "load_outputs", "run_close", "select_corporations"]
+__all__ = [
+    "CloseSummary",
+    "Document",
+    "DocumentRecord",
+    "Output",
+    "load_documents",
+    "load_outputs",
+    "run_close",
+    "select_corporations",
+]
 
 PROJECT_ROOT = project_root()
 DOCUMENTS_PATH = PROJECT_ROOT / "params" / "documents.yml"
@@ -122,11 +131,17 @@ def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
     documents = []
     for entry in raw:
         notebook = Path(entry["notebook"])
-        documents.append(Document(
-            key=entry["key"], notebook=notebook if notebook.is_absolute() else PROJECT_ROOT / notebook,
-            title=entry["title"], scope=entry.get("scope", "corporation"), applies_to=entry.get("applies_to", "all"),
-            subtitle=entry.get("subtitle", Document.subtitle), year_label=entry.get("year_label", Document.year_label),
-        ))
+        documents.append(
+            Document(
+                key=entry["key"],
+                notebook=notebook if notebook.is_absolute() else PROJECT_ROOT / notebook,
+                title=entry["title"],
+                scope=entry.get("scope", "corporation"),
+                applies_to=entry.get("applies_to", "all"),
+                subtitle=entry.get("subtitle", Document.subtitle),
+                year_label=entry.get("year_label", Document.year_label),
+            )
+        )
     return documents
 
 
@@ -178,8 +193,16 @@ def code_fingerprint() -> str:
 def git_commit() -> str:
     """The project's git commit (short), with ``+wijzigingen`` when the tree is dirty."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return commit + ("+wijzigingen" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "onbekend"
@@ -198,12 +221,20 @@ def _versions() -> dict[str, str]:
 
 
 def _results_meta(dataset: Dataset, rules: Rules, year: int, rules_path: Path) -> dict:
-    return {"year": year, "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-            "rules_version": rules.version, "rules_path": str(rules_path), "package_version": __version__,
-            "code": code_fingerprint()}
+    return {
+        "year": year,
+        "dataset_fingerprint": dataset.fingerprint,
+        "rules_fingerprint": rules.fingerprint,
+        "rules_version": rules.version,
+        "rules_path": str(rules_path),
+        "package_version": __version__,
+        "code": code_fingerprint(),
+    }
 
 
-def ensure_results(dataset: Dataset, rules: Rules, year: int, out_dir: Path, rules_path: Path, force: bool = False) -> Path:
+def ensure_results(
+    dataset: Dataset, rules: Rules, year: int, out_dir: Path, rules_path: Path, force: bool = False
+) -> Path:
     """Compute the year's results unless an up-to-date copy exists; returns its folder."""
     directory = out_dir / "results"
     meta = _results_meta(dataset, rules, year, rules_path)
@@ -222,10 +253,20 @@ def ensure_results(dataset: Dataset, rules: Rules, year: int, out_dir: Path, rul
 
 # --------------------------------------------------------------------------- one document
 
+
 def _is_kernel_start_problem(error: BaseException) -> bool:
     text = f"{type(error).__name__}: {error}"
-    return any(s in text for s in ("Address already in use", "Kernel didn't respond", "kernel died before replying",
-                                   "TimeoutError", "ZMQError", "Kernel died"))
+    return any(
+        s in text
+        for s in (
+            "Address already in use",
+            "Kernel didn't respond",
+            "kernel died before replying",
+            "TimeoutError",
+            "ZMQError",
+            "Kernel died",
+        )
+    )
 
 
 def run_document(task: dict) -> dict:
@@ -258,8 +299,14 @@ def run_document(task: dict) -> dict:
                     # The kernel's start-up notices (e.g. "running over TCP") are noise in a close.
                     engine_options = {"cwd": str(workdir), "extra_arguments": KEPT_KERNEL_ARGUMENTS}
                 papermill.execute_notebook(
-                    str(task["notebook"]), str(executed_tmp), parameters=task["parameters"],
-                    progress_bar=False, log_output=False, start_timeout=120, kernel_name="python3", **engine_options,
+                    str(task["notebook"]),
+                    str(executed_tmp),
+                    parameters=task["parameters"],
+                    progress_bar=False,
+                    log_output=False,
+                    start_timeout=120,
+                    kernel_name="python3",
+                    **engine_options,
                 )
                 break
             except papermill.PapermillExecutionError:
@@ -272,17 +319,30 @@ def run_document(task: dict) -> dict:
         stage = "render"
         pdf_tmp = workdir / "document.pdf"
         result = render_notebook(
-            executed_tmp, pdf_tmp, title=task["title"], subtitle=task["subtitle"], corporation=task["corporation_name"],
-            year=task["year"], provenance=task["provenance"], engine=task["engine"], workdir=workdir / "render",
-            timestamp=datetime.fromisoformat(task["timestamp"]), year_label=task["year_label"],
+            executed_tmp,
+            pdf_tmp,
+            title=task["title"],
+            subtitle=task["subtitle"],
+            corporation=task["corporation_name"],
+            year=task["year"],
+            provenance=task["provenance"],
+            engine=task["engine"],
+            workdir=workdir / "render",
+            timestamp=datetime.fromisoformat(task["timestamp"]),
+            year_label=task["year_label"],
         )
         pdf = Path(task["pdf"])
         os.replace(executed_tmp, executed)
         os.replace(pdf_tmp, pdf)
-        record.update(status="ok", pdf=str(pdf), executed_notebook=str(executed), engine=result.engine,
-                      timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)})
+        record.update(
+            status="ok",
+            pdf=str(pdf),
+            executed_notebook=str(executed),
+            engine=result.engine,
+            timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)},
+        )
         shutil.rmtree(workdir, ignore_errors=True)
-    except BaseException as error:  # noqa: BLE001 - isolate every failure to its own document
+    except BaseException as error:
         if executed_tmp.exists():
             os.replace(executed_tmp, executed)  # keep the notebook with the error cell for the reader
             record["executed_notebook"] = str(executed)
@@ -294,6 +354,7 @@ def run_document(task: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- the close
+
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
     write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True))
@@ -367,7 +428,14 @@ def run_close(
             raise ValueError(str(error)) from None
         dataset = load_dataset(data)
         rules = load_rules(rules_path, year)
-        log.info("close %s started: dataset %s (%s), rules %s, jobs %s", year, data, dataset.fingerprint[:12], rules.version, jobs)
+        log.info(
+            "close %s started: dataset %s (%s), rules %s, jobs %s",
+            year,
+            data,
+            dataset.fingerprint[:12],
+            rules.version,
+            jobs,
+        )
         results_dir = ensure_results(dataset, rules, year, out_dir, rules_path, force=force)
         documents = documents if documents is not None else load_documents()
         outputs = outputs if outputs is not None else load_outputs()
@@ -394,14 +462,25 @@ def run_close(
             if record.status == "ok":
                 log.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
             else:
-                log.error("FAILED %s/%s: %s (executed notebook: %s)", record.corporation_id, record.document,
-                          record.error, record.executed_notebook)
+                log.error(
+                    "FAILED %s/%s: %s (executed notebook: %s)",
+                    record.corporation_id,
+                    record.document,
+                    record.error,
+                    record.executed_notebook,
+                )
             if on_progress:
                 on_progress(record, done, total)
         _update_manifest(out_dir, records, dataset, rules, year)
         summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
-        log.info("close %s finished in %.1f s: %d ok, %d skipped, %d failed", year, summary.duration_s,
-                 summary.count("ok"), summary.count("skipped"), summary.count("failed"))
+        log.info(
+            "close %s finished in %.1f s: %d ok, %d skipped, %d failed",
+            year,
+            summary.duration_s,
+            summary.count("ok"),
+            summary.count("skipped"),
+            summary.count("failed"),
+        )
         return summary
     finally:
         log.removeHandler(handler)
@@ -419,9 +498,13 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
         "commit": git_commit(),
     }
     shared_inputs = {
-        "dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-        "package_version": __version__, "code": code_fingerprint(), "templates": _sha256_tree(PROJECT_ROOT / "templates"),
-        "fonts": _sha256_tree(PROJECT_ROOT / "fonts"), "commit": provenance["commit"],
+        "dataset_fingerprint": dataset.fingerprint,
+        "rules_fingerprint": rules.fingerprint,
+        "package_version": __version__,
+        "code": code_fingerprint(),
+        "templates": _sha256_tree(PROJECT_ROOT / "templates"),
+        "fonts": _sha256_tree(PROJECT_ROOT / "fonts"),
+        "commit": provenance["commit"],
     }
     timestamp = datetime(year + 1, 2, 1, tzinfo=UTC).isoformat()  # fixed: byte-reproducible PDFs
     versions = _versions()
@@ -435,47 +518,100 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
             targets = [c for c in selected if document.applies_to == "all" or bool(corps.loc[c, document.applies_to])]
         for corporation_id in targets:
             folder = out_dir / (corporation_id or "")
-            parameters = {"corporation_id": corporation_id or "", "year": year, "results_dir": str(results_dir.resolve())}
+            parameters = {
+                "corporation_id": corporation_id or "",
+                "year": year,
+                "results_dir": str(results_dir.resolve()),
+            }
             inputs = dict(shared_inputs, notebook=notebook_hash, engine=engine)
-            input_key = hashlib.sha256(json.dumps({"inputs": inputs, "parameters": {**parameters, "results_dir": ""},
-                                                   "document": asdict(document) | {"notebook": document.key}},
-                                                  sort_keys=True, default=str).encode()).hexdigest()
+            input_key = hashlib.sha256(
+                json.dumps(
+                    {
+                        "inputs": inputs,
+                        "parameters": {**parameters, "results_dir": ""},
+                        "document": asdict(document) | {"notebook": document.key},
+                    },
+                    sort_keys=True,
+                    default=str,
+                ).encode()
+            ).hexdigest()
             pdf = folder / f"{document.key}.pdf"
             entry_id = f"{corporation_id or '_national'}/{document.key}"
-            base = dict(document=document.key, corporation_id=corporation_id, input_key=input_key, parameters=parameters,
-                        inputs=inputs, versions=versions)
+            base = dict(
+                document=document.key,
+                corporation_id=corporation_id,
+                input_key=input_key,
+                parameters=parameters,
+                inputs=inputs,
+                versions=versions,
+            )
             previous = manifest.get(entry_id)
-            if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key
-                    and pdf.exists()):
+            if (
+                not force
+                and previous
+                and previous.get("status") == "ok"
+                and previous.get("input_key") == input_key
+                and pdf.exists()
+            ):
                 skipped.append(DocumentRecord(**{**previous, "status": "skipped"}))
                 continue
             corporation_name = str(corps.loc[corporation_id, "name"]) if corporation_id else None
-            tasks.append({
-                "record": dict(base, status="pending"), "notebook": str(document.notebook), "parameters": parameters,
-                "pdf": str(pdf), "executed": str(folder / f"{document.key}.ipynb"), "title": document.title,
-                "subtitle": document.subtitle.format(year=year), "year_label": document.year_label, "corporation_name": corporation_name, "year": year,
-                "provenance": provenance, "engine": engine, "timestamp": timestamp,
-                "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
-            })
+            tasks.append(
+                {
+                    "record": dict(base, status="pending"),
+                    "notebook": str(document.notebook),
+                    "parameters": parameters,
+                    "pdf": str(pdf),
+                    "executed": str(folder / f"{document.key}.ipynb"),
+                    "title": document.title,
+                    "subtitle": document.subtitle.format(year=year),
+                    "year_label": document.year_label,
+                    "corporation_name": corporation_name,
+                    "year": year,
+                    "provenance": provenance,
+                    "engine": engine,
+                    "timestamp": timestamp,
+                    "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
+                }
+            )
     return tasks, skipped
 
 
-def _run_output(output: Output, dataset: Dataset, rules: Rules, year: int, out_dir: Path, force: bool) -> DocumentRecord:
+def _run_output(
+    output: Output, dataset: Dataset, rules: Rules, year: int, out_dir: Path, force: bool
+) -> DocumentRecord:
     """Make one national file output unless its inputs are unchanged; never raises."""
-    inputs = {"dataset_fingerprint": dataset.fingerprint, "rules_fingerprint": rules.fingerprint,
-              "package_version": __version__, "code": code_fingerprint(), "function": output.function}
+    inputs = {
+        "dataset_fingerprint": dataset.fingerprint,
+        "rules_fingerprint": rules.fingerprint,
+        "package_version": __version__,
+        "code": code_fingerprint(),
+        "function": output.function,
+    }
     input_key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     previous = _read_manifest(out_dir / "manifest.json")["documents"].get(f"_national/{output.key}")
-    if (not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key
-            and all(Path(p).exists() for p in (previous.get("pdf") or "").split(";") if p)):
+    if (
+        not force
+        and previous
+        and previous.get("status") == "ok"
+        and previous.get("input_key") == input_key
+        and all(Path(p).exists() for p in (previous.get("pdf") or "").split(";") if p)
+    ):
         return DocumentRecord(**{**previous, "status": "skipped"})
     started = time.perf_counter()
-    record = DocumentRecord(document=output.key, corporation_id=None, status="ok", input_key=input_key,
-                            parameters={"year": year}, inputs=inputs, versions=_versions())
+    record = DocumentRecord(
+        document=output.key,
+        corporation_id=None,
+        status="ok",
+        input_key=input_key,
+        parameters={"year": year},
+        inputs=inputs,
+        versions=_versions(),
+    )
     try:
         paths = output.run(dataset, rules, year, out_dir)
         record.pdf = ";".join(str(p) for p in paths)  # the files made (not only PDFs)
-    except Exception as error:  # noqa: BLE001 - a failing output never stops the documents
+    except Exception as error:
         record.status, record.error = "failed", f"{type(error).__name__}: {error}"
     record.duration_s = round(time.perf_counter() - started, 3)
     return record
@@ -500,7 +636,9 @@ def _execute(tasks: list[dict], jobs: int):
             try:
                 yield future.result()
             except Exception as error:  # a worker process died: the document fails, the close goes on
-                record = dict(pending[future]["record"], status="failed", error=f"worker: {type(error).__name__}: {error}")
+                record = dict(
+                    pending[future]["record"], status="failed", error=f"worker: {type(error).__name__}: {error}"
+                )
                 yield record
 
 
@@ -512,7 +650,12 @@ def _update_manifest(out_dir: Path, records: list[DocumentRecord], dataset: Data
         if record.status == "skipped":
             entry["status"] = "ok"  # the earlier ok entry stands
         manifest["documents"][f"{record.corporation_id or '_national'}/{record.document}"] = entry
-    manifest.update(year=year, dataset_fingerprint=dataset.fingerprint, rules_version=rules.version,
-                    rules_fingerprint=rules.fingerprint, package_version=__version__,
-                    updated=datetime.now(UTC).isoformat(timespec="seconds"))
+    manifest.update(
+        year=year,
+        dataset_fingerprint=dataset.fingerprint,
+        rules_version=rules.version,
+        rules_fingerprint=rules.fingerprint,
+        package_version=__version__,
+        updated=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     _write_json_atomic(path, manifest)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic", "csv_ready"]
+__all__ = ["atomic_path", "csv_ready", "write_bytes_atomic", "write_text_atomic"]
 
 
 def _umask() -> int:

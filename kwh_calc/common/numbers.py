@@ -24,15 +24,27 @@ __all__ = [
     "fmt_decimal",
     "fmt_grade",
     "fmt_month",
-    "join_nl",
     "fmt_pct",
     "fraction_at_least",
+    "join_nl",
     "round_half_up",
 ]
 
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december")
+MONTHS_NL = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 MONTHS_NL_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -42,7 +54,11 @@ def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
     if isinstance(value, Fraction):
         # Enough digits that half-up rounding to a few decimals is decided exactly.
         return Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(repr(float(value))) if isinstance(value, float) or isinstance(value, np.floating) else Decimal(str(value))
+    return (
+        Decimal(repr(float(value)))
+        if isinstance(value, float) or isinstance(value, np.floating)
+        else Decimal(str(value))
+    )
 
 
 def _missing(value) -> bool:

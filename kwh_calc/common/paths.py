@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT_ENV", "PACKAGE_DIR", "fonts_dir", "params_dir", "project_root", "templates_dir"]
+__all__ = ["PACKAGE_DIR", "PROJECT_ROOT_ENV", "fonts_dir", "params_dir", "project_root", "templates_dir"]
 
 PROJECT_ROOT_ENV = "KWH_PROJECT_ROOT"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]

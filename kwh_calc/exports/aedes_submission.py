@@ -65,8 +65,8 @@ from kwh_calc.calculations.aedes import (
     round_grade,
 )
 from kwh_calc.common.atomic import atomic_path
-from kwh_calc.intake.dataset import Dataset
 from kwh_calc.common.numbers import fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules
 
 __all__ = [
@@ -101,7 +101,10 @@ class SubmissionColumn:
 
 def submission_columns(keys: tuple[str, ...] = tuple(SUBSCORE_NAMES)) -> list[SubmissionColumn]:
     """The column layout of the submission (see the module docstring), for sub-score keys."""
-    columns = [SubmissionColumn("Corporatie-id", "corporation_id", "text"), SubmissionColumn("Corporatie", "name", "text")]
+    columns = [
+        SubmissionColumn("Corporatie-id", "corporation_id", "text"),
+        SubmissionColumn("Corporatie", "name", "text"),
+    ]
     for key in keys:
         name = SUBSCORE_NAMES.get(key, key)
         columns += [
@@ -113,8 +116,10 @@ def submission_columns(keys: tuple[str, ...] = tuple(SUBSCORE_NAMES)) -> list[Su
             SubmissionColumn(f"{name} – foutmarge (cijferpunten)", f"{key}_margin", "float", "0.00"),
             SubmissionColumn(f"{name} – grensgeval", f"{key}_near_boundary", "flag"),
         ]
-    columns += [SubmissionColumn("Totaal – punten", "overall_points", "float", "0.00"),
-                SubmissionColumn("Totaal – letter", "overall_letter", "text")]
+    columns += [
+        SubmissionColumn("Totaal – punten", "overall_points", "float", "0.00"),
+        SubmissionColumn("Totaal – letter", "overall_letter", "text"),
+    ]
     return columns
 
 
@@ -148,8 +153,9 @@ def submission_rows(results: pd.DataFrame) -> tuple[list[SubmissionColumn], list
     return columns, rows
 
 
-def submission_metadata(dataset: Dataset, rules: Rules, year: int, *, as_of: date | str | None = None,
-                        period: BenchmarkPeriod | None = None) -> dict[str, object]:
+def submission_metadata(
+    dataset: Dataset, rules: Rules, year: int, *, as_of: date | str | None = None, period: BenchmarkPeriod | None = None
+) -> dict[str, object]:
     """The standard metadata sheet: Dutch label -> value (dates stay dates, numbers numbers).
 
     Parameters
@@ -164,13 +170,18 @@ def submission_metadata(dataset: Dataset, rules: Rules, year: int, *, as_of: dat
 
     period = period or benchmark_period(year, rules, as_of)
     letters = sorted(rules.aedes.letters, key=lambda b: b.min_grade, reverse=True)
-    letter_text = "; ".join(
-        [f"{b.letter} ≥ {fmt_grade(b.min_grade)}" for b in letters[:-1]] + [f"{letters[-1].letter} lager"]
-    ) + " (op het cijfer afgerond op één decimaal, half naar boven)"
+    letter_text = (
+        "; ".join([f"{b.letter} ≥ {fmt_grade(b.min_grade)}" for b in letters[:-1]] + [f"{letters[-1].letter} lager"])
+        + " (op het cijfer afgerond op één decimaal, half naar boven)"
+    )
     weights = ", ".join(f"{SUBSCORE_NAMES.get(k, k)} {fmt_pct(w * 100)}" for k, w in rules.aedes.weights.items())
-    points = ", ".join(f"{letter} = {value:+d}".replace("+0", "0") for letter, value in rules.aedes.letter_points.items())
-    overall = (f"punten ≥ {fmt_decimal(rules.aedes.overall_a_min, 2)} → {letters[0].letter}, "
-               f"≤ {fmt_decimal(rules.aedes.overall_c_max, 2)} → {letters[-1].letter}, anders {letters[1].letter}")
+    points = ", ".join(
+        f"{letter} = {value:+d}".replace("+0", "0") for letter, value in rules.aedes.letter_points.items()
+    )
+    overall = (
+        f"punten ≥ {fmt_decimal(rules.aedes.overall_a_min, 2)} → {letters[0].letter}, "
+        f"≤ {fmt_decimal(rules.aedes.overall_c_max, 2)} → {letters[-1].letter}, anders {letters[1].letter}"
+    )
     metadata: dict[str, object] = {
         "Onderwerp": "Aedes-benchmark, prestatieveld Huurdersoordeel (KWH-Huurdersonderzoek)",
         "Benchmarkjaar": year,
@@ -182,8 +193,10 @@ def submission_metadata(dataset: Dataset, rules: Rules, year: int, *, as_of: dat
         "Letter per deelscore": letter_text,
         "Totaalletter": f"{points}; weging {weights}; {overall}",
         "Ontevreden": f"cijfer ≤ {rules.aedes.dissatisfied_max_grade}",
-        "Foutmarge": (f"halve breedte van het {fmt_pct(rules.representativeness.confidence * 100)}-"
-                      "betrouwbaarheidsinterval (t-verdeling) van het gemiddelde cijfer, in cijferpunten"),
+        "Foutmarge": (
+            f"halve breedte van het {fmt_pct(rules.representativeness.confidence * 100)}-"
+            "betrouwbaarheidsinterval (t-verdeling) van het gemiddelde cijfer, in cijferpunten"
+        ),
         "Grensgeval": f"cijfer onafgerond binnen {fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens",
         "Regelset versie": rules.version,
         "Regelset vingerafdruk (SHA-256)": rules.fingerprint,
@@ -272,7 +285,7 @@ def write_submission_csv(results: pd.DataFrame, path: str | Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow([c.header for c in columns])
         for values in rows:
-            writer.writerow([_csv_text(v, c) for v, c in zip(values, columns)])
+            writer.writerow([_csv_text(v, c) for v, c in zip(values, columns, strict=True)])
     return Path(path)
 
 

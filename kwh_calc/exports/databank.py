@@ -53,11 +53,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from kwh_calc import __version__
-from kwh_calc.common.atomic import atomic_path
-from kwh_calc.intake.dataset import Dataset
-from kwh_calc.common.numbers import MONTHS_NL
-from kwh_calc.intake.rules import Rules
 from kwh_calc.calculations.scores import research_months
+from kwh_calc.common.atomic import atomic_path
+from kwh_calc.common.numbers import MONTHS_NL
+from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.rules import Rules
 
 __all__ = [
     "ANONYMISED_COLUMNS",
@@ -143,8 +143,11 @@ def databank_sheets(dataset: Dataset, rules: Rules, corporation_id: str, year: i
         raise KeyError(f"corporation {corporation_id!r} not in the dataset")
     first, last = research_months(year)
     respondents = dataset.respondents
-    mask = ((respondents["corporation_id"] == corporation_id).fillna(False)
-            & (respondents["service_month"] >= first) & (respondents["service_month"] <= last)).to_numpy(dtype=bool)
+    mask = (
+        (respondents["corporation_id"] == corporation_id).fillna(False)
+        & (respondents["service_month"] >= first)
+        & (respondents["service_month"] <= last)
+    ).to_numpy(dtype=bool)
     mine = respondents.loc[mask, list(RESPONDENT_COLUMNS)].copy()
     anonymous = ~mine["anonymity_lifted"].to_numpy(dtype=bool)
     for column in ANONYMISED_COLUMNS:
@@ -157,24 +160,28 @@ def databank_sheets(dataset: Dataset, rules: Rules, corporation_id: str, year: i
     answers = dataset.answers.loc[answer_mask, ["response_id", "question_id", "grade"]]
     sheets: dict[str, pd.DataFrame] = {}
     for questionnaire in rules.questionnaires:
-        people = mine.loc[mine["questionnaire"] == questionnaire].sort_values(["service_month", "response_id"], kind="stable")
+        people = mine.loc[mine["questionnaire"] == questionnaire].sort_values(
+            ["service_month", "response_id"], kind="stable"
+        )
         if people.empty:
             continue
         questions = dataset.questions.loc[dataset.questions["questionnaire"] == questionnaire]
-        grades = (answers.loc[answers["response_id"].isin(people["response_id"])]
-                  .pivot(index="response_id", columns="question_id", values="grade"))
+        grades = answers.loc[answers["response_id"].isin(people["response_id"])].pivot(
+            index="response_id", columns="question_id", values="grade"
+        )
         grades = grades.reindex(index=people["response_id"], columns=list(questions["question_id"]))
         frame = people.reset_index(drop=True)
         frame["questionnaire"] = rules.questionnaire_name(questionnaire)
         frame["anonymity_lifted"] = np.where(frame["anonymity_lifted"].to_numpy(dtype=bool), "ja", "nee")
         frame = frame.rename(columns=RESPONDENT_COLUMNS)
-        for question_id, text in zip(questions["question_id"], questions["text"]):
+        for question_id, text in zip(questions["question_id"], questions["text"], strict=True):
             frame[_question_header(text, question_id)] = grades[question_id].astype("Int64").to_numpy()
         sheets[questionnaire] = frame
     return sheets
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def _clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -219,8 +226,15 @@ def _write_frame(workbook: Workbook, title: str, frame: pd.DataFrame, n_responde
         sheet.append([_cell(sheet, v) for v in row])
 
 
-def _info_rows(dataset: Dataset, rules: Rules, corporation_id: str, year: int,
-               sheets: dict[str, pd.DataFrame], titles: dict[str, str], generated_by: str) -> list[tuple[str, str]]:
+def _info_rows(
+    dataset: Dataset,
+    rules: Rules,
+    corporation_id: str,
+    year: int,
+    sheets: dict[str, pd.DataFrame],
+    titles: dict[str, str],
+    generated_by: str,
+) -> list[tuple[str, str]]:
     corporation = dataset.corporations.loc[dataset.corporations["corporation_id"] == corporation_id].iloc[0]
     blanked = ", ".join(RESPONDENT_COLUMNS[c] for c in ANONYMISED_COLUMNS)
     rows = [
@@ -234,24 +248,45 @@ def _info_rows(dataset: Dataset, rules: Rules, corporation_id: str, year: int,
     ]
     if sheets:
         for questionnaire, frame in sheets.items():
-            rows.append((f"Blad {titles[questionnaire]}", f"{rules.questionnaire_name(questionnaire)}: {len(frame)} respondenten"))
+            rows.append(
+                (
+                    f"Blad {titles[questionnaire]}",
+                    f"{rules.questionnaire_name(questionnaire)}: {len(frame)} respondenten",
+                )
+            )
     else:
         rows.append(("Respondenten", f"geen respondenten in {year}"))
     rows += [
-        ("Anonimiteit", "Het onderzoek is anoniem, tenzij de respondent de anonimiteit aan het eind van de vragenlijst "
-                        f"opheft. Bij respondenten die anoniem zijn gebleven (anonimiteit opgeheven = nee) zijn de "
-                        f"aangeleverde uitsplitsingen leeggemaakt: {blanked}."),
-        ("Antwoorden", "Eén rij per respondent, één kolom per vraag (vraagtekst met vraagnummer). Cijfers 1 tot en met 10; "
-                       "een lege cel betekent niet beantwoord of 'weet niet'."),
-        ("Formules", "Tekst die begint met =, +, - of @ is als tekst opgeslagen (met tekstvoorvoegsel), zodat er geen "
-                     "formule kan worden uitgevoerd. Sla een blad niet op als CSV om het verder te verwerken: dan vervalt "
-                     "die bescherming."),
+        (
+            "Anonimiteit",
+            "Het onderzoek is anoniem, tenzij de respondent de anonimiteit aan het eind van de vragenlijst "
+            f"opheft. Bij respondenten die anoniem zijn gebleven (anonimiteit opgeheven = nee) zijn de "
+            f"aangeleverde uitsplitsingen leeggemaakt: {blanked}.",
+        ),
+        (
+            "Antwoorden",
+            "Eén rij per respondent, één kolom per vraag (vraagtekst met vraagnummer). Cijfers 1 tot en met 10; "
+            "een lege cel betekent niet beantwoord of 'weet niet'.",
+        ),
+        (
+            "Formules",
+            "Tekst die begint met =, +, - of @ is als tekst opgeslagen (met tekstvoorvoegsel), zodat er geen "
+            "formule kan worden uitgevoerd. Sla een blad niet op als CSV om het verder te verwerken: dan vervalt "
+            "die bescherming.",
+        ),
     ]
     return rows
 
 
-def export_databank(dataset: Dataset, rules: Rules, corporation_id: str, year: int, out: str | Path,
-                    generated_by: str | None = None, sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+def export_databank(
+    dataset: Dataset,
+    rules: Rules,
+    corporation_id: str,
+    year: int,
+    out: str | Path,
+    generated_by: str | None = None,
+    sheets: dict[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write the anonymised databank of a corporation's research year Y to ``out`` (.xlsx).
 
     See the module docstring for layout, anonymity and formula neutralisation. The file is
@@ -267,8 +302,15 @@ def export_databank(dataset: Dataset, rules: Rules, corporation_id: str, year: i
     for questionnaire in sheets:
         titles[questionnaire] = sheet_title(rules.questionnaire_name(questionnaire), taken)
         taken.add(titles[questionnaire])
-    info = _info_rows(dataset, rules, corporation_id, year, sheets, titles,
-                      generated_by or f"kwh-workbench {__version__} (kwh export-databank)")
+    info = _info_rows(
+        dataset,
+        rules,
+        corporation_id,
+        year,
+        sheets,
+        titles,
+        generated_by or f"kwh-workbench {__version__} (kwh export-databank)",
+    )
     sheet = workbook.create_sheet(INFO_SHEET)
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 100

@@ -64,14 +64,19 @@ def trigger_table(questions: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     unknown_q = sorted(set(config) - set(QUESTIONNAIRES))
     if unknown_q:
         raise ValueError(f"signals.rules: unknown questionnaire(s) {unknown_q}; expected one of {list(QUESTIONNAIRES)}")
-    known = set(zip(questions["questionnaire"], questions["question_id"]))
-    unknown = sorted(f"{q}.{qid}" for q, entries in config.items() for qid in entries
-                     if qid != ALL_LABEL_QUESTIONS and (q, qid) not in known)
+    known = set(zip(questions["questionnaire"], questions["question_id"], strict=True))
+    unknown = sorted(
+        f"{q}.{qid}"
+        for q, entries in config.items()
+        for qid in entries
+        if qid != ALL_LABEL_QUESTIONS and (q, qid) not in known
+    )
     if unknown:
         raise ValueError(f"signals.rules: question(s) not in the questions table: {', '.join(unknown)}")
     rows = []
-    for questionnaire, question_id, text, label in zip(questions["questionnaire"], questions["question_id"],
-                                                       questions["text"], questions["label_question"]):
+    for questionnaire, question_id, text, label in zip(
+        questions["questionnaire"], questions["question_id"], questions["text"], questions["label_question"], strict=True
+    ):
         entries = config.get(questionnaire, {})
         if question_id in entries:
             grades = _check_grades(entries[question_id], f"rules.{questionnaire}.{question_id}")
@@ -86,8 +91,9 @@ def trigger_table(questions: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return table.astype({"questionnaire": "string", "question_id": "string", "question": "string", "grade": "int64"})
 
 
-def signals(dataset: Dataset, rules: Rules, first_month: str, last_month: str,
-            corporation_id: str | None = None) -> pd.DataFrame:
+def signals(
+    dataset: Dataset, rules: Rules, first_month: str, last_month: str, corporation_id: str | None = None
+) -> pd.DataFrame:
     """The signals of a period: answers with a trigger grade by respondents who consented.
 
     Parameters
@@ -106,14 +112,22 @@ def signals(dataset: Dataset, rules: Rules, first_month: str, last_month: str,
         question order. Only respondents with ``anonymity_lifted`` true appear.
     """
     for name, month in (("first_month", first_month), ("last_month", last_month)):
-        if not (isinstance(month, str) and len(month) == 7 and month[4] == "-" and month[:4].isdigit()
-                and month[5:].isdigit() and 1 <= int(month[5:]) <= 12):
+        if not (
+            isinstance(month, str)
+            and len(month) == 7
+            and month[4] == "-"
+            and month[:4].isdigit()
+            and month[5:].isdigit()
+            and 1 <= int(month[5:]) <= 12
+        ):
             raise ValueError(f"{name} must be a month YYYY-MM, got {month!r}")
     triggers = trigger_table(dataset.questions, rules)
     respondents = dataset.respondents
-    keep = (respondents["anonymity_lifted"].to_numpy(dtype=bool)
-            & (respondents["service_month"] >= first_month).to_numpy(dtype=bool)
-            & (respondents["service_month"] <= last_month).to_numpy(dtype=bool))
+    keep = (
+        respondents["anonymity_lifted"].to_numpy(dtype=bool)
+        & (respondents["service_month"] >= first_month).to_numpy(dtype=bool)
+        & (respondents["service_month"] <= last_month).to_numpy(dtype=bool)
+    )
     if corporation_id is not None:
         keep &= (respondents["corporation_id"] == corporation_id).fillna(False).to_numpy(dtype=bool)
     answers = dataset.answers
@@ -129,10 +143,17 @@ def signals(dataset: Dataset, rules: Rules, first_month: str, last_month: str,
     for column in ("corporation_id", "questionnaire", "service_month"):
         picked[column] = who[column].to_numpy()
     picked["grade"] = picked["grade"].astype("int64")
-    picked = picked.astype({"corporation_id": "string", "questionnaire": "string", "service_month": "string",
-                            "question_id": "string", "response_id": "string"})
+    picked = picked.astype(
+        {
+            "corporation_id": "string",
+            "questionnaire": "string",
+            "service_month": "string",
+            "question_id": "string",
+            "response_id": "string",
+        }
+    )
     found = picked.merge(triggers, on=["questionnaire", "question_id", "grade"], how="inner")
-    order = {key: i for i, key in enumerate(zip(dataset.questions["questionnaire"], dataset.questions["question_id"]))}
-    found["_order"] = [order.get(k, -1) for k in zip(found["questionnaire"], found["question_id"])]
+    order = {key: i for i, key in enumerate(zip(dataset.questions["questionnaire"], dataset.questions["question_id"], strict=True))}
+    found["_order"] = [order.get(k, -1) for k in zip(found["questionnaire"], found["question_id"], strict=True)]
     found = found.sort_values(["corporation_id", "service_month", "response_id", "_order"], kind="stable")
     return found[SIGNAL_COLUMNS].reset_index(drop=True)

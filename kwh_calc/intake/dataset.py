@@ -188,6 +188,7 @@ class Dataset:
 
 # --------------------------------------------------------------------------- reading
 
+
 def _table_file(directory: Path, name: str) -> Path | None:
     for suffix in (".parquet", ".csv"):
         candidate = directory / f"{name}{suffix}"
@@ -234,13 +235,17 @@ def load_dataset(path: str | Path) -> Dataset:
     for name in TABLES:
         file = _table_file(directory, name)
         if file is None:
-            missing.append(Violation(name, "*", f"table missing: expected {name}.parquet or {name}.csv", 1, (str(directory),)))
+            missing.append(
+                Violation(name, "*", f"table missing: expected {name}.parquet or {name}.csv", 1, (str(directory),))
+            )
             continue
         files.append(file)
         try:
             raw[name] = _read_table(file)
         except Exception as exc:  # unreadable file: report it as a violation, not a traceback
-            missing.append(Violation(name, "*", f"unreadable file {file.name}: {type(exc).__name__}: {exc}", 1, (file.name,)))
+            missing.append(
+                Violation(name, "*", f"unreadable file {file.name}: {type(exc).__name__}: {exc}", 1, (file.name,))
+            )
     if missing:
         raise DatasetError(directory, missing)
     return from_tables(raw, path=directory, fingerprint=dataset_fingerprint(files))
@@ -263,7 +268,9 @@ def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def answer_links(respondents: pd.DataFrame, questions: pd.DataFrame, answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def answer_links(
+    respondents: pd.DataFrame, questions: pd.DataFrame, answers: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """For every answer, the row of its respondent and of its question (-1 where none).
 
     The question row is that of (the respondent's questionnaire, question_id). Integer codes
@@ -279,18 +286,26 @@ def answer_links(respondents: pd.DataFrame, questions: pd.DataFrame, answers: pd
     del answer_ids
     respondent_questionnaire = respondents["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64)
     answer_questionnaire = np.where(respondent_pos >= 0, respondent_questionnaire[np.maximum(respondent_pos, 0)], -1)
-    answer_key = np.where((answer_questionnaire >= 0) & (answer_question >= 0), answer_questionnaire * width + answer_question, -1)
-    question_key = (questions["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64) * width
-                    + question_ids.get_indexer(questions["question_id"]))
+    answer_key = np.where(
+        (answer_questionnaire >= 0) & (answer_question >= 0), answer_questionnaire * width + answer_question, -1
+    )
+    question_key = questions["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(
+        dtype=np.int64
+    ) * width + question_ids.get_indexer(questions["question_id"])
     order = np.argsort(question_key, kind="stable")
     sorted_keys = question_key[order]
     slot = np.minimum(np.searchsorted(sorted_keys, answer_key), max(len(sorted_keys) - 1, 0))
-    found = (answer_key >= 0) & (len(sorted_keys) > 0) & (sorted_keys[slot] == answer_key) if len(sorted_keys) else np.zeros(len(answers), bool)
+    found = (
+        (answer_key >= 0) & (len(sorted_keys) > 0) & (sorted_keys[slot] == answer_key)
+        if len(sorted_keys)
+        else np.zeros(len(answers), bool)
+    )
     question_row = np.where(found, order[slot] if len(order) else -1, -1)
     return respondent_pos, question_row.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- typing
+
 
 def _row_keys(table: str, frame: pd.DataFrame, mask: np.ndarray) -> tuple[int, tuple[str, ...]]:
     positions = np.flatnonzero(mask)
@@ -351,7 +366,9 @@ def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
         if pd.api.types.is_bool_dtype(series):
             numbers = pd.Series(np.nan, index=series.index)
         else:
-            numbers = pd.to_numeric(series if pd.api.types.is_numeric_dtype(series) else _as_text(series), errors="coerce")
+            numbers = pd.to_numeric(
+                series if pd.api.types.is_numeric_dtype(series) else _as_text(series), errors="coerce"
+            )
         numbers = numbers.astype("Float64")
         whole = numbers.isna() | (numbers == numbers.round())
         bad = present & (numbers.isna() | ~whole).to_numpy(dtype=bool)
@@ -414,6 +431,7 @@ def _finalise_types(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- rules
 
+
 def _isin(values: Iterable[str]) -> pa.Check:
     allowed = tuple(values)
     return pa.Check.isin(allowed, error=f"value not one of {', '.join(allowed)}")
@@ -426,35 +444,54 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
         return pa.Column(checks=list(checks), nullable=nullable, unique=unique, required=False, coerce=False)
 
     return {
-        "corporations": pa.DataFrameSchema({
-            "corporation_id": col(pa.Check.str_matches(SAFE_ID_PATTERN, error="not safe as a file name (letters, digits, _ . -; at most 64)"), unique=True),
-            "units": col(pa.Check.gt(0, error="must be more than 0")),
-            "urbanisation": col(pa.Check.in_range(1, 5, error="must be 1-5")),
-        }),
-        "questions": pa.DataFrameSchema({
-            "questionnaire": col(_isin(QUESTIONNAIRES)),
-        }),
-        "respondents": pa.DataFrameSchema({
-            "response_id": col(unique=True),
-            "questionnaire": col(_isin(QUESTIONNAIRES)),
-            "mode": col(_isin(MODES)),
-        }),
-        "answers": pa.DataFrameSchema({
-            "grade": col(pa.Check.in_range(1, 10, error="grade must be 1-10"), nullable=True),
-        }),
-        "deliveries": pa.DataFrameSchema({
-            "delivery_id": col(unique=True),
-            "questionnaire": col(_isin(QUESTIONNAIRES)),
-            "channel": col(_isin(CHANNELS)),
-            "n_delivered": col(pa.Check.ge(0, error="must be 0 or more")),
-            "n_approached": col(pa.Check.ge(0, error="must be 0 or more")),
-        }),
-        "checkvraag": pa.DataFrameSchema({
-            "answer": col(pa.Check.in_range(1, 4, error="answer must be 1-4")),
-        }),
-        "label_history": pa.DataFrameSchema({
-            "decision": col(_isin(DECISIONS)),
-        }),
+        "corporations": pa.DataFrameSchema(
+            {
+                "corporation_id": col(
+                    pa.Check.str_matches(
+                        SAFE_ID_PATTERN, error="not safe as a file name (letters, digits, _ . -; at most 64)"
+                    ),
+                    unique=True,
+                ),
+                "units": col(pa.Check.gt(0, error="must be more than 0")),
+                "urbanisation": col(pa.Check.in_range(1, 5, error="must be 1-5")),
+            }
+        ),
+        "questions": pa.DataFrameSchema(
+            {
+                "questionnaire": col(_isin(QUESTIONNAIRES)),
+            }
+        ),
+        "respondents": pa.DataFrameSchema(
+            {
+                "response_id": col(unique=True),
+                "questionnaire": col(_isin(QUESTIONNAIRES)),
+                "mode": col(_isin(MODES)),
+            }
+        ),
+        "answers": pa.DataFrameSchema(
+            {
+                "grade": col(pa.Check.in_range(1, 10, error="grade must be 1-10"), nullable=True),
+            }
+        ),
+        "deliveries": pa.DataFrameSchema(
+            {
+                "delivery_id": col(unique=True),
+                "questionnaire": col(_isin(QUESTIONNAIRES)),
+                "channel": col(_isin(CHANNELS)),
+                "n_delivered": col(pa.Check.ge(0, error="must be 0 or more")),
+                "n_approached": col(pa.Check.ge(0, error="must be 0 or more")),
+            }
+        ),
+        "checkvraag": pa.DataFrameSchema(
+            {
+                "answer": col(pa.Check.in_range(1, 4, error="answer must be 1-4")),
+            }
+        ),
+        "label_history": pa.DataFrameSchema(
+            {
+                "decision": col(_isin(DECISIONS)),
+            }
+        ),
     }
 
 
@@ -488,25 +525,64 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
     predecessors = merged.explode().str.strip()
     unknown_predecessor = predecessors.ne("") & ~predecessors.isin(corp_ids)
     bad_rows = unknown_predecessor.groupby(level=0).any().reindex(corps.index, fill_value=False)
-    out.append(_violation("corporations", "merged_from", "predecessor corporation_id not in corporations", corps, bad_rows))
-    out.append(_violation("corporations", "merged_on", "merged_on and merged_from must be given together", corps,
-                          corps["merged_from"].isna() != corps["merged_on"].isna()))
+    out.append(
+        _violation("corporations", "merged_from", "predecessor corporation_id not in corporations", corps, bad_rows)
+    )
+    out.append(
+        _violation(
+            "corporations",
+            "merged_on",
+            "merged_on and merged_from must be given together",
+            corps,
+            corps["merged_from"].isna() != corps["merged_on"].isna(),
+        )
+    )
 
     questions = t["questions"]
     duplicate_q = questions.duplicated(["questionnaire", "question_id"], keep=False)
-    out.append(_violation("questions", "question_id", "must be unique within its questionnaire", questions, duplicate_q))
+    out.append(
+        _violation("questions", "question_id", "must be unique within its questionnaire", questions, duplicate_q)
+    )
 
     deliveries = t["deliveries"]
-    out.append(_violation("deliveries", "corporation_id", "corporation_id not in corporations", deliveries,
-                          ~deliveries["corporation_id"].isin(corp_ids)))
-    out.append(_violation("deliveries", "period_end", "period_end before period_start", deliveries,
-                          deliveries["period_end"] < deliveries["period_start"]))
-    out.append(_violation("deliveries", "n_approached", "more tenants approached than delivered", deliveries,
-                          deliveries["n_approached"] > deliveries["n_delivered"]))
+    out.append(
+        _violation(
+            "deliveries",
+            "corporation_id",
+            "corporation_id not in corporations",
+            deliveries,
+            ~deliveries["corporation_id"].isin(corp_ids),
+        )
+    )
+    out.append(
+        _violation(
+            "deliveries",
+            "period_end",
+            "period_end before period_start",
+            deliveries,
+            deliveries["period_end"] < deliveries["period_start"],
+        )
+    )
+    out.append(
+        _violation(
+            "deliveries",
+            "n_approached",
+            "more tenants approached than delivered",
+            deliveries,
+            deliveries["n_approached"] > deliveries["n_delivered"],
+        )
+    )
 
     respondents = t["respondents"]
-    out.append(_violation("respondents", "corporation_id", "corporation_id not in corporations", respondents,
-                          ~respondents["corporation_id"].isin(corp_ids)))
+    out.append(
+        _violation(
+            "respondents",
+            "corporation_id",
+            "corporation_id not in corporations",
+            respondents,
+            ~respondents["corporation_id"].isin(corp_ids),
+        )
+    )
     delivery_of = deliveries.drop_duplicates("delivery_id").set_index("delivery_id")
     known_delivery = respondents["delivery_id"].isin(delivery_of.index)
     out.append(_violation("respondents", "delivery_id", "delivery_id not in deliveries", respondents, ~known_delivery))
@@ -514,35 +590,94 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
     d_corp = delivery_of["corporation_id"].reindex(matched["delivery_id"]).to_numpy()
     d_q = delivery_of["questionnaire"].reindex(matched["delivery_id"]).to_numpy()
     mismatch = np.zeros(len(respondents), bool)
-    mismatch[np.flatnonzero(known_delivery.to_numpy())] = (matched["corporation_id"].to_numpy() != d_corp) | (matched["questionnaire"].to_numpy() != d_q)
-    out.append(_violation("respondents", "delivery_id", "delivery belongs to another corporation or questionnaire", respondents, mismatch))
+    mismatch[np.flatnonzero(known_delivery.to_numpy())] = (matched["corporation_id"].to_numpy() != d_corp) | (
+        matched["questionnaire"].to_numpy() != d_q
+    )
+    out.append(
+        _violation(
+            "respondents",
+            "delivery_id",
+            "delivery belongs to another corporation or questionnaire",
+            respondents,
+            mismatch,
+        )
+    )
     with_questions = set(questions["questionnaire"].dropna())
-    out.append(_violation("respondents", "questionnaire", "questionnaire has no questions in questions", respondents,
-                          ~respondents["questionnaire"].isin(with_questions)))
+    out.append(
+        _violation(
+            "respondents",
+            "questionnaire",
+            "questionnaire has no questions in questions",
+            respondents,
+            ~respondents["questionnaire"].isin(with_questions),
+        )
+    )
 
     answers = t["answers"]
     respondent_pos, question_row = links
     known_response = respondent_pos >= 0
     out.append(_violation("answers", "response_id", "response_id not in respondents", answers, ~known_response))
-    out.append(_violation("answers", "question_id", "question_id not in questions for the respondent's questionnaire", answers,
-                          known_response & (question_row < 0)))
+    out.append(
+        _violation(
+            "answers",
+            "question_id",
+            "question_id not in questions for the respondent's questionnaire",
+            answers,
+            known_response & (question_row < 0),
+        )
+    )
     linked = known_response & (question_row >= 0)
     pair = np.where(linked, respondent_pos * (len(questions) + 1) + question_row, -1 - np.arange(len(answers)))
-    out.append(_violation("answers", "question_id", "question answered twice by one respondent", answers,
-                          pd.Series(pair).duplicated(keep="first").to_numpy()))
+    out.append(
+        _violation(
+            "answers",
+            "question_id",
+            "question answered twice by one respondent",
+            answers,
+            pd.Series(pair).duplicated(keep="first").to_numpy(),
+        )
+    )
 
     check = t["checkvraag"]
-    out.append(_violation("checkvraag", "corporation_id", "corporation_id not in corporations", check,
-                          ~check["corporation_id"].isin(corp_ids)))
+    out.append(
+        _violation(
+            "checkvraag",
+            "corporation_id",
+            "corporation_id not in corporations",
+            check,
+            ~check["corporation_id"].isin(corp_ids),
+        )
+    )
     check_delivery_q = delivery_of["questionnaire"].reindex(check["delivery_id"]).to_numpy()
-    out.append(_violation("checkvraag", "delivery_id", "not a Reparaties delivery in deliveries", check,
-                          check_delivery_q != "reparaties"))
+    out.append(
+        _violation(
+            "checkvraag",
+            "delivery_id",
+            "not a Reparaties delivery in deliveries",
+            check,
+            check_delivery_q != "reparaties",
+        )
+    )
 
     history = t["label_history"]
-    out.append(_violation("label_history", "corporation_id", "corporation_id not in corporations", history,
-                          ~history["corporation_id"].isin(corp_ids)))
-    out.append(_violation("label_history", "research_year", "one decision per corporation and research year", history,
-                          history.duplicated(["corporation_id", "research_year"], keep=False)))
+    out.append(
+        _violation(
+            "label_history",
+            "corporation_id",
+            "corporation_id not in corporations",
+            history,
+            ~history["corporation_id"].isin(corp_ids),
+        )
+    )
+    out.append(
+        _violation(
+            "label_history",
+            "research_year",
+            "one decision per corporation and research year",
+            history,
+            history.duplicated(["corporation_id", "research_year"], keep=False),
+        )
+    )
     return [v for v in out if v is not None]
 
 
@@ -572,11 +707,17 @@ def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fi
         raise DatasetError(where, violations)
     tables = {name: _finalise_types(name, typed[name]) for name in TABLES}
     respondent_row, question_row = links
-    return Dataset(**tables, path=Path(path) if path is not None else None, fingerprint=fingerprint,
-                   answer_respondent=respondent_row, answer_question=question_row)
+    return Dataset(
+        **tables,
+        path=Path(path) if path is not None else None,
+        fingerprint=fingerprint,
+        answer_respondent=respondent_row,
+        answer_question=question_row,
+    )
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def write_dataset(tables: dict[str, pd.DataFrame] | Dataset, directory: str | Path, fmt: str = "parquet") -> Path:
     """Write tables in the DATA.md format (``fmt`` ``parquet`` or ``csv``); returns the folder.
@@ -610,4 +751,3 @@ def respondent_counts(dataset: Dataset) -> pd.DataFrame:
     table = pd.crosstab(respondents["questionnaire"], year)
     order = [q for q in QUESTIONNAIRES if q in table.index]
     return table.reindex(order)
-

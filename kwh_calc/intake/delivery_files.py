@@ -152,8 +152,18 @@ PHONE_COLUMNS = ("telefoon1", "telefoon2")
 # Columns whose values the checks read; the reader keeps only these (straat, woonplaats, aannemer,
 # id1 and id2 need to be present but their values are not checked).
 CHECKED_COLUMNS = frozenset(
-    {"geslacht", *NAME_COLUMNS, "huisnummer", "toevoeging", "postcode", "email", *PHONE_COLUMNS, *UITSPLITSINGEN,
-     "datum", "type"}
+    {
+        "geslacht",
+        *NAME_COLUMNS,
+        "huisnummer",
+        "toevoeging",
+        "postcode",
+        "email",
+        *PHONE_COLUMNS,
+        *UITSPLITSINGEN,
+        "datum",
+        "type",
+    }
 )
 
 _HEADER_STRIP = re.compile(r"[\s\-_./\u00a0]+")
@@ -359,8 +369,18 @@ def read_delivery_file(path: str | Path, rules: Rules | DeliveryFileRules | None
         sheet = _read_xlsx(path, lookup) if kind == "xlsx" else _read_csv(path, lookup)
     except DeliveryFileUnreadable:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, KeyError, ValueError, EOFError, OSError,
-            IndexError, NotImplementedError, RuntimeError):  # RuntimeError: an encrypted zip entry
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ParseError,
+        KeyError,
+        ValueError,
+        EOFError,
+        OSError,
+        IndexError,
+        NotImplementedError,
+        RuntimeError,
+    ):  # RuntimeError: an encrypted zip entry
         raise DeliveryFileUnreadable("het bestand is beschadigd of geen geldig Excel-bestand (.xlsx)") from None
     if not sheet.row_numbers and len(sheet.data_sheets) <= 1:
         raise DeliveryFileUnreadable("het bestand bevat geen huurders (alleen een kopregel)")
@@ -488,7 +508,10 @@ def _related_part(archive: zipfile.ZipFile, workbook_part: str, kind: str, names
     return default if default in names else None
 
 
-_SI = re.compile(r"<(?:\w+:)?si>(?:<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t\s*/>|(.*?))</(?:\w+:)?si>|<(?:\w+:)?si\s*/>", re.S)
+_SI = re.compile(
+    r"<(?:\w+:)?si>(?:<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t\s*/>|(.*?))</(?:\w+:)?si>|<(?:\w+:)?si\s*/>",
+    re.S,
+)
 _RUN_TEXT = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
 _PHONETIC = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 
@@ -505,8 +528,13 @@ def _shared_strings(archive: zipfile.ZipFile, workbook_part: str, names: set[str
         return []
     data = archive.read(part)
     head = data[:200].lower()
-    if (b"<!--" in data or b"<![cdata[" in data.lower() or b"<!doctype" in head or data[:2] in (b"\xff\xfe", b"\xfe\xff")
-            or (b"encoding=" in head and b"utf-8" not in head)):
+    if (
+        b"<!--" in data
+        or b"<![cdata[" in data.lower()
+        or b"<!doctype" in head
+        or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        or (b"encoding=" in head and b"utf-8" not in head)
+    ):
         return _shared_strings_xml(data, ns)
     text = data.decode("utf-8-sig")
     strings: list[str] = []
@@ -605,8 +633,9 @@ def _events(stream):
     yield from parser.read_events()
 
 
-def _parse_sheet(stream, ns: str, sst: list[str], date_styles: frozenset[str], date1904: bool,
-                 lookup: dict[str, str]) -> SheetData:
+def _parse_sheet(
+    stream, ns: str, sst: list[str], date_styles: frozenset[str], date1904: bool, lookup: dict[str, str]
+) -> SheetData:
     """One streaming pass over a worksheet's XML: values, formulas, hidden rows/cols, filters.
 
     Per the schema a cell's children come in the order ``f``, ``v``, ``is``; the loop relies
@@ -645,9 +674,7 @@ def _parse_sheet(stream, ns: str, sst: list[str], date_styles: frozenset[str], d
                 if tag == COL and elem.get("hidden") in ("1", "true"):
                     lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
                     hidden_cols.update(range(lo - 1, min(hi, lo + 16384)))
-                elif tag == AUTOFILTER:
-                    sheet.autofilter = True
-                elif tag == SHEETPR and elem.get("filterMode") in ("1", "true"):
+                elif tag == AUTOFILTER or (tag == SHEETPR and elem.get("filterMode") in ("1", "true")):
                     sheet.autofilter = True
             continue
         r_attr = elem.get("r")
@@ -927,31 +954,51 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
     # -- structure
     if len(sheet.data_sheets) > 1:
         positions = ", ".join(str(p) for p in sheet.data_sheets[:-1]) + f" en {sheet.data_sheets[-1]}"
-        err("meerdere_tabbladen", None, [],
+        err(
+            "meerdere_tabbladen",
+            None,
+            [],
             f"{len(sheet.data_sheets)} tabbladen bevatten gegevens (tabbladen {positions}); lever één tabblad "
-            f"met huurdersgegevens per bestand aan (tabblad {sheet.data_sheets[0]} is gecontroleerd)")
+            f"met huurdersgegevens per bestand aan (tabblad {sheet.data_sheets[0]} is gecontroleerd)",
+        )
     if sheet.autofilter:
         err("filter_actief", None, [], "Het tabblad heeft een filter (autofilter); verwijder het filter")
     if sheet.hidden_rows:
         err("verborgen_rij", None, sheet.hidden_rows, "Verborgen rijen; maak alle rijen zichtbaar")
     for col in sorted(sheet.hidden_columns):
-        err("verborgen_kolom", label(col), [],
-            f"Kolom {get_column_letter(col + 1)} ('{label(col)}') is verborgen; maak alle kolommen zichtbaar")
+        err(
+            "verborgen_kolom",
+            label(col),
+            [],
+            f"Kolom {get_column_letter(col + 1)} ('{label(col)}') is verborgen; maak alle kolommen zichtbaar",
+        )
     for col in sorted(sheet.formulas):
-        err("formule", label(col), sorted(sheet.formulas[col]),
-            f"Kolom '{label(col)}' bevat formules; vervang formules door vaste waarden")
+        err(
+            "formule",
+            label(col),
+            sorted(sheet.formulas[col]),
+            f"Kolom '{label(col)}' bevat formules; vervang formules door vaste waarden",
+        )
 
     # -- headers
     found: dict[str, int] = {}
     for col in sorted(sheet.headers):
         canonical = lookup.get(normalise_header(sheet.headers[col]))
         if canonical is None:
-            note("onbekende_kolom", sheet.headers[col], [],
-                 f"Kolom '{sheet.headers[col]}' hoort niet bij het bestandsformat en wordt niet gebruikt")
+            note(
+                "onbekende_kolom",
+                sheet.headers[col],
+                [],
+                f"Kolom '{sheet.headers[col]}' hoort niet bij het bestandsformat en wordt niet gebruikt",
+            )
         elif canonical in found:
-            err("kolom_dubbel", sheet.headers[col], [1],
+            err(
+                "kolom_dubbel",
+                sheet.headers[col],
+                [1],
                 f"Kolom '{sheet.headers[col]}' komt dubbel voor (ook kolom {get_column_letter(found[canonical] + 1)}); "
-                "de eerste wordt gebruikt")
+                "de eerste wordt gebruikt",
+            )
         else:
             found[canonical] = col
     for canonical in config.required_columns:
@@ -972,90 +1019,131 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
     genders = {code.lower() for code in config.gender_codes}
     values = column("geslacht")
     if values is not None:
-        bad = [r for r, v in zip(rows, values) if v is not None and _text(v).lower() not in genders]
+        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and _text(v).lower() not in genders]
         if bad:
-            err("geslacht_ongeldig", name_of("geslacht"), bad,
-                f"Ongeldige code in kolom '{name_of('geslacht')}' (toegestaan: {', '.join(config.gender_codes)} of leeg)")
+            err(
+                "geslacht_ongeldig",
+                name_of("geslacht"),
+                bad,
+                f"Ongeldige code in kolom '{name_of('geslacht')}' (toegestaan: {', '.join(config.gender_codes)} of leeg)",
+            )
     values = column("postcode")
     if values is not None:
-        bad = [r for r, v in zip(rows, values) if not valid_postcode(v)]
+        bad = [r for r, v in zip(rows, values, strict=True) if not valid_postcode(v)]
         if bad:
-            err("postcode_ongeldig", name_of("postcode"), bad,
-                f"Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom '{name_of('postcode')}'")
+            err(
+                "postcode_ongeldig",
+                name_of("postcode"),
+                bad,
+                f"Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom '{name_of('postcode')}'",
+            )
     emails = column("email")
     if emails is not None:
-        bad = [r for r, v in zip(rows, emails) if v is not None and not valid_email(v)]
+        bad = [r for r, v in zip(rows, emails, strict=True) if v is not None and not valid_email(v)]
         if bad:
             err("email_ongeldig", name_of("email"), bad, f"Ongeldig e-mailadres in kolom '{name_of('email')}'")
     phones = [column(c) for c in PHONE_COLUMNS]
-    for canonical, values in zip(PHONE_COLUMNS, phones):
+    for canonical, values in zip(PHONE_COLUMNS, phones, strict=True):
         if values is None:
             continue
-        bad = [r for r, v in zip(rows, values) if v is not None and not valid_phone(v)]
+        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and not valid_phone(v)]
         if bad:
-            err("telefoon_ongeldig", name_of(canonical), bad,
+            err(
+                "telefoon_ongeldig",
+                name_of(canonical),
+                bad,
                 f"Ongeldig telefoonnummer in kolom '{name_of(canonical)}' (Nederlands nummer: 10 cijfers "
-                "beginnend met 0, of +31)")
+                "beginnend met 0, of +31)",
+            )
     contact = [v for v in (emails, *phones) if v is not None]
     unreachable = [r for i, r in enumerate(rows) if all(values[i] is None for values in contact)]
     if unreachable:
         columns = ", ".join(name_of(c) for c in ("email", *PHONE_COLUMNS) if c in found) or "e-mail, telefoon"
-        err("niet_bereikbaar", columns, unreachable,
-            f"{_tenants(len(unreachable), 'heeft', 'hebben')} geen e-mailadres en geen telefoonnummer")
+        err(
+            "niet_bereikbaar",
+            columns,
+            unreachable,
+            f"{_tenants(len(unreachable), 'heeft', 'hebben')} geen e-mailadres en geen telefoonnummer",
+        )
     values = column("datum")
     if values is not None:
-        bad = [r for r, v in zip(rows, values) if v is not None and not valid_date(v)]
+        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and not valid_date(v)]
         if bad:
-            err("datum_ongeldig", name_of("datum"), bad,
-                f"Geen geldige datum in kolom '{name_of('datum')}' (gebruik een Excel-datum of dd-mm-jjjj)")
+            err(
+                "datum_ongeldig",
+                name_of("datum"),
+                bad,
+                f"Geen geldige datum in kolom '{name_of('datum')}' (gebruik een Excel-datum of dd-mm-jjjj)",
+            )
 
     # -- attention points
     if emails is None:
         missing_email = list(rows)
     else:
-        missing_email = [r for r, v in zip(rows, emails) if v is None]
+        missing_email = [r for r, v in zip(rows, emails, strict=True) if v is None]
     if missing_email:
         share = fmt_pct(100 * len(missing_email) / n) if n else "–"
-        note("email_ontbreekt", name_of("email") if "email" in found else "email", missing_email,
-             f"{fmt_count(len(missing_email))} van {fmt_count(n)} huurders ({share}) "
-             f"{'heeft' if len(missing_email) == 1 else 'hebben'} geen e-mailadres; "
-             "zij worden alleen telefonisch benaderd")
+        note(
+            "email_ontbreekt",
+            name_of("email") if "email" in found else "email",
+            missing_email,
+            f"{fmt_count(len(missing_email))} van {fmt_count(n)} huurders ({share}) "
+            f"{'heeft' if len(missing_email) == 1 else 'hebben'} geen e-mailadres; "
+            "zij worden alleen telefonisch benaderd",
+        )
     present = [c for c in UITSPLITSINGEN if c in found]
     if not present or all(all(v is None for v in column(c) or []) for c in present):
         columns = ", ".join(name_of(c) for c in present) if present else "uitsplitsing 1–4"
-        note("uitsplitsingen_leeg", columns, [],
-             "De kolommen uitsplitsing 1 t/m 4 ontbreken of zijn leeg; uitsplitsen van de resultaten "
-             "(bijvoorbeeld naar wijk of vestiging) is dan niet mogelijk")
+        note(
+            "uitsplitsingen_leeg",
+            columns,
+            [],
+            "De kolommen uitsplitsing 1 t/m 4 ontbreken of zijn leeg; uitsplitsen van de resultaten "
+            "(bijvoorbeeld naar wijk of vestiging) is dan niet mogelijk",
+        )
     if questionnaire in config.type_questionnaires:
         values = column("type")
         if values is None:
-            note("type_leeg", "type", [],
-                 "Kolom 'type' ontbreekt; zonder omschrijving van de werkzaamheden noemt de uitnodiging "
-                 "niet waarover het onderzoek gaat")
+            note(
+                "type_leeg",
+                "type",
+                [],
+                "Kolom 'type' ontbreekt; zonder omschrijving van de werkzaamheden noemt de uitnodiging "
+                "niet waarover het onderzoek gaat",
+            )
         else:
-            empty = [r for r, v in zip(rows, values) if v is None]
+            empty = [r for r, v in zip(rows, values, strict=True) if v is None]
             if empty:
-                note("type_leeg", name_of("type"), empty,
-                     f"{_tenants(len(empty))} zonder omschrijving in kolom '{name_of('type')}'; de "
-                     "uitnodiging noemt dan niet waarover het onderzoek gaat")
+                note(
+                    "type_leeg",
+                    name_of("type"),
+                    empty,
+                    f"{_tenants(len(empty))} zonder omschrijving in kolom '{name_of('type')}'; de "
+                    "uitnodiging noemt dan niet waarover het onderzoek gaat",
+                )
     key_columns = [column(c) for c in ("postcode", "huisnummer", "toevoeging", *NAME_COLUMNS)]
     if key_columns[0] is not None:
         normalised = [
             [" ".join(_text(v).lower().split()) if v is not None else "" for v in values]
-            if values is not None else [""] * n
+            if values is not None
+            else [""] * n
             for values in key_columns
         ]
         normalised[0] = [v.replace(" ", "") for v in normalised[0]]
         groups: dict[tuple, list[int]] = {}
-        for r, *key in zip(rows, *normalised):
+        for r, *key in zip(rows, *normalised, strict=True):
             if key[0]:
                 groups.setdefault(tuple(key), []).append(r)
         duplicates = sorted(r for group in groups.values() if len(group) > 1 for r in group)
         if duplicates:
             n_groups = sum(1 for group in groups.values() if len(group) > 1)
-            note("dubbele_huurder", "postcode, huisnummer, toevoeging, naam", duplicates,
-                 f"{_tenants(n_groups, 'komt', 'komen')} meer dan één keer voor (zelfde postcode, huisnummer, "
-                 "toevoeging en naam)")
+            note(
+                "dubbele_huurder",
+                "postcode, huisnummer, toevoeging, naam",
+                duplicates,
+                f"{_tenants(n_groups, 'komt', 'komen')} meer dan één keer voor (zelfde postcode, huisnummer, "
+                "toevoeging en naam)",
+            )
     return errors, attention
 
 
@@ -1083,10 +1171,10 @@ def render_report_typst(report: ValidationReport, questionnaire_name: str | None
         '#set document(title: "Validatieverslag huurdersbestand")',
         '#set page(paper: "a4", margin: 2cm, numbering: "1")',
         '#set text(font: ("Inter", "Libertinus Serif"), size: 9.5pt, lang: "nl")',
-        '#set table(stroke: 0.4pt + luma(180), inset: 5pt)',
+        "#set table(stroke: 0.4pt + luma(180), inset: 5pt)",
         "= Validatieverslag huurdersbestand",
         "#table(columns: (auto, 1fr), stroke: none,",
-        f'  [Bestand], {_typ(report.file)},',
+        f"  [Bestand], {_typ(report.file)},",
         f"  [Vragenlijst], {_typ(questionnaire_name or report.questionnaire)},",
         f"  [Gecontroleerd], {_typ(checked)},",
         f"  [Huurders (rijen)], {_typ(fmt_count(report.tenant_rows))},",
@@ -1106,9 +1194,7 @@ def render_report_typst(report: ValidationReport, questionnaire_name: str | None
         lines.append("  table.header([*Regel*], [*Kolom*], [*Rijen*], [*Toelichting*]),")
         for finding in findings:
             rows = format_rows(finding.rows, finding.rows_listed) if finding.rows else "–"
-            lines.append(
-                f"  {_typ(finding.rule)}, {_typ(finding.column or '–')}, {_typ(rows)}, {_typ(finding.text)},"
-            )
+            lines.append(f"  {_typ(finding.rule)}, {_typ(finding.column or '–')}, {_typ(rows)}, {_typ(finding.text)},")
         lines.append(")")
     lines.append(
         "#v(1em)#text(size: 8pt)[Dit verslag noemt alleen rijnummers (de kopregel is rij 1) en kolomnamen, "
@@ -1122,8 +1208,12 @@ def _font_dirs() -> list[str]:
     return [str(fonts)] if fonts.is_dir() else []
 
 
-def write_report_pdf(report: ValidationReport, target: str | Path, questionnaire_name: str | None = None,
-                     timestamp: dt.datetime | int | None = None) -> Path:
+def write_report_pdf(
+    report: ValidationReport,
+    target: str | Path,
+    questionnaire_name: str | None = None,
+    timestamp: dt.datetime | int | None = None,
+) -> Path:
     """Render the validatieverslag as a small Dutch A4 PDF with ``typst``, atomically.
 
     Uses the project's ``fonts/`` folder when present (else Typst's embedded fonts), never

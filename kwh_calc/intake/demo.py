@@ -123,7 +123,13 @@ QUESTION_BANK: dict[str, list[tuple[str, str, bool, bool, float]]] = {
         ("NH04", "Wat vindt u van de staat van de woning bij oplevering?", True, False, -0.45),
         ("NH05", "Wat vindt u van de sleuteloverdracht?", True, False, 0.30),
         ("NH06", "Wat vindt u van de bereikbaarheid van de corporatie in deze periode?", True, False, -0.20),
-        ("NH07", "Welk rapportcijfer geeft u de corporatie voor de hele periode van zoeken tot het krijgen van de sleutel?", False, True, 0.00),
+        (
+            "NH07",
+            "Welk rapportcijfer geeft u de corporatie voor de hele periode van zoeken tot het krijgen van de sleutel?",
+            False,
+            True,
+            0.00,
+        ),
         ("NH08", "Wat vindt u van de afhandeling van opleverpunten na de verhuizing?", False, False, -0.60),
         ("NH09", "Wat vindt u van de woonomgeving van uw nieuwe woning?", False, False, 0.10),
     ],
@@ -144,7 +150,13 @@ QUESTION_BANK: dict[str, list[tuple[str, str, bool, bool, float]]] = {
         ("RE04", "Wat vindt u van de vakkundigheid van de reparateur?", True, False, 0.30),
         ("RE05", "Wat vindt u van de bejegening door de reparateur?", True, False, 0.45),
         ("RE06", "Wat vindt u van het resultaat van de reparatie?", True, False, -0.10),
-        ("RE07", "Wat vindt u van wat ze voor u hebben gedaan vanaf het moment dat u de reparatie heeft gemeld? Geef een rapportcijfer.", False, True, 0.00),
+        (
+            "RE07",
+            "Wat vindt u van wat ze voor u hebben gedaan vanaf het moment dat u de reparatie heeft gemeld? Geef een rapportcijfer.",
+            False,
+            True,
+            0.00,
+        ),
         ("RE08", "Wat vindt u van het opruimen na afloop van de werkzaamheden?", False, False, 0.05),
     ],
     "planmatig_onderhoud": [
@@ -187,9 +199,18 @@ AW_BASE, AW_PER_UNIT, AW_MAX = 45.0, 0.012, 400.0
 RESPONDENTS_PER_CORPORATION_YEAR = 1000
 
 PROVINCES = (
-    ("Groningen", 0.04), ("Fryslân", 0.04), ("Drenthe", 0.03), ("Overijssel", 0.07),
-    ("Flevoland", 0.03), ("Gelderland", 0.12), ("Utrecht", 0.07), ("Noord-Holland", 0.16),
-    ("Zuid-Holland", 0.20), ("Zeeland", 0.03), ("Noord-Brabant", 0.14), ("Limburg", 0.07),
+    ("Groningen", 0.04),
+    ("Fryslân", 0.04),
+    ("Drenthe", 0.03),
+    ("Overijssel", 0.07),
+    ("Flevoland", 0.03),
+    ("Gelderland", 0.12),
+    ("Utrecht", 0.07),
+    ("Noord-Holland", 0.16),
+    ("Zuid-Holland", 0.20),
+    ("Zeeland", 0.03),
+    ("Noord-Brabant", 0.14),
+    ("Limburg", 0.07),
 )
 NAME_PREFIXES = ("Woonstichting", "Woningcorporatie", "Wooncorporatie", "Stichting Wonen", "Woonpartners")
 DISTRICTS = ("Wijk Noord", "Wijk Oost", "Wijk Zuid", "Wijk West", "Wijk Centrum", "Buitengebied")
@@ -219,13 +240,32 @@ SCENARIOS: dict[str, tuple[str | None, str]] = {
 }
 # Order in which the special scenarios are given out, with the size of corporation they need.
 _SPECIAL_ORDER = (
-    ("onvoldoende_score", "large"), ("onvoldoende_tevreden", "large"), ("geen_algemene_waardering", "any"),
-    ("halfjaarlijks", "any"), ("lage_respons", "small"), ("nieuw_lid_route_b", "small"), ("nieuw_lid", "small"),
-    ("fusie", "mid"), ("verloopt", "large"), ("kwartaal_ontbreekt", "any"), ("geen_onderhoud", "any"),
-    ("grensgeval", "large"), ("label_verlopen", "any"), ("zonder_label", "mid"),
+    ("onvoldoende_score", "large"),
+    ("onvoldoende_tevreden", "large"),
+    ("geen_algemene_waardering", "any"),
+    ("halfjaarlijks", "any"),
+    ("lage_respons", "small"),
+    ("nieuw_lid_route_b", "small"),
+    ("nieuw_lid", "small"),
+    ("fusie", "mid"),
+    ("verloopt", "large"),
+    ("kwartaal_ontbreekt", "any"),
+    ("geen_onderhoud", "any"),
+    ("grensgeval", "large"),
+    ("label_verlopen", "any"),
+    ("zonder_label", "mid"),
 )
-_HARD_FAIL = {"zwak", "onvoldoende_score", "onvoldoende_tevreden", "grensgeval", "halfjaarlijks",
-              "kwartaal_ontbreekt", "geen_algemene_waardering", "verloopt", "zonder_label"}
+_HARD_FAIL = {
+    "zwak",
+    "onvoldoende_score",
+    "onvoldoende_tevreden",
+    "grensgeval",
+    "halfjaarlijks",
+    "kwartaal_ontbreekt",
+    "geen_algemene_waardering",
+    "verloopt",
+    "zonder_label",
+}
 _CKV = {"lage_respons", "geen_onderhoud"}
 
 # Targets for a component's label-question results: (score_min, score_max, pct_min, pct_max);
@@ -240,6 +280,7 @@ _FAIL_MU = {"fail_score": 6.45, "borderline": 6.98}
 
 
 # --------------------------------------------------------------------------- the plan
+
 
 @dataclass
 class _Plan:
@@ -260,12 +301,12 @@ class _Plan:
     # schedule per (corporation, questionnaire, year index 0 = Y-1 / 1 = Y); None = no deliveries
     schedule: dict[tuple[int, int, int], str | None] = field(default_factory=dict)
     aw_months: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    first_month: np.ndarray | None = None   # first service month index (0 = January Y-1)
-    last_month: np.ndarray | None = None    # last service month index (23 = December Y)
+    first_month: np.ndarray | None = None  # first service month index (0 = January Y-1)
+    last_month: np.ndarray | None = None  # last service month index (23 = December Y)
     skip_periods: set = field(default_factory=set)  # (corporation, questionnaire, first month)
     targets: dict[tuple[int, int, int], str] = field(default_factory=dict)
     fixed_count: dict[tuple[int, int, int], int] = field(default_factory=dict)
-    mu: np.ndarray | None = None            # (corporations, 6, 2) latent mean grade
+    mu: np.ndarray | None = None  # (corporations, 6, 2) latent mean grade
     history: list[dict] = field(default_factory=list)
     expected: list[str] = field(default_factory=list)
     attrs: dict[str, np.ndarray] = field(default_factory=dict)
@@ -285,13 +326,15 @@ def _decide(passed: bool, valid: bool, previous_failed: bool) -> str:
     return "verloopt" if previous_failed else "niet_verlengen"
 
 
-def _history_rows(corporation_id: str, year: int, held_before: bool, passed: list[bool]) -> tuple[list[dict], bool, bool]:
+def _history_rows(
+    corporation_id: str, year: int, held_before: bool, passed: list[bool]
+) -> tuple[list[dict], bool, bool]:
     """label_history rows for Y-3..Y-1; returns (rows, valid at the decision on Y, Y-1 failed)."""
     rows = []
     # A label held before the window: as if extended on research year Y-4 (valid until Y-1-03-31).
     valid_until = pd.Timestamp(f"{year - 1}-03-31") if held_before else None
     previous_failed = False
-    for offset, ok in zip((3, 2, 1), passed):
+    for offset, ok in zip((3, 2, 1), passed, strict=True):
         research_year = year - offset
         decided_at = pd.Timestamp(f"{research_year + 1}-03-01")
         valid = valid_until is not None and valid_until >= decided_at
@@ -302,8 +345,15 @@ def _history_rows(corporation_id: str, year: int, held_before: bool, passed: lis
             valid_until = pd.Timestamp(f"{research_year + 1}-03-31")
         elif decision == "niet_toekennen":
             valid_until = None
-        rows.append(dict(corporation_id=corporation_id, research_year=research_year, decision=decision,
-                         passed=bool(ok), valid_until=valid_until))
+        rows.append(
+            dict(
+                corporation_id=corporation_id,
+                research_year=research_year,
+                decision=decision,
+                passed=bool(ok),
+                valid_until=valid_until,
+            )
+        )
         previous_failed = not ok
     valid_at_y = valid_until is not None and valid_until >= pd.Timestamp(f"{year + 1}-03-01")
     return rows, valid_at_y, previous_failed
@@ -338,7 +388,12 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
     # ---- special scenarios, by size of corporation
     free = np.ones(n, bool)
     small_cut, median = np.quantile(units, [0.3, 0.5])
-    size_ok = {"large": units >= median, "small": units <= small_cut, "mid": (units >= small_cut) & (units <= np.quantile(units, 0.9)), "any": np.ones(n, bool)}
+    size_ok = {
+        "large": units >= median,
+        "small": units <= small_cut,
+        "mid": (units >= small_cut) & (units <= np.quantile(units, 0.9)),
+        "any": np.ones(n, bool),
+    }
 
     def take(size: str) -> int | None:
         pool = np.flatnonzero(free & size_ok[size])
@@ -379,9 +434,20 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         scenario[c] = "zwak"
         component[c] = QUESTIONNAIRES[int(rng.choice(LABEL_COMPONENTS))]
 
-    plan = _Plan(year=year, ids=ids, units=units, region=region, urbanisation=urbanisation, aedes=aedes,
-                 member_since=member_since, names=names, merged_from=merged_from, merged_on=merged_on,
-                 scenario=scenario, component=component)
+    plan = _Plan(
+        year=year,
+        ids=ids,
+        units=units,
+        region=region,
+        urbanisation=urbanisation,
+        aedes=aedes,
+        member_since=member_since,
+        names=names,
+        merged_from=merged_from,
+        merged_on=merged_on,
+        scenario=scenario,
+        component=component,
+    )
     for c, key in enumerate(scenario):
         if key == "nieuw_lid_route_b":
             member_since[c] = f"{year}-07-01"
@@ -516,23 +582,26 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         has_building_type=rng.random(n) < 0.3,
         has_complex=rng.random(n) < 0.1,
         has_contractor=rng.random(n) < 0.8,
-        contractors=np.stack([rng.permutation(contractor_pool[r])[: CONTRACTORS_PER_REGION] for r in region]),
+        contractors=np.stack([rng.permutation(contractor_pool[r])[:CONTRACTORS_PER_REGION] for r in region]),
         n_contractors=rng.integers(2, CONTRACTORS_PER_REGION + 1, n),
     )
     return plan
 
 
 def _scenario_table(plan: _Plan) -> pd.DataFrame:
-    return pd.DataFrame({
-        "corporation_id": plan.ids,
-        "scenario": plan.scenario,
-        "component": pd.array(plan.component, dtype="string"),
-        "expected_advice": plan.expected,
-        "description": [SCENARIOS[s][1] for s in plan.scenario],
-    })
+    return pd.DataFrame(
+        {
+            "corporation_id": plan.ids,
+            "scenario": plan.scenario,
+            "component": pd.array(plan.component, dtype="string"),
+            "expected_advice": plan.expected,
+            "description": [SCENARIOS[s][1] for s in plan.scenario],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- data stages
+
 
 def _text(categories, codes: np.ndarray) -> pd.Series:
     """A pandas ``string`` column from category texts and int codes (-1 = missing)."""
@@ -604,7 +673,9 @@ def _deliveries(plan: _Plan, rng: np.random.Generator) -> pd.DataFrame:
     delivered = np.where(api, d["period_end"].to_numpy().astype("datetime64[D]") + api_lag, deadline - early)
     d["delivered_on"] = delivered.astype("datetime64[D]")
     # Invitations: Tuesday after the deadline (Mijn KWH), the day after delivery (API).
-    d["invited_on"] = np.where(api, delivered + np.timedelta64(1, "D"), deadline + np.timedelta64(6, "D")).astype("datetime64[D]")
+    d["invited_on"] = np.where(api, delivered + np.timedelta64(1, "D"), deadline + np.timedelta64(6, "D")).astype(
+        "datetime64[D]"
+    )
     return d
 
 
@@ -635,7 +706,7 @@ def _counts(plan: _Plan, deliveries: pd.DataFrame, rng: np.random.Generator) -> 
     boundaries = np.flatnonzero(np.diff(group)) + 1
     starts = np.concatenate([[0], boundaries])
     ends = np.concatenate([boundaries, [len(group)]])
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         c, q, yi = int(cell_c[s]), int(cell_q[s]), int(cell_m[s] // 12)
         months = cell_m[s:e]
         share = 1.0 if q == Q_AW else len(months) / 12
@@ -707,7 +778,9 @@ def _steer(sub: np.ndarray, target: tuple, rng: np.random.Generator, max_iter: i
     raise RuntimeError("demo data: could not steer a component to its target")
 
 
-def _grades(plan: _Plan, q: int, corp: np.ndarray, month: np.ndarray, telephone: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _grades(
+    plan: _Plan, q: int, corp: np.ndarray, month: np.ndarray, telephone: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Grade matrix (respondents × questions of questionnaire ``q``), 0 = unanswered."""
     bank = QUESTION_BANK[QUESTIONNAIRES[q]]
     effects = np.array([b[4] for b in bank], np.float32)
@@ -743,11 +816,15 @@ def _grades(plan: _Plan, q: int, corp: np.ndarray, month: np.ndarray, telephone:
         n_valid = np.bincount(g_of, valid, len(starts))
         score = np.bincount(g_of, np.where(valid, s / np.maximum(k, 1), 0), len(starts)) / np.maximum(n_valid, 1)
         pct = 100 * np.bincount(g_of, valid & (2 * s >= 11 * k), len(starts)) / np.maximum(n_valid, 1)
-        for g, (st, en) in enumerate(zip(starts, ends)):
+        for g, (st, en) in enumerate(zip(starts, ends, strict=True)):
             target = TARGETS[plan.targets.get((int(corp[st]), q, int(yi[st])), "pass")]
             lo, hi, pmin, pmax = target
-            if n_valid[g] == 0 or ((lo is None or score[g] >= lo) and (hi is None or score[g] <= hi)
-                                   and (pmin is None or pct[g] >= pmin) and (pmax is None or pct[g] <= pmax)):
+            if n_valid[g] == 0 or (
+                (lo is None or score[g] >= lo)
+                and (hi is None or score[g] <= hi)
+                and (pmin is None or pct[g] >= pmin)
+                and (pmax is None or pct[g] <= pmax)
+            ):
                 continue
             block = sub[st:en].copy()
             _steer(block, target, rng)
@@ -801,26 +878,32 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     telephone = rng_resp.random(n) < attrs["tel_share"][corp] + small_bonus
     # completion: online mostly in the first days after the invitation, telephone in weeks 1-4
     invited = d["invited_on"].to_numpy().astype("datetime64[D]")[delivery]
-    lag = np.where(telephone, rng_resp.integers(1, 28, n), np.minimum(rng_resp.exponential(4.0, n).astype(np.int64), 27))
+    lag = np.where(
+        telephone, rng_resp.integers(1, 28, n), np.minimum(rng_resp.exponential(4.0, n).astype(np.int64), 27)
+    )
     completed = invited + lag.astype("timedelta64[D]")
     completed = completed + ((_weekday(completed) == 6) & telephone).astype("timedelta64[D]")  # no calls on Sunday
     anonymity = rng_resp.random(n) < attrs["anonymity"][corp]
     width = max(7, len(str(n)))
     response_ids = pa.array([f"R{i:0{width}d}" for i in range(1, n + 1)], type=pa.string())
     options = _respondent_options(plan, corp, quest, rng_resp)
-    delivery_ids = [f"{ids[c]}-{ABBREVIATION[q]}-{month_names[a].replace('-', '')}"
-                    for c, q, a in d[["c", "q", "first"]].itertuples(index=False)]
-    respondents = pd.DataFrame({
-        "response_id": _text(response_ids, np.arange(n)),
-        "corporation_id": _text(ids, corp),
-        "questionnaire": _text(QUESTIONNAIRES, quest),
-        "service_month": _text(month_names, month),
-        "completed_on": completed.astype("datetime64[ns]"),
-        "mode": _text(("online", "telefonisch"), telephone.astype(np.int64)),
-        "delivery_id": _text(delivery_ids, delivery),
-        **options,
-        "anonymity_lifted": anonymity,
-    })
+    delivery_ids = [
+        f"{ids[c]}-{ABBREVIATION[q]}-{month_names[a].replace('-', '')}"
+        for c, q, a in d[["c", "q", "first"]].itertuples(index=False)
+    ]
+    respondents = pd.DataFrame(
+        {
+            "response_id": _text(response_ids, np.arange(n)),
+            "corporation_id": _text(ids, corp),
+            "questionnaire": _text(QUESTIONNAIRES, quest),
+            "service_month": _text(month_names, month),
+            "completed_on": completed.astype("datetime64[ns]"),
+            "mode": _text(("online", "telefonisch"), telephone.astype(np.int64)),
+            "delivery_id": _text(delivery_ids, delivery),
+            **options,
+            "anonymity_lifted": anonymity,
+        }
+    )
 
     # ---- answers (long), scattered into respondent order without a sort
     questions_per = np.array([len(QUESTION_BANK[name]) for name in QUESTIONNAIRES])
@@ -840,11 +923,13 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
         grade[target] = matrix.ravel()
         qcode[target] = np.tile(first_code[q] + np.arange(k), len(rows))
     all_question_ids = [b[0] for name in QUESTIONNAIRES for b in QUESTION_BANK[name]]
-    answers = pd.DataFrame({
-        "response_id": _text(response_ids, np.repeat(np.arange(n, dtype=np.int32), k_of)),
-        "question_id": _text(all_question_ids, qcode),
-        "grade": pd.arrays.IntegerArray(grade.astype(np.int64), grade == 0),
-    })
+    answers = pd.DataFrame(
+        {
+            "response_id": _text(response_ids, np.repeat(np.arange(n, dtype=np.int32), k_of)),
+            "question_id": _text(all_question_ids, qcode),
+            "grade": pd.arrays.IntegerArray(grade.astype(np.int64), grade == 0),
+        }
+    )
 
     # ---- deliveries: tenants delivered and approached from the respondents and response rates
     responded = np.bincount(delivery, minlength=len(d))
@@ -852,17 +937,19 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     approached = np.where(responded > 0, np.ceil(responded / rate), rng_del.poisson(2.0, len(d))).astype(np.int64)
     approached = np.maximum(approached, responded)
     delivered = approached + rng_del.binomial(approached, rng_del.uniform(0.03, 0.15, len(d)))
-    deliveries = pd.DataFrame({
-        "delivery_id": _text(delivery_ids, np.arange(len(d))),
-        "corporation_id": _text(ids, d["c"].to_numpy()),
-        "questionnaire": _text(QUESTIONNAIRES, d["q"].to_numpy()),
-        "channel": _text(("mijn_kwh", "api"), d["api"].to_numpy().astype(np.int64)),
-        "delivered_on": d["delivered_on"].to_numpy().astype("datetime64[ns]"),
-        "period_start": d["period_start"].to_numpy().astype("datetime64[ns]"),
-        "period_end": d["period_end"].to_numpy().astype("datetime64[ns]"),
-        "n_delivered": delivered.astype(np.int64),
-        "n_approached": approached.astype(np.int64),
-    })
+    deliveries = pd.DataFrame(
+        {
+            "delivery_id": _text(delivery_ids, np.arange(len(d))),
+            "corporation_id": _text(ids, d["c"].to_numpy()),
+            "questionnaire": _text(QUESTIONNAIRES, d["q"].to_numpy()),
+            "channel": _text(("mijn_kwh", "api"), d["api"].to_numpy().astype(np.int64)),
+            "delivered_on": d["delivered_on"].to_numpy().astype("datetime64[ns]"),
+            "period_start": d["period_start"].to_numpy().astype("datetime64[ns]"),
+            "period_end": d["period_end"].to_numpy().astype("datetime64[ns]"),
+            "n_delivered": delivered.astype(np.int64),
+            "n_approached": approached.astype(np.int64),
+        }
+    )
 
     # ---- checkvraag: Reparaties cells of corporations that use it
     rep = (cell_q == Q_RE) & attrs["uses_checkvraag"][cell_c]
@@ -874,35 +961,47 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     p3, p4 = attrs["p_not_ready"][cc], attrs["p_unknown"][cc]
     answer = np.where(u < p3, 3, np.where(u < p3 + p4, 4, np.where(u < p3 + p4 + 0.07, 2, 1)))
     check_contractor = _respondent_options(plan, cc, np.full(len(cc), Q_RE), rng_check)["aannemer"]
-    checkvraag = pd.DataFrame({
-        "corporation_id": _text(ids, cc),
-        "delivery_id": _text(delivery_ids, cd),
-        "service_month": _text(month_names, cm),
-        "answer": answer.astype(np.int64),
-        "aannemer": check_contractor,
-        "consent": rng_check.random(len(cc)) < attrs["consent"][cc],
-    })
+    checkvraag = pd.DataFrame(
+        {
+            "corporation_id": _text(ids, cc),
+            "delivery_id": _text(delivery_ids, cd),
+            "service_month": _text(month_names, cm),
+            "answer": answer.astype(np.int64),
+            "aannemer": check_contractor,
+            "consent": rng_check.random(len(cc)) < attrs["consent"][cc],
+        }
+    )
 
     questions = pd.DataFrame(
-        [(name, qid, text, label, aedes) for name in QUESTIONNAIRES for qid, text, label, aedes, _ in QUESTION_BANK[name]],
+        [
+            (name, qid, text, label, aedes)
+            for name in QUESTIONNAIRES
+            for qid, text, label, aedes, _ in QUESTION_BANK[name]
+        ],
         columns=["questionnaire", "question_id", "text", "label_question", "aedes_question"],
     )
     for column in ("questionnaire", "question_id", "text"):
         questions[column] = questions[column].astype("string")
 
-    corporations = pd.DataFrame({
-        "corporation_id": pd.array(ids, dtype="string"),
-        "name": pd.array(plan.names, dtype="string"),
-        "units": plan.units.astype(np.int64),
-        "region": pd.array([PROVINCES[r][0] for r in plan.region], dtype="string"),
-        "urbanisation": plan.urbanisation.astype(np.int64),
-        "aedes_member": plan.aedes.astype(bool),
-        "member_since": pd.to_datetime(plan.member_since).astype("datetime64[ns]"),
-        "merged_from": pd.array(plan.merged_from, dtype="string"),
-        "merged_on": pd.to_datetime(pd.Series(plan.merged_on, dtype=object)).astype("datetime64[ns]"),
-    })
-    history = pd.DataFrame(plan.history, columns=["corporation_id", "research_year", "decision", "passed", "valid_until"])
-    history = history.astype({"corporation_id": "string", "research_year": np.int64, "decision": "string", "passed": bool})
+    corporations = pd.DataFrame(
+        {
+            "corporation_id": pd.array(ids, dtype="string"),
+            "name": pd.array(plan.names, dtype="string"),
+            "units": plan.units.astype(np.int64),
+            "region": pd.array([PROVINCES[r][0] for r in plan.region], dtype="string"),
+            "urbanisation": plan.urbanisation.astype(np.int64),
+            "aedes_member": plan.aedes.astype(bool),
+            "member_since": pd.to_datetime(plan.member_since).astype("datetime64[ns]"),
+            "merged_from": pd.array(plan.merged_from, dtype="string"),
+            "merged_on": pd.to_datetime(pd.Series(plan.merged_on, dtype=object)).astype("datetime64[ns]"),
+        }
+    )
+    history = pd.DataFrame(
+        plan.history, columns=["corporation_id", "research_year", "decision", "passed", "valid_until"]
+    )
+    history = history.astype(
+        {"corporation_id": "string", "research_year": np.int64, "decision": "string", "passed": bool}
+    )
     history["valid_until"] = pd.to_datetime(history["valid_until"]).astype("datetime64[ns]")
 
     return {
@@ -917,6 +1016,7 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
 
 
 # --------------------------------------------------------------------------- public API
+
 
 def demo_scenarios(corporations: int = 250, year: int = 2025, seed: int = 2025) -> pd.DataFrame:
     """The scenario of every corporation of the demo dataset with these parameters.
@@ -936,7 +1036,9 @@ def demo_scenarios(corporations: int = 250, year: int = 2025, seed: int = 2025) 
     return _scenario_table(_plan(corporations, year, seed))
 
 
-def generate_demo_with_scenarios(corporations: int = 250, year: int = 2025, seed: int = 2025) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def generate_demo_with_scenarios(
+    corporations: int = 250, year: int = 2025, seed: int = 2025
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The demo dataset (see :func:`generate_demo`) and its scenario table (see :func:`demo_scenarios`)."""
     plan = _plan(corporations, year, seed)
     return _build(plan, seed), _scenario_table(plan)

@@ -67,7 +67,9 @@ class LabelRules(_Model):
     valid_until_month_day: str
     valid_at_month_day: str
     merger_first_half_months: int
-    first_assessment_months: int = Field(12, description="months of research before a new member's (route a) or merger's first CKV assessment")
+    first_assessment_months: int = Field(
+        12, description="months of research before a new member's (route a) or merger's first CKV assessment"
+    )
 
 
 class LetterBoundary(_Model):
@@ -129,7 +131,9 @@ class SignalRules(_Model):
     model_config = ConfigDict(frozen=True, extra="allow")
     default_trigger_grades: list[int]
     rules: dict[str, dict[str, list[Annotated[int, Field(ge=1, le=10)]]]] = Field(
-        default_factory=dict, description="questionnaire -> question_id or '*' -> trigger grades (kwh_calc.exports.signals)")
+        default_factory=dict,
+        description="questionnaire -> question_id or '*' -> trigger grades (kwh_calc.exports.signals)",
+    )
 
 
 class DeliveryFileRules(_Model):
@@ -219,5 +223,3 @@ def load_rules(path: str | Path | None = None, year: int | None = None) -> Rules
     raw["year"] = year
     raw["path"] = str(path)
     return Rules.model_validate(raw)
-
-

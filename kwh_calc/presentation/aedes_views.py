@@ -65,8 +65,8 @@ from kwh_calc.common.numbers import (
     fmt_pct,
     join_nl,
 )
-from kwh_calc.results.year import YearResults
 from kwh_calc.intake.rules import Rules
+from kwh_calc.results.year import YearResults
 
 __all__ = [
     "NEAR_BOUNDARY",
@@ -108,11 +108,10 @@ OTHER_SERIES = "Andere leden"
 
 # --------------------------------------------------------------------------- helpers
 
+
 def subscore_name(key: str) -> str:
     """Aedes' Dutch name of a sub-score: ``reparaties`` -> ``Reparatieverzoeken``."""
     return SUBSCORE_NAMES.get(key, key)
-
-
 
 
 def period_nl(rules: Rules, year: int) -> str:
@@ -147,6 +146,7 @@ def _missing(value) -> bool:
 
 
 # --------------------------------------------------------------------------- slices
+
 
 def national_results(results: YearResults, year: int | None = None) -> pd.DataFrame:
     """All members' stored Aedes results of benchmark year ``year`` (default Y), one row per member.
@@ -184,13 +184,17 @@ def no_respondents_text(results: YearResults) -> str:
     rules = results.rules
     corporation = results.corporation
     period = benchmark_period(results.year, rules)
-    text = (f"{corporation['name']} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
-            "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
-            "landelijke verdeling.")
+    text = (
+        f"{corporation['name']} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
+        "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
+        "landelijke verdeling."
+    )
     since = corporation.get("member_since")
     if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
-        text += (f" {corporation['name']} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
-                 "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen.")
+        text += (
+            f" {corporation['name']} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
+            "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen."
+        )
     return text
 
 
@@ -205,23 +209,30 @@ def merger_text(results: YearResults) -> str | None:
     names = corporations.set_index("corporation_id")["name"]
 
     def inside(value) -> bool:
-        return (value is not None and not pd.isna(value)
-                and period.first_month <= pd.Timestamp(value).strftime("%Y-%m") <= period.end_month)
+        return (
+            value is not None
+            and not pd.isna(value)
+            and period.first_month <= pd.Timestamp(value).strftime("%Y-%m") <= period.end_month
+        )
 
     corporation = results.corporation
     if inside(corporation.get("merged_on")):
         ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
         parts = join_nl([f"{names.get(i, i)} ({i})" for i in ids])
         when = fmt_date(pd.Timestamp(corporation["merged_on"]).date())
-        return (f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
-                f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
-                "tellen mee in de benchmarkcijfers van de rechtsvoorgangers.")
+        return (
+            f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
+            f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
+            "tellen mee in de benchmarkcijfers van de rechtsvoorgangers."
+        )
     merged_from = corporations["merged_from"].fillna("").astype(str).str.split(";")
     for successor in corporations.loc[merged_from.apply(lambda ids: results.corporation_id in ids)].itertuples():
         if inside(successor.merged_on):
             when = fmt_date(pd.Timestamp(successor.merged_on).date())
-            return (f"{corporation['name']} is per {when} gefuseerd in {successor.name} ({successor.corporation_id}). Deze "
-                    "cijfers bevatten de reacties over dienstverlening tot de fusie.")
+            return (
+                f"{corporation['name']} is per {when} gefuseerd in {successor.name} ({successor.corporation_id}). Deze "
+                "cijfers bevatten de reacties over dienstverlening tot de fusie."
+            )
     return None
 
 
@@ -233,6 +244,7 @@ def _require(results: YearResults) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- letters and grades
+
 
 def _grade_text(row: pd.Series, key: str) -> str:
     if row[f"{key}_n"] == 0:
@@ -261,16 +273,20 @@ def subscores_table(results: YearResults) -> pd.DataFrame:
         elif n < minimum:
             remark = "zeer weinig respondenten"
         margin = row[f"{key}_margin"]
-        rows.append({
-            "Deelscore": subscore_name(key),
-            "Respondenten": fmt_count(n),
-            "Cijfer": _grade_text(row, key),
-            "Letter": "geen" if n == 0 else str(row[f"{key}_letter"]),
-            "% ontevreden": fmt_pct(row[f"{key}_pct_dissatisfied"]) if n else "–",
-            "Foutmarge": "–" if n == 0 or _missing(margin) else f"± {fmt_grade(margin)}",
-            "Opmerking": remark,
-        })
-    table = pd.DataFrame(rows, columns=["Deelscore", "Respondenten", "Cijfer", "Letter", "% ontevreden", "Foutmarge", "Opmerking"])
+        rows.append(
+            {
+                "Deelscore": subscore_name(key),
+                "Respondenten": fmt_count(n),
+                "Cijfer": _grade_text(row, key),
+                "Letter": "geen" if n == 0 else str(row[f"{key}_letter"]),
+                "% ontevreden": fmt_pct(row[f"{key}_pct_dissatisfied"]) if n else "–",
+                "Foutmarge": "–" if n == 0 or _missing(margin) else f"± {fmt_grade(margin)}",
+                "Opmerking": remark,
+            }
+        )
+    table = pd.DataFrame(
+        rows, columns=["Deelscore", "Respondenten", "Cijfer", "Letter", "% ontevreden", "Foutmarge", "Opmerking"]
+    )
     return table if table["Opmerking"].ne("").any() else table.drop(columns="Opmerking")
 
 
@@ -284,20 +300,26 @@ def subscore_notes(results: YearResults) -> list[str]:
     empty = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
     notes = []
     if empty:
-        notes.append(f"**{join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.")
+        notes.append(
+            f"**{join_nl(empty)}**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter."
+        )
     for key in subscore_keys(rules):
         n = int(row[f"{key}_n"])
         name = subscore_name(key)
         if n == 0:
             continue
         if n < minimum:
-            notes.append(f"**{name}**: het cijfer is gebaseerd op zeer weinig respondenten ({fmt_count(n)}, minder dan "
-                         f"{fmt_count(minimum)}) en is daardoor onzeker.")
+            notes.append(
+                f"**{name}**: het cijfer is gebaseerd op zeer weinig respondenten ({fmt_count(n)}, minder dan "
+                f"{fmt_count(minimum)}) en is daardoor onzeker."
+            )
         flagged = row[f"{key}_near_boundary"]
         if n and not _missing(flagged) and bool(flagged):
-            notes.append(f"**{name}** ligt rond een lettergrens: het ongeronde cijfer ligt binnen "
-                         f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
-                         "een kleine verandering kan de letter veranderen.")
+            notes.append(
+                f"**{name}** ligt rond een lettergrens: het ongeronde cijfer ligt binnen "
+                f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
+                "een kleine verandering kan de letter veranderen."
+            )
     return notes
 
 
@@ -315,23 +337,45 @@ def overall_table(results: YearResults) -> pd.DataFrame:
     for key, weight in rules.aedes.weights.items():
         letter = row[f"{key}_letter"]
         if _missing(letter):
-            rows.append({"Deelscore": subscore_name(key), "Letter": "geen", "Punten": "–", "Weging": _pct_weight(weight),
-                         "Bijdrage": "–"})
+            rows.append(
+                {
+                    "Deelscore": subscore_name(key),
+                    "Letter": "geen",
+                    "Punten": "–",
+                    "Weging": _pct_weight(weight),
+                    "Bijdrage": "–",
+                }
+            )
             continue
         points = rules.aedes.letter_points[str(letter)]
-        rows.append({"Deelscore": subscore_name(key), "Letter": str(letter), "Punten": _signed(points, 0),
-                     "Weging": _pct_weight(weight), "Bijdrage": _points(Decimal(points) * weight)})
+        rows.append(
+            {
+                "Deelscore": subscore_name(key),
+                "Letter": str(letter),
+                "Punten": _signed(points, 0),
+                "Weging": _pct_weight(weight),
+                "Bijdrage": _points(Decimal(points) * weight),
+            }
+        )
     total = row["overall_points"]
-    rows.append({"Deelscore": "Totaal", "Letter": "geen" if _missing(row["overall_letter"]) else str(row["overall_letter"]),
-                 "Punten": "", "Weging": _pct_weight(sum(rules.aedes.weights.values())),
-                 "Bijdrage": "–" if _missing(total) else _points(total)})
+    rows.append(
+        {
+            "Deelscore": "Totaal",
+            "Letter": "geen" if _missing(row["overall_letter"]) else str(row["overall_letter"]),
+            "Punten": "",
+            "Weging": _pct_weight(sum(rules.aedes.weights.values())),
+            "Bijdrage": "–" if _missing(total) else _points(total),
+        }
+    )
     return pd.DataFrame(rows, columns=["Deelscore", "Letter", "Punten", "Weging", "Bijdrage"])
 
 
 def _overall_rule_text(rules: Rules) -> str:
     top, middle, bottom = (b.letter for b in _letters_top_down(rules))
-    return (f"gewogen punten {fmt_decimal(rules.aedes.overall_a_min, 2)} of meer geeft {top}, "
-            f"{fmt_decimal(rules.aedes.overall_c_max, 2)} of minder geeft {bottom}, daartussen {middle}")
+    return (
+        f"gewogen punten {fmt_decimal(rules.aedes.overall_a_min, 2)} of meer geeft {top}, "
+        f"{fmt_decimal(rules.aedes.overall_c_max, 2)} of minder geeft {bottom}, daartussen {middle}"
+    )
 
 
 def overall_text(results: YearResults) -> str:
@@ -340,15 +384,18 @@ def overall_text(results: YearResults) -> str:
     rules = results.rules
     points = ", ".join(f"{letter} {_signed(value, 0)}" for letter, value in rules.aedes.letter_points.items())
     weights = ", ".join(f"{subscore_name(k)} {_pct_weight(w)}" for k, w in rules.aedes.weights.items())
-    method = (f"Elke letter geeft punten ({points}); de punten worden gewogen ({weights}). "
-              f"De totaalletter volgt uit de gewogen punten: {_overall_rule_text(rules)}.")
+    method = (
+        f"Elke letter geeft punten ({points}); de punten worden gewogen ({weights}). "
+        f"De totaalletter volgt uit de gewogen punten: {_overall_rule_text(rules)}."
+    )
     if _missing(row["overall_letter"]):
         missing = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
-        return (f"**Geen totaalletter.** {join_nl(missing) if missing else 'Een deelscore'} "
-                f"{'heeft' if len(missing) <= 1 else 'hebben'} geen respondenten: geen letter; daardoor geen totaalletter. "
-                + method)
-    return (f"**Totaalletter {row['overall_letter']}** (gewogen punten {_points(row['overall_points'])}). " + method)
-
+        return (
+            f"**Geen totaalletter.** {join_nl(missing) if missing else 'Een deelscore'} "
+            f"{'heeft' if len(missing) <= 1 else 'hebben'} geen respondenten: geen letter; daardoor geen totaalletter. "
+            + method
+        )
+    return f"**Totaalletter {row['overall_letter']}** (gewogen punten {_points(row['overall_points'])}). " + method
 
 
 def boundaries_table(rules: Rules) -> pd.DataFrame:
@@ -358,8 +405,11 @@ def boundaries_table(rules: Rules) -> pd.DataFrame:
     letters = _letters_top_down(rules)
     unit = Decimal(1).scaleb(-GRADE_DECIMALS)
     a_min, c_max = rules.aedes.overall_a_min, rules.aedes.overall_c_max
-    overall = [f"{fmt_decimal(a_min, 2)} of meer", f"tussen {fmt_decimal(c_max, 2)} en {fmt_decimal(a_min, 2)}",
-               f"{fmt_decimal(c_max, 2)} of minder"]
+    overall = [
+        f"{fmt_decimal(a_min, 2)} of meer",
+        f"tussen {fmt_decimal(c_max, 2)} en {fmt_decimal(a_min, 2)}",
+        f"{fmt_decimal(c_max, 2)} of minder",
+    ]
     rows = []
     for index, boundary in enumerate(letters):
         if index == 0:
@@ -368,9 +418,14 @@ def boundaries_table(rules: Rules) -> pd.DataFrame:
             grades = f"lager dan {fmt_grade(letters[index - 1].min_grade)}"
         else:
             grades = f"{fmt_grade(boundary.min_grade)} t/m {fmt_grade(letters[index - 1].min_grade - unit)}"
-        rows.append({"Letter": boundary.letter, "Cijfer deelscore": grades,
-                     "Punten": _signed(rules.aedes.letter_points[boundary.letter], 0),
-                     "Totaalletter bij gewogen punten": overall[index]})
+        rows.append(
+            {
+                "Letter": boundary.letter,
+                "Cijfer deelscore": grades,
+                "Punten": _signed(rules.aedes.letter_points[boundary.letter], 0),
+                "Totaalletter bij gewogen punten": overall[index],
+            }
+        )
     return pd.DataFrame(rows, columns=["Letter", "Cijfer deelscore", "Punten", "Totaalletter bij gewogen punten"])
 
 
@@ -383,18 +438,22 @@ def boundaries_text(rules: Rules) -> str:
     unit = Decimal(1).scaleb(-(GRADE_DECIMALS + 1))
     up, down = boundary.min_grade - half, boundary.min_grade - half - unit
     margin = rules.aedes.boundary_flag_margin
-    ranges = " en ".join(f"{fmt_decimal(b.min_grade - margin, 2)} t/m {fmt_decimal(b.min_grade + margin, 2)}"
-                         for b in letters[:-1][::-1])
-    return (f"De letter van een deelscore hangt af van het cijfer afgerond op één decimaal (half naar boven): "
-            f"een ongerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
-            f"{letter_for_grade(up, rules)}, {fmt_decimal(down, 2)} wordt {fmt_grade(round_grade(down))} en geeft "
-            f"{letter_for_grade(down, rules)}. Een ongerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
-            f"({ranges}) ligt *rond de lettergrens*: een kleine verandering kan de letter veranderen. Dat is iets "
-            f"anders dan een grensgeval bij het KWH-Kwaliteitslabel (een uitkomst die afgerond op de grens uitkomt "
-            f"maar er onafgerond net onder ligt).")
+    ranges = " en ".join(
+        f"{fmt_decimal(b.min_grade - margin, 2)} t/m {fmt_decimal(b.min_grade + margin, 2)}" for b in letters[:-1][::-1]
+    )
+    return (
+        f"De letter van een deelscore hangt af van het cijfer afgerond op één decimaal (half naar boven): "
+        f"een ongerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
+        f"{letter_for_grade(up, rules)}, {fmt_decimal(down, 2)} wordt {fmt_grade(round_grade(down))} en geeft "
+        f"{letter_for_grade(down, rules)}. Een ongerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
+        f"({ranges}) ligt *rond de lettergrens*: een kleine verandering kan de letter veranderen. Dat is iets "
+        f"anders dan een grensgeval bij het KWH-Kwaliteitslabel (een uitkomst die afgerond op de grens uitkomt "
+        f"maar er onafgerond net onder ligt)."
+    )
 
 
 # --------------------------------------------------------------------------- national position
+
 
 def position_table(results: YearResults) -> pd.DataFrame:
     """Where the corporation stands among all members, per sub-score.
@@ -413,23 +472,29 @@ def position_table(results: YearResults) -> pd.DataFrame:
     letters = [b.letter for b in _letters_top_down(rules)]
     rows = []
     for key in subscore_keys(rules):
-        mine = distribution.loc[(distribution["questionnaire"] == key) & (distribution["corporation_id"] == results.corporation_id)]
+        mine = distribution.loc[
+            (distribution["questionnaire"] == key) & (distribution["corporation_id"] == results.corporation_id)
+        ]
         national = summary.loc[key]
         if mine.empty:
             place, percentile = "geen respondenten", "–"
         else:
             entry = mine.iloc[0]
             same = distribution.loc[(distribution["questionnaire"] == key) & (distribution["rank"] == entry["rank"])]
-            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (" gedeeld" if len(same) > 1 else "")
+            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (
+                " gedeeld" if len(same) > 1 else ""
+            )
             percentile = fmt_decimal(entry["percentile"], 0)
-        rows.append({
-            "Deelscore": subscore_name(key),
-            "Cijfer": fmt_grade(row[f"{key}_grade"]) if int(row[f"{key}_n"]) else "–",
-            "Plaats": place,
-            "Percentiel": percentile,
-            "Landelijk": fmt_grade(national["mean_of_corporations"]),
-            "Letters landelijk": " · ".join(f"{letter} {fmt_count(national[f'n_{letter}'])}" for letter in letters),
-        })
+        rows.append(
+            {
+                "Deelscore": subscore_name(key),
+                "Cijfer": fmt_grade(row[f"{key}_grade"]) if int(row[f"{key}_n"]) else "–",
+                "Plaats": place,
+                "Percentiel": percentile,
+                "Landelijk": fmt_grade(national["mean_of_corporations"]),
+                "Letters landelijk": " · ".join(f"{letter} {fmt_count(national[f'n_{letter}'])}" for letter in letters),
+            }
+        )
     return pd.DataFrame(rows, columns=["Deelscore", "Cijfer", "Plaats", "Percentiel", "Landelijk", "Letters landelijk"])
 
 
@@ -438,7 +503,7 @@ def distribution_domain(results: YearResults) -> tuple[float, float]:
     member's rounded grade and every letter boundary inside, with a margin of 0,2."""
     table = national_results(results)
     grades = [table[f"{key}_grade"].to_numpy(dtype=float) for key in subscore_keys(results.rules)]
-    values = np.concatenate(grades + [np.array([float(b.min_grade) for b in _letters_top_down(results.rules)[:-1]])])
+    values = np.concatenate([*grades, np.array([float(b.min_grade) for b in _letters_top_down(results.rules)[:-1]])])
     values = values[~np.isnan(values)]
     low = math.floor(values.min() * 10 - 2) / 10
     high = math.ceil(values.max() * 10 + 2) / 10
@@ -456,7 +521,7 @@ def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
     """
     distribution = national_distribution(national_results(results), results.rules)
     part = distribution.loc[distribution["questionnaire"] == key]
-    half = 0.5 * 10 ** -GRADE_DECIMALS
+    half = 0.5 * 10**-GRADE_DECIMALS
     rows = []
     for grade, group in part.groupby("grade", sort=True):
         own = int((group["corporation_id"] == results.corporation_id).sum())
@@ -464,8 +529,17 @@ def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
         base = 0
         for series, count in ((OWN_SERIES, own), (OTHER_SERIES, others)):
             if count:
-                rows.append({"cijfer": float(grade), "cijfer_tekst": fmt_grade(grade), "van": float(grade) - half,
-                             "tot": float(grade) + half, "reeks": series, "aantal": count, "basis": base})
+                rows.append(
+                    {
+                        "cijfer": float(grade),
+                        "cijfer_tekst": fmt_grade(grade),
+                        "van": float(grade) - half,
+                        "tot": float(grade) + half,
+                        "reeks": series,
+                        "aantal": count,
+                        "basis": base,
+                    }
+                )
                 base += count
     return pd.DataFrame(rows, columns=["cijfer", "cijfer_tekst", "van", "tot", "reeks", "aantal", "basis"])
 
@@ -481,29 +555,53 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
 
     data = distribution_chart_data(results, key)
     low, high = domain or distribution_domain(results)
-    half = 0.5 * 10 ** -GRADE_DECIMALS
+    half = 0.5 * 10**-GRADE_DECIMALS
     letters = _letters_top_down(results.rules)
     peak = int(data.groupby("cijfer")["aantal"].sum().max()) if not data.empty else 1
     top = peak + max(1, math.ceil(peak * 0.35))
     present = set(data["reeks"])
     series = [(s, c) for s, c in ((OWN_SERIES, OWN_COLOUR), (OTHER_SERIES, OTHER_COLOUR)) if s in present]
-    x = alt.X("van:Q", title="Cijfer (afgerond op één decimaal)",
-              scale=alt.Scale(domain=[low, high], nice=False, zero=False),
-              axis=alt.Axis(format=".1f", tickMinStep=0.1, grid=False))
+    x = alt.X(
+        "van:Q",
+        title="Cijfer (afgerond op één decimaal)",
+        scale=alt.Scale(domain=[low, high], nice=False, zero=False),
+        axis=alt.Axis(format=".1f", tickMinStep=0.1, grid=False),
+    )
     y_scale = alt.Scale(domain=[0, top], nice=False)
-    bars = alt.Chart(data).mark_bar(stroke="white", strokeWidth=0.5).encode(
-        x=x, x2="tot:Q",
-        y=alt.Y("basis:Q", title="Aantal leden", scale=y_scale,
-                axis=alt.Axis(format="d", tickMinStep=1, values=_count_ticks(top))),
-        y2=alt.Y2("top:Q"),
-        color=alt.Color("reeks:N", title=None, scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
-                        legend=alt.Legend(orient="bottom")),
-    ).transform_calculate(top="datum.basis + datum.aantal")
-    rule_data = pd.DataFrame([{"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}",
-                               "hoogte": top} for b in letters[:-1]])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=x,
+            x2="tot:Q",
+            y=alt.Y(
+                "basis:Q",
+                title="Aantal leden",
+                scale=y_scale,
+                axis=alt.Axis(format="d", tickMinStep=1, values=_count_ticks(top)),
+            ),
+            y2=alt.Y2("top:Q"),
+            color=alt.Color(
+                "reeks:N",
+                title=None,
+                scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .transform_calculate(top="datum.basis + datum.aantal")
+    )
+    rule_data = pd.DataFrame(
+        [
+            {"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}", "hoogte": top}
+            for b in letters[:-1]
+        ]
+    )
     rules_layer = alt.Chart(rule_data).mark_rule(strokeDash=[4, 3], color="#5f5f5f", strokeWidth=1).encode(x="grens:Q")
-    labels = alt.Chart(rule_data).mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#5f5f5f").encode(
-        x="grens:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
+    labels = (
+        alt.Chart(rule_data)
+        .mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#5f5f5f")
+        .encode(x="grens:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
+    )
     layers = [bars, rules_layer, labels]
     own = data.loc[data["reeks"] == OWN_SERIES]
     if not own.empty:
@@ -511,22 +609,31 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         # Keep the label clear of a boundary rule at either edge of the own bar.
         edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
         start, end = round(float(own["van"].iloc[0]), 6), round(float(own["tot"].iloc[0]), 6)
-        align, field, dx = ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
+        align, field, dx = (
+            ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
+        )
         # The label ("eigen cijfer 7,8") is about 5 bars wide: lift it above every bar it spans,
         # so that it never runs over a neighbouring bar, and draw a thin line down to the own bar.
         grade, span = float(own["cijfer"].iloc[0]), 5 * half * 2
-        lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(align, (grade - span / 2, grade + span / 2))
+        lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(
+            align, (grade - span / 2, grade + span / 2)
+        )
         covered = stack[(stack.index.astype(float) + half > lo) & (stack.index.astype(float) - half < hi)]
         own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
         label_at = max(int(covered.max()) if len(covered) else own_top, own_top)
         label_at = min(label_at + max(0.5, 0.08 * top), top)
         marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"])
         if label_at - own_top > 0.6:
-            layers.append(alt.Chart(marker).mark_rule(color=OWN_COLOUR, strokeWidth=0.8).encode(
-                x="cijfer:Q", y=alt.Y("voet:Q", scale=y_scale), y2="hoogte:Q"))
-        layers.append(alt.Chart(marker).mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600,
-                                                  color=OWN_COLOUR).encode(
-            x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N"))
+            layers.append(
+                alt.Chart(marker)
+                .mark_rule(color=OWN_COLOUR, strokeWidth=0.8)
+                .encode(x="cijfer:Q", y=alt.Y("voet:Q", scale=y_scale), y2="hoogte:Q")
+            )
+        layers.append(
+            alt.Chart(marker)
+            .mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600, color=OWN_COLOUR)
+            .encode(x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
+        )
     return alt.layer(*layers).properties(height=150)
 
 
@@ -534,8 +641,7 @@ def distribution_caption(results: YearResults, key: str) -> str:
     """The caption of :func:`distribution_chart`: what is shown, and whether the corporation is in it."""
     name = results.corporation["name"]
     row = _require(results)
-    own = (f"{name} gemarkeerd" if int(row[f"{key}_n"]) > 0
-           else f"{name} heeft op deze deelscore geen respondenten")
+    own = f"{name} gemarkeerd" if int(row[f"{key}_n"]) > 0 else f"{name} heeft op deze deelscore geen respondenten"
     return f"{subscore_name(key)}: aantal Aedes-leden per cijfer, {own}; de stippellijnen zijn de lettergrenzen"
 
 
@@ -545,6 +651,7 @@ def _count_ticks(top: int) -> list[int]:
 
 
 # --------------------------------------------------------------------------- trend
+
 
 def trend_table(results: YearResults) -> pd.DataFrame:
     """Letters and grades of last benchmark year beside this year's, per sub-score and overall.
@@ -559,8 +666,15 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     before = member_row(results, results.year - 1)
     rules = results.rules
     year, previous_year = results.year, results.year - 1
-    columns = ["Deelscore", f"Letter {previous_year}", f"Cijfer {previous_year}", f"Letter {year}", f"Cijfer {year}", "Verschil",
-               "Verandering letter"]
+    columns = [
+        "Deelscore",
+        f"Letter {previous_year}",
+        f"Cijfer {previous_year}",
+        f"Letter {year}",
+        f"Cijfer {year}",
+        "Verschil",
+        "Verandering letter",
+    ]
     if all(source is None or int(source[f"{k}_n"]) == 0 for source in (row, before) for k in subscore_keys(rules)):
         return pd.DataFrame(columns=columns)
     order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
@@ -585,19 +699,42 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     for key in subscore_keys(rules):
         now, then = letter_of(row, f"{key}_letter"), letter_of(before, f"{key}_letter")
         has_both = int(row[f"{key}_n"]) > 0 and before is not None and int(before[f"{key}_n"]) > 0
-        difference = (_signed(round_grade(row[f"{key}_grade"]) - round_grade(before[f"{key}_grade"]), GRADE_DECIMALS)
-                      if has_both else "–")
-        rows.append({"Deelscore": subscore_name(key), f"Letter {previous_year}": then or "–",
-                     f"Cijfer {previous_year}": grade_with_n(before, key), f"Letter {year}": now or "–",
-                     f"Cijfer {year}": grade_with_n(row, key), "Verschil": difference, "Verandering letter": change(now, then)})
+        difference = (
+            _signed(round_grade(row[f"{key}_grade"]) - round_grade(before[f"{key}_grade"]), GRADE_DECIMALS)
+            if has_both
+            else "–"
+        )
+        rows.append(
+            {
+                "Deelscore": subscore_name(key),
+                f"Letter {previous_year}": then or "–",
+                f"Cijfer {previous_year}": grade_with_n(before, key),
+                f"Letter {year}": now or "–",
+                f"Cijfer {year}": grade_with_n(row, key),
+                "Verschil": difference,
+                "Verandering letter": change(now, then),
+            }
+        )
     now, then = letter_of(row, "overall_letter"), letter_of(before, "overall_letter")
 
     def points_text(source):
-        return "–" if source is None or _missing(source["overall_points"]) else f"{_points(source['overall_points'])} punten"
+        return (
+            "–"
+            if source is None or _missing(source["overall_points"])
+            else f"{_points(source['overall_points'])} punten"
+        )
 
-    rows.append({"Deelscore": "Totaal", f"Letter {previous_year}": then or "–", f"Cijfer {previous_year}": points_text(before),
-                 f"Letter {year}": now or "–", f"Cijfer {year}": points_text(row), "Verschil": "",
-                 "Verandering letter": change(now, then)})
+    rows.append(
+        {
+            "Deelscore": "Totaal",
+            f"Letter {previous_year}": then or "–",
+            f"Cijfer {previous_year}": points_text(before),
+            f"Letter {year}": now or "–",
+            f"Cijfer {year}": points_text(row),
+            "Verschil": "",
+            "Verandering letter": change(now, then),
+        }
+    )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -638,8 +775,10 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     early_end = not _missing(data_last) and str(data_last) < period.end_month
     if not (late_start or early_end):
         return []
-    text = (f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over servicemaanden "
-            f"{fmt_month(first)} t/m {fmt_month(last)}")
+    text = (
+        f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over servicemaanden "
+        f"{fmt_month(first)} t/m {fmt_month(last)}"
+    )
     if not _missing(data_first) and str(data_first) > period.first_month:
         text += f"; het onderzoeksbestand begint bij servicemaand {fmt_month(str(data_first))}"
     elif early_end:
@@ -656,6 +795,7 @@ def trend_notes(results: YearResults) -> list[str]:
 
 
 # --------------------------------------------------------------------------- what changes the letter
+
 
 def _gap_text(gap: float) -> str:
     """Distance to the needed grade, rounded up to 0,01 (a shown distance always suffices)."""
@@ -686,9 +826,16 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
             following = f"{entry.next_letter} vanaf {fmt_grade(entry.next_letter_grade)}"
             needed = fmt_decimal(entry.needed_score, GRADE_DECIMALS + 1)
             gap = _gap_text(entry.gap)
-        rows.append({"Deelscore": entry.subscore, "Cijfer": _grade_text(row, entry.questionnaire),
-                     "Letter": "geen" if _missing(entry.letter) else entry.letter, "Volgende letter": following, "Nodig (ongerond)": needed,
-                     "Verschil": gap})
+        rows.append(
+            {
+                "Deelscore": entry.subscore,
+                "Cijfer": _grade_text(row, entry.questionnaire),
+                "Letter": "geen" if _missing(entry.letter) else entry.letter,
+                "Volgende letter": following,
+                "Nodig (ongerond)": needed,
+                "Verschil": gap,
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -701,13 +848,20 @@ def overall_changes_table(results: YearResults) -> pd.DataFrame:
     """
     _require(results)
     changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
-    overall = changes.overall.assign(_step=~changes.overall["adjacent"].astype(bool),
-                                     _down=changes.overall["direction"] != "hoger")
+    overall = changes.overall.assign(
+        _step=~changes.overall["adjacent"].astype(bool), _down=changes.overall["direction"] != "hoger"
+    )
     overall = overall.sort_values(["_step", "_down"], kind="stable")
-    rows = [{"Deelscore": r.subscore, "Letter": f"{r.from_letter} → {r.to_letter}",
-             "Gewogen punten": _points(r.overall_points),
-             "Totaalletter": f"{changes.current_overall_letter} → {r.overall_letter}", "Richting": r.direction}
-            for r in overall.itertuples()]
+    rows = [
+        {
+            "Deelscore": r.subscore,
+            "Letter": f"{r.from_letter} → {r.to_letter}",
+            "Gewogen punten": _points(r.overall_points),
+            "Totaalletter": f"{changes.current_overall_letter} → {r.overall_letter}",
+            "Richting": r.direction,
+        }
+        for r in overall.itertuples()
+    ]
     return pd.DataFrame(rows, columns=["Deelscore", "Letter", "Gewogen punten", "Totaalletter", "Richting"])
 
 
@@ -715,14 +869,19 @@ def overall_changes_text(results: YearResults) -> str:
     """One Dutch paragraph introducing :func:`overall_changes_table`."""
     row = _require(results)
     if _missing(row["overall_letter"]):
-        return ("Zonder totaalletter is er niets te veranderen aan de totaalletter: die ontstaat pas als alle drie "
-                "deelscores respondenten hebben.")
+        return (
+            "Zonder totaalletter is er niets te veranderen aan de totaalletter: die ontstaat pas als alle drie "
+            "deelscores respondenten hebben."
+        )
     changes = overall_changes_table(results)
     now = f"De totaalletter is nu {row['overall_letter']} (gewogen punten {_points(row['overall_points'])})."
     if changes.empty:
         return now + " Geen verandering van de letter van één deelscore verandert de totaalletter."
     up = changes.loc[changes["Richting"] == "hoger"]
-    text = now + " De tabel hieronder geeft elke verandering van de letter van één deelscore die de totaalletter verandert."
+    text = (
+        now
+        + " De tabel hieronder geeft elke verandering van de letter van één deelscore die de totaalletter verandert."
+    )
     if up.empty:
         text += " Geen enkele verbetering van één deelscore verhoogt de totaalletter; een verslechtering kan die wel verlagen."
     return text

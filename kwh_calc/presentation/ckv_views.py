@@ -47,6 +47,11 @@ import numpy as np
 import pandas as pd
 
 from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_components, label_dates
+from kwh_calc.calculations.representativeness import (
+    margin_of_error,
+    score_interval_from_summary,
+    wilson_interval,
+)
 from kwh_calc.common.numbers import (
     MONTHS_NL,
     fmt_count,
@@ -56,11 +61,6 @@ from kwh_calc.common.numbers import (
     fmt_pct,
 )
 from kwh_calc.presentation.present import escape_markdown
-from kwh_calc.calculations.representativeness import (
-    margin_of_error,
-    score_interval_from_summary,
-    wilson_interval,
-)
 from kwh_calc.results.year import YearResults
 
 __all__ = [
@@ -122,8 +122,12 @@ SPECIAL_CASE_NAMES = {
     "not_yet_member": "nog geen lid",
 }
 #: Column headers of the label components in the overview's compact tables.
-COMPONENT_ABBREVIATIONS = {"nieuwe_huurders": "NH", "vertrokken_huurders": "VH", "reparaties": "Rep",
-                           "planmatig_onderhoud": "PO"}
+COMPONENT_ABBREVIATIONS = {
+    "nieuwe_huurders": "NH",
+    "vertrokken_huurders": "VH",
+    "reparaties": "Rep",
+    "planmatig_onderhoud": "PO",
+}
 _MERGERS = ("merger", "merger_first_half_missing")
 
 
@@ -190,6 +194,7 @@ def _successors_predecessors(results: YearResults, corporation_id: str, *, in_ye
 
 # --------------------------------------------------------------------------- advice
 
+
 def advice_heading(results: YearResults) -> str:
     """``Advies KWH over 2025: verlengen`` (``ckv_beslist`` names both outcomes)."""
     row = advice_row(results)
@@ -198,8 +203,10 @@ def advice_heading(results: YearResults) -> str:
         return f"Geen advies over {year}"
     text = f"Advies KWH over {year}: {row['advice_name']}"
     if row["advice"] == "ckv_beslist":
-        text += (f" (telt het resultaat mee: {ADVICE_NAMES[row['advice_if_counted']]}; "
-                 f"telt het niet mee: {ADVICE_NAMES[row['advice_if_not_counted']]})")
+        text += (
+            f" (telt het resultaat mee: {ADVICE_NAMES[row['advice_if_counted']]}; "
+            f"telt het niet mee: {ADVICE_NAMES[row['advice_if_not_counted']]})"
+        )
     return text
 
 
@@ -218,10 +225,12 @@ def merged_away_text(results: YearResults) -> str | None:
         return None
     row = table.iloc[0]
     year = _year(results)
-    return (f"{row['name']} is per {fmt_date(row['merged_on'])} gefuseerd in "
-            f"{corporation_label(row['successor_name'], row['successor_id'])} en krijgt over {year} geen eigen advies. "
-            f"Respondenten met een servicemaand vóór de fusie tellen mee in de resultaten van "
-            f"{row['successor_name']}; zie het dossier van {row['successor_id']}.")
+    return (
+        f"{row['name']} is per {fmt_date(row['merged_on'])} gefuseerd in "
+        f"{corporation_label(row['successor_name'], row['successor_id'])} en krijgt over {year} geen eigen advies. "
+        f"Respondenten met een servicemaand vóór de fusie tellen mee in de resultaten van "
+        f"{row['successor_name']}; zie het dossier van {row['successor_id']}."
+    )
 
 
 def _outcome_validity(outcome: str, before: str, granted: str) -> str:
@@ -254,39 +263,56 @@ def validity_lines(results: YearResults) -> list[str]:
     if row["special_case"] in _MERGERS:
         lines.append("De fusiecorporatie begint opnieuw: een label van de rechtsvoorgangers telt niet mee.")
     if bool(row["label_valid"]):
-        lines.append(f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is het label geldig tot {before}.")
+        lines.append(
+            f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is het label geldig tot {before}."
+        )
     elif not _missing(row["valid_until_before"]) and row["special_case"] not in _MERGERS:
-        lines.append(f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is er geen geldig label "
-                     f"(het laatste label was geldig tot {before}).")
+        lines.append(
+            f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is er geen geldig label "
+            f"(het laatste label was geldig tot {before})."
+        )
     else:
-        lines.append(f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is er geen geldig label.")
+        lines.append(
+            f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is er geen geldig label."
+        )
     advice = row["advice"]
     if advice == "toekennen":
         lines.append(f"Toekennen: het label is geldig tot {granted}.")
     elif advice == "verlengen":
         lines.append(f"Verlengen: het label is geldig tot {granted} (nu tot {before}).")
     elif advice == "niet_toekennen":
-        lines.append(f"Niet toekennen: de corporatie heeft geen label; onderzoeksjaar {year + 1} wordt in "
-                     f"{MONTHS_NL[rules.label.decision_month - 1]} {year + 2} beoordeeld.")
+        lines.append(
+            f"Niet toekennen: de corporatie heeft geen label; onderzoeksjaar {year + 1} wordt in "
+            f"{MONTHS_NL[rules.label.decision_month - 1]} {year + 2} beoordeeld."
+        )
     elif advice == "niet_verlengen":
-        lines.append(f"Niet verlengen: het label blijft geldig tot {before} en wordt niet verlengd. Haalt de corporatie "
-                     f"over {year + 1} de criteria weer, dan kan het label worden verlengd; haalt zij ze niet, dan verloopt "
-                     f"het (twee onderzoeksjaren achter elkaar niet gehaald).")
+        lines.append(
+            f"Niet verlengen: het label blijft geldig tot {before} en wordt niet verlengd. Haalt de corporatie "
+            f"over {year + 1} de criteria weer, dan kan het label worden verlengd; haalt zij ze niet, dan verloopt "
+            f"het (twee onderzoeksjaren achter elkaar niet gehaald)."
+        )
     elif advice == "verloopt":
-        lines.append(f"Verloopt: {year - 1} en {year} zijn niet gehaald; het label blijft geldig tot uiterlijk {before} "
-                     f"en wordt niet verlengd. Voor een nieuw label moet een onderzoeksjaar aan alle criteria voldoen (toekennen).")
+        lines.append(
+            f"Verloopt: {year - 1} en {year} zijn niet gehaald; het label blijft geldig tot uiterlijk {before} "
+            f"en wordt niet verlengd. Voor een nieuw label moet een onderzoeksjaar aan alle criteria voldoen (toekennen)."
+        )
     elif advice == "ckv_beslist":
         counted, not_counted = row["advice_if_counted"], row["advice_if_not_counted"]
-        lines.append(f"Telt het resultaat mee: {ADVICE_NAMES[counted]} ({_outcome_validity(counted, before, granted)}). "
-                     f"Telt het niet mee: {ADVICE_NAMES[not_counted]} ({_outcome_validity(not_counted, before, granted)}).")
+        lines.append(
+            f"Telt het resultaat mee: {ADVICE_NAMES[counted]} ({_outcome_validity(counted, before, granted)}). "
+            f"Telt het niet mee: {ADVICE_NAMES[not_counted]} ({_outcome_validity(not_counted, before, granted)})."
+        )
     elif advice == "nog_niet_beoordeelbaar":
         when = row["expected_presentation"]
-        lines.append(f"Nog niet beoordeelbaar: de CKV besluit nu niet over {year}"
-                     + (f"; de resultaten gaan naar verwachting in {when} naar de CKV." if when else "."))
+        lines.append(
+            f"Nog niet beoordeelbaar: de CKV besluit nu niet over {year}"
+            + (f"; de resultaten gaan naar verwachting in {when} naar de CKV." if when else ".")
+        )
     return lines
 
 
 # --------------------------------------------------------------------------- the four components
+
 
 def _populations(results: YearResults, corporation_id: str) -> dict[str, float]:
     """Population N per questionnaire: the corporation's and its predecessors' (DOMAIN.md §5)."""
@@ -320,15 +346,17 @@ def component_figures(results: YearResults) -> pd.DataFrame:
     n = comp["n"].to_numpy(dtype="float64")
     satisfied = np.rint(comp["pct_satisfied"].fillna(0).to_numpy(dtype="float64") * n / 100.0)
     out = comp.rename(columns={"component_name": "name"}).copy()
-    out["score_low"], out["score_high"] = score_interval_from_summary(n, comp["score"].to_numpy(dtype="float64"),
-                                                                      comp["sd"].to_numpy(dtype="float64"), confidence)
+    out["score_low"], out["score_high"] = score_interval_from_summary(
+        n, comp["score"].to_numpy(dtype="float64"), comp["sd"].to_numpy(dtype="float64"), confidence
+    )
     out["pct_low"], out["pct_high"] = wilson_interval(satisfied, n, confidence)
     populations = _populations(results, results.corporation_id)
     population = out["component"].map(populations).astype("float64")
     fpc = population.where((population >= out["n"]) & (population > 0))  # else: no correction
     out["population"] = population
-    out["margin"] = 100.0 * margin_of_error(n, fpc.to_numpy(dtype="float64"), confidence,
-                                            float(rules.representativeness.worst_case_p))
+    out["margin"] = 100.0 * margin_of_error(
+        n, fpc.to_numpy(dtype="float64"), confidence, float(rules.representativeness.worst_case_p)
+    )
     return out
 
 
@@ -383,10 +411,15 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
     row_advice = advice_row(results)
     assessed = row_advice is None or row_advice["advice"] != "nog_niet_beoordeelbaar"
     rows = {
-        "Respondenten": [], "Minimum respondenten": [],
-        f"Onderdeelscore ({interval})": [], f"Onderdeelscore ≥ {min_score}": [],
-        f"% tevreden ({interval})": [], f"% tevreden ≥ {min_pct}": [],
-        "Foutmarge (procentpunt)": [], "Dekking": [], "Oordeel": [],
+        "Respondenten": [],
+        "Minimum respondenten": [],
+        f"Onderdeelscore ({interval})": [],
+        f"Onderdeelscore ≥ {min_score}": [],
+        f"% tevreden ({interval})": [],
+        f"% tevreden ≥ {min_pct}": [],
+        "Foutmarge (procentpunt)": [],
+        "Dekking": [],
+        "Oordeel": [],
     }
     for row in figures.itertuples():
         rows["Respondenten"].append(fmt_count(row.n))
@@ -394,9 +427,13 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
         score = "–" if row.n == 0 else f"{row.score_display} ({_score_interval_text(row)})"
         pct = "–" if row.n == 0 else f"{row.pct_display} ({_pct_interval_text(row)})"
         rows[f"Onderdeelscore ({interval})"].append(score)
-        rows[f"Onderdeelscore ≥ {min_score}"].append(_meets_text(row.meets_score, row.borderline_score, row.n, row.score, 2))
+        rows[f"Onderdeelscore ≥ {min_score}"].append(
+            _meets_text(row.meets_score, row.borderline_score, row.n, row.score, 2)
+        )
         rows[f"% tevreden ({interval})"].append(pct)
-        rows[f"% tevreden ≥ {min_pct}"].append(_meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%"))
+        rows[f"% tevreden ≥ {min_pct}"].append(
+            _meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%")
+        )
         rows["Foutmarge (procentpunt)"].append("–" if _missing(row.margin) else f"± {fmt_decimal(row.margin, 1)}")
         rows["Dekking"].append(_coverage_text(row, results))
         rows["Oordeel"].append(row.status if assessed else "nog niet beoordeeld")
@@ -407,7 +444,7 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
 
 
 def certainty_lines(results: YearResults) -> list[str]:
-    """"Hoe zeker is 7,1?": per component the figures with their intervals, in one sentence.
+    """ "Hoe zeker is 7,1?": per component the figures with their intervals, in one sentence.
 
     e.g. ``Reparaties: onderdeelscore 7,1 (90%-interval 6,9–7,3), 88% tevreden
     (90%-interval 84%–91%), 148 respondenten, foutmarge ± 6,5 procentpunt. De grens 7,0 ligt
@@ -423,8 +460,11 @@ def certainty_lines(results: YearResults) -> list[str]:
             lines.append(f"{row.name}: geen respondenten in {results.year}.")
             continue
         score_iv = _score_interval_text(row)
-        score = (f"onderdeelscore {row.score_display} ({interval} {score_iv})" if not _missing(row.score_low)
-                 else f"onderdeelscore {row.score_display} ({interval} niet te bepalen bij 1 respondent)")
+        score = (
+            f"onderdeelscore {row.score_display} ({interval} {score_iv})"
+            if not _missing(row.score_low)
+            else f"onderdeelscore {row.score_display} ({interval} niet te bepalen bij 1 respondent)"
+        )
         pct = f"{row.pct_display} tevreden ({interval} {_pct_interval_text(row)})"
         margin = "" if _missing(row.margin) else f", foutmarge ± {fmt_decimal(row.margin, 1)} procentpunt"
         respondents = "1 respondent" if row.n == 1 else f"{fmt_count(row.n)} respondenten"
@@ -433,7 +473,9 @@ def certainty_lines(results: YearResults) -> list[str]:
         if not _missing(row.score_low) and row.score_low <= min_score <= row.score_high:
             inside.append(f"de grens {fmt_grade(label.min_score)} ligt binnen het interval van de onderdeelscore")
         if not _missing(row.pct_low) and row.pct_low <= min_pct <= row.pct_high:
-            inside.append(f"de grens {fmt_pct(label.min_pct_satisfied)} ligt binnen het interval van het percentage tevreden")
+            inside.append(
+                f"de grens {fmt_pct(label.min_pct_satisfied)} ligt binnen het interval van het percentage tevreden"
+            )
         if inside:
             text += " Let op: " + " en ".join(inside) + "."
         lines.append(text)
@@ -441,6 +483,7 @@ def certainty_lines(results: YearResults) -> list[str]:
 
 
 # --------------------------------------------------------------------------- coverage
+
 
 def coverage_table_nl(results: YearResults) -> pd.DataFrame:
     """The quarterly coverage matrix: per component the deliveries per quarter and the verdict.
@@ -494,13 +537,18 @@ def aw_text(results: YearResults) -> str:
     count = int(row["aw_deliveries"])
     if bool(row["aw_held"]):
         times = "1 aanlevering" if count == 1 else f"{fmt_count(count)} aanleveringen"
-        return (f"Algemene waardering is in {year} gehouden ({times} met een dataperiode in {year}). "
-                "Het resultaat ervan telt niet mee voor het label.")
-    return (f"Algemene waardering is in {year} niet gehouden: er is geen aanlevering met een dataperiode in {year}. "
-            "Dat is een voorwaarde voor het label (criterium 3).")
+        return (
+            f"Algemene waardering is in {year} gehouden ({times} met een dataperiode in {year}). "
+            "Het resultaat ervan telt niet mee voor het label."
+        )
+    return (
+        f"Algemene waardering is in {year} niet gehouden: er is geen aanlevering met een dataperiode in {year}. "
+        "Dat is een voorwaarde voor het label (criterium 3)."
+    )
 
 
 # --------------------------------------------------------------------------- CKV discretion
+
 
 def discretion_table(results: YearResults) -> pd.DataFrame:
     """Components where the CKV decides, with the figures and both outcomes (``ckv_beslist``).
@@ -527,14 +575,20 @@ def discretion_table(results: YearResults) -> pd.DataFrame:
         figures = f"{respondents} (minimum {fmt_count(c.min_respondents)})"
         if c.n > 0:
             figures = f"{c.score_display} / {c.pct_display} bij {figures}"
-        rows.append({
-            "Onderdeel": c.component_name, "Cijfers": figures, "Waarom de CKV beslist": why,
-            "Telt mee": ADVICE_NAMES[row["advice_if_counted"]], "Telt niet mee": ADVICE_NAMES[row["advice_if_not_counted"]],
-        })
+        rows.append(
+            {
+                "Onderdeel": c.component_name,
+                "Cijfers": figures,
+                "Waarom de CKV beslist": why,
+                "Telt mee": ADVICE_NAMES[row["advice_if_counted"]],
+                "Telt niet mee": ADVICE_NAMES[row["advice_if_not_counted"]],
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------- special cases
+
 
 def special_case_lines(results: YearResults) -> list[str]:
     """Plain-Dutch explanation of a special case (new member route a/b, merger); empty if none."""
@@ -548,34 +602,44 @@ def special_case_lines(results: YearResults) -> list[str]:
     first = reasons(results)[0]
     lines = [first + "."]
     if case == "new_member_route_a":
-        lines.append("Een nieuw lid heeft resultaten over een heel jaar nodig voordat de CKV oordeelt. Omdat de "
-                     f"aanleveringen niet ieder kwartaal van {year} dekken, doet de corporatie eerst een jaar onderzoek "
-                     "vanaf de startmaand (route a). Route b (een eerste aanlevering over de afgelopen "
-                     f"{rules.label.new_member_lookback_months} maanden) is niet gevolgd.")
+        lines.append(
+            "Een nieuw lid heeft resultaten over een heel jaar nodig voordat de CKV oordeelt. Omdat de "
+            f"aanleveringen niet ieder kwartaal van {year} dekken, doet de corporatie eerst een jaar onderzoek "
+            "vanaf de startmaand (route a). Route b (een eerste aanlevering over de afgelopen "
+            f"{rules.label.new_member_lookback_months} maanden) is niet gevolgd."
+        )
     elif case == "new_member_route_b":
-        lines.append(f"Lid sinds {fmt_date(corp['member_since'])}. Met route b telt een eerste aanlevering over de "
-                     f"afgelopen {rules.label.new_member_lookback_months} maanden mee voor de kwartaaldekking, ook al is de "
-                     f"dataperiode langer dan {rules.label.max_delivery_period_days} dagen; daarna levert de corporatie "
-                     "maandelijks, per kwartaal of automatisch aan. De corporatie wordt daarom nu al beoordeeld.")
+        lines.append(
+            f"Lid sinds {fmt_date(corp['member_since'])}. Met route b telt een eerste aanlevering over de "
+            f"afgelopen {rules.label.new_member_lookback_months} maanden mee voor de kwartaaldekking, ook al is de "
+            f"dataperiode langer dan {rules.label.max_delivery_period_days} dagen; daarna levert de corporatie "
+            "maandelijks, per kwartaal of automatisch aan. De corporatie wordt daarom nu al beoordeeld."
+        )
     elif case in _MERGERS:
         predecessors = _successors_predecessors(results, results.corporation_id, in_year_only=True)
         names = ", ".join(corporation_label(p.name, p.corporation_id) for p in predecessors.itertuples())
         merged_on = fmt_date(corp["merged_on"])
-        lines.append(f"Rechtsvoorgangers: {names}. De resultaten over {year} zijn samengesteld uit de respondenten van de "
-                     f"rechtsvoorgangers met een servicemaand vóór {merged_on} en die van {corp['name']} zelf; "
-                     "de kwartaaldekking telt de aanleveringen van de rechtsvoorgangers vóór de fusie mee.")
+        lines.append(
+            f"Rechtsvoorgangers: {names}. De resultaten over {year} zijn samengesteld uit de respondenten van de "
+            f"rechtsvoorgangers met een servicemaand vóór {merged_on} en die van {corp['name']} zelf; "
+            "de kwartaaldekking telt de aanleveringen van de rechtsvoorgangers vóór de fusie mee."
+        )
         if case == "merger":
-            lines.append(f"Alle rechtsvoorgangers hebben resultaten over januari t/m "
-                         f"{MONTHS_NL[rules.label.merger_first_half_months - 1]} {year}, dus de fusiecorporatie wordt in "
-                         f"{MONTHS_NL[rules.label.decision_month - 1]} {year + 1} beoordeeld als één corporatie.")
+            lines.append(
+                f"Alle rechtsvoorgangers hebben resultaten over januari t/m "
+                f"{MONTHS_NL[rules.label.merger_first_half_months - 1]} {year}, dus de fusiecorporatie wordt in "
+                f"{MONTHS_NL[rules.label.decision_month - 1]} {year + 1} beoordeeld als één corporatie."
+            )
         history = results.table("label_history")
         for p in predecessors.itertuples():
             own = history.loc[(history["corporation_id"] == p.corporation_id) & (history["research_year"] < year)]
             if len(own):
                 last = own.sort_values("research_year").iloc[-1]
                 until = f", geldig tot {fmt_date(last['valid_until'])}" if not _missing(last["valid_until"]) else ""
-                lines.append(f"Ter informatie: {p.name} had als laatste besluit {ADVICE_NAMES[last['decision']]} over "
-                             f"{int(last['research_year'])}{until}; dat telt voor de fusiecorporatie niet mee.")
+                lines.append(
+                    f"Ter informatie: {p.name} had als laatste besluit {ADVICE_NAMES[last['decision']]} over "
+                    f"{int(last['research_year'])}{until}; dat telt voor de fusiecorporatie niet mee."
+                )
     elif case == "not_yet_member":
         lines.append("Er zijn nog geen resultaten die de CKV kan beoordelen.")
     return lines
@@ -614,16 +678,20 @@ def merger_composition_table(results: YearResults) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- history and trend
 
+
 def history_table(results: YearResults) -> pd.DataFrame:
     """The corporation's earlier CKV decisions (``label_history`` rows before Y)."""
     history = results.of("label_history")
     history = history.loc[history["research_year"] < results.year].sort_values("research_year")
-    rows = [{
-        "Onderzoeksjaar": str(int(h.research_year)),
-        "Besluit CKV": ADVICE_NAMES.get(h.decision, h.decision),
-        "Criteria gehaald": "ja" if bool(h.passed) else "nee",
-        "Geldig tot": fmt_date(h.valid_until),
-    } for h in history.itertuples()]
+    rows = [
+        {
+            "Onderzoeksjaar": str(int(h.research_year)),
+            "Besluit CKV": ADVICE_NAMES.get(h.decision, h.decision),
+            "Criteria gehaald": "ja" if bool(h.passed) else "nee",
+            "Geldig tot": fmt_date(h.valid_until),
+        }
+        for h in history.itertuples()
+    ]
     return pd.DataFrame(rows, columns=["Onderzoeksjaar", "Besluit CKV", "Criteria gehaald", "Geldig tot"])
 
 
@@ -658,7 +726,9 @@ def trend_table(results: YearResults) -> pd.DataFrame:
             for c, name in names.items():
                 if c in comp.index:
                     r = comp.loc[c]
-                    entry[name] = _trend_cell(int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"]))
+                    entry[name] = _trend_cell(
+                        int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"])
+                    )
                 else:
                     entry[name] = "–"
             entry["Label"] = f"advies: {row_advice['advice_name']}" if row_advice is not None else "geen advies"
@@ -669,12 +739,16 @@ def trend_table(results: YearResults) -> pd.DataFrame:
                     entry[name] = "niet beschikbaar"
                 elif c in current.index:
                     r = current.loc[c]
-                    entry[name] = _trend_cell(int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"]))
+                    entry[name] = _trend_cell(
+                        int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"])
+                    )
                 else:
                     entry[name] = "geen respondenten"
             if y in history.index:
                 h = history.loc[y]
-                entry["Label"] = f"{ADVICE_NAMES.get(h['decision'], h['decision'])} ({'gehaald' if bool(h['passed']) else 'niet gehaald'})"
+                entry["Label"] = (
+                    f"{ADVICE_NAMES.get(h['decision'], h['decision'])} ({'gehaald' if bool(h['passed']) else 'niet gehaald'})"
+                )
             else:
                 entry["Label"] = "geen besluit vastgelegd"
         rows.append(entry)
@@ -691,18 +765,23 @@ def trend_notes(results: YearResults) -> list[str]:
     missing = [y for y in (year - 2, year - 1) if y not in available]
     if missing:
         shown = " en ".join(str(y) for y in available if y >= year - 2)
-        notes.append(f"Cijfers over {' en '.join(map(str, missing))} zitten niet in de resultaten van deze afsluiting "
-                     f"(die bevatten {shown}).")
+        notes.append(
+            f"Cijfers over {' en '.join(map(str, missing))} zitten niet in de resultaten van deze afsluiting "
+            f"(die bevatten {shown})."
+        )
     no_decision = [y for y in (year - 2, year - 1) if y not in history]
     if no_decision:
         notes.append(f"Geen besluit van de CKV vastgelegd over {' en '.join(map(str, no_decision))}.")
     if row is not None and row["special_case"] in _MERGERS:
-        notes.append("De fusiecorporatie begint opnieuw: eerdere cijfers en besluiten van de rechtsvoorgangers staan niet in deze reeks.")
+        notes.append(
+            "De fusiecorporatie begint opnieuw: eerdere cijfers en besluiten van de rechtsvoorgangers staan niet in deze reeks."
+        )
     notes.append(f"Per onderdeel: onderdeelscore / percentage tevreden (respondenten); {NOT_MET} = grens niet gehaald.")
     return notes
 
 
 # --------------------------------------------------------------------------- decision block
+
 
 def decision_block(results: YearResults) -> pd.DataFrame:
     """The block the CKV fills in: decision, deviation from the advice, motivation, date, signature.
@@ -719,8 +798,10 @@ def decision_block(results: YearResults) -> pd.DataFrame:
     if row is not None:
         advice = row["advice_name"]
         if row["advice"] == "ckv_beslist":
-            advice += (f" (telt mee: {ADVICE_NAMES[row['advice_if_counted']]}; "
-                       f"telt niet mee: {ADVICE_NAMES[row['advice_if_not_counted']]})")
+            advice += (
+                f" (telt mee: {ADVICE_NAMES[row['advice_if_counted']]}; "
+                f"telt niet mee: {ADVICE_NAMES[row['advice_if_not_counted']]})"
+            )
         rows.append(("Advies KWH", advice))
         if row["advice"] == "ckv_beslist":
             comp = _components(results)
@@ -729,18 +810,28 @@ def decision_block(results: YearResults) -> pd.DataFrame:
     rows.append(("Besluit CKV", options))
     if row is not None:
         fits = "verlengen, niet verlengen of verloopt" if bool(row["label_valid"]) else "toekennen of niet toekennen"
-        state = f"label geldig tot {fmt_date(row['valid_until_before'])}" if bool(row["label_valid"]) else "geen geldig label"
+        state = (
+            f"label geldig tot {fmt_date(row['valid_until_before'])}"
+            if bool(row["label_valid"])
+            else "geen geldig label"
+        )
         rows.append(("Past bij de labelstatus", f"{fits} ({state})"))
     rows += [
         ("Afwijking van het advies", f"{CHECKBOX} ja   {CHECKBOX} nee"),
-        ("Motivering (verplicht bij afwijking)", ""), ("", ""), ("", ""), ("", ""), ("", ""),
+        ("Motivering (verplicht bij afwijking)", ""),
+        ("", ""),
+        ("", ""),
+        ("", ""),
+        ("", ""),
         ("Datum", ""),
-        ("Handtekening voorzitter", ""), ("", ""),
+        ("Handtekening voorzitter", ""),
+        ("", ""),
     ]
     return pd.DataFrame(rows, columns=["Onderwerp", "In te vullen"])
 
 
 # --------------------------------------------------------------------------- national overview
+
 
 def _advice_table(results: YearResults) -> pd.DataFrame:
     return results.table("label_advice").sort_values("corporation_id").reset_index(drop=True)
@@ -774,19 +865,33 @@ def discretion_overview(results: YearResults) -> pd.DataFrame:
     """Every component where the CKV decides (advice ``ckv_beslist``), with both outcomes."""
     advice = _advice_table(results).set_index("corporation_id")
     comp = _all_components(results)
-    chosen = comp.loc[comp["ckv_discretion"].astype(bool)
-                      & comp["corporation_id"].map(advice["advice"]).eq("ckv_beslist")].sort_values(["corporation_id"])
+    chosen = comp.loc[
+        comp["ckv_discretion"].astype(bool) & comp["corporation_id"].map(advice["advice"]).eq("ckv_beslist")
+    ].sort_values(["corporation_id"])
     rows = []
     for c in chosen.itertuples():
         a = advice.loc[c.corporation_id]
-        why = ("geen onderhoud aangeleverd" if c.no_delivery else
-               "geen respondenten" if c.n == 0 else
-               f"{fmt_count(c.n)} respondenten (minimum {fmt_count(c.min_respondents)})")
+        why = (
+            "geen onderhoud aangeleverd"
+            if c.no_delivery
+            else "geen respondenten"
+            if c.n == 0
+            else f"{fmt_count(c.n)} respondenten (minimum {fmt_count(c.min_respondents)})"
+        )
         figures = "–" if c.n == 0 else f"{c.score_display} / {c.pct_display}"
-        rows.append({"Corporatie": corporation_label(a["name"], c.corporation_id), "Onderdeel": c.component_name,
-                     "Waarom": why, "Score / % tevreden": figures,
-                     "Telt mee": ADVICE_NAMES[a["advice_if_counted"]], "Telt niet mee": ADVICE_NAMES[a["advice_if_not_counted"]]})
-    return pd.DataFrame(rows, columns=["Corporatie", "Onderdeel", "Waarom", "Score / % tevreden", "Telt mee", "Telt niet mee"])
+        rows.append(
+            {
+                "Corporatie": corporation_label(a["name"], c.corporation_id),
+                "Onderdeel": c.component_name,
+                "Waarom": why,
+                "Score / % tevreden": figures,
+                "Telt mee": ADVICE_NAMES[a["advice_if_counted"]],
+                "Telt niet mee": ADVICE_NAMES[a["advice_if_not_counted"]],
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["Corporatie", "Onderdeel", "Waarom", "Score / % tevreden", "Telt mee", "Telt niet mee"]
+    )
 
 
 def borderline_overview(results: YearResults) -> pd.DataFrame:
@@ -798,13 +903,25 @@ def borderline_overview(results: YearResults) -> pd.DataFrame:
     for c in comp.loc[comp["borderline"].astype(bool)].sort_values("corporation_id").itertuples():
         a = advice.loc[c.corporation_id]
         if c.borderline_score:
-            rows.append({"Corporatie": corporation_label(a["name"], c.corporation_id), "Onderdeel": c.component_name,
-                         "Cijfer": f"onderdeelscore {c.score_display} (grens {fmt_grade(label.min_score)})",
-                         "Onafgerond": _truncated(c.score, 2), "Advies": a["advice_name"]})
+            rows.append(
+                {
+                    "Corporatie": corporation_label(a["name"], c.corporation_id),
+                    "Onderdeel": c.component_name,
+                    "Cijfer": f"onderdeelscore {c.score_display} (grens {fmt_grade(label.min_score)})",
+                    "Onafgerond": _truncated(c.score, 2),
+                    "Advies": a["advice_name"],
+                }
+            )
         if c.borderline_pct:
-            rows.append({"Corporatie": corporation_label(a["name"], c.corporation_id), "Onderdeel": c.component_name,
-                         "Cijfer": f"% tevreden {c.pct_display} (grens {fmt_pct(label.min_pct_satisfied)})",
-                         "Onafgerond": _truncated(c.pct_satisfied, 1) + "%", "Advies": a["advice_name"]})
+            rows.append(
+                {
+                    "Corporatie": corporation_label(a["name"], c.corporation_id),
+                    "Onderdeel": c.component_name,
+                    "Cijfer": f"% tevreden {c.pct_display} (grens {fmt_pct(label.min_pct_satisfied)})",
+                    "Onafgerond": _truncated(c.pct_satisfied, 1) + "%",
+                    "Advies": a["advice_name"],
+                }
+            )
     return pd.DataFrame(rows, columns=["Corporatie", "Onderdeel", "Cijfer", "Onafgerond", "Advies"])
 
 
@@ -817,8 +934,9 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
     advice = _advice_table(results)
     year = results.year
     ending = ("verloopt", "niet_verlengen")
-    chosen = advice.loc[advice["advice"].isin(ending)
-                        | ((advice["advice"] == "ckv_beslist") & advice["advice_if_counted"].isin(ending))]
+    chosen = advice.loc[
+        advice["advice"].isin(ending) | ((advice["advice"] == "ckv_beslist") & advice["advice_if_counted"].isin(ending))
+    ]
     rows = []
     for a in chosen.itertuples():
         until = fmt_date(a.valid_until_before)
@@ -828,8 +946,14 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
             why = f"{year} niet gehaald: het label wordt niet verlengd"
         else:
             why = f"telt het resultaat mee, dan {ADVICE_NAMES[a.advice_if_counted]}"
-        rows.append({"Corporatie": corporation_label(a.name, a.corporation_id), "Advies": a.advice_name,
-                     "Label geldig tot": until, "Toelichting": why})
+        rows.append(
+            {
+                "Corporatie": corporation_label(a.name, a.corporation_id),
+                "Advies": a.advice_name,
+                "Label geldig tot": until,
+                "Toelichting": why,
+            }
+        )
     return pd.DataFrame(rows, columns=["Corporatie", "Advies", "Label geldig tot", "Toelichting"])
 
 
@@ -840,18 +964,24 @@ def _special_short(a, results: YearResults) -> str:
     rules = results.rules
     case = a.special_case
     if case == "new_member_route_a":
-        return (f"lid sinds {fmt_date(corp['member_since'])}, aanleveringen dekken niet ieder kwartaal: eerst een jaar "
-                f"onderzoek, naar de CKV in {a.expected_presentation}")
+        return (
+            f"lid sinds {fmt_date(corp['member_since'])}, aanleveringen dekken niet ieder kwartaal: eerst een jaar "
+            f"onderzoek, naar de CKV in {a.expected_presentation}"
+        )
     if case == "new_member_route_b":
-        return (f"lid sinds {fmt_date(corp['member_since'])}, eerste aanlevering over de afgelopen "
-                f"{rules.label.new_member_lookback_months} maanden: beoordeeld als ieder lid")
+        return (
+            f"lid sinds {fmt_date(corp['member_since'])}, eerste aanlevering over de afgelopen "
+            f"{rules.label.new_member_lookback_months} maanden: beoordeeld als ieder lid"
+        )
     if case in _MERGERS:
         predecessors = _successors_predecessors(results, a.corporation_id, in_year_only=True)["corporation_id"]
         text = f"fusie per {fmt_date(corp['merged_on'])} uit {', '.join(predecessors)}"
         if case == "merger":
             return text + ": resultaten van rechtsvoorgangers tot de fusie tellen mee, het label begint opnieuw"
-        return text + (f": niet alle rechtsvoorgangers hebben resultaten over het eerste halfjaar, "
-                       f"naar de CKV in {a.expected_presentation}")
+        return text + (
+            f": niet alle rechtsvoorgangers hebben resultaten over het eerste halfjaar, "
+            f"naar de CKV in {a.expected_presentation}"
+        )
     return str(a.reasons).split("; ")[0]
 
 
@@ -860,23 +990,34 @@ def special_overview(results: YearResults) -> pd.DataFrame:
     advice = _advice_table(results)
     rows = []
     for a in advice.loc[advice["special_case"].fillna("") != ""].itertuples():
-        rows.append({"Corporatie": corporation_label(a.name, a.corporation_id),
-                     "Bijzonderheid": SPECIAL_CASE_NAMES.get(a.special_case, a.special_case),
-                     "Advies": a.advice_name, "Toelichting": _special_short(a, results)})
+        rows.append(
+            {
+                "Corporatie": corporation_label(a.name, a.corporation_id),
+                "Bijzonderheid": SPECIAL_CASE_NAMES.get(a.special_case, a.special_case),
+                "Advies": a.advice_name,
+                "Toelichting": _special_short(a, results),
+            }
+        )
     return pd.DataFrame(rows, columns=["Corporatie", "Bijzonderheid", "Advies", "Toelichting"])
 
 
 def merged_away_overview(results: YearResults) -> pd.DataFrame:
     """Predecessors merged away during Y, listed as merged into their successor (no advice)."""
     merged = _merged_in_year(results).sort_values("corporation_id")
-    rows = [{"Rechtsvoorganger": corporation_label(m.name, m.corporation_id),
-             "Gefuseerd in": corporation_label(m.successor_name, m.successor_id),
-             "Per": fmt_date(m.merged_on)} for m in merged.itertuples()]
+    rows = [
+        {
+            "Rechtsvoorganger": corporation_label(m.name, m.corporation_id),
+            "Gefuseerd in": corporation_label(m.successor_name, m.successor_id),
+            "Per": fmt_date(m.merged_on),
+        }
+        for m in merged.itertuples()
+    ]
     return pd.DataFrame(rows, columns=["Rechtsvoorganger", "Gefuseerd in", "Per"])
 
 
 def attention_summary(results: YearResults) -> list[str]:
     """One line per kind of flag with how many corporations it concerns (overview, first page)."""
+
     def count(frame: pd.DataFrame, column: str) -> int:
         return frame[column].nunique() if len(frame) else 0
 
@@ -901,8 +1042,11 @@ def component_abbreviations(results: YearResults) -> dict[str, str]:
 def component_legend(results: YearResults) -> str:
     """``NH = Nieuwe huurders, VH = Vertrokken huurders, Rep = Reparaties, PO = Planmatig onderhoud``."""
     names = _component_names(results)
-    return ", ".join(f"{abbreviation} = {names[c]}" for c, abbreviation in component_abbreviations(results).items()
-                     if abbreviation != names[c])
+    return ", ".join(
+        f"{abbreviation} = {names[c]}"
+        for c, abbreviation in component_abbreviations(results).items()
+        if abbreviation != names[c]
+    )
 
 
 def _group_cell(c) -> str:
@@ -949,13 +1093,17 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
             name = abbreviations.get(c.component, c.component_name)
             if c.kind == "quarterly" and not c.covered:
                 text = f"geen dekking {_quarters_short(c.quarters_missing)}"
-                findings.setdefault(text + (" (alleen langere perioden)" if c.quarters_long_only else ""), []).append(name)
+                findings.setdefault(text + (" (alleen langere perioden)" if c.quarters_long_only else ""), []).append(
+                    name
+                )
             if c.no_delivery:
                 findings.setdefault("geen onderhoud aangeleverd", []).append(name)
             elif c.n == 0:
                 findings.setdefault("geen respondenten", []).append(name)
             elif not c.meets:
-                what = " en ".join(w for w, failed in (("score", not c.meets_score), ("% tevreden", not c.meets_pct)) if failed)
+                what = " en ".join(
+                    w for w, failed in (("score", not c.meets_score), ("% tevreden", not c.meets_pct)) if failed
+                )
                 if c.borderline:
                     what += " (grensgeval)"
                 if c.low_response:
@@ -968,8 +1116,10 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
     if advice == "verloopt":
         parts.append(f"ook {year - 1} niet gehaald")
     elif advice == "ckv_beslist":
-        parts.append(f"telt mee: {ADVICE_NAMES[advice_row_['advice_if_counted']]}, "
-                     f"telt niet mee: {ADVICE_NAMES[advice_row_['advice_if_not_counted']]}")
+        parts.append(
+            f"telt mee: {ADVICE_NAMES[advice_row_['advice_if_counted']]}, "
+            f"telt niet mee: {ADVICE_NAMES[advice_row_['advice_if_not_counted']]}"
+        )
     elif advice in ("toekennen", "verlengen") and not case:
         parts.append("voldoet aan alle criteria")
     return "; ".join(parts)

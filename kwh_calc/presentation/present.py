@@ -19,10 +19,11 @@ shown (``7,4``, ``85%``); :func:`table` only formats raw numeric columns as a fa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -125,8 +126,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>@$|~^&#])")
 
 # A cell that reads as a number in Dutch notation: "7,4", "85%", "1.234", "-0,5", "€ 12,50",
 # "7,6 (30)" (a value with its count), "–".
-_NUMERIC_TEXT = re.compile(
-    r"^\s*([-−+]?\s?(€\s?)?\d[\d.]*(,\d+)?\s?%?(\s\(\d[\d.]*\))?|–|-|)\s*$")
+_NUMERIC_TEXT = re.compile(r"^\s*([-−+]?\s?(€\s?)?\d[\d.]*(,\d+)?\s?%?(\s\(\d[\d.]*\))?|–|-|)\s*$")
 
 
 def escape_markdown(text: Any) -> str:
@@ -179,8 +179,12 @@ def _looks_numeric(texts: Iterable[str]) -> bool:
     return 2 * sum(1 for t in shown if _NUMERIC_TEXT.match(t)) > len(shown)
 
 
-def _alignments(columns: Sequence[str], kinds: Sequence[str], cells: list[list[str]],
-                align: str | Sequence[str] | Mapping[str, str] | None) -> list[str]:
+def _alignments(
+    columns: Sequence[str],
+    kinds: Sequence[str],
+    cells: list[list[str]],
+    align: str | Sequence[str] | Mapping[str, str] | None,
+) -> list[str]:
     if isinstance(align, str):
         if len(align) != len(columns):
             raise ValueError(f"align {align!r} has {len(align)} letters for {len(columns)} columns")
@@ -203,8 +207,9 @@ def _alignments(columns: Sequence[str], kinds: Sequence[str], cells: list[list[s
     return result
 
 
-def markdown_table(df: pd.DataFrame, caption: str | None = None,
-                   align: str | Sequence[str] | Mapping[str, str] | None = None) -> str:
+def markdown_table(
+    df: pd.DataFrame, caption: str | None = None, align: str | Sequence[str] | Mapping[str, str] | None = None
+) -> str:
     """The pandoc Markdown pipe table (with optional caption) that :func:`table` displays.
 
     Parameters
@@ -247,8 +252,12 @@ def markdown_table(df: pd.DataFrame, caption: str | None = None,
     return text
 
 
-def table(df: pd.DataFrame, caption: str | None = None,
-          align: str | Sequence[str] | Mapping[str, str] | None = None, intro: str | None = None) -> None:
+def table(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    align: str | Sequence[str] | Mapping[str, str] | None = None,
+    intro: str | None = None,
+) -> None:
     """Display a DataFrame as a real table in the PDF (a Markdown pipe table).
 
     See :func:`markdown_table` for the parameters. In the PDF the table gets a bold header,
@@ -324,8 +333,7 @@ def _clip_bars(spec: dict[str, Any]) -> None:
             _clip_bars(layer)
 
 
-def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
-              height_pt: float | None = None) -> str:
+def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: float | None = None) -> str:
     """Render an Altair chart (or a Vega-Lite dict) to SVG text with the KWH theme.
 
     Parameters
@@ -365,8 +373,14 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT,
     )
 
 
-def chart(altair_chart: Any, caption: str | None = None, width_pt: float = TEXT_WIDTH_PT,
-          height_pt: float | None = None, label: str | None = None, intro: str | None = None) -> None:
+def chart(
+    altair_chart: Any,
+    caption: str | None = None,
+    width_pt: float = TEXT_WIDTH_PT,
+    height_pt: float | None = None,
+    label: str | None = None,
+    intro: str | None = None,
+) -> None:
     """Display an Altair chart as a vector image (SVG) that both render engines typeset.
 
     Parameters

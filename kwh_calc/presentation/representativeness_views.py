@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
     required_sample_size,
     sample_size_examples,
 )
-from kwh_calc.results.year import YearResults
+from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.intake.rules import Rules
+from kwh_calc.results.year import YearResults
 
 __all__ = [
     "EXAMPLE_POPULATIONS",
@@ -84,6 +84,7 @@ _SERIES_DELIVERED = "Geleverde huurders"
 
 # --------------------------------------------------------------------------- rules
 
+
 @dataclass(frozen=True)
 class Standards:
     """The representativeness settings of a rule set as floats.
@@ -115,14 +116,23 @@ class Standards:
 def standards(rules: Rules) -> Standards:
     """:class:`Standards` from ``rules.representativeness`` and ``rules.suppression``."""
     settings = rules.representativeness
-    return Standards(float(settings.confidence), float(settings.margin_standard), float(settings.margin_acceptable),
-                     float(settings.worst_case_p), int(rules.suppression.min_cell_size))
+    return Standards(
+        float(settings.confidence),
+        float(settings.margin_standard),
+        float(settings.margin_acceptable),
+        float(settings.worst_case_p),
+        int(rules.suppression.min_cell_size),
+    )
 
 
 def _ordered(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     order = {q: i for i, q in enumerate(rules.questionnaires)}
-    return (frame.assign(_order=frame["questionnaire"].map(order))
-            .sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True))
+    return (
+        frame.assign(_order=frame["questionnaire"].map(order))
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def _components(results: YearResults) -> pd.DataFrame:
@@ -136,6 +146,7 @@ def _quota_value(value) -> int | str:
 
 
 # --------------------------------------------------------------------------- verdicts
+
 
 def verdict(n: int, margin: float, meets_standard: bool, meets_acceptable: bool, rules: Rules) -> str:
     """Dutch verdict on a component's margin of error.
@@ -183,16 +194,27 @@ def components_table(results: YearResults) -> pd.DataFrame:
         margin = fmt_decimal(row.margin_of_error, 1)
         if bool(row.population_mismatch) and row.n > 0:
             margin += "*"
-        rows.append({
-            "Onderdeel": rules.questionnaire_name(row.questionnaire),
-            "Populatie": fmt_count(row.population),
-            "Netto respons": fmt_count(row.n),
-            "Deel van de populatie": "–" if bool(row.population_mismatch) else fmt_pct(row.response_rate),
-            "Foutmarge (procentpunt)": margin,
-            "Oordeel": verdict(int(row.n), row.margin_of_error, bool(row.meets_5pct), bool(row.meets_10pct), rules),
-        })
-    return pd.DataFrame(rows, columns=["Onderdeel", "Populatie", "Netto respons", "Deel van de populatie",
-                                       "Foutmarge (procentpunt)", "Oordeel"])
+        rows.append(
+            {
+                "Onderdeel": rules.questionnaire_name(row.questionnaire),
+                "Populatie": fmt_count(row.population),
+                "Netto respons": fmt_count(row.n),
+                "Deel van de populatie": "–" if bool(row.population_mismatch) else fmt_pct(row.response_rate),
+                "Foutmarge (procentpunt)": margin,
+                "Oordeel": verdict(int(row.n), row.margin_of_error, bool(row.meets_5pct), bool(row.meets_10pct), rules),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Onderdeel",
+            "Populatie",
+            "Netto respons",
+            "Deel van de populatie",
+            "Foutmarge (procentpunt)",
+            "Oordeel",
+        ],
+    )
 
 
 def summary_text(results: YearResults) -> str:
@@ -206,17 +228,23 @@ def summary_text(results: YearResults) -> str:
         return f"In {results.year} zijn er geen respondenten; er is dus geen foutmarge te berekenen."
     standard = int(held["meets_5pct"].sum())
     acceptable = int((held["meets_10pct"] & ~held["meets_5pct"]).sum())
-    parts = [f"Van de {len(held)} onderdelen met respons {'voldoet' if standard == 1 else 'voldoen'} er {standard} "
-             f"aan de standaard van {s.standard_text} en {acceptable} alleen aan {s.acceptable_text}."]
+    parts = [
+        f"Van de {len(held)} onderdelen met respons {'voldoet' if standard == 1 else 'voldoen'} er {standard} "
+        f"aan de standaard van {s.standard_text} en {acceptable} alleen aan {s.acceptable_text}."
+    ]
     empty = table.loc[table["n"] == 0, "questionnaire"]
     if len(empty):
         names = _join([rules.questionnaire_name(q) for q in empty])
-        parts.append(f"{names} {'heeft' if len(empty) == 1 else 'hebben'} in {results.year} geen respondenten "
-                     f"(niet gehouden of geen reacties).")
+        parts.append(
+            f"{names} {'heeft' if len(empty) == 1 else 'hebben'} in {results.year} geen respondenten "
+            f"(niet gehouden of geen reacties)."
+        )
     if bool(table.loc[table["n"] > 0, "population_mismatch"].any()):
-        parts.append("\\* Meer respondenten dan huurders in de leveringen van dit jaar (een deel van de respons hoort "
-                     "bij een levering uit een ander jaar): de foutmarge is daarom zonder correctie voor de "
-                     "populatieomvang berekend, wat voorzichtig is.")
+        parts.append(
+            "\\* Meer respondenten dan huurders in de leveringen van dit jaar (een deel van de respons hoort "
+            "bij een levering uit een ander jaar): de foutmarge is daarom zonder correctie voor de "
+            "populatieomvang berekend, wat voorzichtig is."
+        )
     return " ".join(parts)
 
 
@@ -227,6 +255,7 @@ def _join(names: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- explanation
+
 
 def intro_text(results: YearResults) -> str:
     """Dutch opening paragraph: whose results, which year, what the report shows."""
@@ -282,9 +311,15 @@ def population_examples_table(rules: Rules, populations=EXAMPLE_POPULATIONS) -> 
     sizes = np.asarray(populations, dtype="int64")
     needed = required_sample_size(s.standard, s.confidence, s.worst_p, sizes)
     needed_10 = required_sample_size(s.acceptable, s.confidence, s.worst_p, sizes)
-    rows = [{"Populatie": fmt_count(N), f"Nodig voor {s.standard_text}": fmt_count(a),
-             "Deel van de populatie": fmt_pct(100 * a / N), f"Nodig voor {s.acceptable_text}": fmt_count(b)}
-            for N, a, b in zip(sizes, needed, needed_10)]
+    rows = [
+        {
+            "Populatie": fmt_count(N),
+            f"Nodig voor {s.standard_text}": fmt_count(a),
+            "Deel van de populatie": fmt_pct(100 * a / N),
+            f"Nodig voor {s.acceptable_text}": fmt_count(b),
+        }
+        for N, a, b in zip(sizes, needed, needed_10, strict=True)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -310,6 +345,7 @@ def examples_text(rules: Rules) -> str:
 
 
 # --------------------------------------------------------------------------- margin chart
+
 
 def margin_curve(population, confidence: float, worst_p: float, n_max: int, points: int = 120) -> pd.DataFrame:
     """The margin of error (percentage points) against net response 1…``n_max``.
@@ -368,14 +404,23 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
         curve = margin_curve(population, s.confidence, s.worst_p, n_max, points)
         top = max(2 * 100 * s.acceptable, 1.15 * (row.margin_of_error if row.n > 0 else 0))
         first = int(np.argmax(curve["margin"].to_numpy() <= top))  # keep one point above the top
-        curve = curve.iloc[max(first - 1, 0):]
+        curve = curve.iloc[max(first - 1, 0) :]
         curves.append(curve.assign(onderdeel=label))
         if row.n > 0:
-            dots.append({"onderdeel": label, "n": int(row.n), "foutmarge": float(row.margin_of_error),
-                         "label": f"{fmt_decimal(row.margin_of_error, 1)} bij n = {fmt_count(row.n)}",
-                         "rechts": bool(row.n > 0.55 * int(curve["n"].max()))})
-    curve = (pd.concat(curves, ignore_index=True).rename(columns={"margin": "foutmarge"})[["onderdeel", "n", "foutmarge"]]
-             if curves else pd.DataFrame(columns=["onderdeel", "n", "foutmarge"]))
+            dots.append(
+                {
+                    "onderdeel": label,
+                    "n": int(row.n),
+                    "foutmarge": float(row.margin_of_error),
+                    "label": f"{fmt_decimal(row.margin_of_error, 1)} bij n = {fmt_count(row.n)}",
+                    "rechts": bool(row.n > 0.55 * int(curve["n"].max())),
+                }
+            )
+    curve = (
+        pd.concat(curves, ignore_index=True).rename(columns={"margin": "foutmarge"})[["onderdeel", "n", "foutmarge"]]
+        if curves
+        else pd.DataFrame(columns=["onderdeel", "n", "foutmarge"])
+    )
     return curve, pd.DataFrame(dots, columns=["onderdeel", "n", "foutmarge", "label", "rechts"])
 
 
@@ -395,38 +440,70 @@ def margin_chart(results: YearResults, columns: int = 2):
         return None
     order = list(dict.fromkeys(curve["onderdeel"]))
     width = round((TEXT_WIDTH_PT / 0.75 - 60 * columns - 20 * (columns - 1)) / columns)
-    lines = pd.DataFrame({"foutmarge": [100 * s.standard, 100 * s.acceptable],
-                          "norm": [s.standard_text, s.acceptable_text]})
-    data = pd.concat([curve.assign(laag="curve"), dots.assign(laag="punt"),
-                      pd.DataFrame([{"onderdeel": o, "laag": "norm", "foutmarge": r.foutmarge, "label": r.norm}
-                                    for o in order for r in lines.itertuples()])], ignore_index=True)
+    lines = pd.DataFrame(
+        {"foutmarge": [100 * s.standard, 100 * s.acceptable], "norm": [s.standard_text, s.acceptable_text]}
+    )
+    data = pd.concat(
+        [
+            curve.assign(laag="curve"),
+            dots.assign(laag="punt"),
+            pd.DataFrame(
+                [
+                    {"onderdeel": o, "laag": "norm", "foutmarge": r.foutmarge, "label": r.norm}
+                    for o in order
+                    for r in lines.itertuples()
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     x = alt.X("n:Q", title="Netto respons", scale=alt.Scale(zero=True, nice=True))
     y = alt.Y("foutmarge:Q", title="Foutmarge (%-punt)", scale=alt.Scale(zero=True))
     base = alt.Chart().encode(x=x, y=y)
     curve_layer = base.transform_filter(alt.datum.laag == "curve").mark_line(color=PALETTE[2], clip=True)
-    norm_layer = (alt.Chart().transform_filter(alt.datum.laag == "norm")
-                  .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
-                  .encode(y=alt.Y("foutmarge:Q")))
-    norm_text = (alt.Chart().transform_filter(alt.datum.laag == "norm")
-                 .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
-                 .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N"))
+    norm_layer = (
+        alt.Chart()
+        .transform_filter(alt.datum.laag == "norm")
+        .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
+        .encode(y=alt.Y("foutmarge:Q"))
+    )
+    norm_text = (
+        alt.Chart()
+        .transform_filter(alt.datum.laag == "norm")
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
+        .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N")
+    )
     point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
-        color=PALETTE[0], filled=True, size=70, opacity=1)
+        color=PALETTE[0], filled=True, size=70, opacity=1
+    )
     text_style = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
     points = base.transform_filter(alt.datum.laag == "punt")
-    text_right = points.transform_filter(alt.datum.rechts == False).mark_text(  # noqa: E712 (Vega expression)
-        align="left", dx=5, **text_style).encode(text="label:N")
-    text_left = points.transform_filter(alt.datum.rechts == True).mark_text(  # noqa: E712
-        align="right", dx=-5, **text_style).encode(text="label:N")
+    text_right = (
+        points.transform_filter(alt.datum.rechts == False)
+        .mark_text(align="left", dx=5, **text_style)
+        .encode(text="label:N")
+    )
+    text_left = (
+        points.transform_filter(alt.datum.rechts == True)
+        .mark_text(align="right", dx=-5, **text_style)
+        .encode(text="label:N")
+    )
     layered = alt.layer(curve_layer, norm_layer, norm_text, point_layer, text_right, text_left, data=data)
-    return (layered.properties(width=width, height=130)
-            .facet(facet=alt.Facet("onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")),
-                   columns=columns)
-            .resolve_scale(x="independent", y="independent")
-            .configure_facet(spacing=22))
+    return (
+        layered.properties(width=width, height=130)
+        .facet(
+            facet=alt.Facet(
+                "onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")
+            ),
+            columns=columns,
+        )
+        .resolve_scale(x="independent", y="independent")
+        .configure_facet(spacing=22)
+    )
 
 
 # --------------------------------------------------------------------------- precision
+
 
 def precision_table(results: YearResults) -> pd.DataFrame:
     """Score and % tevreden with their intervals at the rules' confidence.
@@ -460,6 +537,7 @@ def precision_table(results: YearResults) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- reaching 5%
+
 
 def extra_approached(extra_n, response_pct):
     """Tenants to approach for ``extra_n`` more respondents at a response of ``response_pct``.
@@ -513,18 +591,41 @@ def reach_standard(results: YearResults) -> pd.DataFrame:
         pct = response["response_pct"].get(row.questionnaire, np.nan)
         extra = extra_approached(int(row.extra_n_5pct), pct if row.n > 0 else np.nan)
         not_approached = np.nan if pd.isna(approached) else max(int(row.population) - int(approached), 0)
-        rows.append({
-            "questionnaire": row.questionnaire, "population": int(row.population), "n": int(row.n),
-            "required_n": int(row.required_n_5pct), "required_rate": float(row.required_rate_5pct),
-            "extra_n": int(row.extra_n_5pct), "approached": approached, "response_pct": pct,
-            "extra_approached": extra, "not_approached": not_approached,
-            "approach_enough": bool(extra is not None and not pd.isna(not_approached) and extra <= not_approached),
-            "everyone": int(row.required_n_5pct) >= int(row.population) > 0,
-            "mismatch": bool(row.population_mismatch),
-        })
-    return pd.DataFrame(rows, columns=["questionnaire", "population", "n", "required_n", "required_rate", "extra_n",
-                                       "approached", "response_pct", "extra_approached", "not_approached",
-                                       "approach_enough", "everyone", "mismatch"])
+        rows.append(
+            {
+                "questionnaire": row.questionnaire,
+                "population": int(row.population),
+                "n": int(row.n),
+                "required_n": int(row.required_n_5pct),
+                "required_rate": float(row.required_rate_5pct),
+                "extra_n": int(row.extra_n_5pct),
+                "approached": approached,
+                "response_pct": pct,
+                "extra_approached": extra,
+                "not_approached": not_approached,
+                "approach_enough": bool(extra is not None and not pd.isna(not_approached) and extra <= not_approached),
+                "everyone": int(row.required_n_5pct) >= int(row.population) > 0,
+                "mismatch": bool(row.population_mismatch),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "questionnaire",
+            "population",
+            "n",
+            "required_n",
+            "required_rate",
+            "extra_n",
+            "approached",
+            "response_pct",
+            "extra_approached",
+            "not_approached",
+            "approach_enough",
+            "everyone",
+            "mismatch",
+        ],
+    )
 
 
 def reach_standard_lines(results: YearResults) -> list[str]:
@@ -542,8 +643,10 @@ def reach_standard_lines(results: YearResults) -> list[str]:
         name = f"**{rules.questionnaire_name(row.questionnaire)}**"
         share = f"{fmt_pct(row.required_rate)} van de {fmt_count(row.population)} huurders"
         if row.n == 0:
-            text = (f"{name}: geen respons in {results.year}. Voor een foutmarge van {s.standard_text} zijn "
-                    f"{fmt_count(row.required_n)} respondenten nodig")
+            text = (
+                f"{name}: geen respons in {results.year}. Voor een foutmarge van {s.standard_text} zijn "
+                f"{fmt_count(row.required_n)} respondenten nodig"
+            )
             text += "." if row.mismatch else f" ({share})."
             lines.append(text)
             continue
@@ -551,25 +654,35 @@ def reach_standard_lines(results: YearResults) -> list[str]:
         if row.mismatch:
             text += "."
         elif row.everyone:
-            text += (f". Bij zo'n kleine populatie haal je een foutmarge van {s.standard_text} alleen als alle "
-                     f"{fmt_count(row.population)} huurders meedoen.")
+            text += (
+                f". Bij zo'n kleine populatie haal je een foutmarge van {s.standard_text} alleen als alle "
+                f"{fmt_count(row.population)} huurders meedoen."
+            )
         elif row.extra_approached is None or pd.isna(row.extra_approached):
             text += f"; dat is een respons van {share}."
         elif row.approach_enough:
-            text += (f"; bij de huidige respons van {fmt_pct(row.response_pct)} betekent dat ongeveer "
-                     f"{fmt_count(row.extra_approached)} extra benaderde huurders.")
+            text += (
+                f"; bij de huidige respons van {fmt_pct(row.response_pct)} betekent dat ongeveer "
+                f"{fmt_count(row.extra_approached)} extra benaderde huurders."
+            )
         else:
             left = int(row.not_approached)
-            rest = ("alle huurders zijn al benaderd" if left == 0 else
-                    f"er {'is' if left == 1 else 'zijn'} er nog maar {fmt_count(left)} niet benaderd")
-            text += (f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn dat ongeveer "
-                     f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; {s.standard_text} "
-                     f"vraagt dus een respons van {share}.")
+            rest = (
+                "alle huurders zijn al benaderd"
+                if left == 0
+                else f"er {'is' if left == 1 else 'zijn'} er nog maar {fmt_count(left)} niet benaderd"
+            )
+            text += (
+                f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn dat ongeveer "
+                f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; {s.standard_text} "
+                f"vraagt dus een respons van {share}."
+            )
         lines.append(text)
     return lines
 
 
 # --------------------------------------------------------------------------- telephone
+
 
 def quota_class_label(rules: Rules, index: int) -> str:
     """Dutch label of row ``index`` of the telephone quota table: ``≤ 2.500``, ``2.501–5.000``,
@@ -610,7 +723,7 @@ def quota_table(rules: Rules) -> pd.DataFrame:
         if not all(key in extra for extra in extras):
             continue
         entry = {"Onderdeel": rules.questionnaire_name(key)}
-        entry.update({label: _quota_text(extra[key]) for label, extra in zip(labels, extras)})
+        entry.update({label: _quota_text(extra[key]) for label, extra in zip(labels, extras, strict=True)})
         rows.append(entry)
     return pd.DataFrame(rows, columns=["Onderdeel", *labels])
 
@@ -637,15 +750,19 @@ def mode_table(results: YearResults) -> pd.DataFrame:
             share = f"< {minimum} resp."
         else:
             share = fmt_pct(100 * row.n_telefonisch / row.n)
-        rows.append({
-            "Onderdeel": rules.questionnaire_name(row.questionnaire),
-            "Online": fmt_count(row.n_online),
-            "Telefonisch": fmt_count(row.n_telefonisch),
-            "Aandeel telefonisch": share,
-            "Norm telefonisch": _quota_text(quota),
-            "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
-        })
-    return pd.DataFrame(rows, columns=["Onderdeel", "Online", "Telefonisch", "Aandeel telefonisch", "Norm telefonisch", "Norm gehaald"])
+        rows.append(
+            {
+                "Onderdeel": rules.questionnaire_name(row.questionnaire),
+                "Online": fmt_count(row.n_online),
+                "Telefonisch": fmt_count(row.n_telefonisch),
+                "Aandeel telefonisch": share,
+                "Norm telefonisch": _quota_text(quota),
+                "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["Onderdeel", "Online", "Telefonisch", "Aandeel telefonisch", "Norm telefonisch", "Norm gehaald"]
+    )
 
 
 def mode_text(results: YearResults) -> str:
@@ -659,11 +776,15 @@ def mode_text(results: YearResults) -> str:
         "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
         f"van de grootte van de corporatie. {corporation['name']} verhuurt {fmt_count(units)} woningen en valt in de "
         f"klasse {label} verhuureenheden."
-    ) + (" Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
-         if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"]) else "")
+    ) + (
+        " Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
+        if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"])
+        else ""
+    )
 
 
 # --------------------------------------------------------------------------- months
+
 
 def _test_valid(expected: np.ndarray) -> bool:
     """Cochran's rule for the chi-square approximation: every expected count at least 1 and
@@ -741,9 +862,19 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
         name = rules.questionnaire_name(questionnaire)
         for month in months.itertuples():
             number = int(str(month.service_month)[5:7])
-            for series, value in ((_SERIES_RESPONDENTS, month.respondents_share), (_SERIES_DELIVERED, month.delivered_share)):
-                rows.append({"onderdeel": name, "maand": MONTHS_NL_SHORT[number - 1], "maandnummer": number,
-                             "reeks": series, "aandeel": 0.0 if pd.isna(value) else float(value)})
+            for series, value in (
+                (_SERIES_RESPONDENTS, month.respondents_share),
+                (_SERIES_DELIVERED, month.delivered_share),
+            ):
+                rows.append(
+                    {
+                        "onderdeel": name,
+                        "maand": MONTHS_NL_SHORT[number - 1],
+                        "maandnummer": number,
+                        "reeks": series,
+                        "aandeel": 0.0 if pd.isna(value) else float(value),
+                    }
+                )
     return pd.DataFrame(rows, columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
 
 
@@ -759,20 +890,35 @@ def monthly_chart(results: YearResults, columns: int = 2):
         return None
     order = list(dict.fromkeys(data["onderdeel"]))
     width = round((TEXT_WIDTH_PT / 0.75 - 50 * columns - 20 * (columns - 1)) / columns)
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("maand:N", title=None, sort=list(MONTHS_NL_SHORT), axis=alt.Axis(labelFontSize=9)),
-        xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
-        y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
-        color=alt.Color("reeks:N", title=None, sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
-                        scale=alt.Scale(domain=[_SERIES_DELIVERED, _SERIES_RESPONDENTS], range=[PALETTE[2], PALETTE[0]]),
-                        legend=alt.Legend(orient="bottom")),
-    ).properties(width=width, height=85)
-    return (bars.facet(facet=alt.Facet("onderdeel:N", title=None, sort=order,
-                                       header=alt.Header(labelFontWeight=600, labelAnchor="start")), columns=columns)
-            .resolve_scale(y="independent")
-            .resolve_axis(x="independent")
-            .configure_facet(spacing=20)
-            .configure_scale(bandPaddingInner=0.15))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("maand:N", title=None, sort=list(MONTHS_NL_SHORT), axis=alt.Axis(labelFontSize=9)),
+            xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
+            y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
+            color=alt.Color(
+                "reeks:N",
+                title=None,
+                sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
+                scale=alt.Scale(domain=[_SERIES_DELIVERED, _SERIES_RESPONDENTS], range=[PALETTE[2], PALETTE[0]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(width=width, height=85)
+    )
+    return (
+        bars.facet(
+            facet=alt.Facet(
+                "onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")
+            ),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+        .resolve_axis(x="independent")
+        .configure_facet(spacing=20)
+        .configure_scale(bandPaddingInner=0.15)
+    )
 
 
 def monthly_table(results: YearResults) -> pd.DataFrame:
@@ -792,12 +938,16 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
         if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
             continue
         months = months.sort_values("service_month")
-        entry = {"Onderdeel": rules.questionnaire_name(questionnaire),
-                 "Maanden met levering": fmt_count(int((months["delivered"] > 0).sum()))}
+        entry = {
+            "Onderdeel": rules.questionnaire_name(questionnaire),
+            "Maanden met levering": fmt_count(int((months["delivered"] > 0).sum())),
+        }
         total = months["respondents"].sum()
         if 0 < total < s.min_cell:
             hidden = f"< {s.min_cell} resp."
-            entry.update({"Grootste verschil (procentpunt)": hidden, "In maand": hidden, "Respons volgt levering": hidden})
+            entry.update(
+                {"Grootste verschil (procentpunt)": hidden, "In maand": hidden, "Respons volgt levering": hidden}
+            )
             rows.append(entry)
             continue
         follows, _, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
@@ -807,11 +957,21 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
         month = "–"
         if has_both and fmt_decimal(difference.max(), 1) != fmt_decimal(0, 1):
             month = MONTHS_NL_SHORT[int(str(months.loc[largest, "service_month"])[5:7]) - 1]
-        entry.update({
-            "Grootste verschil (procentpunt)": fmt_decimal(difference.max(), 1) if has_both else "–",
-            "In maand": month,
-            "Respons volgt levering": follows,
-        })
+        entry.update(
+            {
+                "Grootste verschil (procentpunt)": fmt_decimal(difference.max(), 1) if has_both else "–",
+                "In maand": month,
+                "Respons volgt levering": follows,
+            }
+        )
         rows.append(entry)
-    return pd.DataFrame(rows, columns=["Onderdeel", "Maanden met levering", "Grootste verschil (procentpunt)", "In maand",
-                                       "Respons volgt levering"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Onderdeel",
+            "Maanden met levering",
+            "Grootste verschil (procentpunt)",
+            "In maand",
+            "Respons volgt levering",
+        ],
+    )

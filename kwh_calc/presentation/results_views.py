@@ -44,9 +44,19 @@ __all__ = [
     "scores_table",
 ]
 
-PEER_LABELS = {"landelijk": "Landelijk", "regio": "Regio", "grootteklasse": "Grootteklasse", "stedelijkheid": "Stedelijkheid"}
-BREAKDOWN_LABELS = {"aannemer": "Aannemer", "uitsplitsing_1": "Uitsplitsing 1", "uitsplitsing_2": "Uitsplitsing 2",
-                    "uitsplitsing_3": "Uitsplitsing 3", "uitsplitsing_4": "Uitsplitsing 4"}
+PEER_LABELS = {
+    "landelijk": "Landelijk",
+    "regio": "Regio",
+    "grootteklasse": "Grootteklasse",
+    "stedelijkheid": "Stedelijkheid",
+}
+BREAKDOWN_LABELS = {
+    "aannemer": "Aannemer",
+    "uitsplitsing_1": "Uitsplitsing 1",
+    "uitsplitsing_2": "Uitsplitsing 2",
+    "uitsplitsing_3": "Uitsplitsing 3",
+    "uitsplitsing_4": "Uitsplitsing 4",
+}
 #: Marks a grensgeval in the overview table (explained under it, as in the CKV overview).
 GRENSGEVAL = " (g)"
 
@@ -113,13 +123,28 @@ def scores_table(results: YearResults) -> pd.DataFrame:
         elif n < minimum:
             entry.update({"Score": hidden, "% tevreden": hidden})
         else:
-            entry.update({"Score": row["score_display"] + (GRENSGEVAL if row["borderline_score"] else ""),
-                          "% tevreden": row["pct_display"] + (GRENSGEVAL if row["borderline_pct"] else "")})
+            entry.update(
+                {
+                    "Score": row["score_display"] + (GRENSGEVAL if row["borderline_score"] else ""),
+                    "% tevreden": row["pct_display"] + (GRENSGEVAL if row["borderline_pct"] else ""),
+                }
+            )
         entry[f"Score {results.year - 1}"] = hidden if 0 < before_n < minimum else fmt_grade(before)
         entry["Verschil"] = _difference(row["score"], before) if n >= minimum else "–"
         entry["Landelijk"] = fmt_grade(national["score"].get(questionnaire, float("nan")))
         rows.append(entry)
-    return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", "Score", "% tevreden", f"Score {results.year - 1}", "Verschil", "Landelijk"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Onderdeel",
+            "Respondenten",
+            "Score",
+            "% tevreden",
+            f"Score {results.year - 1}",
+            "Verschil",
+            "Landelijk",
+        ],
+    )
 
 
 def scores_notes(results: YearResults) -> list[str]:
@@ -132,23 +157,28 @@ def scores_notes(results: YearResults) -> list[str]:
     names = results.rules.questionnaire_name
     questionnaires = overview_questionnaires(results)
     notes = []
-    borderline = scores.loc[(scores["year"] == year) & (scores["borderline_score"] | scores["borderline_pct"]) & (scores["n"] >= minimum)]
+    borderline = scores.loc[
+        (scores["year"] == year) & (scores["borderline_score"] | scores["borderline_pct"]) & (scores["n"] >= minimum)
+    ]
     if len(borderline):
         label = results.rules.label
-        notes.append(f"Met (g) gemarkeerd: een grensgeval, afgerond {fmt_grade(label.min_score)} of "
-                     f"{fmt_pct(label.min_pct_satisfied)} maar onafgerond net eronder; voor het KWH-Kwaliteitslabel telt "
-                     "dat als niet gehaald.")
+        notes.append(
+            f"Met (g) gemarkeerd: een grensgeval, afgerond {fmt_grade(label.min_score)} of "
+            f"{fmt_pct(label.min_pct_satisfied)} maar onafgerond net eronder; voor het KWH-Kwaliteitslabel telt "
+            "dat als niet gehaald."
+        )
     empty = [names(q) for q in questionnaires if not _shown(current.get(q))]
     if empty:
         notes.append(f"Geen respondenten in {year}: {join_nl(empty)}.")
     small = [q for q in questionnaires if 0 < current.get(q, 0) < minimum or 0 < previous.get(q, 0) < minimum]
     if small:
-        notes.append(f"Bij {_hidden(results)} zijn er minder dan {minimum} respondenten; dan tonen we geen score, zodat "
-                     "geen resultaat van een enkele huurder herkenbaar is.")
+        notes.append(
+            f"Bij {_hidden(results)} zijn er minder dan {minimum} respondenten; dan tonen we geen score, zodat "
+            "geen resultaat van een enkele huurder herkenbaar is."
+        )
     if not (previous > 0).any():
         notes.append(f"Er zijn geen resultaten over {year - 1} om mee te vergelijken.")
     return notes
-
 
 
 def peer_table(results: YearResults) -> pd.DataFrame:
@@ -166,8 +196,10 @@ def peer_table(results: YearResults) -> pd.DataFrame:
     rows = []
     for row in current.itertuples():
         mine = peers.loc[peers["questionnaire"] == row.questionnaire].set_index("peer_kind")
-        entry = {"Onderdeel": results.rules.questionnaire_name(row.questionnaire),
-                 "Eigen score": hidden if row.n < minimum else row.score_display}
+        entry = {
+            "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
+            "Eigen score": hidden if row.n < minimum else row.score_display,
+        }
         for kind, label in PEER_LABELS.items():
             if kind not in mine.index:
                 entry[label] = "–"
@@ -189,11 +221,15 @@ def peer_notes(results: YearResults) -> list[str]:
     cells = table[list(PEER_LABELS.values())].to_numpy().ravel().tolist() if len(table) else []
     notes = []
     if "–" in cells:
-        notes.append("Een – betekent dat de corporatie de enige in die groep is met respondenten op dat onderdeel; "
-                     "er is dan geen vergelijking.")
+        notes.append(
+            "Een – betekent dat de corporatie de enige in die groep is met respondenten op dat onderdeel; "
+            "er is dan geen vergelijking."
+        )
     hidden = _hidden(results)
     if any(str(c).startswith(hidden) for c in cells):
-        notes.append(f"Bij {hidden} zijn er minder dan {_minimum(results)} respondenten in de groep; dan tonen we geen score.")
+        notes.append(
+            f"Bij {hidden} zijn er minder dan {_minimum(results)} respondenten in de groep; dan tonen we geen score."
+        )
     return notes
 
 
@@ -208,16 +244,20 @@ def response_table_nl(results: YearResults) -> pd.DataFrame:
     response = _ordered(results.of("response").query("year == @results.year"), results)
     rows = []
     for row in response.itertuples():
-        rows.append({
-            "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
-            "Leveringen": fmt_count(row.deliveries),
-            "Benaderd": fmt_count(row.approached),
-            "Online": fmt_count(row.completed_online),
-            "Telefonisch": fmt_count(row.completed_telefonisch),
-            "Totaal": fmt_count(row.completed),
-            "Respons": fmt_pct(row.response_pct),
-        })
-    return pd.DataFrame(rows, columns=["Onderdeel", "Leveringen", "Benaderd", "Online", "Telefonisch", "Totaal", "Respons"])
+        rows.append(
+            {
+                "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
+                "Leveringen": fmt_count(row.deliveries),
+                "Benaderd": fmt_count(row.approached),
+                "Online": fmt_count(row.completed_online),
+                "Telefonisch": fmt_count(row.completed_telefonisch),
+                "Totaal": fmt_count(row.completed),
+                "Respons": fmt_pct(row.response_pct),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["Onderdeel", "Leveringen", "Benaderd", "Online", "Telefonisch", "Totaal", "Respons"]
+    )
 
 
 def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) -> pd.DataFrame:
@@ -233,13 +273,17 @@ def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) ->
     rows = []
     for row in table.sort_values(["suppressed", "group"]).itertuples():
         hidden = "verborgen" if getattr(row, "suppressed_secondary", False) else f"< {minimum} resp."
-        rows.append({
-            BREAKDOWN_LABELS.get(breakdown, breakdown): row.group,
-            "Respondenten": fmt_count(row.n),
-            "Score": hidden if row.suppressed else row.score_display,
-            "% tevreden": hidden if row.suppressed else row.pct_display,
-        })
-    return pd.DataFrame(rows, columns=[BREAKDOWN_LABELS.get(breakdown, breakdown), "Respondenten", "Score", "% tevreden"])
+        rows.append(
+            {
+                BREAKDOWN_LABELS.get(breakdown, breakdown): row.group,
+                "Respondenten": fmt_count(row.n),
+                "Score": hidden if row.suppressed else row.score_display,
+                "% tevreden": hidden if row.suppressed else row.pct_display,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=[BREAKDOWN_LABELS.get(breakdown, breakdown), "Respondenten", "Score", "% tevreden"]
+    )
 
 
 def breakdown_note(results: YearResults) -> str:
@@ -260,8 +304,10 @@ def available_breakdowns(results: YearResults) -> list[tuple[str, str]]:
     table = results.of("breakdowns")
     pairs = table.loc[~table["suppressed"].astype(bool), ["breakdown", "questionnaire"]].drop_duplicates()
     order = {q: i for i, q in enumerate(results.rules.questionnaires)}
-    return sorted(((b, q) for b, q in pairs.itertuples(index=False)),
-                  key=lambda p: (list(BREAKDOWN_LABELS).index(p[0]), order[p[1]]))
+    return sorted(
+        ((b, q) for b, q in pairs.itertuples(index=False)),
+        key=lambda p: (list(BREAKDOWN_LABELS).index(p[0]), order[p[1]]),
+    )
 
 
 def score_chart_data(results: YearResults) -> pd.DataFrame:
@@ -274,7 +320,11 @@ def score_chart_data(results: YearResults) -> pd.DataFrame:
     """
     scores = results.of("scores")
     peers = results.of("peers")
-    national = peers.loc[peers["peer_kind"] == "landelijk"].drop_duplicates("questionnaire").set_index("questionnaire")["score"]
+    national = (
+        peers.loc[peers["peer_kind"] == "landelijk"]
+        .drop_duplicates("questionnaire")
+        .set_index("questionnaire")["score"]
+    )
     minimum = _minimum(results)
     series = score_chart_series(results)
     rows = []
@@ -285,10 +335,17 @@ def score_chart_data(results: YearResults) -> pd.DataFrame:
             if len(own) and int(own["n"].iloc[0]) >= minimum:
                 rows.append({"onderdeel": name, "reeks": f"Eigen score {year}", "score": float(own["score"].iloc[0])})
         if questionnaire in national.index and not pd.isna(national[questionnaire]):
-            rows.append({"onderdeel": name, "reeks": f"Landelijk {results.year}", "score": float(national[questionnaire])})
+            rows.append(
+                {"onderdeel": name, "reeks": f"Landelijk {results.year}", "score": float(national[questionnaire])}
+            )
     data = pd.DataFrame(rows, columns=["onderdeel", "reeks", "score"])
     order = {name: i for i, name in enumerate(series)}
-    return data.assign(_o=data["reeks"].map(order)).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    return (
+        data.assign(_o=data["reeks"].map(order))
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def score_chart_series(results: YearResults) -> dict[str, str]:
@@ -296,8 +353,11 @@ def score_chart_series(results: YearResults) -> dict[str, str]:
     blue, last year's in light blue, the national average in ochre (the same in every report)."""
     from kwh_calc.presentation.present import PALETTE
 
-    return {f"Eigen score {results.year}": PALETTE[0], f"Eigen score {results.year - 1}": PALETTE[2],
-            f"Landelijk {results.year}": PALETTE[1]}
+    return {
+        f"Eigen score {results.year}": PALETTE[0],
+        f"Eigen score {results.year - 1}": PALETTE[2],
+        f"Landelijk {results.year}": PALETTE[1],
+    }
 
 
 def score_chart(results: YearResults):
@@ -313,14 +373,23 @@ def score_chart(results: YearResults):
     names = [n for n in (results.rules.questionnaire_name(q) for q in overview_questionnaires(results)) if n in shown]
     # "Grootschalig renovatie-/verduurzamingsonderhoud" on two lines, after the slash.
     label = "split(replace(datum.label, '/', '/\\n'), '\\n')"
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("score:Q", title="Onderdeelscore", scale=alt.Scale(domain=[0, 10])),
-        y=alt.Y("onderdeel:N", title=None, sort=names, axis=alt.Axis(labelExpr=label, labelLimit=0)),
-        yOffset=alt.YOffset("reeks:N", sort=list(colours)),
-        color=alt.Color("reeks:N", title=None, sort=list(colours),
-                        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                        legend=alt.Legend(orient="bottom")),
-    ).properties(height=alt.Step(9))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("score:Q", title="Onderdeelscore", scale=alt.Scale(domain=[0, 10])),
+            y=alt.Y("onderdeel:N", title=None, sort=names, axis=alt.Axis(labelExpr=label, labelLimit=0)),
+            yOffset=alt.YOffset("reeks:N", sort=list(colours)),
+            color=alt.Color(
+                "reeks:N",
+                title=None,
+                sort=list(colours),
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(height=alt.Step(9))
+    )
 
 
 def score_chart_caption(results: YearResults) -> str:
@@ -354,20 +423,26 @@ def period_notes(results: YearResults) -> list[str]:
             f"{corporation['name']} is per {fmt_date(merged_on)} ontstaan{origin}. Dit rapport bevat de reacties op de "
             f"dienstverlening van {corporation['name']} zelf, vanaf de fusie; daarom zijn er geen cijfers over "
             f"{year - 1}. Voor het KWH-Kwaliteitslabel tellen ook de respondenten van de rechtsvoorgangers van vóór de "
-            "fusie mee (zie het dossier voor de CKV).")
+            "fusie mee (zie het dossier voor de CKV)."
+        )
     else:
         merged_from = corporations.get("merged_from", pd.Series(dtype=object)).fillna("").astype(str)
-        for successor in corporations.loc[merged_from.str.split(";").apply(lambda ids: results.corporation_id in ids)].itertuples():
+        for successor in corporations.loc[
+            merged_from.str.split(";").apply(lambda ids: results.corporation_id in ids)
+        ].itertuples():
             if pd.isna(successor.merged_on) or pd.Timestamp(successor.merged_on).year != year:
                 continue
             notes.append(
                 f"{corporation['name']} is per {fmt_date(successor.merged_on)} gefuseerd in {successor.name} "
                 f"({successor.corporation_id}). Dit rapport bevat de reacties op de dienstverlening tot de fusie; voor het "
-                f"KWH-Kwaliteitslabel tellen die mee bij {successor.name}.")
+                f"KWH-Kwaliteitslabel tellen die mee bij {successor.name}."
+            )
     since = corporation.get("member_since")
     if not notes and since is not None and not pd.isna(since) and pd.Timestamp(since).year == year:
-        notes.append(f"{corporation['name']} is sinds {fmt_date(since)} lid van het KWH-Huurdersonderzoek; dit rapport "
-                     "bevat de reacties vanaf de start van het onderzoek.")
+        notes.append(
+            f"{corporation['name']} is sinds {fmt_date(since)} lid van het KWH-Huurdersonderzoek; dit rapport "
+            "bevat de reacties vanaf de start van het onderzoek."
+        )
     return notes
 
 
@@ -420,8 +495,14 @@ def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
             else:
                 cells.append(_checkvraag_hidden(source, minimum) or fmt_pct(source[f"pct_answer_{option}"]))
         rows.append({"Nr.": str(option), "Antwoord": text, "Eigen corporatie": cells[0], "Landelijk": cells[1]})
-    rows.append({"Nr.": "", "Antwoord": "Aantal antwoorden", "Eigen corporatie": fmt_count(own["n"]),
-                 "Landelijk": fmt_count(national.iloc[0]["n"]) if not national.empty else "–"})
+    rows.append(
+        {
+            "Nr.": "",
+            "Antwoord": "Aantal antwoorden",
+            "Eigen corporatie": fmt_count(own["n"]),
+            "Landelijk": fmt_count(national.iloc[0]["n"]) if not national.empty else "–",
+        }
+    )
     return pd.DataFrame(rows, columns=columns)
 
 

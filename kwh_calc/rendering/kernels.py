@@ -85,12 +85,12 @@ class KeptKernel:
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
-            except Exception:  # noqa: BLE001 - a dead client is what we want to get rid of
+            except Exception:
                 pass
         if self.km is not None:
             try:
                 self.km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - the kernel may already be gone
+            except Exception:
                 pass
         self.km, self.kc = None, None
 
@@ -116,24 +116,40 @@ class KeptKernelEngine(NBClientEngine):
     """Papermill's nbclient engine, with the kernel kept between notebooks of a process."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
         kernel = _kernel(kernel_name)
         kernel.ensure(start_timeout)
         kernel.prepare(kwargs.get("kernel_cwd"))
         kwargs = remove_args(["input_path", "kernel_cwd", "extra_arguments"], **kwargs)
         safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
         final_kwargs = merge_kwargs(
-            safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
-            stdout_file=stdout_file, stderr_file=stderr_file,
+            safe_kwargs,
+            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
         )
         client = PapermillNotebookClient(nb_man, km=kernel.km, **final_kwargs)
         client.kc = kernel.kc  # the client neither starts nor stops this kernel
         failed = True
         try:
             result = client.execute()
-            failed = any(output.get("output_type") == "error" for cell in nb_man.nb.cells for output in cell.get("outputs", []))
+            failed = any(
+                output.get("output_type") == "error" for cell in nb_man.nb.cells for output in cell.get("outputs", [])
+            )
             return result
         finally:
             kernel.finished(failed)

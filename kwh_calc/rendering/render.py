@@ -51,17 +51,18 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
 from kwh_calc.common import paths
 from kwh_calc.common.atomic import write_bytes_atomic
-from kwh_calc.common.paths import fonts_dir, templates_dir
 from kwh_calc.common.numbers import fmt_date
+from kwh_calc.common.paths import fonts_dir, templates_dir
 from kwh_calc.presentation.present import TEXT_WIDTH_PT, escape_markdown
 
 __all__ = [
@@ -99,7 +100,7 @@ PROVENANCE_LABELS = {
 
 #: PDF creation date when no timestamp is given (and SOURCE_DATE_EPOCH is unset): fixed, so
 #: that renders are byte-reproducible.
-DEFAULT_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
+DEFAULT_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 _IMAGE_TYPES = (("image/svg+xml", "svg"), ("image/png", "png"), ("image/jpeg", "jpg"))
 
@@ -226,8 +227,9 @@ def check_no_errors(nb: Mapping[str, Any], name: str = "notebook") -> None:
             if out.get("output_type") == "error":
                 raise RenderError(
                     "export",
-                    f"{name}: cell {number} raised {out.get('ename', 'an error')}: "
-                    f"{out.get('evalue', '')}".rstrip(": "),
+                    f"{name}: cell {number} raised {out.get('ename', 'an error')}: {out.get('evalue', '')}".rstrip(
+                        ": "
+                    ),
                 )
 
 
@@ -288,8 +290,9 @@ class _Export:
     figure_count: int = 0
 
 
-def export_markdown(nb: Mapping[str, Any], figures_dir: Path | None, *,
-                    figures_prefix: str = "figures") -> tuple[str, list[str]]:
+def export_markdown(
+    nb: Mapping[str, Any], figures_dir: Path | None, *, figures_prefix: str = "figures"
+) -> tuple[str, list[str]]:
     """Export an executed notebook to pandoc Markdown (the built-in engine's first stage).
 
     Parameters
@@ -309,8 +312,11 @@ def export_markdown(nb: Mapping[str, Any], figures_dir: Path | None, *,
     """
     if figures_dir is not None:
         figures_dir.mkdir(parents=True, exist_ok=True)
-    language = (nb.get("metadata", {}).get("kernelspec", {}) or {}).get("language") \
-        or (nb.get("metadata", {}).get("language_info", {}) or {}).get("name") or "python"
+    language = (
+        (nb.get("metadata", {}).get("kernelspec", {}) or {}).get("language")
+        or (nb.get("metadata", {}).get("language_info", {}) or {}).get("name")
+        or "python"
+    )
     defaults: dict[str, Any] = {"echo": False, "output": True, "include": True, "warning": False}
     state = _Export()
     cells = nb.get("cells", [])
@@ -326,8 +332,9 @@ def export_markdown(nb: Mapping[str, Any], figures_dir: Path | None, *,
             if index == first_content and source.lstrip().startswith("---"):
                 _front_matter_defaults(source, defaults)
                 continue
-            fmt = str((cell.get("metadata") or {}).get("format")
-                      or (cell.get("metadata") or {}).get("raw_mimetype") or "").lower()
+            fmt = str(
+                (cell.get("metadata") or {}).get("format") or (cell.get("metadata") or {}).get("raw_mimetype") or ""
+            ).lower()
             if fmt in ("text/markdown", "markdown"):
                 state.parts.append(source)
             elif fmt in ("typst", "text/x-typst", "text/typst"):
@@ -337,8 +344,7 @@ def export_markdown(nb: Mapping[str, Any], figures_dir: Path | None, *,
                 options, code = parse_cell_options(source)
             except ValueError as exc:
                 raise RenderError("export", f"cell {number}: {exc}") from None
-            _code_cell(state, cell, number, {**defaults, **options}, code, language,
-                       figures_dir, figures_prefix)
+            _code_cell(state, cell, number, {**defaults, **options}, code, language, figures_dir, figures_prefix)
     markdown = "\n\n".join(p.strip("\n") for p in state.parts if p and p.strip()) + "\n"
     return markdown, state.warnings
 
@@ -360,8 +366,7 @@ def _front_matter_defaults(source: str, defaults: dict[str, Any]) -> None:
                 defaults[key] = meta[key]
 
 
-def _markdown_cell(source: str, cell: Mapping[str, Any], number: int,
-                   figures_dir: Path | None, prefix: str) -> str:
+def _markdown_cell(source: str, cell: Mapping[str, Any], number: int, figures_dir: Path | None, prefix: str) -> str:
     for k, (name, bundle) in enumerate(sorted((cell.get("attachments") or {}).items())):
         for mime, ext in _IMAGE_TYPES:
             if mime in bundle:
@@ -375,8 +380,16 @@ def _markdown_cell(source: str, cell: Mapping[str, Any], number: int,
     return source
 
 
-def _code_cell(state: _Export, cell: Mapping[str, Any], number: int, options: dict[str, Any],
-               code: str, language: str, figures_dir: Path | None, prefix: str) -> None:
+def _code_cell(
+    state: _Export,
+    cell: Mapping[str, Any],
+    number: int,
+    options: dict[str, Any],
+    code: str,
+    language: str,
+    figures_dir: Path | None,
+    prefix: str,
+) -> None:
     if options.get("include") is False:
         return
     echo = options.get("echo")
@@ -416,8 +429,9 @@ def _code_cell(state: _Export, cell: Mapping[str, Any], number: int, options: di
             kwh_meta = (out.get("metadata") or {}).get("kwh") or {}
             caption = captions[image_in_cell] if image_in_cell < len(captions) else kwh_meta.get("caption")
             fig_label = (label if image_in_cell == 0 else None) or kwh_meta.get("label")
-            state.parts.append(_image(state, out, data, image, number, image_in_cell,
-                                      caption, fig_label, figures_dir, prefix))
+            state.parts.append(
+                _image(state, out, data, image, number, image_in_cell, caption, fig_label, figures_dir, prefix)
+            )
             image_in_cell += 1
             continue
         if "text/plain" in data:
@@ -430,14 +444,24 @@ def _code_cell(state: _Export, cell: Mapping[str, Any], number: int, options: di
                 others = ", ".join(sorted(m for m in data if m != "text/plain"))
                 state.warnings.append(
                     f"cell {number}: output skipped ({others} cannot go into a PDF; "
-                    "show tables and charts with kwh_calc.presentation.present.table / .chart)")
+                    "show tables and charts with kwh_calc.presentation.present.table / .chart)"
+                )
         elif data:
             state.warnings.append(f"cell {number}: output skipped ({', '.join(sorted(data))})")
 
 
-def _image(state: _Export, out: Mapping[str, Any], data: Mapping[str, Any], image: tuple[str, str],
-           number: int, k: int, caption: Any, label: Any, figures_dir: Path | None,
-           prefix: str) -> str:
+def _image(
+    state: _Export,
+    out: Mapping[str, Any],
+    data: Mapping[str, Any],
+    image: tuple[str, str],
+    number: int,
+    k: int,
+    caption: Any,
+    label: Any,
+    figures_dir: Path | None,
+    prefix: str,
+) -> str:
     mime, ext = image
     raw = _text(data[mime])
     payload = raw.encode("utf-8") if mime == "image/svg+xml" else base64.b64decode(raw)
@@ -494,27 +518,35 @@ def _resolve_timestamp(timestamp: datetime | None) -> datetime:
     if timestamp is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch and epoch.strip().isdigit():
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
         return DEFAULT_TIMESTAMP
     if timestamp.tzinfo is None:
-        return timestamp.replace(tzinfo=timezone.utc)
+        return timestamp.replace(tzinfo=UTC)
     return timestamp
 
 
-def report_metadata(*, title: str, subtitle: str | None, corporation: str | None,
-                    year: int | None, provenance: Mapping[str, str] | None,
-                    date: datetime | None, shift: int = 0, year_label: str | None = None) -> dict[str, Any]:
+def report_metadata(
+    *,
+    title: str,
+    subtitle: str | None,
+    corporation: str | None,
+    year: int | None,
+    provenance: Mapping[str, str] | None,
+    date: datetime | None,
+    shift: int = 0,
+    year_label: str | None = None,
+) -> dict[str, Any]:
     """The pandoc metadata both engines give the template (values escaped as Markdown)."""
     config = _quarto_config()
-    typst_format = ((config.get("format") or {}).get("typst") or {})
+    typst_format = (config.get("format") or {}).get("typst") or {}
     meta: dict[str, Any] = {
         "title": escape_markdown(title),
         "lang": config.get("lang", "nl"),
         "papersize": typst_format.get("papersize", "a4"),
         "provenance": [
-            {"label": escape_markdown(PROVENANCE_LABELS.get(key, key)),
-             "value": escape_markdown(value)}
-            for key, value in (provenance or {}).items() if value not in (None, "")
+            {"label": escape_markdown(PROVENANCE_LABELS.get(key, key)), "value": escape_markdown(value)}
+            for key, value in (provenance or {}).items()
+            if value not in (None, "")
         ],
     }
     if typst_format.get("section-numbering"):
@@ -552,20 +584,21 @@ def _pandoc_path() -> str:
 def _typst_fonts() -> Any:
     import typst
 
-    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
-                       font_paths=[str(fonts_dir())])
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(fonts_dir())])
 
 
 # Only text with an "@" (citation syntax) or "<" (raw HTML) needs the Lua filter.
 _FILTER_TRIGGER = re.compile(r"[@<]")
 
 
-def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path,
-                markdown: str) -> list[str]:
+def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path, markdown: str) -> list[str]:
     templates = templates_dir()
     cmd = [
-        _pandoc_path(), str(md_path),
-        "--from=markdown", "--to=typst", "--wrap=preserve",
+        _pandoc_path(),
+        str(md_path),
+        "--from=markdown",
+        "--to=typst",
+        "--wrap=preserve",
         # No line is "too long": pipe tables keep automatic column widths (as kwh-tables.lua
         # does for Quarto), so Typst sizes the columns to their content.
         "--columns=100000",
@@ -613,8 +646,7 @@ def _run_typst(typ_path: Path, workdir: Path, timestamp: datetime) -> tuple[byte
     import typst
 
     try:
-        compiler = typst.Compiler(root=str(workdir), font_paths=_typst_fonts(),
-                                  ignore_system_fonts=True)
+        compiler = typst.Compiler(root=str(workdir), font_paths=_typst_fonts(), ignore_system_fonts=True)
         pdf, warnings = compiler.compile_with_warnings(input=str(typ_path), timestamp=timestamp)
     except Exception as exc:  # typst.TypstError, or a RuntimeError from the binding
         raise RenderError("typst", _typst_error_message(exc, typ_path)) from exc
@@ -640,8 +672,9 @@ def _write_atomic(pdf: bytes, pdf_path: Path) -> None:
 # --------------------------------------------------------------------------- engines
 
 
-def _render_builtin(nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime,
-                    timings: dict[str, float], warnings: list[str]) -> bytes:
+def _render_builtin(
+    nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime, timings: dict[str, float], warnings: list[str]
+) -> bytes:
     t0 = time.perf_counter()
     figures = wd / "figures"
     if figures.exists():
@@ -674,13 +707,15 @@ def _inject_captions(nb: dict[str, Any]) -> dict[str, Any]:
             options, _ = parse_cell_options(source)
         except ValueError:
             continue
-        metas = [((o.get("metadata") or {}).get("kwh") or {}) for o in cell.get("outputs", []) or []
-                 if any(m in (o.get("data") or {}) for m, _ in _IMAGE_TYPES)]
+        metas = [
+            ((o.get("metadata") or {}).get("kwh") or {})
+            for o in cell.get("outputs", []) or []
+            if any(m in (o.get("data") or {}) for m, _ in _IMAGE_TYPES)
+        ]
         extra = []
         caps = [m.get("caption") for m in metas]
         if "fig-cap" not in options and any(caps):
-            extra.append("#| fig-cap: " + json.dumps(caps[0] if len(caps) == 1 else caps,
-                                                      ensure_ascii=False))
+            extra.append("#| fig-cap: " + json.dumps(caps[0] if len(caps) == 1 else caps, ensure_ascii=False))
         labels = [m.get("label") for m in metas if m.get("label")]
         if "label" not in options and labels:
             extra.append("#| label: " + json.dumps(labels[0]))
@@ -698,28 +733,40 @@ def _quarto_project_config() -> dict[str, Any]:
     ]
     typst_format["font-paths"] = [str((root / p).resolve()) for p in _as_list(typst_format.get("font-paths"))]
     if "filters" in config:
-        config["filters"] = [str((root / p).resolve()) if isinstance(p, str) and p.endswith(".lua") else p
-                             for p in _as_list(config["filters"])]
+        config["filters"] = [
+            str((root / p).resolve()) if isinstance(p, str) and p.endswith(".lua") else p
+            for p in _as_list(config["filters"])
+        ]
     return config
 
 
-def _render_quarto(nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime,
-                   timings: dict[str, float], warnings: list[str]) -> bytes:
+def _render_quarto(
+    nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime, timings: dict[str, float], warnings: list[str]
+) -> bytes:
     t0 = time.perf_counter()
     markdown, notes = export_markdown(nb, None)  # dry run: only for the warnings and headings
     warnings.extend(notes)
     level = min_heading_level(markdown)
     if level and level > 1:
         meta = {**meta, "shift-heading-level-by": 1 - level}
-    (wd / "notebook.ipynb").write_text(json.dumps(_inject_captions(dict(nb)), ensure_ascii=False),
-                                       encoding="utf-8")
+    (wd / "notebook.ipynb").write_text(json.dumps(_inject_captions(dict(nb)), ensure_ascii=False), encoding="utf-8")
     _write_yaml(wd / "_quarto.yml", _quarto_project_config())
     _write_yaml(wd / "metadata.yml", meta)
     output = wd / "notebook.pdf"
     if output.exists():
         output.unlink()
-    cmd = ["quarto", "render", "notebook.ipynb", "--to", "typst", "--no-execute",
-           "--metadata-file", "metadata.yml", "--output", output.name]
+    cmd = [
+        "quarto",
+        "render",
+        "notebook.ipynb",
+        "--to",
+        "typst",
+        "--no-execute",
+        "--metadata-file",
+        "metadata.yml",
+        "--output",
+        output.name,
+    ]
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(ts.timestamp()))}
     try:
         proc = subprocess.run(cmd, cwd=wd, env=env, capture_output=True, text=True, timeout=900)
@@ -803,9 +850,15 @@ def render_notebook(
         nb = _read_notebook(executed_notebook)
         check_no_errors(nb, executed_notebook.name)
         ts = _resolve_timestamp(timestamp)
-        meta = report_metadata(title=title, subtitle=subtitle, corporation=corporation, year=year,
-                               provenance=provenance, date=ts if timestamp is not None else None,
-                               year_label=year_label)
+        meta = report_metadata(
+            title=title,
+            subtitle=subtitle,
+            corporation=corporation,
+            year=year,
+            provenance=provenance,
+            date=ts if timestamp is not None else None,
+            year_label=year_label,
+        )
         render = _render_quarto if chosen == "quarto" else _render_builtin
         pdf = render(nb, wd, meta, ts, timings, warnings)
         t_write = time.perf_counter()

@@ -22,9 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kwh_calc.intake.dataset import Dataset
 from kwh_calc.calculations.response import response_table
-from kwh_calc.intake.rules import Rules, load_rules
 from kwh_calc.calculations.scores import (
     component_scores,
     peer_scores,
@@ -32,6 +30,8 @@ from kwh_calc.calculations.scores import (
     respondent_results,
     suppress,
 )
+from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.rules import Rules, load_rules
 
 __all__ = ["BREAKDOWNS", "RESULT_TABLES", "YearResults", "compute_results", "load_results", "write_results"]
 
@@ -71,7 +71,18 @@ def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
         table = suppress(component_scores(present, rules, by=column), rules, totals=totals)
         frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
     if not frames:
-        return pd.DataFrame(columns=["corporation_id", "questionnaire", "breakdown", "group", "n", "score", "pct_satisfied", "suppressed"])
+        return pd.DataFrame(
+            columns=[
+                "corporation_id",
+                "questionnaire",
+                "breakdown",
+                "group",
+                "n",
+                "score",
+                "pct_satisfied",
+                "suppressed",
+            ]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -115,7 +126,11 @@ def _label_history(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     """The CKV decisions as delivered (DATA.md ``label_history``) up to research year ``year``,
     for the CKV dossier's label history and trend; later research years are left out."""
     history = dataset.label_history
-    return history.loc[history["research_year"] <= year].sort_values(["corporation_id", "research_year"]).reset_index(drop=True)
+    return (
+        history.loc[history["research_year"] <= year]
+        .sort_values(["corporation_id", "research_year"])
+        .reset_index(drop=True)
+    )
 
 
 def _aedes(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
