@@ -8,9 +8,10 @@ REPORTS ?= reports
 # Corporations rendered by `make demo` (the national data behind comparisons stays whole):
 # six demo scenarios (kwh_calc.intake.demo.demo_scenarios, default seed): a normal extension (C001),
 # low response where the CKV decides (C232), a borderline score (C067), a label that expires
-# after two failing years (C117), a merger (C137) and a new member not yet assessable (C024).
+# after two failing years (C117), a merger (C137), a new member not yet assessable (C024) and
+# removed questionnaires that change the advice (C043; C001 has removals that change nothing).
 # `make demo DEMO_SELECTION=` renders every corporation (the full close).
-DEMO_SELECTION ?= --corporation C001 --corporation C232 --corporation C067 --corporation C117 --corporation C137 --corporation C024
+DEMO_SELECTION ?= --corporation C001 --corporation C232 --corporation C067 --corporation C117 --corporation C137 --corporation C024 --corporation C043
 JOBS   ?= 2
 
 .PHONY: help setup demo demo-data test lab bench lock clean

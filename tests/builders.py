@@ -29,7 +29,7 @@ def _month_end(month: str) -> pd.Timestamp:
 
 
 class DatasetBuilder:
-    """Accumulates rows of the seven DATA.md tables; :meth:`build` validates them.
+    """Accumulates rows of the DATA.md tables (the optional ``removals`` included); :meth:`build` validates them.
 
     Every questionnaire gets ``N_LABEL_QUESTIONS`` label questions ``L1``…``L7``, one Aedes
     question ``A1`` and one other question ``X1`` (neither label nor Aedes).
@@ -43,6 +43,7 @@ class DatasetBuilder:
         self.answer_rows: list[dict] = []
         self.checkvraag_rows: list[dict] = []
         self.history: list[dict] = []
+        self.removal_rows: list[dict] = []
         self._counter = 0
 
     # ------------------------------------------------------------------ tables
@@ -218,6 +219,20 @@ class DatasetBuilder:
         )
         return self
 
+    def removal(
+        self,
+        response_id: str,
+        *,
+        reason: str = "geen_dienst_geleverd",
+        decided_on: str = "2026-01-15",
+        reference: str | None = None,
+    ) -> DatasetBuilder:
+        """Register the removal of questionnaire ``response_id`` (DATA.md ``removals``)."""
+        reference = reference or f"VZ-{len(self.removal_rows) + 1:04d}"
+        row = dict(response_id=response_id, reason=reason, decided_on=decided_on, reference=reference)
+        self.removal_rows.append(row)
+        return self
+
     # ------------------------------------------------------------------ output
     @staticmethod
     def questions() -> pd.DataFrame:
@@ -315,6 +330,7 @@ class DatasetBuilder:
             "label_history": frame(
                 self.history, ["corporation_id", "research_year", "decision", "passed", "valid_until"]
             ),
+            "removals": frame(self.removal_rows, ["response_id", "reason", "decided_on", "reference"]),
         }
 
     def build(self) -> Dataset:

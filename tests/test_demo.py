@@ -422,3 +422,31 @@ def test_default_size_is_national():
     assert 7.5 <= means["reparaties"] <= 7.9
     assert 7.3 <= means["vertrokken_huurders"] <= 7.7
     assert means["vertrokken_huurders"] < min(means["nieuwe_huurders"], means["reparaties"])
+
+
+# --------------------------------------------------------------------------- removals register
+
+
+def test_removals_register_is_valid_and_changes_nothing_for_normal_corporations(demo):
+    from kwh_calc.calculations.removal_effect import removal_advice
+    from kwh_calc.intake.rules import load_rules
+
+    _, scenarios, ds = demo
+    assert len(ds.removals) >= 4
+    assert (ds.removals["reason"] == "geen_dienst_geleverd").all()
+    removed = ds.removals.merge(ds.respondents, on="response_id")
+    assert set(removed["service_month"].str.slice(0, 4).astype(int)) == {YEAR - 1, YEAR}
+    normal = set(ids_of(scenarios, "normaal"))
+    advice = removal_advice(ds, load_rules(year=YEAR), YEAR)
+    assert len(advice) >= 2
+    assert not advice.loc[advice["corporation_id"].isin(normal), "advice_changed"].any()
+
+
+def test_demo_removals_turn_a_failing_component_with_the_fewest_lowest_grades():
+    from kwh_calc.intake.demo import _removals_to_pass
+
+    # ten respondents with mean 7 and two with mean 1 (sum/count): 7,0 and 85% only without both 1s.
+    sums, counts = [7] * 10 + [1, 1], [1] * 12
+    assert sorted(_removals_to_pass(sums, counts, minimum=5)) == [10, 11]
+    assert _removals_to_pass(sums, counts, minimum=11) is None  # would leave fewer than 11
+    assert _removals_to_pass([1] * 40, [1] * 40, minimum=5) is None  # more than 15 needed

@@ -3,7 +3,8 @@
 FAQ "Waar kan ik de respons zien?" / DOMAIN.md §6. Response is counted **per delivery**, the
 unit in which tenants are approached: approached = the delivery's ``n_approached`` (after
 de-duplication and blocking), completed = the delivery's respondents (every completed
-questionnaire, whether or not it answered a label question), split by ``mode``.
+questionnaire, whether or not it answered a label question, except those in the removals
+register), split by ``mode``.
 Deliveries are attributed to a period by their ``period_start`` (the same attribution as the
 population of a component in the representativeness analysis, DOMAIN.md §5), so that the
 respondents of one delivery are never split over two periods.
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.removals import removed_mask
 
 __all__ = ["PERIODS", "response_table"]
 
@@ -52,8 +54,11 @@ def response_table(dataset: Dataset, year: int | None = None, period: str = "yea
     if year is not None:
         deliveries = deliveries.loc[deliveries["period_start"].dt.year == year]
     deliveries = deliveries.assign(period=_period_label(deliveries["period_start"], period))
+    # A removed questionnaire (removals register) is not a completed one; its tenant was
+    # approached all the same, so n_approached stays.
+    respondents = dataset.respondents.loc[~removed_mask(dataset)]
     by_mode = (
-        dataset.respondents.loc[dataset.respondents["delivery_id"].isin(deliveries["delivery_id"])]
+        respondents.loc[respondents["delivery_id"].isin(deliveries["delivery_id"])]
         .groupby(["delivery_id", "mode"], observed=True)
         .size()
         .unstack("mode", fill_value=0)

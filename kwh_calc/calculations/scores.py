@@ -27,6 +27,7 @@ import pandas as pd
 
 from kwh_calc.common.numbers import fmt_grade, fmt_pct, fraction_at_least, round_half_up
 from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.removals import removed_mask
 from kwh_calc.intake.rules import Rules
 
 __all__ = [
@@ -102,7 +103,8 @@ def respondent_results(
         The respondent's columns (see DATA.md) plus ``quarter`` (``K1``–``K4`` of the service
         month), ``grade_sum`` and ``grade_count`` (integers over the answered questions of
         the kind), ``mean`` (float, grade 1–10) and ``satisfied`` (exact: mean >= 5,5).
-        Respondents without any answered question of the kind are left out.
+        Respondents without any answered question of the kind are left out, and so are
+        questionnaires in the dataset's removals register (:mod:`kwh_calc.intake.removals`).
     """
     if question_kind not in QUESTION_FLAGS:
         raise ValueError(f"question_kind must be one of {sorted(QUESTION_FLAGS)}")
@@ -113,6 +115,9 @@ def respondent_results(
     if completed_on_or_before is not None:
         keep &= respondents["completed_on"] <= pd.Timestamp(completed_on_or_before)
     keep = keep.to_numpy(dtype=bool)
+    # Questionnaires in the removals register count nowhere (DOMAIN.md §6); the raw tables
+    # stay as delivered, so the register is applied here, where every calculation starts.
+    keep = keep & ~removed_mask(dataset)
     selected = respondents.loc[keep, RESPONDENT_COLUMNS].reset_index(drop=True)
 
     # Integer links made at validation: answer -> respondent row, answer -> question row.

@@ -34,6 +34,25 @@ def check_data(data: Path = DATA_ARGUMENT) -> None:
     for questionnaire, row in counts.iterrows():
         table.add_row(str(questionnaire), *(fmt_count(v) for v in row))
     out.print(table)
+    _print_removals(dataset)
+
+
+def _print_removals(dataset) -> None:
+    """Inventory of the removals register (DOMAIN.md §6): questionnaires removed per corporation."""
+    from kwh_calc.intake.removals import removal_counts
+
+    counts = removal_counts(dataset)
+    if counts.empty:
+        out.print("Removals: none (no removals register, or an empty one)")
+        return
+    total = fmt_count(int(counts.to_numpy().sum()))
+    table = Table(title=f"Removals per corporation and service year ({total} questionnaires)")
+    table.add_column("corporation")
+    for year in counts.columns:
+        table.add_column(str(year), justify="right")
+    for corporation_id, row in counts.iterrows():
+        table.add_row(str(corporation_id), *(fmt_count(v) for v in row))
+    out.print(table)
 
 
 @app.command("demo-data")

@@ -57,6 +57,7 @@ from kwh_calc.calculations.scores import research_months
 from kwh_calc.common.atomic import atomic_path
 from kwh_calc.common.numbers import MONTHS_NL
 from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.removals import removed_mask
 from kwh_calc.intake.rules import Rules
 
 __all__ = [
@@ -130,7 +131,8 @@ def databank_sheets(dataset: Dataset, rules: Rules, corporation_id: str, year: i
     dict
         questionnaire key -> DataFrame with the Dutch headers of :data:`RESPONDENT_COLUMNS`
         and one column per question (``text (question_id)``; grades as nullable integers).
-        Only questionnaires with respondents in Y. For respondents with ``anonymity_lifted``
+        Only questionnaires with respondents in Y; questionnaires in the removals register
+        are left out. For respondents with ``anonymity_lifted``
         false the :data:`ANONYMISED_COLUMNS` are empty. ``anonimiteit opgeheven`` reads
         ``ja``/``nee``, ``vragenlijst`` the Dutch questionnaire name.
 
@@ -148,6 +150,7 @@ def databank_sheets(dataset: Dataset, rules: Rules, corporation_id: str, year: i
         & (respondents["service_month"] >= first)
         & (respondents["service_month"] <= last)
     ).to_numpy(dtype=bool)
+    mask = mask & ~removed_mask(dataset)  # removed questionnaires (removals register) count nowhere, DOMAIN.md §6
     mine = respondents.loc[mask, list(RESPONDENT_COLUMNS)].copy()
     anonymous = ~mine["anonymity_lifted"].to_numpy(dtype=bool)
     for column in ANONYMISED_COLUMNS:

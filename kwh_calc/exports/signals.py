@@ -28,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.removals import removed_mask
 from kwh_calc.intake.rules import QUESTIONNAIRES, Rules
 
 __all__ = ["SIGNAL_COLUMNS", "signals", "trigger_table"]
@@ -130,6 +131,7 @@ def signals(
     )
     if corporation_id is not None:
         keep &= (respondents["corporation_id"] == corporation_id).fillna(False).to_numpy(dtype=bool)
+    keep = keep & ~removed_mask(dataset)  # a removed questionnaire (no service delivered) signals nothing
     answers = dataset.answers
     if dataset.answer_respondent is not None:
         respondent_pos = dataset.answer_respondent

@@ -6,6 +6,9 @@ reads it, converts every column to its contract type and validates it completely
 allowed values, ranges, uniqueness, referential integrity and questions per questionnaire.
 Nothing is dropped, coerced or clipped silently: a grade of 11 is an error, not a 10.
 
+Optional tables (:data:`OPTIONAL_TABLES`: the ``removals`` register) may be left out; a missing
+one is read as empty. Present, they are validated like any other table.
+
 A bad dataset raises :class:`DatasetError`, whose message names for every broken rule the
 table, the column, the rule and up to ten offending rows by key (never by personal data).
 
@@ -39,6 +42,9 @@ MAX_KEYS_SHOWN = 10
 MODES = ("online", "telefonisch")
 CHANNELS = ("mijn_kwh", "api")
 DECISIONS = ("toekennen", "verlengen", "niet_toekennen", "niet_verlengen", "verloopt")
+#: The only reason a completed questionnaire may be removed (DOMAIN.md §6, FAQ "Kunnen
+#: antwoorden van huurders uit het onderzoek verwijderd worden?").
+REMOVAL_REASONS = ("geen_dienst_geleverd",)
 SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 TRUE_WORDS = {"true", "1", "yes", "ja", "waar"}
@@ -110,7 +116,15 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
         "passed": ("bool", True),
         "valid_until": ("date", False),
     },
+    "removals": {
+        "response_id": ("str", True),
+        "reason": ("str", True),
+        "decided_on": ("date", True),
+        "reference": ("str", True),
+    },
 }
+#: Tables a dataset may leave out; a missing one is read as empty (DATA.md "optional").
+OPTIONAL_TABLES = frozenset({"removals"})
 
 # Columns that identify a row in messages; None = the data row number (header = line 1).
 TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
@@ -121,6 +135,7 @@ TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
     "deliveries": ("delivery_id",),
     "checkvraag": None,
     "label_history": ("corporation_id", "research_year"),
+    "removals": ("response_id",),
 }
 TABLES = tuple(TABLE_COLUMNS)
 
@@ -168,6 +183,8 @@ class Dataset:
     deliveries: pd.DataFrame
     checkvraag: pd.DataFrame
     label_history: pd.DataFrame
+    #: the removals register (DATA.md, optional): questionnaires taken out of the research
+    removals: pd.DataFrame = field(default_factory=lambda: empty_table("removals"))
     path: Path | None = None
     fingerprint: str = field(default="")
     #: per answer, its respondent's row in ``respondents`` and its question's row in
@@ -234,6 +251,8 @@ def load_dataset(path: str | Path) -> Dataset:
     missing: list[Violation] = []
     for name in TABLES:
         file = _table_file(directory, name)
+        if file is None and name in OPTIONAL_TABLES:
+            continue  # read as empty by from_tables
         if file is None:
             missing.append(
                 Violation(name, "*", f"table missing: expected {name}.parquet or {name}.csv", 1, (str(directory),))
@@ -492,6 +511,20 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
                 "decision": col(_isin(DECISIONS)),
             }
         ),
+        "removals": pa.DataFrameSchema(
+            {
+                "response_id": col(unique=True),
+                "reason": col(
+                    pa.Check.isin(
+                        REMOVAL_REASONS,
+                        error=(
+                            "reason not allowed: only geen_dienst_geleverd (invited although no service was delivered); "
+                            "a grade is never changed"
+                        ),
+                    )
+                ),
+            }
+        ),
     }
 
 
@@ -678,7 +711,22 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             history.duplicated(["corporation_id", "research_year"], keep=False),
         )
     )
+    removals = t["removals"]
+    out.append(
+        _violation(
+            "removals",
+            "response_id",
+            "response_id not in respondents",
+            removals,
+            ~removals["response_id"].isin(respondents["response_id"]),
+        )
+    )
     return [v for v in out if v is not None]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty table ``name`` with its DATA.md columns (an optional table left out)."""
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLE_COLUMNS[name]})
 
 
 def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fingerprint: str = "") -> Dataset:
@@ -687,9 +735,11 @@ def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fi
     Raises :class:`DatasetError` listing every broken rule.
     """
     where = path if path is not None else "<in memory>"
-    missing = [Violation(n, "*", "table missing", 1, ("-",)) for n in TABLES if n not in raw]
+    required = [n for n in TABLES if n not in OPTIONAL_TABLES]
+    missing = [Violation(n, "*", "table missing", 1, ("-",)) for n in required if n not in raw]
     if missing:
         raise DatasetError(where, missing)
+    raw = {**{n: empty_table(n) for n in OPTIONAL_TABLES}, **raw}
     typed: dict[str, pd.DataFrame] = {}
     violations: list[Violation] = []
     for name in TABLES:

@@ -1,6 +1,6 @@
 """The synthetic national demo dataset: a research dataset (DATA.md) that looks like the real one.
 
-:func:`generate_demo` builds the seven DATA.md tables for ``corporations`` synthetic housing
+:func:`generate_demo` builds the eight DATA.md tables (``removals`` included) for ``corporations`` synthetic housing
 corporations over two research years, Y−1 and Y (service months January Y−1 … December Y, so
 that the Aedes period September Y−1 – July Y and trends work), plus three earlier years of CKV
 decisions in ``label_history``. Everything is synthetic: corporations are called
@@ -73,6 +73,16 @@ The special scenarios are given out in the order of the table above (after ``nor
 ``zwak``) until the corporations run out; from 18 corporations on every scenario is present.
 ``zwak`` goes to ≈ 7% (at least one) of the corporations left after the special scenarios.
 
+Removals
+--------
+The ``removals`` register (DATA.md) comes on top of the delivered data and the scenarios,
+which describe the delivered grades: one ``zwak`` corporation has its failing component's
+lowest-graded respondents removed until it passes (so the register changes its advice; the
+scenario table of :func:`generate_demo_with_scenarios` gives the advice after removal; C043 in
+the default demo, none at 30 corporations), two ``normaal`` corporations have
+removals that change nothing (C001: 2 Reparaties and 1 Algemene waardering in Y, 1 in Y−1).
+See :func:`_removals`.
+
 Label history
 -------------
 Three years Y−3, Y−2, Y−1 per corporation with a membership before Y (not for new members and
@@ -90,6 +100,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -309,6 +320,8 @@ class _Plan:
     mu: np.ndarray | None = None  # (corporations, 6, 2) latent mean grade
     history: list[dict] = field(default_factory=list)
     expected: list[str] = field(default_factory=list)
+    #: corporation index -> description added when the removals register changes its advice
+    removal_notes: dict[int, str] = field(default_factory=dict)
     attrs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -595,7 +608,7 @@ def _scenario_table(plan: _Plan) -> pd.DataFrame:
             "scenario": plan.scenario,
             "component": pd.array(plan.component, dtype="string"),
             "expected_advice": plan.expected,
-            "description": [SCENARIOS[s][1] for s in plan.scenario],
+            "description": [SCENARIOS[s][1] + plan.removal_notes.get(i, "") for i, s in enumerate(plan.scenario)],
         }
     )
 
@@ -1004,6 +1017,9 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     )
     history["valid_until"] = pd.to_datetime(history["valid_until"]).astype("datetime64[ns]")
 
+    is_label = np.array([b[2] for name in QUESTIONNAIRES for b in QUESTION_BANK[name]])
+    removals = _removals(plan, seed, corp, quest, month, completed, grade, qcode, k_of, is_label, response_ids)
+
     return {
         "corporations": corporations,
         "questions": questions,
@@ -1012,7 +1028,110 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
         "deliveries": deliveries,
         "checkvraag": checkvraag,
         "label_history": history,
+        "removals": removals,
     }
+
+
+# Label thresholds of params/rules.yml (7,0 and 85%), for steering the demo's removals only.
+_MIN_SCORE, _MIN_PCT = 7, 85
+#: Advice of a failing ``zwak`` corporation once its one failing component passes (DOMAIN.md §3).
+_PASSED_AFTER_REMOVALS = {"niet_toekennen": "toekennen", "niet_verlengen": "verlengen", "verloopt": "verlengen"}
+#: At most this many removals to turn a failing component into a passing one (demo realism).
+_MAX_TURNING_REMOVALS = 15
+
+
+def _removals_to_pass(sums: np.ndarray, counts: np.ndarray, minimum: int) -> list[int] | None:
+    """Positions (into ``sums``) of the fewest lowest-mean respondents whose removal lets the
+    component meet both label thresholds exactly, keeping at least ``minimum`` respondents;
+    None when more than :data:`_MAX_TURNING_REMOVALS` would be needed."""
+    order = sorted(range(len(sums)), key=lambda i: (Fraction(int(sums[i]), int(counts[i])), i))
+    means = [Fraction(int(sums[i]), int(counts[i])) for i in order]
+    satisfied = [2 * int(sums[i]) >= 11 * int(counts[i]) for i in order]
+    total, n_satisfied = sum(means, Fraction(0)), sum(satisfied)
+    for k in range(min(_MAX_TURNING_REMOVALS, len(order) - minimum) + 1):
+        n = len(order) - k
+        if k and total >= _MIN_SCORE * n and 100 * n_satisfied >= _MIN_PCT * n:
+            return order[:k]
+        if k < len(order):
+            total -= means[k]
+            n_satisfied -= satisfied[k]
+    return None
+
+
+def _removals(
+    plan: _Plan,
+    seed: int,
+    corp: np.ndarray,
+    quest: np.ndarray,
+    month: np.ndarray,
+    completed: np.ndarray,
+    grade: np.ndarray,
+    qcode: np.ndarray,
+    k_of: np.ndarray,
+    is_label: np.ndarray,
+    response_ids: pa.Array,
+) -> pd.DataFrame:
+    """The demo's removals register (DATA.md ``removals``), on top of the delivered data.
+
+    - Advice changed: of the ``zwak`` corporations, the one whose failing component passes
+      after the fewest removals of its lowest-graded respondents in Y (at most 15) gets exactly
+      those removed, so the CKV documents show a register that changes the advice
+      (``niet_verlengen`` → ``verlengen`` for the default demo: C043).
+    - Advice unchanged: the first ``normaal`` corporation with ≥ 60 Reparaties respondents
+      in Y gets 2 Reparaties removals in Y (fewer than the minimum cell: the figures including
+      them are not shown), 1 Algemene waardering removal in Y and 1 Reparaties removal in Y−1;
+      the next one with ≥ 200 gets 6 (the figures with and without are shown).
+
+    Drawn from a stream of its own, so the delivered tables do not depend on it.
+    """
+    rng = np.random.default_rng([seed, 15])
+    n = len(corp)
+    respondent = np.repeat(np.arange(n), k_of)
+    valid = (grade > 0) & is_label[qcode]
+    sums = np.bincount(respondent[valid], weights=grade[valid].astype(np.int64), minlength=n).astype(np.int64)
+    counts = np.bincount(respondent[valid], minlength=n)
+    in_y = month >= 12
+    chosen: list[int] = []
+
+    best: list[int] | None = None
+    for c in (i for i, key in enumerate(plan.scenario) if key == "zwak"):
+        q = QUESTIONNAIRES.index(plan.component[c])
+        rows = np.flatnonzero((corp == c) & (quest == q) & in_y & (counts > 0))
+        picked = _removals_to_pass(sums[rows], counts[rows], MIN_RESPONDENTS[q])
+        if picked is not None and (best is None or len(picked) < len(best)):
+            best, target = [int(rows[i]) for i in picked], c
+    if best:
+        chosen += best
+        # The scenario's promise follows the register: its only failing component now passes.
+        plan.expected[target] = _PASSED_AFTER_REMOVALS[plan.expected[target]]
+        plan.removal_notes[target] = f"; {len(best)} removals (removals register) make it pass"
+
+    normal = [i for i, key in enumerate(plan.scenario) if key == "normaal"]
+    sizes = {c: int(((corp == c) & (quest == Q_RE) & in_y & (counts > 0)).sum()) for c in normal}
+    # 2 removals of >= 60 respondents can move neither 7,1 below 7,0 nor 86% below 85%; 6 of >= 200 neither.
+    small = next((c for c in normal if sizes[c] >= 60), None)
+    large = next((c for c in normal if sizes[c] >= 200 and c != small), None)
+    for c, size, questionnaire, this_year in (
+        (small, 2, Q_RE, True),
+        (small, 1, Q_AW, True),
+        (small, 1, Q_RE, False),
+        (large, 6, Q_RE, True),
+    ):
+        if c is None:
+            continue
+        rows = np.flatnonzero((corp == c) & (quest == questionnaire) & (in_y == this_year))
+        chosen += sorted(int(r) for r in rng.choice(rows, size=min(size, len(rows)), replace=False))
+
+    rows = np.array(chosen, dtype=np.int64)
+    decided = completed[rows].astype("datetime64[D]") + np.timedelta64(21, "D")
+    return pd.DataFrame(
+        {
+            "response_id": _text(response_ids, rows),
+            "reason": pd.array(["geen_dienst_geleverd"] * len(rows), dtype="string"),
+            "decided_on": decided.astype("datetime64[ns]"),
+            "reference": pd.array([f"VZ-{plan.ids[corp[r]]}-{i + 1:03d}" for i, r in enumerate(rows)], dtype="string"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -1022,7 +1141,9 @@ def demo_scenarios(corporations: int = 250, year: int = 2025, seed: int = 2025) 
     """The scenario of every corporation of the demo dataset with these parameters.
 
     Cheap: only the plan is drawn (no respondents). The result equals the scenario table of
-    :func:`generate_demo_with_scenarios` for the same arguments.
+    :func:`generate_demo_with_scenarios` for the same arguments, except for the one ``zwak``
+    corporation whose advice the removals register changes (chosen from the grades, so only
+    the full generation knows it: there its ``expected_advice`` is the advice after removal).
 
     Returns
     -------
@@ -1058,7 +1179,7 @@ def generate_demo(corporations: int = 250, year: int = 2025, seed: int = 2025) -
     Returns
     -------
     dict[str, pandas.DataFrame]
-        The seven tables by DATA.md name, typed as :mod:`kwh_calc.intake.dataset` documents (text as
+        The eight tables by DATA.md name (``removals`` included), typed as :mod:`kwh_calc.intake.dataset` documents (text as
         pandas ``string``, dates ``datetime64[ns]``, grades nullable ``Int64``); they pass
         :func:`kwh_calc.intake.dataset.from_tables`.
     """

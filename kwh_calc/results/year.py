@@ -164,6 +164,18 @@ def _checkvraag(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     return checkvraag_table(dataset, rules, year)
 
 
+def _removals(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.removal_effect import removal_components
+
+    return removal_components(dataset, rules, year)
+
+
+def _removal_advice(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
+    from kwh_calc.calculations.removal_effect import removal_advice
+
+    return removal_advice(dataset, rules, year)
+
+
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells Parquet cannot type: exact Decimals become floats, mixed columns text.
 
@@ -201,6 +213,8 @@ RESULT_TABLES: dict[str, ResultFunction] = {
     "representativeness": _representativeness,
     "monthly_response": _monthly_response,
     "checkvraag": _checkvraag,
+    "removals": _removals,
+    "removal_advice": _removal_advice,
 }
 
 
