@@ -13,12 +13,17 @@ REPORTS ?= reports
 # `make demo DEMO_SELECTION=` renders every corporation (the full close).
 DEMO_SELECTION ?= --corporation C001 --corporation C232 --corporation C067 --corporation C117 --corporation C137 --corporation C024 --corporation C043
 JOBS   ?= 2
+# Quarto for the Quarto engine and its tests: built from ../shared/quarto (build and CI machines)
+# into a git-ignored folder; on a workstation it comes from conda-forge or quarto.org.
+QUARTO_KIT ?= ../shared/quarto
+QUARTO_DIR ?= .quarto-cli
 
-.PHONY: help setup demo demo-data test lab bench lock clean
+.PHONY: help setup quarto demo demo-data test lab bench lock clean
 
 help:
 	@echo "make demo   set up, generate the demo dataset and run the annual close on it"
-	@echo "make test   set up and run the whole test suite"
+	@echo "make test   set up (Quarto too, when ../shared/quarto is there) and run the whole test suite"
+	@echo "make quarto build Quarto from ../shared/quarto into $(QUARTO_DIR)/ (or say how to get it)"
 	@echo "make lab    set up and open JupyterLab with the project kernel"
 	@echo "make bench  run the benchmarks (scores vs DuckDB, close vs floor)"
 
@@ -41,8 +46,13 @@ demo: setup demo-data
 	$(BIN)/kwh close $(DEMO) --year $(YEAR) --out $(REPORTS) --jobs $(JOBS) $(DEMO_SELECTION)
 	@echo "Documents: $(REPORTS)/$(YEAR)/<corporation_id>/*.pdf; national: $(REPORTS)/$(YEAR)/ckv-overzicht.pdf, aedes-aanlevering.xlsx"
 
-test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+quarto: setup
+	@tools/quarto.sh $(QUARTO_DIR) $(QUARTO_KIT) $(BIN)/python
+
+# The built Quarto goes first on PATH; in CI (CI=true) the Quarto tests fail instead of skipping
+# when there is no quarto.
+test: setup quarto
+	PATH="$(abspath $(QUARTO_DIR))/bin:$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Jupyter refuses root unless told; containers and shared build machines often run as root.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

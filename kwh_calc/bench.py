@@ -127,6 +127,30 @@ def _children_peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def _close_figures(summary, wall_s: float, jobs: int, prefix: str = "") -> dict[str, float]:
+    """Seconds per document of one close; ``documents_s`` leaves out the results pass."""
+    import statistics
+
+    made = [r for r in summary.records if r.status == "ok" and r.timings]
+    log_text = (summary.out_dir / "close.log").read_text()
+    results_s = next(
+        (float(line.split(" in ")[1].split(" s")[0]) for line in log_text.splitlines() if "results computed" in line),
+        0.0,
+    )
+    count = max(len(made), 1)
+    return {
+        f"{prefix}close_wall_s": wall_s,
+        f"{prefix}documents": float(len(made)),
+        f"{prefix}failed": float(len(summary.failed)),
+        f"{prefix}documents_per_s": len(made) / wall_s,
+        f"{prefix}per_document_worker_s": wall_s * jobs / count,
+        f"{prefix}per_document_s": (wall_s - results_s) / count,
+        f"{prefix}notebook_median_s": statistics.median(r.timings["notebook"] for r in made) if made else 0.0,
+        f"{prefix}render_median_s": statistics.median(r.timings["render"] for r in made) if made else 0.0,
+        f"{prefix}results_s": results_s,
+    }
+
+
 def bench_close(
     corporations: int = 250,
     sample: int | None = None,
@@ -134,12 +158,16 @@ def bench_close(
     year: int = 2025,
     seed: int = 2025,
     floor_runs: int = 3,
+    engine: str = "builtin",
 ) -> dict[str, float]:
     """Time the close of the national demo dataset and the papermill + Typst floor in one run.
 
     ``sample`` renders documents for that many corporations only (the national results stay
     whole); ``None`` is the full close. The floor is papermill on a notebook holding only the
-    documents' imports, plus one Typst compile of a document of the same size.
+    documents' imports, plus one Typst compile of a document of the same size. With
+    ``engine="quarto"`` the same sample is closed a second time with the Quarto engine (figures
+    prefixed ``quarto_``; ``quarto_ratio`` is Quarto's seconds per document over the built-in
+    engine's, results pass left out of both).
     """
     import json
     import statistics
@@ -159,23 +187,15 @@ def bench_close(
         write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), folder / "data")
         started = time.perf_counter()
         summary = run_close(folder / "data", year, folder / "reports", jobs=jobs, sample=sample, engine="builtin")
-        figures["close_wall_s"] = time.perf_counter() - started
+        figures.update(_close_figures(summary, time.perf_counter() - started, jobs))
         made = [r for r in summary.records if r.status == "ok" and r.timings]
-        figures["documents"] = float(len(made))
-        figures["failed"] = float(len(summary.failed))
-        figures["documents_per_s"] = len(made) / figures["close_wall_s"]
-        figures["per_document_worker_s"] = figures["close_wall_s"] * jobs / max(len(made), 1)
-        figures["notebook_median_s"] = statistics.median(r.timings["notebook"] for r in made)
-        figures["render_median_s"] = statistics.median(r.timings["render"] for r in made)
-        log_text = (summary.out_dir / "close.log").read_text()
-        figures["results_s"] = next(
-            (
-                float(line.split(" in ")[1].split(" s")[0])
-                for line in log_text.splitlines()
-                if "results computed" in line
-            ),
-            0.0,
-        )
+        if engine == "quarto":
+            started = time.perf_counter()
+            quarto = run_close(
+                folder / "data", year, folder / "reports-quarto", jobs=jobs, sample=sample, engine="quarto"
+            )
+            figures.update(_close_figures(quarto, time.perf_counter() - started, jobs, prefix="quarto_"))
+            figures["quarto_ratio"] = figures["quarto_per_document_s"] / figures["per_document_s"]
         figures["peak_memory_main_mb"] = _peak_memory_mb()
         figures["peak_memory_child_mb"] = _children_peak_memory_mb()
 

@@ -25,3 +25,25 @@ def demo_results_dir(demo_dir, tmp_path_factory) -> Path:
     """The close's year results (``reports/<Y>/results``) for the demo dataset."""
     out = tmp_path_factory.mktemp("reports") / str(DEMO_YEAR)
     return ensure_results(load_dataset(demo_dir), load_rules(year=DEMO_YEAR), DEMO_YEAR, out, DEFAULT_RULES_PATH)
+
+
+@pytest.fixture(scope="session")
+def quarto_cli() -> str:
+    """The quarto CLI for the Quarto engine's tests (``make test`` builds it from ../shared/quarto).
+
+    In CI (``CI=true``) a missing quarto fails the test: the Quarto path must be tested there.
+    On a machine without Quarto the test is skipped with the reason.
+    """
+    import os
+    import shutil
+
+    found = shutil.which("quarto")
+    if found:
+        return found
+    reason = (
+        "the quarto CLI is not on PATH: run `make test` (builds it from ../shared/quarto), or install "
+        "Quarto (conda-forge, quarto.org)"
+    )
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"CI: {reason}")
+    pytest.skip(reason)

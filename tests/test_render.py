@@ -29,6 +29,7 @@ from nbformat.v4 import (
     new_output,
     new_raw_cell,
 )
+from pdfs import alt_texts, font_names, standards
 
 from kwh_calc.common import paths
 from kwh_calc.presentation import present
@@ -383,19 +384,56 @@ def test_engine_choice(monkeypatch):
 
 
 def test_project_files_are_consistent():
+    """The house style is one Quarto format extension that _quarto.yml uses and both engines read."""
     root = render.project_root()
     config = render._quarto_config()
-    typst_format = config["format"]["typst"]
     assert config["lang"] == "nl"
-    assert typst_format["papersize"] == "a4"
-    assert typst_format["keep-typ"] is False
-    for partial in typst_format["template-partials"]:
-        assert (root / partial).is_file()
-    assert [Path(p).name for p in typst_format["template-partials"]] == ["typst-template.typ", "typst-show.typ"]
+    assert list(config["format"]) == [render.FORMAT]
+    assert config["format"][render.FORMAT]["keep-typ"] is False
+    options = render.format_options()
+    assert options["papersize"] == "a4"
+    assert options["lang"] == "nl"
+    assert render.pdf_standards() == ["a-2a", "ua-1"]
+    extension = paths.templates_dir()
+    assert extension == root / "_extensions" / "kwh"
+    for partial in options["template-partials"]:
+        assert (extension / partial).is_file()
+    assert [Path(p).name for p in options["template-partials"]] == ["typst-template.typ", "typst-show.typ"]
+    for entry in options["filters"]:
+        assert (extension / entry["path"]).is_file()
+    assert not list(root.glob("templates/*.typ")), "one copy of the house style, in _extensions/kwh"
+    # Quarto reads font-paths relative to each document unless they start with "/" (the project).
+    assert options["font-paths"] == ["/fonts"]
     fonts = paths.fonts_dir()
     assert (fonts / "OFL.txt").is_file()
     assert {p.name for p in fonts.glob("*.otf")} >= {"Inter-Regular.otf", "Inter-Bold.otf", "Inter-Italic.otf"}
     assert sum(p.stat().st_size for p in fonts.iterdir()) < 3_000_000
+
+
+def test_pdfs_declare_pdf_a_and_ua_with_alt_text_and_dutch(rendered):
+    path = rendered[0].pdf_path
+    assert standards(path) == {"pdfa": "2A", "pdfua": "1", "lang": "nl-NL"}
+    assert "Rapportcijfer per onderdeel" in alt_texts(path)
+    # Inter embedded for the text; the one code cell shown (echo: true) is in Typst's mono font.
+    assert {name.split("-")[0] for name in font_names(path)} == {"Inter", "DejaVuSansMono"}
+
+
+def test_every_image_gets_alt_text(tmp_path, bar_svg):
+    """PDF/UA refuses an image without alt text: a chart without caption gets one anyway;
+    present.chart(alt=...) gives its own; a caption's Markdown escapes are not read out."""
+    own = svg_output(bar_svg)
+    own.metadata = {"kwh": {"alt": 'Staafdiagram "scores"', "caption": r"Scores van \<Zuid\>"}}
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        [
+            new_code_cell("c", outputs=[svg_output(bar_svg)]),
+            new_code_cell("d", outputs=[svg_output(bar_svg, r"Scores van \<Zuid\>")]),
+            new_code_cell("e", outputs=[own]),
+        ],
+    )
+    result = render_notebook(nb, tmp_path / "a.pdf", workdir=tmp_path / "w", **render_kwargs())
+    assert 'fig-alt="Grafiek"' in (tmp_path / "w" / "document.md").read_text(encoding="utf-8")
+    assert alt_texts(result.pdf_path) == ["Grafiek", "Scores van <Zuid>", "Staafdiagram 'scores'"]
 
 
 # --------------------------------------------------------------------------- quarto engine
@@ -412,44 +450,68 @@ def test_quarto_engine_plumbing_with_a_stand_in_cli(tmp_path, monkeypatch, bar_s
     script.write_text(
         textwrap.dedent(f"""\
         #!{sys.executable}
-        import json, os, shutil, sys
+        import json, os, shutil, sys, yaml
         json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(),
                    "epoch": os.environ.get("SOURCE_DATE_EPOCH")}}, open({str(log)!r}, "w"))
-        out = sys.argv[sys.argv.index("--output") + 1]
-        shutil.copy({str(sample)!r}, out)
+        for name in yaml.safe_load(open("_quarto.yml"))["project"]["render"]:
+            shutil.copy({str(sample)!r}, name.replace(".ipynb", ".pdf"))
         """)
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     cells = [
         new_markdown_cell("## Kop"),
-        new_code_cell("present.chart(c)", outputs=[svg_output(bar_svg, "Bijschrift")]),
+        new_code_cell("#| label: fig-x\npresent.chart(c)", outputs=[svg_output(bar_svg, "Bijschrift")]),
+        new_code_cell("present.chart(c)", outputs=[svg_output(bar_svg, "Zonder label")]),
+        new_code_cell("import geheim  # CODE", outputs=[md_output(present.markdown_table(SCORES))]),
     ]
     nb = write_nb(tmp_path / "nb.ipynb", cells)
-    result = render_notebook(nb, tmp_path / "out.pdf", workdir=tmp_path / "w", **render_kwargs(engine="auto"))
-    assert result.engine == "quarto"
-    assert result.pages == 1
-    assert (tmp_path / "out.pdf").read_bytes() == sample.read_bytes()
+    jobs = [
+        render.RenderJob(
+            nb,
+            tmp_path / f"out{i}.pdf",
+            title=f"Titel {i}",
+            corporation="Woonstichting Eén",
+            year=2026,
+            provenance=PROVENANCE,
+            timestamp=STAMP,
+        )
+        for i in range(3)
+    ]
+    results = render.render_notebooks(jobs, engine="auto", workdir=tmp_path / "w")
+    assert [r.engine for r in results] == ["quarto"] * 3
+    assert all(r.pages == 1 for r in results)
+    assert (tmp_path / "out2.pdf").read_bytes() == sample.read_bytes()
     call = json.loads(log.read_text())
-    assert call["argv"][:5] == ["render", "notebook.ipynb", "--to", "typst", "--no-execute"]
+    # One call renders the whole batch (the project's files), without executing.
+    assert call["argv"] == ["render", "--to", "kwh-typst", "--no-execute"]
     assert call["epoch"] == str(int(STAMP.timestamp()))
     work = Path(call["cwd"])
     import yaml
 
     project = yaml.safe_load((work / "_quarto.yml").read_text())
-    assert all(Path(p).is_absolute() and Path(p).is_file() for p in project["format"]["typst"]["template-partials"])
-    meta = yaml.safe_load((work / "metadata.yml").read_text())
+    assert project["project"]["render"] == ["doc-0000.ipynb", "doc-0001.ipynb", "doc-0002.ipynb"]
+    assert project["format"]["kwh-typst"]["font-paths"] == ["/fonts"]
+    assert (work / "fonts" / "OFL.txt").is_file()
+    assert (work / "_extensions" / "kwh" / "_extension.yml").is_file()
+    handed = json.loads((work / "doc-0001.ipynb").read_text())
+    meta = yaml.safe_load("".join(handed["cells"][0]["source"]).strip().strip("-"))
+    assert meta["title"] == "Titel 1"
     assert meta["corporation"] == "Woonstichting Eén"
     assert meta["year"] == "2026"
     assert meta["shift-heading-level-by"] == -1
     assert {"label": "Dataset", "value": "3f9a1c2b7d4e"} in meta["provenance"]
-    injected = json.loads((work / "notebook.ipynb").read_text())["cells"][1]["source"]
-    assert injected.startswith('#| fig-cap: "Bijschrift"')
+    outputs = ["".join(c["outputs"][0]["data"]["text/markdown"]) for c in handed["cells"] if c["cell_type"] == "code"]
+    # The same Markdown as the built-in export; captioned figures get a label (quarto-cli#11733).
+    assert outputs[0].startswith("![Bijschrift](doc-0001-figures/cell002-1.svg){#fig-x fig-alt=")
+    assert outputs[1].startswith("![Zonder label](doc-0001-figures/cell003-1.svg){#fig-kwh-3-1 fig-alt=")
+    assert "| Onderdeel |" in outputs[2]
+    assert all("".join(c["source"]) == "#| echo: false" for c in handed["cells"] if c["cell_type"] == "code")
+    assert "geheim" not in json.dumps(handed)
 
 
 @pytest.mark.quarto
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="the quarto CLI is not on PATH (see DESIGN.md)")
-def test_quarto_engine_renders_the_same_report(tmp_path, bar_svg):
+def test_quarto_engine_renders_the_same_report(tmp_path, bar_svg, quarto_cli):
     nb = write_nb(tmp_path / "nb.ipynb", report_cells(bar_svg))
     result = render_notebook(nb, tmp_path / "q.pdf", **render_kwargs(engine="quarto"))
     text = pdf_text(result.pdf_path)
@@ -459,9 +521,11 @@ def test_quarto_engine_renders_the_same_report(tmp_path, bar_svg):
         "Woonstichting Eén",
         "Pagina 1 van",
         "3f9a1c2b7d4e",
-        "Tabel 1",
-        "Figuur 1",
+        "Tabel 1. Scores per onderdeel",
+        "Figuur 1. Rapportcijfer per onderdeel",
         "Gemiddeld rapportcijfer",
+        "Zie Figuur 1",
+        "SHOWN_CODE",
     ]:
         assert expected in text, expected
     assert "HIDDEN_ECHO_CODE" not in text

@@ -13,6 +13,7 @@ from kwh_calc.cli import (
 )
 from kwh_calc.cli import label as _label  # noqa: F401  label, ckv-decisions
 from kwh_calc.cli import removals as _removals  # noqa: F401  removals template, removals report
+from kwh_calc.cli import render as _render  # noqa: F401  render
 from kwh_calc.cli import (
     representativeness as _representativeness,  # noqa: F401  representativeness
 )

@@ -42,11 +42,17 @@ def bench_close_command(
         None, "--sample", help="Render documents for N corporations only (default: all)."
     ),
     jobs: int = typer.Option(2, "--jobs", min=1),
+    engine: str = typer.Option(
+        "builtin", "--engine", help="builtin | quarto (the Quarto close beside the built-in one, same sample)."
+    ),
 ) -> None:
     """The close of the national demo dataset against the floor (papermill + one Typst compile)."""
     from kwh_calc.bench import bench_close
 
-    f = bench_close(corporations=corporations, sample=sample, jobs=jobs)
+    if engine not in ("builtin", "quarto"):
+        out.print("--engine must be builtin or quarto")
+        raise typer.Exit(2)
+    f = bench_close(corporations=corporations, sample=sample, jobs=jobs, engine=engine)
     out.print(f"documents made           {f['documents']:8.0f}     (failed {f['failed']:.0f}; jobs {jobs})")
     out.print(f"close wall time          {f['close_wall_s']:8.1f} s   (results pass {f['results_s']:.1f} s)")
     out.print(f"documents per second     {f['documents_per_s']:8.2f}")
@@ -60,3 +66,15 @@ def bench_close_command(
     out.print(
         f"peak memory              {f['peak_memory_main_mb']:8.0f} MB main, {f['peak_memory_child_mb']:.0f} MB largest worker/kernel"
     )
+    if engine == "quarto":
+        out.print(
+            f"quarto: documents made   {f['quarto_documents']:8.0f}     (failed {f['quarto_failed']:.0f}; same sample)"
+        )
+        out.print(
+            f"quarto: close wall time  {f['quarto_close_wall_s']:8.1f} s   (results pass {f['quarto_results_s']:.1f} s)"
+        )
+        out.print(f"per document, builtin    {f['per_document_s']:8.2f} s   (wall, results pass left out)")
+        out.print(
+            f"per document, quarto     {f['quarto_per_document_s']:8.2f} s   (median notebook {f['quarto_notebook_median_s']:.2f} s, render {f['quarto_render_median_s']:.2f} s)"
+        )
+        out.print(f"ratio quarto / builtin   {f['quarto_ratio']:8.2f}     (goal ≤ 1,5)")

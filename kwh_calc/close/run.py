@@ -316,6 +316,17 @@ def run_document(task: dict) -> dict:
                     raise
                 time.sleep(0.5 * attempt)
         notebook_done = time.perf_counter()
+        if task.get("defer_render"):
+            # Quarto: rendered later with the other documents in one `quarto render` per batch.
+            os.replace(executed_tmp, executed)
+            record.update(
+                status="executed",
+                executed_notebook=str(executed),
+                timings={"notebook": round(notebook_done - started, 3)},
+            )
+            record["duration_s"] = round(time.perf_counter() - started, 3)
+            shutil.rmtree(workdir, ignore_errors=True)
+            return record
         stage = "render"
         pdf_tmp = workdir / "document.pdf"
         result = render_notebook(
@@ -423,7 +434,7 @@ def run_close(
         if kernels not in ("kept", "fresh"):
             raise ValueError("kernels must be 'kept' or 'fresh'")
         try:
-            choose_engine(engine)  # refuse an engine that cannot run before any notebook runs
+            chosen = choose_engine(engine)  # refuse an engine that cannot run before any notebook runs
         except RenderError as error:
             raise ValueError(str(error)) from None
         dataset = load_dataset(data)
@@ -440,9 +451,11 @@ def run_close(
         documents = documents if documents is not None else load_documents()
         outputs = outputs if outputs is not None else load_outputs()
         selected = select_corporations(dataset, corporations, sample)
-        tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force)
+        # The engine that will render (not "auto"): a document is redone when it changes.
+        tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, chosen, force)
         for task in tasks:
             task["kernels"] = kernels
+            task["defer_render"] = chosen == "quarto"
         records += [_run_output(output, dataset, rules, year, out_dir, force) for output in outputs]
         total = len(tasks) + len(records)
         for done, record in enumerate(records, start=1):
@@ -455,7 +468,18 @@ def run_close(
             if on_progress:
                 on_progress(record, done, total)
         done = len(records)
-        for raw in _execute(tasks, jobs):
+        by_pdf = {task["pdf"]: task for task in tasks}
+        executed = []
+
+        def finished():
+            for raw in _execute(tasks, jobs):
+                if raw["status"] == "executed":
+                    executed.append(raw)
+                else:
+                    yield raw
+            yield from _render_batches(executed, by_pdf, jobs, out_dir)
+
+        for raw in finished():
             record = DocumentRecord(**raw)
             records.append(record)
             done += 1
@@ -502,7 +526,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
         "rules_fingerprint": rules.fingerprint,
         "package_version": __version__,
         "code": code_fingerprint(),
-        "templates": _sha256_tree(PROJECT_ROOT / "templates"),
+        "templates": _sha256_tree(PROJECT_ROOT / "_extensions"),
         "fonts": _sha256_tree(PROJECT_ROOT / "fonts"),
         "commit": provenance["commit"],
     }
@@ -615,6 +639,68 @@ def _run_output(
         record.status, record.error = "failed", f"{type(error).__name__}: {error}"
     record.duration_s = round(time.perf_counter() - started, 3)
     return record
+
+
+def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, out_dir: Path):
+    """Render the executed notebooks with Quarto in ``jobs`` batches at once; yield records.
+
+    Quarto pays a Deno start and a project set-up per ``quarto render`` (seconds): one call
+    per batch instead of one per document keeps the Quarto close within 1,5× the built-in one.
+    The batches are subprocesses, so threads suffice to run them side by side.
+    """
+    from kwh_calc.rendering.render import RenderJob, render_notebooks
+
+    if not executed:
+        return
+    planned = []
+    for record in executed:
+        task = by_pdf[str(Path(record["executed_notebook"]).with_suffix(".pdf"))]
+        planned.append(
+            (
+                record,
+                task,
+                RenderJob(
+                    Path(record["executed_notebook"]),
+                    Path(task["pdf"]),
+                    title=task["title"],
+                    subtitle=task["subtitle"],
+                    corporation=task["corporation_name"],
+                    year=task["year"],
+                    provenance=task["provenance"],
+                    year_label=task["year_label"],
+                    timestamp=datetime.fromisoformat(task["timestamp"]),
+                ),
+            )
+        )
+    count = max(1, min(jobs, len(planned)))
+    chunks = [planned[k::count] for k in range(count)]
+
+    def render_chunk(k: int, chunk: list) -> list[tuple[dict, object]]:
+        workdir = out_dir / ".work" / f"quarto-{k}"
+        shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            outcomes = render_notebooks([job for _, _, job in chunk], engine="quarto", workdir=workdir)
+        except Exception as error:
+            outcomes = [RenderError("quarto", f"{type(error).__name__}: {error}", workdir=workdir)] * len(chunk)
+        if all(not isinstance(o, RenderError) for o in outcomes):
+            shutil.rmtree(workdir, ignore_errors=True)
+        return [(record, outcome) for (record, _, _), outcome in zip(chunk, outcomes)]
+
+    with futures.ThreadPoolExecutor(max_workers=count) as pool:
+        for done in futures.as_completed([pool.submit(render_chunk, k, chunk) for k, chunk in enumerate(chunks)]):
+            for record, outcome in done.result():
+                record = dict(record)
+                if isinstance(outcome, RenderError):
+                    record.update(status="failed", error=f"render: RenderError: {outcome}"[-4000:])
+                else:
+                    record.update(
+                        status="ok",
+                        pdf=str(outcome.pdf_path),
+                        engine=outcome.engine,
+                        timings={**record["timings"], "render": round(outcome.duration_s, 3)},
+                    )
+                    record["duration_s"] = round(record["duration_s"] + outcome.duration_s, 3)
+                yield record
 
 
 def _execute(tasks: list[dict], jobs: int):

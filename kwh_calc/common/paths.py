@@ -1,7 +1,7 @@
 """Where the project's files are: the one place that knows the project root.
 
 The package reads files that live beside it in the project, not inside it: ``params/`` (the
-rule set, the documents of the close, the checkvraag settings), ``templates/``, ``fonts/``,
+rule set, the documents of the close, the checkvraag settings), ``_extensions/kwh/`` (the house style), ``fonts/``,
 ``notebooks/`` and ``_quarto.yml``. They are found from the project root:
 ``$KWH_PROJECT_ROOT`` when set (a non-editable install, a test), else the folder that holds
 the ``kwh_calc`` package (the editable install of a checkout, ``pip install -e .``).
@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["PACKAGE_DIR", "PROJECT_ROOT_ENV", "fonts_dir", "params_dir", "project_root", "templates_dir"]
+__all__ = ["EXTENSION", "PACKAGE_DIR", "PROJECT_ROOT_ENV", "fonts_dir", "params_dir", "project_root", "templates_dir"]
 
 PROJECT_ROOT_ENV = "KWH_PROJECT_ROOT"
+#: The house style: a Quarto format extension that the built-in engine reads too.
+EXTENSION = "_extensions/kwh"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -30,8 +32,8 @@ def params_dir() -> Path:
 
 
 def templates_dir() -> Path:
-    """``templates/``: the shared Typst template partials and the built-in engine's files."""
-    return project_root() / "templates"
+    """``_extensions/kwh/``: the house style (Quarto format extension), read by both engines."""
+    return project_root() / EXTENSION
 
 
 def fonts_dir() -> Path:

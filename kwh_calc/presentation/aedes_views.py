@@ -66,6 +66,7 @@ from kwh_calc.common.numbers import (
     join_nl,
 )
 from kwh_calc.intake.rules import Rules
+from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
 
 __all__ = [
@@ -185,14 +186,14 @@ def no_respondents_text(results: YearResults) -> str:
     corporation = results.corporation
     period = benchmark_period(results.year, rules)
     text = (
-        f"{corporation['name']} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
+        f"{escape_markdown(corporation['name'])} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
         "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
         "landelijke verdeling."
     )
     since = corporation.get("member_since")
     if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
         text += (
-            f" {corporation['name']} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
+            f" {escape_markdown(corporation['name'])} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
             "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen."
         )
     return text
@@ -639,7 +640,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
 
 def distribution_caption(results: YearResults, key: str) -> str:
     """The caption of :func:`distribution_chart`: what is shown, and whether the corporation is in it."""
-    name = results.corporation["name"]
+    name = escape_markdown(results.corporation["name"])  # the caption is Markdown
     row = _require(results)
     own = f"{name} gemarkeerd" if int(row[f"{key}_n"]) > 0 else f"{name} heeft op deze deelscore geen respondenten"
     return f"{subscore_name(key)}: aantal Aedes-leden per cijfer, {own}; de stippellijnen zijn de lettergrenzen"
@@ -763,7 +764,9 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     label = f"Benchmarkjaar {year} ({period.describe_nl()})"
     row = member_row(results, year)
     if row is None:
-        return [f"{label}: {results.corporation['name']} was toen geen lid van Aedes; er zijn geen cijfers."]
+        return [
+            f"{label}: {escape_markdown(results.corporation['name'])} was toen geen lid van Aedes; er zijn geen cijfers."
+        ]
     if all(int(row[f"{k}_n"]) == 0 for k in subscore_keys(rules)):
         return [f"{label}: geen respondenten op de drie deelscores; er zijn geen cijfers."]
     coverage = _coverage_row(results, year)

@@ -380,6 +380,7 @@ def chart(
     height_pt: float | None = None,
     label: str | None = None,
     intro: str | None = None,
+    alt: str | None = None,
 ) -> None:
     """Display an Altair chart as a vector image (SVG) that both render engines typeset.
 
@@ -398,6 +399,9 @@ def chart(
         Cross-reference label such as ``"fig-scores"`` (``@fig-scores`` in Markdown).
     intro : str, optional
         Markdown shown before the chart and kept on the same page (:func:`sticky`).
+    alt : str, optional
+        Alt text for readers who cannot see the chart (plain text; PDF/UA requires one on
+        every image). Default: the caption, else "Grafiek".
     """
     from IPython.display import display
 
@@ -409,6 +413,8 @@ def chart(
         meta["caption"] = caption
     if label:
         meta["label"] = label
+    if alt:
+        meta["alt"] = alt
     display({"image/svg+xml": svg}, raw=True, metadata={"kwh": meta} if meta else None)
 
 

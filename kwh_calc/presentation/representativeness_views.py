@@ -37,6 +37,7 @@ from kwh_calc.calculations.representativeness import (
 )
 from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.intake.rules import Rules
+from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
 
 __all__ = [
@@ -260,12 +261,13 @@ def _join(names: list[str]) -> str:
 def intro_text(results: YearResults) -> str:
     """Dutch opening paragraph: whose results, which year, what the report shows."""
     corporation = results.corporation
+    name = escape_markdown(corporation["name"])  # Markdown text: the name shows literally
     return (
         f"Dit rapport laat zien hoe representatief de uitkomsten van het KWH-Huurdersonderzoek van "
-        f"**{corporation['name']}** over onderzoeksjaar {results.year} zijn: per onderdeel hoeveel huurders de "
+        f"**{name}** over onderzoeksjaar {results.year} zijn: per onderdeel hoeveel huurders de "
         f"vragenlijst hebben ingevuld, hoe groot de foutmarge is, en wat er nodig is om de standaard te halen waar "
         f"dat nog niet lukt. Ook laten we zien of de respons een goede afspiegeling is van de huurders: online en "
-        f"telefonisch, en verdeeld over het jaar. {corporation['name']} verhuurt {fmt_count(corporation['units'])} "
+        f"telefonisch, en verdeeld over het jaar. {name} verhuurt {fmt_count(corporation['units'])} "
         f"woningen."
     )
 
@@ -774,7 +776,7 @@ def mode_text(results: YearResults) -> str:
         "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
         "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "
         "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
-        f"van de grootte van de corporatie. {corporation['name']} verhuurt {fmt_count(units)} woningen en valt in de "
+        f"van de grootte van de corporatie. {escape_markdown(corporation['name'])} verhuurt {fmt_count(units)} woningen en valt in de "
         f"klasse {label} verhuureenheden."
     ) + (
         " Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."

@@ -1,15 +1,21 @@
 """Render an executed notebook to a Dutch A4 PDF report (DESIGN.md, "Quarto here and there").
 
-Two engines, one Typst template (``templates/typst-template.typ`` + ``typst-show.typ``):
+Two engines, one house style: the Quarto format extension ``_extensions/kwh`` (format
+``kwh-typst``: Typst template partials ``typst-template.typ`` + ``typst-show.typ``, Lua filters,
+PDF/A-2a + PDF/UA-1), which the built-in engine reads too:
 
 ``quarto``
-    ``quarto render notebook.ipynb --to typst --no-execute`` in a private working folder, with
-    the project's ``_quarto.yml`` (paths made absolute) and the report metadata in a
-    ``--metadata-file``. Chosen by ``engine="auto"`` when the ``quarto`` CLI is on PATH.
+    ``quarto render --to kwh-typst --no-execute`` of a private project folder (the project's
+    ``_quarto.yml``, links to ``_extensions/`` and ``fonts/``) holding the executed notebooks
+    of a batch (:func:`render_notebooks`: one Deno start for many documents), each normalised
+    by :func:`_quarto_notebook`: its report metadata in a front-matter cell, every code cell
+    reduced to the Markdown the built-in export makes of its outputs, so both engines typeset
+    the same Markdown. Chosen by ``engine="auto"`` when the ``quarto`` CLI is on PATH.
 ``builtin``
     executed notebook → pandoc Markdown (:func:`export_markdown`, honouring the Quarto cell
     options the notebooks use) → pandoc's Typst writer (``pypandoc-binary``) with
-    ``templates/kwh-builtin.typ`` → the ``typst`` package → PDF.
+    ``_extensions/kwh/kwh-builtin.typ`` (the counterpart of Quarto's main Typst template,
+    including the same partials) → the ``typst`` package → PDF.
 
 How the built-in export treats a notebook (the decisions):
 
@@ -70,20 +76,30 @@ __all__ = [
     "ENGINES",
     "PROVENANCE_LABELS",
     "RenderError",
+    "RenderJob",
     "RenderResult",
     "check_no_errors",
     "choose_engine",
     "export_markdown",
+    "format_options",
     "min_heading_level",
     "parse_cell_options",
     "pdf_page_count",
+    "pdf_standards",
     "project_root",
     "quarto_available",
+    "quarto_project_config",
     "render_notebook",
+    "render_notebooks",
     "report_metadata",
 ]
 
 ENGINES = ("auto", "quarto", "builtin")
+
+#: The Quarto format extension holding the house style, relative to the project root, and
+#: the format it contributes.
+EXTENSION = paths.EXTENSION
+FORMAT = "kwh-typst"
 
 #: Dutch labels of the usual provenance keys; other keys are shown as they are.
 PROVENANCE_LABELS = {
@@ -165,16 +181,16 @@ class RenderResult:
 
 
 def project_root() -> Path:
-    """The project folder holding ``_quarto.yml``, ``templates/`` and ``fonts/``.
+    """The project folder holding ``_quarto.yml``, ``_extensions/kwh/`` and ``fonts/``.
 
     ``$KWH_PROJECT_ROOT`` when set, else the folder above the ``kwh_calc`` package (the
     project is installed editable, ``pip install -e .``).
     """
     root = paths.project_root()
-    if not (root / "templates" / "typst-template.typ").is_file():
+    if not (root / EXTENSION / "typst-template.typ").is_file():
         raise RenderError(
             "export",
-            f"no report template under {root}/templates: install the project editable "
+            f"no report template under {root}/{EXTENSION}: install the project editable "
             "(pip install -e .) or set KWH_PROJECT_ROOT",
         )
     return root
@@ -184,6 +200,25 @@ def project_root() -> Path:
 def _quarto_config() -> dict[str, Any]:
     path = project_root() / "_quarto.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+@functools.lru_cache(maxsize=1)
+def format_options() -> dict[str, Any]:
+    """The ``kwh-typst`` format options as Quarto sees them: the extension's, then the project's.
+
+    Returns
+    -------
+    dict
+        ``lang``, ``papersize``, ``section-numbering``, ``pdf-standard`` (a list such as
+        ``["a-2a", "ua-1"]``), ``font-paths`` … — the one place both engines take them from.
+    """
+    extension = yaml.safe_load((templates_dir() / "_extension.yml").read_text(encoding="utf-8")) or {}
+    options = dict(((extension.get("contributes") or {}).get("formats") or {}).get("typst") or {})
+    config = _quarto_config()
+    if "lang" in config:
+        options["lang"] = config["lang"]
+    options.update((config.get("format") or {}).get(FORMAT) or {})
+    return options
 
 
 def quarto_available() -> bool:
@@ -288,6 +323,9 @@ class _Export:
     parts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     figure_count: int = 0
+    # Quarto drops the caption of a figure or table that has no cross-reference label
+    # (quarto-cli#11733): for Quarto, captioned figures get one (fig-kwh-…).
+    auto_labels: bool = False
 
 
 def export_markdown(
@@ -472,6 +510,8 @@ def _image(
     attrs: list[str] = []
     if isinstance(label, str) and label:
         attrs.append(f"#{label}")
+    elif state.auto_labels and caption:
+        attrs.append(f"#fig-kwh-{number}-{k + 1}")
     meta = (out.get("metadata") or {}).get(mime) or {}
     width_px = meta.get("width") if isinstance(meta, dict) else None
     if width_px is None:
@@ -483,8 +523,17 @@ def _image(
         elif mime != "image/svg+xml":
             attrs.append(f"width={width_pt:.1f}pt")
     cap = "" if caption is None else str(caption).replace("\n", " ")
-    attr_text = "{" + " ".join(attrs) + "}" if attrs else ""
+    # PDF/UA: every image has alt text (Quarto and kwh-builtin.lua pass fig-alt to Typst).
+    alt = _kwh_alt(out) or re.sub(r"\\(.)", r"\1", cap) or "Grafiek"  # plain text: no Markdown escapes
+    attrs.append('fig-alt="' + re.sub(r"[\\\"]", "'", alt).replace("\n", " ") + '"')
+    attr_text = "{" + " ".join(attrs) + "}"
     return f"![{cap}]({prefix}/{filename}){attr_text}"
+
+
+def _kwh_alt(out: Mapping[str, Any]) -> str:
+    """The alt text :func:`kwh_calc.presentation.present.chart` stored in an output's metadata (or "")."""
+    meta = (out.get("metadata") or {}).get("kwh") or {}
+    return str(meta.get("alt") or "")
 
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]")
@@ -537,11 +586,10 @@ def report_metadata(
     year_label: str | None = None,
 ) -> dict[str, Any]:
     """The pandoc metadata both engines give the template (values escaped as Markdown)."""
-    config = _quarto_config()
-    typst_format = (config.get("format") or {}).get("typst") or {}
+    typst_format = format_options()
     meta: dict[str, Any] = {
         "title": escape_markdown(title),
-        "lang": config.get("lang", "nl"),
+        "lang": typst_format.get("lang", "nl"),
         "papersize": typst_format.get("papersize", "a4"),
         "provenance": [
             {"label": escape_markdown(PROVENANCE_LABELS.get(key, key)), "value": escape_markdown(value)}
@@ -587,8 +635,8 @@ def _typst_fonts() -> Any:
     return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(fonts_dir())])
 
 
-# Only text with an "@" (citation syntax) or "<" (raw HTML) needs the Lua filter.
-_FILTER_TRIGGER = re.compile(r"[@<]")
+# Only text with an "@" (citation syntax), "<" (raw HTML) or an image (alt text) needs the Lua filter.
+_FILTER_TRIGGER = re.compile(r"[@<]|fig-alt=")
 
 
 def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path, markdown: str) -> list[str]:
@@ -647,11 +695,22 @@ def _run_typst(typ_path: Path, workdir: Path, timestamp: datetime) -> tuple[byte
 
     try:
         compiler = typst.Compiler(root=str(workdir), font_paths=_typst_fonts(), ignore_system_fonts=True)
-        pdf, warnings = compiler.compile_with_warnings(input=str(typ_path), timestamp=timestamp)
+        pdf, warnings = compiler.compile_with_warnings(
+            input=str(typ_path), timestamp=timestamp, pdf_standards=pdf_standards()
+        )
     except Exception as exc:  # typst.TypstError, or a RuntimeError from the binding
         raise RenderError("typst", _typst_error_message(exc, typ_path)) from exc
     notes = [f"typst: {getattr(w, 'message', w)}" for w in warnings or []]
     return pdf, notes
+
+
+def pdf_standards() -> list[str]:
+    """The PDF standards every PDF declares and conforms to (``pdf-standard`` of the format).
+
+    Typst checks conformance while it writes the PDF (e.g. alt text on every image for
+    PDF/UA-1) and refuses a document that does not conform, in both engines.
+    """
+    return [str(s) for s in _as_list(format_options().get("pdf-standard"))]
 
 
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -696,87 +755,174 @@ def _render_builtin(
     return pdf
 
 
-def _inject_captions(nb: dict[str, Any]) -> dict[str, Any]:
-    """Turn present.chart's output-metadata captions into ``#| fig-cap`` options for Quarto."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
+def _quarto_notebook(nb: Mapping[str, Any], figures_dir: Path, prefix: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The executed notebook as handed to Quarto: the same content as the built-in export.
+
+    Markdown cells stay Markdown cells (attachments written to ``figures_dir``). Every code
+    cell that shows something gets one ``text/markdown`` output holding exactly what
+    :func:`export_markdown` makes of it (tables, figures with caption, label and alt text,
+    ``asis`` text, printed values), and no code: so both engines typeset the same Markdown,
+    and Quarto never sees an output it would show differently (a DataFrame's text repr, an
+    Altair chart's JSON). The report metadata goes into a front-matter cell, so that one
+    ``quarto render`` of a project folder renders many notebooks, each with its own title.
+    """
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    language = (nb.get("metadata", {}).get("kernelspec", {}) or {}).get("language") or "python"
+    defaults: dict[str, Any] = {"echo": False, "output": True, "include": True, "warning": False}
+    front: dict[str, Any] = {}
+    cells: list[dict[str, Any]] = []
+    raw_cells = nb.get("cells", [])
+    first_content = next((i for i, c in enumerate(raw_cells) if _text(c.get("source")).strip()), None)
+    texts: list[str] = []
+    for index, cell in enumerate(raw_cells):
+        number = index + 1
+        kind = cell.get("cell_type")
         source = _text(cell.get("source"))
-        try:
-            options, _ = parse_cell_options(source)
-        except ValueError:
-            continue
-        metas = [
-            ((o.get("metadata") or {}).get("kwh") or {})
-            for o in cell.get("outputs", []) or []
-            if any(m in (o.get("data") or {}) for m, _ in _IMAGE_TYPES)
-        ]
-        extra = []
-        caps = [m.get("caption") for m in metas]
-        if "fig-cap" not in options and any(caps):
-            extra.append("#| fig-cap: " + json.dumps(caps[0] if len(caps) == 1 else caps, ensure_ascii=False))
-        labels = [m.get("label") for m in metas if m.get("label")]
-        if "label" not in options and labels:
-            extra.append("#| label: " + json.dumps(labels[0]))
-        if extra:
-            cell["source"] = "\n".join(extra) + "\n" + source
-    return nb
+        if kind == "markdown":
+            text = _markdown_cell(source, cell, number, figures_dir, prefix)
+            texts.append(text)
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
+        elif kind == "raw":
+            if index == first_content and source.lstrip().startswith("---"):
+                _front_matter_defaults(source, defaults)
+                block = re.match(r"---[ \t]*\n(.*?)\n---[ \t]*$", source.strip(), re.S)
+                try:
+                    loaded = yaml.safe_load(block.group(1)) if block else None
+                except yaml.YAMLError:
+                    loaded = None
+                if isinstance(loaded, dict):
+                    front.update(loaded)  # the notebook's own options; the report metadata wins
+                continue
+            cells.append({"cell_type": "raw", "metadata": dict(cell.get("metadata") or {}), "source": source})
+        elif kind == "code":
+            try:
+                options, code = parse_cell_options(source)
+            except ValueError as exc:
+                raise RenderError("export", f"cell {number}: {exc}") from None
+            state = _Export(auto_labels=True)
+            _code_cell(state, cell, number, {**defaults, **options}, code, language, figures_dir, prefix)
+            text = "\n\n".join(p.strip("\n") for p in state.parts if p and p.strip())
+            if not text:
+                continue
+            texts.append(text)
+            cells.append(
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "execution_count": None,
+                    "source": "#| echo: false",
+                    "outputs": [
+                        {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text + "\n"}}
+                    ],
+                }
+            )
+    front.update(meta)
+    level = min_heading_level("\n\n".join(texts))
+    if level and level > 1:
+        front["shift-heading-level-by"] = 1 - level
+    matter = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=True) + "---\n"
+    for cell in cells:  # Quarto reads sources as lists of lines, as Jupyter writes them
+        cell["source"] = cell["source"].splitlines(keepends=True)
+    return {
+        "cells": [{"cell_type": "raw", "metadata": {}, "source": matter.splitlines(keepends=True)}, *cells],
+        "metadata": {
+            "kernelspec": (nb.get("metadata") or {}).get("kernelspec")
+            or {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }
 
 
-def _quarto_project_config() -> dict[str, Any]:
+def quarto_project_config(files: list[str] | None = None) -> dict[str, Any]:
+    """``_quarto.yml`` for a render in a working folder: the project's, paths made absolute.
+
+    Parameters
+    ----------
+    files : list of str, optional
+        The notebooks of the folder that one ``quarto render`` renders (``project.render``).
+    """
     root = project_root()
     config = copy.deepcopy(_quarto_config())
-    typst_format = config.setdefault("format", {}).setdefault("typst", {})
-    typst_format["template-partials"] = [
-        str((root / p).resolve()) for p in _as_list(typst_format.get("template-partials"))
-    ]
-    typst_format["font-paths"] = [str((root / p).resolve()) for p in _as_list(typst_format.get("font-paths"))]
     if "filters" in config:
         config["filters"] = [
             str((root / p).resolve()) if isinstance(p, str) and p.endswith(".lua") else p
             for p in _as_list(config["filters"])
         ]
+    config.setdefault("project", {})["type"] = "default"
+    if files is not None:
+        config["project"]["render"] = list(files)
+    config["execute"] = {**(config.get("execute") or {}), "enabled": False}
     return config
 
 
-def _render_quarto(
-    nb: Mapping[str, Any], wd: Path, meta: dict[str, Any], ts: datetime, timings: dict[str, float], warnings: list[str]
-) -> bytes:
-    t0 = time.perf_counter()
-    markdown, notes = export_markdown(nb, None)  # dry run: only for the warnings and headings
-    warnings.extend(notes)
-    level = min_heading_level(markdown)
-    if level and level > 1:
-        meta = {**meta, "shift-heading-level-by": 1 - level}
-    (wd / "notebook.ipynb").write_text(json.dumps(_inject_captions(dict(nb)), ensure_ascii=False), encoding="utf-8")
-    _write_yaml(wd / "_quarto.yml", _quarto_project_config())
-    _write_yaml(wd / "metadata.yml", meta)
-    output = wd / "notebook.pdf"
-    if output.exists():
-        output.unlink()
-    cmd = [
-        "quarto",
-        "render",
-        "notebook.ipynb",
-        "--to",
-        "typst",
-        "--no-execute",
-        "--metadata-file",
-        "metadata.yml",
-        "--output",
-        output.name,
-    ]
+def _run_quarto(args: list[str], cwd: Path, ts: datetime) -> subprocess.CompletedProcess:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(ts.timestamp()))}
     try:
-        proc = subprocess.run(cmd, cwd=wd, env=env, capture_output=True, text=True, timeout=900)
+        return subprocess.run(
+            ["quarto", "render", *args, "--to", FORMAT, "--no-execute"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RenderError("quarto", str(exc)) from exc
-    if proc.returncode != 0 or not output.is_file():
-        tail = "\n".join((proc.stderr or proc.stdout or "").strip().splitlines()[-40:])
-        raise RenderError("quarto", tail or f"quarto exited with {proc.returncode}")
+
+
+def _quarto_failure(proc: subprocess.CompletedProcess) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stderr or proc.stdout or "")
+    lines = [
+        line
+        for line in text.strip().splitlines()
+        if not line.startswith("WARN: typst-gather") and "Run ./configure.sh" not in line
+    ]
+    return "\n".join(lines[-40:]) or f"quarto exited with {proc.returncode}"
+
+
+def _render_quarto_batch(
+    batch: list[tuple[int, dict[str, Any], dict[str, Any]]], wd: Path, ts: datetime, timings: dict[str, float]
+) -> dict[int, bytes | RenderError]:
+    """Render prepared notebooks with one ``quarto render`` of a project folder.
+
+    One Deno start and one project for many documents: that is what makes the Quarto close
+    affordable. When the batch fails, the documents without a PDF are rendered one by one, so
+    a failing document is named and never stops the others.
+    """
+    t0 = time.perf_counter()
+    wd.mkdir(parents=True, exist_ok=True)
+    for name in ("_extensions", "fonts"):
+        # Quarto finds format extensions and the project's fonts (font-paths: /fonts) in the
+        # project folder; links keep one copy.
+        if not (wd / name).exists():
+            (wd / name).symlink_to(project_root() / name, target_is_directory=True)
+    names = {}
+    for i, nb, _ in batch:
+        name = f"doc-{i:04d}"
+        names[i] = name
+        (wd / f"{name}.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+        pdf = wd / f"{name}.pdf"
+        if pdf.exists():
+            pdf.unlink()
+    _write_yaml(wd / "_quarto.yml", quarto_project_config(sorted(f"{n}.ipynb" for n in names.values())))
+    proc = _run_quarto([], wd, ts)
+    outcome: dict[int, bytes | RenderError] = {}
+    for i, name in names.items():
+        pdf = wd / f"{name}.pdf"
+        if pdf.is_file():
+            outcome[i] = pdf.read_bytes()
+            continue
+        if proc.returncode == 0 and len(names) == 1:
+            outcome[i] = RenderError("quarto", "quarto wrote no PDF")
+            continue
+        single = proc if len(names) == 1 else _run_quarto([f"{name}.ipynb"], wd, ts)
+        if single.returncode == 0 and pdf.is_file():
+            outcome[i] = pdf.read_bytes()
+        else:
+            outcome[i] = RenderError("quarto", _quarto_failure(single))
     timings["quarto"] = time.perf_counter() - t0
-    return output.read_bytes()
+    return outcome
 
 
 def render_notebook(
@@ -838,41 +984,140 @@ def render_notebook(
         With the stage (``export``, ``pandoc``, ``typst``, ``quarto``, ``write``) and message.
         The target PDF is then left untouched (an earlier version stays as it was).
     """
-    start = time.perf_counter()
+    job = RenderJob(
+        Path(executed_notebook),
+        Path(pdf_path),
+        title=title,
+        subtitle=subtitle,
+        corporation=corporation,
+        year=year,
+        provenance=provenance,
+        year_label=year_label,
+        timestamp=timestamp,
+    )
+    (outcome,) = render_notebooks([job], engine=engine, workdir=workdir)
+    if isinstance(outcome, RenderError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One document for :func:`render_notebooks`; the fields are those of :func:`render_notebook`."""
+
+    executed_notebook: Path
+    pdf_path: Path
+    title: str
+    subtitle: str | None = None
+    corporation: str | None = None
+    year: int | None = None
+    provenance: Mapping[str, str] | None = None
+    year_label: str | None = None
+    timestamp: datetime | None = None
+
+
+def render_notebooks(
+    jobs: list[RenderJob], *, engine: str = "auto", workdir: Path | None = None
+) -> list[RenderResult | RenderError]:
+    """Render many executed notebooks; with Quarto in one ``quarto render`` call per timestamp.
+
+    Quarto pays a Deno start and a project set-up per call (seconds); a batch pays it once.
+    The built-in engine renders the jobs one after the other.
+
+    Parameters
+    ----------
+    jobs : list of RenderJob
+        The documents.
+    engine : {"auto", "quarto", "builtin"}
+        See :func:`render_notebook`.
+    workdir : pathlib.Path, optional
+        Working folder of this call only (kept; default a temporary folder, removed when
+        every document rendered).
+
+    Returns
+    -------
+    list of RenderResult or RenderError
+        In the order of ``jobs``: one failing document never stops the others. A
+        ``RenderResult``'s ``duration_s`` of a Quarto batch is the batch's time shared
+        equally over its documents.
+    """
     chosen = choose_engine(engine)
-    executed_notebook, pdf_path = Path(executed_notebook), Path(pdf_path)
     own_workdir = workdir is None
     wd = Path(tempfile.mkdtemp(prefix="kwh-render-")) if own_workdir else Path(workdir)
     wd.mkdir(parents=True, exist_ok=True)
-    warnings: list[str] = []
-    timings: dict[str, float] = {}
-    try:
-        nb = _read_notebook(executed_notebook)
-        check_no_errors(nb, executed_notebook.name)
-        ts = _resolve_timestamp(timestamp)
-        meta = report_metadata(
-            title=title,
-            subtitle=subtitle,
-            corporation=corporation,
-            year=year,
-            provenance=provenance,
-            date=ts if timestamp is not None else None,
-            year_label=year_label,
-        )
-        render = _render_quarto if chosen == "quarto" else _render_builtin
-        pdf = render(nb, wd, meta, ts, timings, warnings)
-        t_write = time.perf_counter()
-        pages = pdf_page_count(pdf)
-        _write_atomic(pdf, pdf_path)
-        timings["write"] = time.perf_counter() - t_write
-    except RenderError as exc:
-        exc.workdir = wd
-        raise
-    if own_workdir:
+    outcomes: list[RenderResult | RenderError | None] = [None] * len(jobs)
+    prepared: dict[datetime, list[tuple[int, dict[str, Any], dict[str, Any]]]] = {}
+    for i, job in enumerate(jobs):
+        start = time.perf_counter()
+        job_wd = wd if len(jobs) == 1 and chosen == "builtin" else wd / f"job-{i:04d}"
+        warnings: list[str] = []
+        timings: dict[str, float] = {}
+        try:
+            nb = _read_notebook(Path(job.executed_notebook))
+            check_no_errors(nb, Path(job.executed_notebook).name)
+            ts = _resolve_timestamp(job.timestamp)
+            meta = report_metadata(
+                title=job.title,
+                subtitle=job.subtitle,
+                corporation=job.corporation,
+                year=job.year,
+                provenance=job.provenance,
+                date=ts if job.timestamp is not None else None,
+                year_label=job.year_label,
+            )
+            if chosen == "builtin":
+                job_wd.mkdir(parents=True, exist_ok=True)
+                pdf = _render_builtin(nb, job_wd, meta, ts, timings, warnings)
+                outcomes[i] = _finish(job, pdf, chosen, start, warnings, timings)
+            else:
+                _, notes = export_markdown(nb, None)  # dry run: the warnings of what is skipped
+                warnings.extend(notes)
+                name = f"doc-{i:04d}"
+                prepared.setdefault(ts, []).append(
+                    (
+                        i,
+                        _quarto_notebook(
+                            nb, wd / f"batch-{int(ts.timestamp())}" / f"{name}-figures", f"{name}-figures", meta
+                        ),
+                        {"warnings": warnings, "start": start},
+                    )
+                )
+        except RenderError as exc:
+            exc.workdir = job_wd
+            outcomes[i] = exc
+    for ts, batch in prepared.items():
+        batch_wd = wd / f"batch-{int(ts.timestamp())}"
+        timings = {}
+        started = time.perf_counter()
+        pdfs = _render_quarto_batch(batch, batch_wd, ts, timings)
+        share = (time.perf_counter() - started) / len(batch)
+        for i, _, extra in batch:
+            result = pdfs[i]
+            if isinstance(result, RenderError):
+                result.workdir = batch_wd
+                outcomes[i] = result
+                continue
+            try:
+                outcomes[i] = _finish(
+                    jobs[i], result, chosen, time.perf_counter() - share, extra["warnings"], {"quarto": share}
+                )
+            except RenderError as exc:
+                outcomes[i] = exc
+    if own_workdir and all(isinstance(o, RenderResult) for o in outcomes):
         shutil.rmtree(wd, ignore_errors=True)
+    return outcomes  # type: ignore[return-value]
+
+
+def _finish(
+    job: RenderJob, pdf: bytes, engine: str, start: float, warnings: list[str], timings: dict[str, float]
+) -> RenderResult:
+    t_write = time.perf_counter()
+    pages = pdf_page_count(pdf)
+    _write_atomic(pdf, Path(job.pdf_path))
+    timings["write"] = time.perf_counter() - t_write
     return RenderResult(
-        pdf_path=pdf_path,
-        engine=chosen,
+        pdf_path=Path(job.pdf_path),
+        engine=engine,
         duration_s=time.perf_counter() - start,
         pages=pages,
         warnings=tuple(warnings),
