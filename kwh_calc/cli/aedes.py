@@ -18,9 +18,11 @@ from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
+    check_outputs,
     console,
     load_or_exit,
     out,
+    require_year_data,
     rules_or_exit,
     write_csv_atomic,
 )
@@ -63,7 +65,10 @@ def aedes_command(
             console.print("Give --year Y, or --as-of DATE for the benchmark year in progress at that date.")
             raise typer.Exit(2)
         year = benchmark_year_at(as_of_date, rules_or_exit(rules_path, as_of_date.year))
+    check_outputs(data, rules_path, **{"--out": out_file, "--xlsx": xlsx})
     dataset = load_or_exit(data)
+    # The benchmark year counts service months Sep Y-1 – Jul Y: some data in Y-1 or Y is required.
+    require_year_data(dataset, year, f"{year - 1:04d}-01", f"{year:04d}-12")
     rules = rules_or_exit(rules_path, year)
     results = aedes_results(dataset, rules, year, as_of=as_of_date)
     period = results.attrs["period"]

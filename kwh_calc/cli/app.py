@@ -2,7 +2,10 @@
 
 import typer
 
+from kwh_calc.cli.guard import GuardedGroup
+
 app = typer.Typer(
+    cls=GuardedGroup,  # exit codes, no tracebacks, stop signals: kwh_calc/cli/guard.py
     name="kwh",
     help="KWH-Huurdersonderzoek workbench: data checks, scores, label advice, Aedes, reports.",
     no_args_is_help=True,

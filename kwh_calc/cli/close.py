@@ -22,8 +22,10 @@ from kwh_calc.cli.common import (
     YEAR_OPTION,
     console,
     load_or_exit,
+    require_year_data,
 )
 from kwh_calc.close.run import load_documents, load_outputs, run_close
+from kwh_calc.common.atomic import OutputRefused
 
 
 @app.command("close")
@@ -57,7 +59,10 @@ def close_command(
     if engine not in ("auto", "quarto", "builtin"):
         console.print("--engine must be auto, quarto or builtin")
         raise typer.Exit(2)
-    load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
+    if out.exists() and not out.is_dir():
+        raise OutputRefused(out, "is not a folder (--out is the reports root)")
+    dataset = load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
+    require_year_data(dataset, year)
     documents, outputs = load_documents(), load_outputs()
     if document:
         known = {d.key for d in documents} | {o.key for o in outputs}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.console import Console
 
-from kwh_calc.common.atomic import atomic_path
-from kwh_calc.intake.dataset import Dataset, DatasetError, load_dataset
+from kwh_calc.common.atomic import OutputRefused, atomic_path, check_output_target, protect_inputs
+from kwh_calc.intake.dataset import TABLES, Dataset, DatasetError, load_dataset
 from kwh_calc.intake.rules import Rules, load_rules
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never re-wrapped
@@ -20,17 +21,80 @@ YEAR_OPTION = typer.Option(..., "--year", help="Research year Y (service months 
 RULES_OPTION = typer.Option(None, "--rules", help="Rule set YAML (default: params/rules.yml).")
 
 
+def protect_dataset(path: Path) -> None:
+    """Register the dataset's files (and every table file name it could hold) as inputs.
+
+    No output may replace them, and none may add ``NAME.csv`` beside ``NAME.parquet``
+    (which would make the folder ambiguous).
+    """
+    folder = Path(path)
+    protect_inputs(*(folder / f"{name}{suffix}" for name in TABLES for suffix in (".parquet", ".csv")))
+    try:
+        protect_inputs(*(p for p in folder.iterdir() if p.suffix in (".parquet", ".csv")))
+    except OSError:  # not a (readable) folder: loading it reports that
+        pass
+
+
+def check_outputs(data: Path | None = None, rules_path: Path | None = None, **targets: Path | None) -> None:
+    """Refuse (exit 3) bad output options before any work is done.
+
+    ``data`` and ``rules_path`` are registered as inputs first; then every target must pass
+    :func:`kwh_calc.common.atomic.check_output_target` and no two options may name the same file (one
+    would overwrite the other). The atomic writer checks again when it writes: this is only
+    the early answer, so a national run does not compute for a minute before refusing.
+    """
+    if data is not None:
+        protect_dataset(data)
+    protect_inputs(rules_path)
+    seen: dict[str, str] = {}
+    for option, target in targets.items():
+        if target is None:
+            continue
+        check_output_target(target)
+        key = os.path.realpath(target)
+        if key in seen:
+            raise OutputRefused(target, f"given for both {seen[key]} and {option}")
+        seen[key] = option
+
+
 def load_or_exit(path: Path) -> Dataset:
     """Load a dataset; a broken contract prints every violation and exits with status 1."""
+    protect_dataset(path)
     try:
         return load_dataset(path)
     except (DatasetError, FileNotFoundError) as error:
         console.print(str(error), markup=False)
         raise typer.Exit(1) from None
+    except OSError as error:  # e.g. a folder without read permission
+        console.print(f"Dataset {path} refused: cannot be read ({error.strerror or error})", markup=False)
+        raise typer.Exit(1) from None
+
+
+def require_year_data(
+    dataset: Dataset, year: int, first_month: str | None = None, last_month: str | None = None
+) -> None:
+    """Refuse (exit 1) a research year without a single respondent in its service months.
+
+    Without this, ``--year 2099`` wrote empty tables with exit 0 and ``kwh label`` advised
+    "niet toekennen" for every corporation. The window defaults to Jan–Dec of ``year``.
+    """
+    first = first_month or f"{year:04d}-01"
+    last = last_month or f"{year:04d}-12"
+    months = dataset.respondents["service_month"]
+    if ((months >= first) & (months <= last)).any():
+        return
+    years = sorted(set(months.dropna().str.slice(0, 4)))
+    present = f"the dataset has service years {years[0]}–{years[-1]}" if years else "the dataset has no respondents"
+    console.print(f"--year {year}: no respondents with service_month {first} … {last}; {present}.", markup=False)
+    raise typer.Exit(1)
 
 
 def rules_or_exit(path: Path | None, year: int | None) -> Rules:
     """Load the rule set; an invalid one prints the reason and exits with status 1."""
+    protect_inputs(path)
+    if path is not None and path.exists() and not path.is_file():  # /dev/zero would be read forever
+        console.print(f"Rule set {path} refused: not a regular file", markup=False)
+        raise typer.Exit(1)
     try:
         return load_rules(path, year)
     except Exception as error:  # pydantic/yaml errors: show them as one clear message

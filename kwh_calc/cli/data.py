@@ -10,8 +10,9 @@ from rich.table import Table
 
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, console, load_or_exit, out
+from kwh_calc.common.atomic import OutputRefused
 from kwh_calc.common.numbers import fmt_count
-from kwh_calc.intake.dataset import load_dataset, respondent_counts, write_dataset
+from kwh_calc.intake.dataset import TABLES, load_dataset, respondent_counts, write_dataset
 
 
 @app.command("check-data")
@@ -62,10 +63,32 @@ def demo_data(
     year: int = typer.Option(2025, "--year", help="Research year Y; Y-1 is generated as well."),
     seed: int = typer.Option(2025, "--seed", help="Random seed; the same seed gives the same data."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    force: bool = typer.Option(False, "--force", help="Replace a dataset already in the folder."),
 ) -> None:
-    """Generate the synthetic national demo dataset (DATA.md format) and validate it."""
+    """Generate the synthetic national demo dataset (DATA.md format) and validate it.
+
+    A folder that already holds a table (``NAME.parquet`` or ``NAME.csv``) is refused
+    (exit 1) unless ``--force``: a real dataset must never be replaced by demo data by accident.
+    """
     from kwh_calc.intake.demo import generate_demo
 
+    if fmt not in ("parquet", "csv"):
+        console.print(f"--format {fmt}: choose parquet or csv", markup=False)
+        raise typer.Exit(2)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputRefused(out_dir, "is not a folder")
+    existing = (
+        sorted(p.name for p in out_dir.glob("*") if p.suffix in (".parquet", ".csv") and p.stem in TABLES)
+        if out_dir.is_dir()
+        else []
+    )
+    if existing and not force:
+        console.print(
+            f"{out_dir} already holds a dataset ({', '.join(existing)}): not overwritten; "
+            "choose an empty folder or add --force",
+            markup=False,
+        )
+        raise typer.Exit(1)
     started = time.perf_counter()
     tables = generate_demo(corporations=corporations, year=year, seed=seed)
     write_dataset(tables, out_dir, fmt=fmt)

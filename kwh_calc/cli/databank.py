@@ -14,9 +14,11 @@ from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
+    check_outputs,
     console,
     load_or_exit,
     out,
+    require_year_data,
     rules_or_exit,
     write_csv_atomic,
 )
@@ -61,7 +63,9 @@ def export_databank_command(
     if out_file.suffix.lower() != ".xlsx":
         console.print(f"--out {out_file.name}: moet een .xlsx-bestand zijn", markup=False)
         raise typer.Exit(2)
+    check_outputs(data, rules_path, **{"--out": out_file})
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     _corporation_or_exit(dataset, corporation)
     sheets = databank_sheets(dataset, rules, corporation, year)
@@ -97,6 +101,7 @@ def signals_command(
     if first_month > last_month:
         console.print(f"--from {first_month} ligt na --to {last_month}", markup=False)
         raise typer.Exit(2)
+    check_outputs(data, rules_path, **{"--out": out_file})
     dataset = load_or_exit(data)
     rules = rules_or_exit(rules_path, int(last_month[:4]))
     if corporation is not None:

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
 from kwh_calc.cli.app import app
-from kwh_calc.cli.common import RULES_OPTION, console, out, write_csv_atomic
+from kwh_calc.cli.common import RULES_OPTION, check_outputs, console, out, write_csv_atomic
+from kwh_calc.common.atomic import protect_inputs
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
@@ -35,6 +36,9 @@ CALENDAR_COLUMNS = {
 
 
 def _rules(path: Path | None):
+    if path is not None and path.exists() and not path.is_file():  # /dev/zero would be read forever
+        console.print(f"Regelset {path} ongeldig: geen gewoon bestand", markup=False)
+        raise typer.Exit(2)
     try:
         return load_rules(path)
     except Exception as error:  # yaml/pydantic errors as one clear line
@@ -61,6 +65,8 @@ def validate_delivery(
     if questionnaire not in QUESTIONNAIRES:
         console.print(f"--questionnaire {questionnaire}: onbekend; kies uit {', '.join(QUESTIONNAIRES)}", markup=False)
         raise typer.Exit(2)
+    protect_inputs(file)
+    check_outputs(None, rules_path, **{"--json": json_out, "--pdf": pdf_out})
     rules = _rules(rules_path)
     try:
         report = validate_delivery_file(file, questionnaire, rules)
@@ -111,7 +117,11 @@ def calendar(
 
     Fieldwork ends on the Sunday of week 4.
     """
-    frame = fieldwork_calendar(year)
+    try:
+        frame = fieldwork_calendar(year)
+    except (ValueError, OverflowError) as error:  # a year the calendar cannot hold (0, -5, 9999)
+        console.print(f"Jaar {year}: geen geldig kalenderjaar ({error})", markup=False)
+        raise typer.Exit(2) from None
     table = Table(title=f"Aanleverkalender Mijn KWH {year}", box=box.SIMPLE_HEAD, pad_edge=False)
     for label in (
         "maand",

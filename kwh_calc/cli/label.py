@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+import yaml
 from rich.table import Table
 
 from kwh_calc.calculations.decisions import (
@@ -36,12 +37,15 @@ from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
     YEAR_OPTION,
+    check_outputs,
     console,
     load_or_exit,
     out,
+    require_year_data,
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.common.atomic import protect_inputs
 from kwh_calc.common.numbers import fmt_count
 
 ckv_app = typer.Typer(
@@ -77,7 +81,9 @@ def label_command(
     ),
 ) -> None:
     """KWH's KWH-Kwaliteitslabel advice to the CKV on research year Y (DOMAIN.md §3)."""
+    check_outputs(data, rules_path, **{"--out": out_file, "--components": components_file, "--coverage": coverage_file})
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     result = label_advice(dataset, rules, year)
     write_csv_atomic(csv_ready(result.advice), out_file)
@@ -100,13 +106,20 @@ def label_command(
 
 def _register_or_exit(year: int, register: Path | None) -> tuple[Path, pd.DataFrame]:
     path = register if register is not None and register.is_file() else register_path(year, register)
-    if not path.is_file():
+    protect_inputs(path)
+    if not path.is_file():  # also a FIFO or device: never read
         console.print(f"No CKV decisions register for {year}: expected {path} (or .yml)", markup=False)
         raise typer.Exit(1)
     try:
         return path, read_register(path, year)
     except RegisterError as error:
         console.print(str(error), markup=False)
+        raise typer.Exit(1) from None
+    except (ValueError, yaml.YAMLError, pd.errors.ParserError) as error:  # not UTF-8, broken CSV or YAML
+        first_line = (str(error).splitlines() or [""])[0]
+        console.print(
+            f"CKV decisions register {path} refused: unreadable ({type(error).__name__}: {first_line})", markup=False
+        )
         raise typer.Exit(1) from None
 
 
@@ -127,6 +140,7 @@ def template_command(
         console.print(f"{out_file} exists: not overwritten (a register holds the CKV's decisions)", markup=False)
         raise typer.Exit(1)
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     template = register_template(label_advice(dataset, rules, year).advice)
     write_register(template, out_file)
@@ -143,6 +157,7 @@ def check_command(
     """Validate the register of year Y against the advice; exit status 1 on errors."""
     path, table = _register_or_exit(year, register)
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     errors, warnings = check_register(table, label_advice(dataset, rules, year).advice)
     for warning in warnings:

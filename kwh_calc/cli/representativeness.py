@@ -12,9 +12,11 @@ from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
     YEAR_OPTION,
+    check_outputs,
     console,
     load_or_exit,
     out,
+    require_year_data,
     rules_or_exit,
     write_csv_atomic,
 )
@@ -35,7 +37,9 @@ def representativeness_command(
     case 50%, finite population correction; full precision, empty when n = 0), meets_5pct,
     meets_10pct, required_n_5pct (net response needed for 5%, rounded up) and extra_n_5pct.
     """
+    check_outputs(data, rules_path, **{"--out": out_file})
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     table = representativeness_table(dataset, rules, year)
     write_csv_atomic(table, out_file)

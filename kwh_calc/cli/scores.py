@@ -20,9 +20,11 @@ from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
     YEAR_OPTION,
+    check_outputs,
     console,
     load_or_exit,
     out,
+    require_year_data,
     rules_or_exit,
     write_csv_atomic,
 )
@@ -67,7 +69,9 @@ def scores_command(
     if by is not None and by not in BREAKDOWN_COLUMNS:
         console.print(f"--by {by}: not a breakdown column; choose one of {', '.join(BREAKDOWN_COLUMNS)}")
         raise typer.Exit(2)
+    check_outputs(data, rules_path, **{"--out": out_file})
     dataset = load_or_exit(data)
+    require_year_data(dataset, year)
     rules = rules_or_exit(rules_path, year)
     first, last = research_months(year)
     results = respondent_results(dataset, rules, first_month=first, last_month=last)

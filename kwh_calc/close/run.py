@@ -9,12 +9,18 @@
    parameterised notebook with papermill and render it to PDF
    (``reports/<Y>/<corporation_id>/<document>.pdf``, the executed notebook beside it);
 3. record every document in ``reports/<Y>/manifest.json`` (inputs' hashes, parameters,
-   engine, versions, duration, status) and in ``reports/<Y>/close.log``.
+   engine, versions, duration, status, and the SHA-256 of every file written) and in
+   ``reports/<Y>/close.log``. Each finished document is appended at once to
+   ``manifest.journal.jsonl`` (one JSON line; a kill loses at most the line being written),
+   which the next run reads and the end of a close folds into ``manifest.json``.
 
 Guarantees: one failing document never stops the others (it is reported with the path of
 the executed notebook holding the error cell); nothing half-written ever carries a final
-name; a document whose inputs did not change is skipped unless ``force``; two runs on the
-same inputs give byte-identical PDFs (fixed timestamp, bundled fonts).
+name; a document whose inputs did not change *and whose files still have the recorded bytes*
+is skipped unless ``force`` (a truncated or edited PDF is made again); a failed document's
+previous PDF is moved aside to ``<document>.verouderd.pdf`` so it is never taken for current;
+documents finished before a kill are not redone; two runs on the same inputs give
+byte-identical PDFs (fixed timestamp, bundled fonts).
 """
 
 from __future__ import annotations
@@ -33,17 +39,18 @@ import subprocess
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 from kwh_calc import __version__
-from kwh_calc.common.atomic import write_text_atomic
+from kwh_calc.common.atomic import check_output_target, write_text_atomic
 from kwh_calc.common.paths import PACKAGE_DIR, project_root
 from kwh_calc.intake.dataset import Dataset, load_dataset
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules, load_rules
+from kwh_calc.rendering.lifeline import kill_worker, worker_initializer
 from kwh_calc.rendering.render import RenderError, choose_engine
 from kwh_calc.results.year import compute_results, write_results
 
@@ -106,6 +113,7 @@ class DocumentRecord:
     inputs: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)  # seconds per stage: notebook, render
+    files: dict = field(default_factory=dict)  # path -> SHA-256 of the bytes written
 
 
 @dataclass
@@ -123,6 +131,12 @@ class CloseSummary:
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.records)
+
+
+def _record_from(entry: dict) -> DocumentRecord:
+    """A record from a manifest entry; keys this version does not know are ignored."""
+    known = {f.name for f in fields(DocumentRecord)}
+    return DocumentRecord(**{k: v for k, v in entry.items() if k in known})
 
 
 def load_documents(path: Path = DOCUMENTS_PATH) -> list[Document]:
@@ -171,7 +185,34 @@ def select_corporations(dataset: Dataset, requested: list[str] | None = None, sa
 
 
 def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def files_current(files: dict | None) -> bool:
+    """True when every recorded file exists with the recorded SHA-256 (an empty record is not)."""
+    if not files or not isinstance(files, dict):
+        return False
+    for path, expected in files.items():
+        try:
+            if _sha256_file(Path(path)) != expected:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def set_aside(pdf: Path) -> Path | None:
+    """Move an out-of-date PDF to ``<name>.verouderd.pdf``; returns the new path (None if none)."""
+    pdf = Path(pdf)
+    if not pdf.is_file():
+        return None
+    aside = pdf.with_name(f"{pdf.stem}.verouderd{pdf.suffix}")
+    os.replace(pdf, aside)
+    return aside
 
 
 def _sha256_tree(directory: Path, pattern: str = "*") -> str:
@@ -243,7 +284,7 @@ def ensure_results(
         try:
             if json.loads(meta_file.read_text()) == meta:
                 return directory
-        except json.JSONDecodeError:
+        except (ValueError, OSError):  # damaged meta (bad JSON, binary bytes): compute again
             pass
     started = time.perf_counter()
     write_results(compute_results(dataset, rules, year), directory, meta)
@@ -343,21 +384,36 @@ def run_document(task: dict) -> dict:
             year_label=task["year_label"],
         )
         pdf = Path(task["pdf"])
+        for target in (pdf, executed):  # never rename over a folder, device or other non-file
+            check_output_target(target)
+        files = {str(executed): _sha256_file(executed_tmp), str(pdf): _sha256_file(pdf_tmp)}
         os.replace(executed_tmp, executed)
         os.replace(pdf_tmp, pdf)
+        stale = pdf.with_name(f"{pdf.stem}.verouderd{pdf.suffix}")
+        stale.unlink(missing_ok=True)  # the current PDF is back: the set-aside copy has had its day
         record.update(
             status="ok",
             pdf=str(pdf),
             executed_notebook=str(executed),
             engine=result.engine,
+            files=files,
             timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)},
         )
         shutil.rmtree(workdir, ignore_errors=True)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (lifeline.Stopped) stops the close, not just this document
+        raise
     except BaseException as error:
         if executed_tmp.exists():
-            os.replace(executed_tmp, executed)  # keep the notebook with the error cell for the reader
-            record["executed_notebook"] = str(executed)
+            try:
+                check_output_target(executed)
+                os.replace(executed_tmp, executed)  # keep the notebook with the error cell for the reader
+                record["executed_notebook"] = str(executed)
+            except OSError:  # the place is taken by a folder or device: the error message says enough
+                pass
         message = f"{stage}: {type(error).__name__}: {error}".strip()
+        aside = set_aside(Path(task["pdf"]))  # last run's PDF must not pass for this run's
+        if aside is not None:
+            message += f" (previous PDF moved aside to {aside.name})"
         record.update(status="failed", error=message[-4000:])
         log.debug("document failed: %s", traceback.format_exc())
     record["duration_s"] = round(time.perf_counter() - started, 3)
@@ -371,13 +427,48 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
     write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True))
 
 
+JOURNAL_NAME = "manifest.journal.jsonl"
+
+
+def _entry(record: DocumentRecord) -> tuple[str, dict]:
+    entry = asdict(record)
+    if record.status == "skipped":
+        entry["status"] = "ok"  # the earlier ok entry stands
+    return f"{record.corporation_id or '_national'}/{record.document}", entry
+
+
+def _journal(out_dir: Path, record: DocumentRecord) -> None:
+    """Append one finished document to the journal (one line, flushed: survives a kill)."""
+    key, entry = _entry(record)
+    line = json.dumps({"key": key, "entry": entry}, ensure_ascii=False, sort_keys=True) + "\n"
+    with (out_dir / JOURNAL_NAME).open("a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _read_manifest(path: Path) -> dict:
+    """The manifest with the journal of an interrupted close applied on top of it."""
+    manifest = {"documents": {}}
     if path.exists():
         try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError:
+            manifest = json.loads(path.read_text())
+            if not isinstance(manifest, dict) or not isinstance(manifest.setdefault("documents", {}), dict):
+                raise ValueError("not a manifest")
+            manifest["documents"] = {k: v for k, v in manifest["documents"].items() if isinstance(v, dict)}
+        except (ValueError, OSError):  # bad JSON, binary bytes, another shape
             log.warning("manifest %s unreadable; all documents will be made again", path)
-    return {"documents": {}}
+            manifest = {"documents": {}}
+    journal = path.with_name(JOURNAL_NAME)
+    if journal.exists():
+        for line in journal.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                item = json.loads(line)
+                if isinstance(item["entry"], dict):
+                    manifest["documents"][str(item["key"])] = item["entry"]
+            except (ValueError, KeyError, TypeError):
+                continue  # the line a kill cut short: that document is simply made again
+    return manifest
 
 
 def _add_log_file(out_dir: Path) -> logging.Handler:
@@ -468,6 +559,9 @@ def run_close(
             if on_progress:
                 on_progress(record, done, total)
         done = len(records)
+        for record in records:
+            if record.status != "skipped":
+                _journal(out_dir, record)
         by_pdf = {task["pdf"]: task for task in tasks}
         executed = []
 
@@ -482,6 +576,7 @@ def run_close(
         for raw in finished():
             record = DocumentRecord(**raw)
             records.append(record)
+            _journal(out_dir, record)  # at once: a killed close does not redo this document
             done += 1
             if record.status == "ok":
                 log.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
@@ -570,15 +665,15 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
                 versions=versions,
             )
             previous = manifest.get(entry_id)
-            if (
-                not force
-                and previous
-                and previous.get("status") == "ok"
-                and previous.get("input_key") == input_key
-                and pdf.exists()
-            ):
-                skipped.append(DocumentRecord(**{**previous, "status": "skipped"}))
-                continue
+            if not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key:
+                if files_current(previous.get("files")):
+                    skipped.append(_record_from({**previous, "status": "skipped"}))
+                    continue
+                log.warning(
+                    "%s/%s: its files are missing or differ from the manifest; made again",
+                    corporation_id or "landelijk",
+                    document.key,
+                )
             corporation_name = str(corps.loc[corporation_id, "name"]) if corporation_id else None
             tasks.append(
                 {
@@ -619,9 +714,9 @@ def _run_output(
         and previous
         and previous.get("status") == "ok"
         and previous.get("input_key") == input_key
-        and all(Path(p).exists() for p in (previous.get("pdf") or "").split(";") if p)
+        and files_current(previous.get("files"))
     ):
-        return DocumentRecord(**{**previous, "status": "skipped"})
+        return _record_from({**previous, "status": "skipped"})
     started = time.perf_counter()
     record = DocumentRecord(
         document=output.key,
@@ -635,6 +730,7 @@ def _run_output(
     try:
         paths = output.run(dataset, rules, year, out_dir)
         record.pdf = ";".join(str(p) for p in paths)  # the files made (not only PDFs)
+        record.files = {str(p): _sha256_file(Path(p)) for p in paths}
     except Exception as error:
         record.status, record.error = "failed", f"{type(error).__name__}: {error}"
     record.duration_s = round(time.perf_counter() - started, 3)
@@ -652,6 +748,10 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
 
     if not executed:
         return
+
+    def by_pdf_of(record: dict) -> str:
+        return str(Path(record["executed_notebook"]).with_suffix(".pdf"))
+
     planned = []
     for record in executed:
         task = by_pdf[str(Path(record["executed_notebook"]).with_suffix(".pdf"))]
@@ -691,12 +791,20 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
             for record, outcome in done.result():
                 record = dict(record)
                 if isinstance(outcome, RenderError):
-                    record.update(status="failed", error=f"render: RenderError: {outcome}"[-4000:])
+                    message = f"render: RenderError: {outcome}"
+                    aside = set_aside(Path(by_pdf_of(record)))  # last run's PDF must not pass for this run's
+                    if aside is not None:
+                        message += f" (previous PDF moved aside to {aside.name})"
+                    record.update(status="failed", error=message[-4000:])
                 else:
+                    pdf = Path(outcome.pdf_path)
+                    executed_path = Path(record["executed_notebook"])
+                    pdf.with_name(f"{pdf.stem}.verouderd{pdf.suffix}").unlink(missing_ok=True)
                     record.update(
                         status="ok",
-                        pdf=str(outcome.pdf_path),
+                        pdf=str(pdf),
                         engine=outcome.engine,
+                        files={str(executed_path): _sha256_file(executed_path), str(pdf): _sha256_file(pdf)},
                         timings={**record["timings"], "render": round(outcome.duration_s, 3)},
                     )
                     record["duration_s"] = round(record["duration_s"] + outcome.duration_s, 3)
@@ -716,7 +824,11 @@ def _execute(tasks: list[dict], jobs: int):
                 shutdown_kernels()
         return
     context = multiprocessing.get_context("spawn")  # no forked kernel clients or thread locks
-    with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=worker_initializer, initargs=(os.getpid(),)
+    )
+    stopped = True
+    try:
         pending = {pool.submit(run_document, task): task for task in tasks}
         for future in futures.as_completed(pending):
             try:
@@ -726,16 +838,22 @@ def _execute(tasks: list[dict], jobs: int):
                     pending[future]["record"], status="failed", error=f"worker: {type(error).__name__}: {error}"
                 )
                 yield record
+        stopped = False
+    finally:
+        if stopped:  # SIGTERM/SIGINT (or any error) in the main process: no worker may outlive it
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                kill_worker(process.pid)
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True)
 
 
 def _update_manifest(out_dir: Path, records: list[DocumentRecord], dataset: Dataset, rules: Rules, year: int) -> None:
     path = out_dir / "manifest.json"
     manifest = _read_manifest(path)
     for record in records:
-        entry = asdict(record)
-        if record.status == "skipped":
-            entry["status"] = "ok"  # the earlier ok entry stands
-        manifest["documents"][f"{record.corporation_id or '_national'}/{record.document}"] = entry
+        key, entry = _entry(record)
+        manifest["documents"][key] = entry
     manifest.update(
         year=year,
         dataset_fingerprint=dataset.fingerprint,
@@ -745,3 +863,4 @@ def _update_manifest(out_dir: Path, records: list[DocumentRecord], dataset: Data
         updated=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     _write_json_atomic(path, manifest)
+    (out_dir / JOURNAL_NAME).unlink(missing_ok=True)  # folded into the manifest

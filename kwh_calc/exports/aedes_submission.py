@@ -66,6 +66,7 @@ from kwh_calc.calculations.aedes import (
 )
 from kwh_calc.common.atomic import atomic_path
 from kwh_calc.common.numbers import fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.common.reproducible_xlsx import save_reproducible
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules
 
@@ -259,8 +260,10 @@ def write_submission_xlsx(results: pd.DataFrame, path: str | Path, metadata: Map
     info.column_dimensions["A"].width = 40
     info.column_dimensions["B"].width = 90
 
+    # Byte-reproducible: every timestamp is the freeze date, a fact of the content.
+    freeze = metadata.get("Bevriesdatum")
     with atomic_path(path) as temporary:
-        workbook.save(temporary)
+        save_reproducible(workbook, temporary, freeze if isinstance(freeze, date | datetime) else None)
     return Path(path)
 
 

@@ -23,6 +23,7 @@ Types after loading
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -214,12 +215,31 @@ def _table_file(directory: Path, name: str) -> Path | None:
     return None
 
 
+def _refuse_duplicate_columns(names: Iterable[str]) -> None:
+    # pandas would rename a second "grade" to "grade.1" and the contract would silently use
+    # the first: a duplicated header is refused instead.
+    counts = pd.Series(list(names), dtype=object).value_counts()
+    duplicated = sorted(str(n) for n in counts.index[counts > 1])
+    if duplicated:
+        raise ValueError(f"header names a column more than once: {', '.join(duplicated)}")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
+        table = pyarrow.parquet.read_table(path)
+        _refuse_duplicate_columns(table.column_names)
         # self_destruct frees Arrow buffers while converting: half the peak memory.
-        return pyarrow.parquet.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+        return table.to_pandas(self_destruct=True, split_blocks=True)
+    with path.open(newline="", encoding="utf-8") as handle:
+        _refuse_duplicate_columns(next(csv.reader(handle), []))
     # Read every cell as text: the contract, not pandas' guessing, decides the types.
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def ambiguous_tables(directory: Path) -> list[str]:
+    """Table names present as both ``NAME.parquet`` and ``NAME.csv`` (which one is meant?)."""
+    stems = [p.stem for p in directory.iterdir() if p.suffix in (".parquet", ".csv") and p.is_file()]
+    return sorted({stem for stem in stems if stems.count(stem) > 1})
 
 
 def dataset_fingerprint(files: Iterable[Path]) -> str:
@@ -248,7 +268,16 @@ def load_dataset(path: str | Path) -> Dataset:
         raise FileNotFoundError(f"Dataset folder not found: {directory}")
     raw: dict[str, pd.DataFrame] = {}
     files: list[Path] = []
-    missing: list[Violation] = []
+    missing: list[Violation] = [
+        Violation(
+            name,
+            "*",
+            f"ambiguous: both {name}.parquet and {name}.csv are present; remove the one that is not meant",
+            1,
+            (str(directory),),
+        )
+        for name in ambiguous_tables(directory)
+    ]
     for name in TABLES:
         file = _table_file(directory, name)
         if file is None and name in OPTIONAL_TABLES:
@@ -304,7 +333,12 @@ def answer_links(
     answer_question = question_code[answer_ids.cat.codes.to_numpy()]  # code -1 (missing) maps to -1
     del answer_ids
     respondent_questionnaire = respondents["questionnaire"].map(questionnaire_codes).fillna(-1).to_numpy(dtype=np.int64)
-    answer_questionnaire = np.where(respondent_pos >= 0, respondent_questionnaire[np.maximum(respondent_pos, 0)], -1)
+    if len(respondent_questionnaire):
+        answer_questionnaire = np.where(
+            respondent_pos >= 0, respondent_questionnaire[np.maximum(respondent_pos, 0)], -1
+        )
+    else:  # no respondents (header-only table): every answer is dangling, reported by _relations
+        answer_questionnaire = np.full(len(answers), -1, dtype=np.int64)
     answer_key = np.where(
         (answer_questionnaire >= 0) & (answer_question >= 0), answer_questionnaire * width + answer_question, -1
     )
@@ -370,29 +404,27 @@ def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
         return text, bad, "not a month YYYY-MM"
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series):
-            converted = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-            converted = converted.astype("datetime64[ns]")
+            converted = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
+            try:
+                converted = converted.astype("datetime64[ns]")
+            except (TypeError, ValueError, OverflowError):  # other time zone kinds, out of ns range: by their text
+                converted = pd.to_datetime(series.astype(str).str.slice(0, 10), format="ISO8601", errors="coerce")
         else:
-            converted = pd.to_datetime(_as_text(series), format="ISO8601", errors="coerce")
-            converted = converted.astype("datetime64[ns]")
+            text = _as_text(series)
+            try:
+                converted = pd.to_datetime(text, format="ISO8601", errors="coerce")
+                converted = converted.astype("datetime64[ns]")
+            except (TypeError, ValueError, OverflowError):
+                # Time zones or mixed offsets (e.g. tz-aware Parquet timestamps read as text):
+                # only plain YYYY-MM-DD values count as dates, the rest is reported below.
+                plain = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool))
+                converted = pd.to_datetime(plain, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
         bad = present & converted.isna().to_numpy()
         has_time = converted.notna() & (converted != converted.dt.normalize())
         bad |= has_time.to_numpy()
         return converted, bad, "not an ISO date (YYYY-MM-DD)"
     if kind in ("int", "grade"):
-        if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            return series.astype("Int64"), np.zeros(len(series), bool), ""
-        if pd.api.types.is_bool_dtype(series):
-            numbers = pd.Series(np.nan, index=series.index)
-        else:
-            numbers = pd.to_numeric(
-                series if pd.api.types.is_numeric_dtype(series) else _as_text(series), errors="coerce"
-            )
-        numbers = numbers.astype("Float64")
-        whole = numbers.isna() | (numbers == numbers.round())
-        bad = present & (numbers.isna() | ~whole).to_numpy(dtype=bool)
-        converted = numbers.where(~pd.Series(bad, index=series.index)).round().astype("Int64")
-        return converted, bad, "not a whole number"
+        return _convert_int(series, present)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(series):
             return series.astype("boolean"), np.zeros(len(series), bool), ""
@@ -405,6 +437,69 @@ def _convert(kind: str, series: pd.Series) -> tuple[pd.Series, np.ndarray, str]:
         converted[falsity.fillna(False).to_numpy(dtype=bool)] = False
         return converted, bad, "not a boolean (true/false)"
     raise ValueError(f"unknown column kind {kind}")
+
+
+INT_RULE = "not a whole number within the exact 64-bit range (-2^63 … 2^63-1)"
+EXACT_FLOAT = 2**53  # from here on a float64 no longer holds every whole number
+
+
+def _exact_int(text: str) -> int | None:
+    """The exact integer a text spells (``"12"``, ``"+12"``, ``"12.0"``), else None."""
+    body = text.strip()
+    if body.endswith(".0") or "." in body:
+        whole, _, fraction = body.partition(".")
+        if fraction.strip("0"):
+            return None
+        body = whole
+    try:
+        return int(body, 10)
+    except ValueError:
+        return None
+
+
+def _convert_int(series: pd.Series, present: np.ndarray) -> tuple[pd.Series, np.ndarray, str]:
+    """Integers exactly, or refused: nothing is rounded, wrapped or silently made inexact.
+
+    Decision (DATA.md says ``int``): an integer column holds 64-bit integers. A value outside
+    -2^63 … 2^63-1 (it cannot be stored) is refused; so is a value that reaches this function
+    as a float of 2^53 or more (Parquet double columns: which integer was meant is unknowable).
+    Texts (CSV) are parsed exactly, so ``9007199254740993`` stays ``…993``.
+    """
+    low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        if pd.api.types.is_unsigned_integer_dtype(series):
+            too_big = (series.astype("UInt64") > high).fillna(False).to_numpy(dtype=bool)
+            if too_big.any():
+                kept = series.astype("UInt64").where(~too_big)
+                return kept.astype("Int64"), too_big, INT_RULE
+        return series.astype("Int64"), np.zeros(len(series), bool), ""
+    if pd.api.types.is_bool_dtype(series):
+        return pd.Series(pd.NA, index=series.index, dtype="Int64"), present.copy(), INT_RULE
+    if pd.api.types.is_numeric_dtype(series):
+        text = None
+        numbers = pd.to_numeric(series, errors="coerce").astype("float64")
+    else:
+        text = _as_text(series)
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    values = numbers.to_numpy()
+    with np.errstate(invalid="ignore"):
+        small = np.isfinite(values) & (np.abs(values) < EXACT_FLOAT)
+        whole = small & (values == np.round(values))
+    bad = present & ~whole
+    result = np.zeros(len(series), dtype=np.int64)
+    result[whole] = values[whole].astype(np.int64)
+    # Large values: only texts can be exact; parse those few one by one.
+    if text is not None:
+        for position in np.flatnonzero(bad):
+            exact = _exact_int(str(text.iloc[position]))
+            if exact is not None and low <= exact <= high:
+                result[position] = exact
+                bad[position] = False
+    valid = present & ~bad
+    converted = pd.Series(pd.array(result, dtype="Int64"), index=series.index).where(
+        pd.Series(valid, index=series.index)
+    )
+    return converted, bad, INT_RULE
 
 
 def _type_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Violation]]:
@@ -635,6 +730,18 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             mismatch,
         )
     )
+    # Decision: a questionnaire about a service cannot be completed before the month of that
+    # service began (DATA.md: service_month is the month of the service delivered).
+    month_start = pd.to_datetime(respondents["service_month"] + "-01", format="%Y-%m-%d", errors="coerce")
+    out.append(
+        _violation(
+            "respondents",
+            "completed_on",
+            "completed_on before the first day of service_month",
+            respondents,
+            (respondents["completed_on"] < month_start).to_numpy(dtype=bool),
+        )
+    )
     with_questions = set(questions["questionnaire"].dropna())
     out.append(
         _violation(
@@ -689,6 +796,19 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             "not a Reparaties delivery in deliveries",
             check,
             check_delivery_q != "reparaties",
+        )
+    )
+    # Decision: as for respondents, the delivery must be the row's own corporation's (a signal
+    # e-mail would otherwise go to, and be counted for, the wrong corporation).
+    check_delivery_corp = delivery_of["corporation_id"].reindex(check["delivery_id"]).to_numpy()
+    known_check = check_delivery_q == "reparaties"
+    out.append(
+        _violation(
+            "checkvraag",
+            "delivery_id",
+            "delivery belongs to another corporation",
+            check,
+            known_check & (check_delivery_corp != check["corporation_id"].to_numpy()),
         )
     )
 

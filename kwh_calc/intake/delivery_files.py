@@ -116,6 +116,7 @@ from openpyxl.utils import get_column_letter
 from kwh_calc.common.atomic import write_bytes_atomic
 from kwh_calc.common.numbers import fmt_count, fmt_date, fmt_pct
 from kwh_calc.common.paths import fonts_dir
+from kwh_calc.intake import archive_limits
 from kwh_calc.intake.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
 
 __all__ = [
@@ -326,6 +327,8 @@ def _sniff(path: Path) -> str:
         raise DeliveryFileUnreadable(f"bestand {path.name} bestaat niet")
     if path.is_dir():
         raise DeliveryFileUnreadable(f"{path.name} is een map, geen bestand")
+    if not path.is_file():  # a FIFO or device would block or never end: refuse before opening
+        raise DeliveryFileUnreadable(f"{path.name} is geen gewoon bestand (apparaat, pipe of socket)")
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
@@ -334,6 +337,11 @@ def _sniff(path: Path) -> str:
         raise DeliveryFileUnreadable("het bestand kan niet worden geopend (geen leesrechten?)") from None
     if size == 0:
         raise DeliveryFileUnreadable("het bestand is leeg (0 bytes)")
+    if size > archive_limits.MAX_TOTAL_UNCOMPRESSED:  # read whole (CSV, .xls sniffing): bound it first
+        raise DeliveryFileUnreadable(
+            f"het bestand is {size / 2**20:.0f} MB (grens "
+            f"{archive_limits.MAX_TOTAL_UNCOMPRESSED / 2**20:.0f} MB); splits de levering"
+        )
     if head.startswith(OLE_MAGIC):
         data = path.read_bytes()
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
@@ -415,6 +423,10 @@ def _resolve(base: str, target: str) -> str:
 
 def _read_xlsx(path: Path, lookup: dict[str, str]) -> SheetData:
     with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        try:
+            archive_limits.check_archive(archive)  # zip bombs: refused from the directory, nothing unpacked
+        except archive_limits.ArchiveRefused as refused:
+            raise DeliveryFileUnreadable(refused.reason) from None
         names = set(archive.namelist())
         if "xl/workbook.bin" in names:
             raise DeliveryFileUnreadable("Excel binaire werkmap (.xlsb) wordt niet ondersteund; sla op als .xlsx")

@@ -19,7 +19,8 @@ Papermill finds the engine by its name through the ``papermill.engine`` entry po
 explains the indirection), so ``engine_name="kwh-kept-kernel"`` works in any process where the
 project is installed, without importing this module first.
 
-Kernels end with their worker process (a multiprocessing finaliser, and ipykernel's own
+Kernels end with their worker process (a multiprocessing finaliser; a parent-death signal,
+:func:`kwh_calc.rendering.lifeline.kernel_preexec`, when the worker is killed; and ipykernel's own
 parent-process watch as a last resort).
 """
 
@@ -34,6 +35,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
+
+from kwh_calc.rendering.lifeline import kernel_preexec
 
 __all__ = ["ENGINE_NAME", "KEPT_KERNEL_ARGUMENTS", "KeptKernel", "KeptKernelEngine", "shutdown_kernels"]
 
@@ -58,7 +61,8 @@ class KeptKernel:
             return
         self.shutdown()
         self.km = KernelManager(kernel_name=self.kernel_name)
-        self.km.start_kernel(extra_arguments=KEPT_KERNEL_ARGUMENTS)
+        # preexec_fn reaches Popen: the kernel is killed by Linux when this process dies.
+        self.km.start_kernel(extra_arguments=KEPT_KERNEL_ARGUMENTS, preexec_fn=kernel_preexec)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=start_timeout)

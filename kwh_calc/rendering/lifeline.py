@@ -1,0 +1,131 @@
+"""Child processes die with their parent: no worker, kernel or renderer outlives a stopped close.
+
+A close runs worker processes (``--jobs``), each with a kept Jupyter kernel and short-lived
+renderers (pandoc, Quarto). Stopping the main process must not leave any of them behind:
+
+- **SIGTERM / SIGINT of the main process**: :func:`stop_signals_raise` turns both into
+  :class:`Stopped` in the main thread, so ``finally`` blocks run: the pool's workers are
+  killed with their process group (:func:`kill_worker`) and the main process's own kernels
+  are shut down.
+- **SIGKILL of the main process** (no handler can run): every worker asks the Linux kernel
+  for SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``, :func:`worker_initializer`);
+  its SIGTERM handler kills its own process group (itself and its renderers). Kept kernels
+  are started with :func:`kernel_preexec`, which asks for SIGKILL when *their* parent (the
+  worker, or the main process with ``--jobs 1``) dies. ipykernel's own parent poll (about
+  once a second) is the last resort, also for ``--fresh-kernels``.
+
+``prctl`` exists on Linux only; elsewhere these functions do nothing and the pool's own
+shutdown and ipykernel's parent poll remain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+__all__ = ["Stopped", "die_with_parent", "kernel_preexec", "kill_worker", "stop_signals_raise", "worker_initializer"]
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Stopped(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM or SIGINT); ``signum`` says which.
+
+    A ``KeyboardInterrupt`` subclass on purpose: code that lets Ctrl-C through lets this through.
+    """
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+    @property
+    def exit_code(self) -> int:
+        """Shell convention: 128 + signal number (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + self.signum
+
+
+def die_with_parent(signum: int = signal.SIGKILL) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent dies; False elsewhere.
+
+    Note: Linux sends it when the parent *thread* that started this process ends; all callers
+    start their children from their main thread.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # no libc/prctl: fall back on the other mechanisms
+        return False
+
+
+def kernel_preexec() -> None:
+    """``preexec_fn`` of a kernel: it is killed outright when the process that started it dies."""
+    die_with_parent(signal.SIGKILL)
+
+
+def _worker_terminated(signum, frame) -> None:
+    # Kernels first (they have their own session, and a clean shutdown removes their
+    # connection files); then this worker's whole process group, itself included.
+    try:
+        from kwh_calc.rendering.kernels import shutdown_kernels
+
+        shutdown_kernels()
+    except BaseException:
+        pass
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def worker_initializer(parent_pid: int) -> None:
+    """Initializer of every close worker: own process group, dies with ``parent_pid``.
+
+    The worker leaves the terminal's process group, so a Ctrl-C reaches only the main
+    process, which then stops the workers itself (in order, not half-way through a write).
+    """
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminated)
+    die_with_parent(signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        _worker_terminated(signal.SIGTERM, None)
+
+
+def kill_worker(pid: int) -> None:
+    """Kill worker ``pid``'s process group (the worker and its renderers) at once.
+
+    Its kernels, in sessions of their own, die by their parent-death signal.
+    """
+    for target in (lambda: os.killpg(pid, signal.SIGTERM), lambda: os.kill(pid, signal.SIGTERM)):
+        try:
+            target()
+            return
+        except (ProcessLookupError, PermissionError):
+            continue
+
+
+@contextlib.contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGINT raise :class:`Stopped` in the main thread.
+
+    Outside the main thread (where Python allows no handlers) this does nothing.
+    """
+
+    def handler(signum, frame):
+        raise Stopped(signum)
+
+    previous = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, handler)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)

@@ -1,0 +1,50 @@
+"""Children die with their parent: the parent-death signal, and stop signals as exceptions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from kwh_calc.rendering.lifeline import Stopped, stop_signals_raise
+
+CHILD = """
+import subprocess, sys, time
+from kwh_calc.rendering.lifeline import kernel_preexec
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], preexec_fn=kernel_preexec,
+                              start_new_session=True)
+print(grandchild.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux-only")
+def test_a_process_started_with_kernel_preexec_dies_with_its_parent():
+    # A grandchild in its own session (as a kernel is) survives its parent's SIGKILL unless
+    # the parent-death signal works.
+    parent = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
+    grandchild = psutil.Process(int(parent.stdout.readline()))
+    try:
+        parent.kill()
+        parent.wait(timeout=30)
+        end = time.monotonic() + 20  # liveness bound, not a timing measurement
+        while time.monotonic() < end and grandchild.is_running() and grandchild.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.1)
+        assert not grandchild.is_running() or grandchild.status() == psutil.STATUS_ZOMBIE
+    finally:
+        if grandchild.is_running():
+            grandchild.kill()
+
+
+def test_sigterm_becomes_stopped_inside_the_block_only():
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Stopped) as caught, stop_signals_raise():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+    assert caught.value.exit_code == 143
+    assert signal.getsignal(signal.SIGTERM) is previous
