@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from builders import DatasetBuilder
 from scipy import stats
@@ -106,9 +107,9 @@ def test_sub_score_without_respondents_has_no_letter_and_no_overall_letter(c2):
         "7,6",
         "10%",
     )  # freeze
-    assert views.subscore_notes(c2) == [
+    assert views.subscore_notes(c2)[:2] == [
         "**Vertrokken huurders**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.",
-        "**Nieuwe huurders** ligt rond een lettergrens: het ongeronde cijfer ligt binnen 0,05 van een lettergrens (7,5 en 8,0); "
+        "**Nieuwe huurders** ligt rond een lettergrens: het onafgeronde cijfer ligt binnen 0,05 van een lettergrens (7,5 en 8,0); "
         "een kleine verandering kan de letter veranderen.",  # exactly 8,0
     ]
     text = views.overall_text(c2)
@@ -205,37 +206,36 @@ def test_distribution_chart_highlights_the_corporation(c1):
     assert "B vanaf 7,5" in texts
     assert "A vanaf 8,0" in texts
     assert "eigen cijfer 7,3" in texts
+    # The whole bar of the own grade is marked, also when other members share the grade.
+    assert views.OWN_SERIES == "Cijfer van de eigen corporatie"
     assert "<svg" in chart_svg(views.distribution_chart(c1, "reparaties"))
 
 
 def test_trend_table_and_partial_last_year(c1):
     table = views.trend_table(c1).set_index("Deelscore")
-    assert list(table.columns) == [
-        "Letter 2024",
-        "Cijfer 2024",
-        "Letter 2025",
-        "Cijfer 2025",
-        "Verschil",
-        "Verandering letter",
-    ]
-    assert tuple(table.loc["Nieuwe huurders"]) == ("A", "8,0 (5)", "B", "7,5 (4)", "-0,5", "lager")
-    assert tuple(table.loc["Reparatieverzoeken"]) == ("C", "7,0 (5)", "C", "7,3 (20)", "+0,3", "gelijk")
-    assert tuple(table.loc["Vertrokken huurders"]) == ("–", "geen respondenten", "A", "8,2 (6)", "–", "–")
-    assert tuple(table.loc["Totaal"]) == ("–", "–", "B", "-0,35 punten", "", "–")
+    assert list(table.columns) == ["2024", "2025", "Verschil cijfer", "Letter"]
+    assert tuple(table.loc["Nieuwe huurders"]) == ("A, 8,0 (5)", "B, 7,5 (4)", "-0,5", "lager")
+    assert tuple(table.loc["Reparatieverzoeken"]) == ("C, 7,0 (5)", "C, 7,3 (20)", "+0,3", "gelijk")
+    assert tuple(table.loc["Vertrokken huurders"]) == ("geen respondenten", "A, 8,2 (6)", "–", "–")
+    assert tuple(table.loc["Totaal"]) == ("–", "B, -0,35 punten", "", "–")
     assert views.trend_notes(c1) == [
         "Benchmarkjaar 2024 (september 2023 t/m juli 2024): de cijfers beslaan niet de hele periode. Er zijn alleen "
-        "reacties over servicemaanden maart 2024 t/m maart 2024; het onderzoeksbestand begint bij servicemaand maart 2024."
+        "reacties over servicemaand maart 2024 (1 van de 11 maanden); het onderzoeksbestand begint bij servicemaand "
+        "maart 2024."
     ]
 
 
 def test_trend_notes_missing_last_year_and_late_start(c2, directory):
     assert views.trend_notes(c2) == [
         "Benchmarkjaar 2024 (september 2023 t/m juli 2024): geen respondenten op de drie deelscores; er zijn geen cijfers.",
-        "Benchmarkjaar 2025 (september 2024 t/m juli 2025): de cijfers beslaan niet de hele periode. Er zijn alleen "
-        "reacties over servicemaanden maart 2025 t/m maart 2025.",
     ]
+    # This year's short period is said right under the sub-score table, where the letters are.
+    assert (
+        "**Let op:** Benchmarkjaar 2025 (september 2024 t/m juli 2025): de cijfers beslaan niet de hele periode. "
+        "Er zijn alleen reacties over servicemaand maart 2025 (1 van de 11 maanden)."
+    ) in views.subscore_notes(c2)
     row = views.trend_table(c2).set_index("Deelscore").loc["Reparatieverzoeken"]
-    assert (row["Cijfer 2024"], row["Verschil"], row["Verandering letter"]) == ("geen respondenten", "–", "–")
+    assert (row["2024"], row["Verschil cijfer"], row["Letter"]) == ("geen respondenten", "–", "–")
 
 
 def test_aedes_months_counts_as_the_sub_scores(c1):
@@ -251,13 +251,15 @@ def test_aedes_months_counts_as_the_sub_scores(c1):
 
 def test_next_letter_table_needed_grades(c1, c2):
     table = views.next_letter_table(c1).set_index("Deelscore")
-    assert tuple(table.loc["Nieuwe huurders"]) == ("7,5 (rond lettergrens)", "B", "A vanaf 8,0", "7,95", "+0,45")
+    assert tuple(table.loc["Nieuwe huurders"]) == ("7,5", "B", "A vanaf 8,0", "7,95", "+0,45")
     assert tuple(table.loc["Reparatieverzoeken"]) == ("7,3", "C", "B vanaf 7,5", "7,45", "+0,15")
     assert tuple(table.loc["Vertrokken huurders"]) == ("8,2", "A", "hoogste letter", "–", "–")
     assert (
         views.next_letter_table(c2).set_index("Deelscore").loc["Vertrokken huurders", "Volgende letter"]
         == "geen respondenten"
     )
+    # The distance is no difference of printed grades: its header says it is unrounded and rounded up.
+    assert table.columns[-1] == views.GAP_COLUMN == "Erbij (naar boven afgerond)"
 
 
 def test_gap_is_rounded_up_and_never_zero():
@@ -366,3 +368,39 @@ def test_merger_says_whose_reactions_the_figures_hold(tmp_path):
         "dienstverlening tot de fusie."
     )
     assert views.merger_text(YearResults(folder, "C1")) is None
+
+
+def test_aedes_figures_are_reconciled_with_the_label_figures(demo_results_dir):
+    """Where an Aedes grade and the onderdeelscore of the same questionnaire differ, the report
+    puts both side by side and says why (another question, another period)."""
+    table = pd.read_parquet(demo_results_dir / "aedes.parquet")
+    scores = pd.read_parquet(demo_results_dir / "scores.parquet")
+    checked = 0
+    for corporation_id in table.loc[table["year"] == 2025, "corporation_id"]:
+        r = YearResults(demo_results_dir, corporation_id)
+        notes = views.label_comparison_notes(r)
+        if not notes:
+            continue
+        checked += 1
+        assert "de Aedes-vraag" in notes[0]
+        assert "labelvragen" in notes[0]
+        own = scores.loc[(scores["corporation_id"] == corporation_id) & (scores["year"] == 2025)].set_index(
+            "questionnaire"
+        )
+        for key in ("nieuwe_huurders", "reparaties", "vertrokken_huurders"):
+            name = views.subscore_name(key)
+            if f"{name}: Aedes-cijfer" in notes[0]:
+                assert (
+                    f"onderdeelscore 2025 {own.at[key, 'score_display']} en {own.at[key, 'pct_display']} tevreden"
+                    in notes[0]
+                )
+    assert checked > 0
+
+
+def test_distribution_chart_has_alt_text(c1):
+    from kwh_calc.presentation.present import chart_alt_text
+
+    text = chart_alt_text(views.distribution_chart(c1, "reparaties"))
+    assert text.startswith("Staafdiagram: aantal Aedes-leden per cijfer op Reparatieverzoeken")
+    assert "B vanaf 7,5 en A vanaf 8,0" in text
+    assert "Het eigen cijfer is 7,3." in text

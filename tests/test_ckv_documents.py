@@ -81,12 +81,18 @@ def test_dossier_text_carries_the_advice_figures_and_decision_block(close, picke
     assert squeeze(ckv.aw_text(view)) in flat
     for row in ckv.history_table(view).itertuples():
         assert squeeze(f"{row.Onderzoeksjaar}{row._2}{row._3}{row._4}") in flat
-    assert "Ontwikkelingoverdriejaar" in flat
+    assert "Ontwikkelingoverdejaren" in flat
+    assert "nietbeschikbaar" not in flat
     assert squeeze(ckv.trend_notes(view)[0]) in flat
     assert "BesluitCKVover2025" in flat
     assert "Handtekeningvoorzitter" in flat
     assert "Motivering" in flat
-    assert "□toekennen□verlengen□niettoekennen□nietverlengen□verloopt" in flat
+    assert "Aanwezigeleden" in flat
+    assert "Stemming" in flat
+    offered = "".join(f"□{squeeze(ADVICE_NAMES[o])}" for o in ckv.decision_options(view))
+    assert offered in flat
+    for excluded in set(ADVICE_NAMES) - set(ckv.decision_options(view)) - {"ckv_beslist", "nog_niet_beoordeelbaar"}:
+        assert f"□{squeeze(ADVICE_NAMES[excluded])}" not in flat, excluded
     assert "Onderzoeksjaar 2025" in text
     assert "Pagina 1 van" in text
 

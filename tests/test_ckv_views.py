@@ -229,6 +229,12 @@ def test_merger_is_explained_and_its_results_composition_shown(results_dir):
         "die van Testcorporatie M1 zelf; de kwartaaldekking telt de aanleveringen van de rechtsvoorgangers "
         "vóór de fusie mee."
     )
+    # The dossier says that the other documents count only the merged corporation's own respondents.
+    assert lines[2] == (
+        "De resultaten en de analyse van de representativiteit van Testcorporatie M1 tellen alleen de "
+        "respondenten van Testcorporatie M1 zelf, vanaf de fusie (de kolom 'zelf' in de tabel hieronder); "
+        "daar staan daarom minder respondenten, andere scores en grotere foutmarges dan in dit dossier."
+    )
     assert (
         "Ter informatie: Testcorporatie P1 had als laatste besluit verlengen over 2024, geldig tot 31 maart 2027; "
         "dat telt voor de fusiecorporatie niet mee."
@@ -276,12 +282,17 @@ def test_history_and_trend_say_what_exists_and_what_is_missing(results_dir):
     trend = ckv.trend_table(r).set_index("Jaar")
     assert trend.loc["2025", "Reparaties"] == "8,0 / 100% (60)"
     assert trend.loc["2025", "Label"] == "advies: verloopt"
-    assert trend.loc["2024", "Label"] == "niet verlengen (niet gehaald)"
-    assert trend.loc["2024", "Reparaties"] == "niet beschikbaar"  # the builder dataset has no 2024 respondents
-    assert (
-        ckv.trend_notes(r)[0]
-        == "Cijfers over 2023 en 2024 zitten niet in de resultaten van deze afsluiting (die bevatten 2025)."
+    # The builder dataset has no 2023 or 2024 respondents: no rows of "niet beschikbaar", a note instead.
+    assert list(trend.index) == ["2025"]
+    assert ckv.trend_years(r) == "2025"
+    assert not ckv.trend_table(r).isin(["niet beschikbaar"]).any().any()
+    assert ckv.trend_notes(r)[0] == (
+        "Over 2023 en 2024 bevat het onderzoeksbestand geen cijfers (de resultaten van deze "
+        "afsluiting bevatten 2025); het besluit van de CKV over 2023 en 2024 staat in de "
+        "labelhistorie."
     )
+    # Without decisions on those years, the note does not point to the label history.
+    assert "labelhistorie" not in ckv.trend_notes(view(results_dir, "C2"))[0]
     assert (
         ckv.trend_table(view(results_dir, "C2")).set_index("Jaar").loc["2025", "Vertrokken huurders"]
         == "6,0 ✗ / 100% (19)"
@@ -300,25 +311,67 @@ def test_trend_uses_last_years_scores_when_the_results_hold_them(tmp_path):
     assert trend.loc["2024", "Reparaties"] == "6,0 ✗ / 100% (10)"
     assert trend.loc["2024", "Nieuwe huurders"] == "geen respondenten"
     assert trend.loc["2024", "Label"] == "niet toekennen (niet gehaald)"
-    assert (
-        ckv.trend_notes(r)[0]
-        == "Cijfers over 2023 zitten niet in de resultaten van deze afsluiting (die bevatten 2024 en 2025)."
-    )
+    assert list(trend.index) == ["2024", "2025"]
+    assert ckv.trend_years(r) == "2024–2025"
+    assert ckv.trend_notes(r)[0].startswith("Over 2023 bevat het onderzoeksbestand geen cijfers")
 
 
-def test_decision_block_has_every_decision_and_empty_cells_to_fill_in(results_dir):
+def test_decision_block_offers_only_the_decisions_the_label_status_allows(results_dir):
     block = ckv.decision_block(view(results_dir, "C2"))
     rows = dict(zip(block["Onderwerp"], block["In te vullen"], strict=True))
     assert rows["Advies KWH"] == "CKV beslist (telt mee: niet toekennen; telt niet mee: toekennen)"
+    assert rows["Labelstatus"] == "geen geldig label"
     assert rows["Telt het resultaat van Vertrokken huurders mee?"] == "□ ja   □ nee"
-    assert rows["Besluit CKV"] == "□ toekennen   □ verlengen   □ niet toekennen   □ niet verlengen   □ verloopt"
-    assert rows["Past bij de labelstatus"] == "toekennen of niet toekennen (geen geldig label)"
+    assert rows["Besluit CKV"] == "□ toekennen   □ niet toekennen"
     assert rows["Afwijking van het advies"] == "□ ja   □ nee"
-    for label in ("Motivering (verplicht bij afwijking)", "Datum", "Handtekening voorzitter"):
+    for label in (
+        "Motivering (verplicht bij afwijking)",
+        "Datum vergadering",
+        "Handtekening voorzitter",
+        "Secretaris (niet stemgerechtigd)",
+    ):
         assert rows[label] == ""
-    assert (block["Onderwerp"] == "").sum() >= 4  # blank lines to write the motivation on
+    assert rows["Aanwezige leden (stemgerechtigd)"] == "1."
+    assert "voor:" in rows["Stemming"]
+    assert "tegen:" in rows["Stemming"]
+    assert "onthouding:" in rows["Stemming"]
+    assert (block["Onderwerp"] == "").sum() >= 6  # blank lines for the motivation and the members
+    # A valid label whose previous year passed: verlengen or niet verlengen, never verloopt.
     valid = ckv.decision_block(view(results_dir, "C1")).set_index("Onderwerp")["In te vullen"]
-    assert valid["Past bij de labelstatus"] == "verlengen, niet verlengen of verloopt (label geldig tot 31 maart 2027)"
+    assert valid["Besluit CKV"] == "□ verlengen   □ niet verlengen"
+    assert valid["Labelstatus"] == "label geldig tot 31 maart 2027, 2024 gehaald"
+    # A valid label whose previous year failed: verlengen or verloopt, never niet verlengen.
+    failed = ckv.decision_block(view(results_dir, "C4")).set_index("Onderwerp")["In te vullen"]
+    assert failed["Besluit CKV"] == "□ verlengen   □ verloopt"
+    assert failed["Labelstatus"] == "label geldig tot 31 maart 2026, 2024 niet gehaald"
+
+
+@pytest.mark.parametrize(
+    ("valid", "previous", "allowed"),
+    [
+        (False, None, ("toekennen", "niet_toekennen")),
+        (False, False, ("toekennen", "niet_toekennen")),
+        (True, True, ("verlengen", "niet_verlengen")),
+        (True, None, ("verlengen", "niet_verlengen")),
+        (True, False, ("verlengen", "verloopt")),
+    ],
+)
+def test_possible_decisions_follow_the_state_machine(valid, previous, allowed):
+    from kwh_calc.calculations.label import outcome, possible_decisions
+
+    assert possible_decisions(valid, previous) == allowed
+    assert {outcome(p, valid, previous) for p in (True, False)} == set(allowed)
+
+
+def test_no_decision_form_offers_an_outcome_the_advice_excludes(results_dir):
+    for corporation_id in ("C1", "C2", "C3", "C4", "M1"):
+        r = view(results_dir, corporation_id)
+        row = ckv.advice_row(r)
+        offered = set(ckv.decision_options(r))
+        advised = {row["advice"]} if row["advice"] not in ("ckv_beslist", "nog_niet_beoordeelbaar") else set()
+        advised |= {row["advice_if_counted"], row["advice_if_not_counted"]} - {""}
+        assert advised <= offered, corporation_id
+        assert len(offered) == 2
 
 
 # --------------------------------------------------------------------------- the national overview
@@ -397,7 +450,7 @@ def test_group_tables_are_compact_with_marks_and_short_reasons(results_dir):
         {
             "Corporatie": "Testcorporatie C2 (C2)",
             "NH": "8,0 / 100%",
-            "VH": "6,0 ✗ / 100% (19 resp.)",
+            "VH": "6,0 ✗ / 100% (19)",
             "Rep": "8,0 / 100%",
             "PO": "8,0 / 100%",
             "Redenen": "VH: score, 19 resp. (min. 20); telt mee: niet toekennen, telt niet mee: toekennen",
@@ -483,11 +536,14 @@ def test_no_respondents_and_a_single_respondent(tmp_path):
     assert table.loc["Onderdeelscore (90%-interval)", "Planmatig onderhoud"] == "6,0 (geen interval bij 1 respondent)"
     lines = ckv.certainty_lines(r)
     assert lines[0] == "Nieuwe huurders: geen respondenten in 2025."
+    # One respondent: no margin of ±82,2 presented as a figure, and a plain caution.
     assert lines[3] == (
         "Planmatig onderhoud: onderdeelscore 6,0 (90%-interval niet te bepalen bij 1 respondent), "
-        "100% tevreden (90%-interval 27%–100%), 1 respondent, foutmarge ± 82,2 procentpunt. "
-        "Let op: de grens 85% ligt binnen het interval van het percentage tevreden."
+        "100% tevreden (90%-interval 27%–100%), 1 respondent. "
+        "Let op: de grens 85% ligt binnen het interval van het percentage tevreden. Dit rust op zeer "
+        "weinig respondenten (minder dan 5): interval en foutmarge zijn dan nauwelijks te gebruiken."
     )
+    assert table.loc["Foutmarge (procentpunt)", "Planmatig onderhoud"] == "–"
     reasons = ckv.discretion_table(r).set_index("Onderdeel")
     assert reasons.loc["Nieuwe huurders", "Cijfers"] == "0 respondenten (minimum 20)"
     assert reasons.loc["Nieuwe huurders", "Waarom de CKV beslist"] == "geen respondenten"
@@ -525,3 +581,48 @@ def test_overview_lists_only_the_mergers_of_the_year(tmp_path):
     listed = ckv.merged_away_overview(r)
     assert [row.startswith("Testcorporatie NEW") for row in listed["Rechtsvoorganger"]] == [True]
     assert "Gefuseerd, zonder eigen advies: 1 corporatie" in ckv.attention_summary(r)
+
+
+def test_discretion_facts_give_the_ckv_what_it_decides_on(results_dir):
+    facts = ckv.discretion_facts(view(results_dir, "C2"))
+    assert len(facts) == 1
+    text = facts[0]
+    # Vertrokken huurders 6,0 from 19 respondents (minimum 20): counts, intervals against the thresholds, last year.
+    assert text.startswith("Vertrokken huurders: 19 respondenten van ")
+    assert "aangeleverde huurders (minimum 20)" in text
+    assert "het hele interval van de score ligt onder de grens 7,0" in text
+    assert "In 2024: geen respondenten." in text
+    assert ckv.discretion_facts(view(results_dir, "C1")) == []
+
+
+def test_certainty_intro_says_the_interval_holds_the_value_for_all_tenants(results_dir):
+    text = ckv.certainty_intro(view(results_dir, "C1"))
+    assert text.startswith("Met 90% zekerheid ligt de uitkomst voor alle huurders van het onderdeel")
+    assert "procentpunt" in text
+    assert "ongunstigste geval" in text
+    assert "slechtste" not in text
+
+
+def test_overview_flags_passes_that_rest_on_few_respondents(tmp_path):
+    b = DatasetBuilder(year=YEAR)
+    # T1: passes with 6 Vertrokken huurders respondents (minimum 20), all grading 8: 100% (90%-interval 69%–100%).
+    label_corporation(b, "T1", grades={"vertrokken_huurders": same_grades(6, 8)})
+    # T2: passes with 60 respondents everywhere: nothing to flag.
+    label_corporation(b, "T2")
+    write_results(compute_results(b.build(), RULES, YEAR), tmp_path / "r", {"year": YEAR, "rules_path": ""})
+    r = view(tmp_path / "r")
+    thin = ckv.thin_passes(r)
+    assert thin["corporation_id"].tolist() == ["T1"]
+    assert thin["components"].tolist() == ["VH 6"]
+    assert ckv.attention_summary(r)[-1] == (
+        "Gehaald met minder respondenten dan het minimum, met een grens binnen het 90%-interval (de uitkomst is "
+        "onzeker): 1 corporatie: T1 (VH 6 resp.)"
+    )
+
+
+def test_trend_marks_a_borderline_figure_as_every_table_does(results_dir):
+    trend = ckv.trend_table(view(results_dir, "C3")).set_index("Jaar")
+    assert trend.loc["2025", "Reparaties"] == "7,0 (g) ✗ / 98% (50)"  # 49 × 7 and 1 × 5
+    assert ckv.trend_notes(view(results_dir, "C3"))[-1].endswith(
+        "(g) = grensgeval (afgerond op de grens, onafgerond eronder)."
+    )

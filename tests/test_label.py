@@ -492,7 +492,7 @@ def test_merged_scores_are_pooled_and_compared_exactly():
     assert not below["reparaties_meets"]
     assert below["reparaties_borderline"]
     assert below["advice"] == "niet_toekennen"
-    assert "onderdeelscore 7,0 (grens 7,0, grensgeval: onafgerond 6,99)" in below["reasons"]
+    assert "onderdeelscore 7,0 (grens 7,0, grensgeval: onafgerond 6,9981)" in below["reasons"]
 
 
 def test_predecessors_merged_away_get_no_row(advice, result):

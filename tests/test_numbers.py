@@ -91,3 +91,24 @@ def test_dutch_dates_months_and_enumerations():
     assert join_nl([]) == ""
     assert join_nl(["a"]) == "a"
     assert join_nl(["a", "b", "c"]) == "a, b en c"
+
+
+def test_fmt_difference_subtracts_the_printed_figures():
+    from kwh_calc.common.numbers import fmt_difference
+
+    assert fmt_difference(6.9505, 7.74) == "-0,7"  # 7,0 − 7,7, not −0,79 → "−0,8"
+    assert fmt_difference(7.66, 7.75) == "-0,1"  # 7,7 − 7,8
+    assert fmt_difference(7.74, 7.66) == "0,0"  # 7,7 − 7,7
+    assert fmt_difference(5.94, 7.05) == "-1,2"  # 5,9 − 7,1
+    assert fmt_difference(7.85, 7.0) == "+0,9"
+    assert fmt_difference(float("nan"), 7.0) == "–"
+
+
+def test_fmt_unrounded_shows_how_far_below_a_borderline_value_is():
+    from kwh_calc.common.numbers import fmt_unrounded
+
+    assert fmt_unrounded(6.950549) == "6,9505"  # cut, not rounded; "6,95" alone looks rounded
+    assert fmt_unrounded(6.99999) == "6,9999"  # never prints as 7,0
+    assert fmt_unrounded(6.96) == "6,96"
+    assert fmt_unrounded(84.966, 2, 1, "%") == "84,96%"
+    assert fmt_unrounded(84.5, 2, 1, "%") == "84,5%"

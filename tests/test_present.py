@@ -122,6 +122,23 @@ def test_table_markdown_and_chart_display_the_right_mime_types():
     assert chart_call.kwargs["metadata"] == {"kwh": {"caption": "Scores", "label": "fig-scores"}}
 
 
+def test_chart_keeps_its_alt_text_as_data_in_the_output_metadata():
+    chart = (
+        alt.Chart(pd.DataFrame({"x": ["a"], "y": [7.25]}))
+        .mark_bar()
+        .encode(x="x:N", y="y:Q")
+        .properties(description="Staafdiagram: onderdeel a 7,3.")
+    )
+    assert present.chart_alt_text(chart) == "Staafdiagram: onderdeel a 7,3."
+    with mock.patch("IPython.display.display") as display:
+        present.chart(chart, caption="Scores")
+        present.chart(chart, alt="Eigen tekst.")
+    assert display.call_args_list[0].kwargs["metadata"] == {
+        "kwh": {"caption": "Scores", "alt": "Staafdiagram: onderdeel a 7,3."}
+    }
+    assert display.call_args_list[1].kwargs["metadata"] == {"kwh": {"alt": "Eigen tekst."}}
+
+
 def test_chart_svg_is_dutch_sized_and_uses_the_bundled_font():
     data = pd.DataFrame({"Jaar": ["2024", "2025", "2026"], "Score": [7.25, 7.5, 1234.5]})
     chart = (

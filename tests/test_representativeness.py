@@ -390,3 +390,32 @@ def test_cli_writes_the_contract_columns(tmp_path, dataset):
         written.set_index(["corporation_id", "questionnaire"]).loc[("C1", "nieuwe_huurders"), "margin_of_error"]
     )
     assert "Representativeness 2025" in result.output
+
+
+def test_a_corporation_that_started_in_the_year_is_held_to_its_share_of_the_telephone_quota():
+    from kwh_calc.calculations.representativeness import (
+        pro_rata_quota,
+        representativeness_table,
+        research_months_active,
+    )
+
+    assert pro_rata_quota(24, 12) == 24
+    assert pro_rata_quota(24, 5) == 10
+    assert pro_rata_quota(12, 6) == 6
+    assert pro_rata_quota(36, 1) == 3  # rounded up
+    b = DatasetBuilder(year=2025)
+    b.corporation("OLD").corporation("NEW", member_since="2025-08-01")
+    b.corporation("M", member_since="2025-07-01", merged_from="OLD", merged_on="2025-07-01")
+    b.respondents("NEW", "reparaties", [[8]] * 10, month="2025-09", mode="telefonisch")
+    b.respondents("OLD", "reparaties", [[8]] * 10, month="2025-03", mode="telefonisch")
+    dataset = b.build()
+    months = research_months_active(dataset.corporations, 2025)
+    assert months.to_dict() == {"OLD": 12, "NEW": 5, "M": 6}
+    table = representativeness_table(dataset, RULES, 2025).set_index(["corporation_id", "questionnaire"])
+    new = table.loc[("NEW", "reparaties")]
+    # 3.000 units: 24 per year; 5 months: 10, and 10 telephone interviews meet it.
+    assert (new["telephone_quota"], new["quota_months"], new["telephone_quota_period"]) == (24, 5, 10)
+    assert bool(new["telephone_quota_met"])
+    old = table.loc[("OLD", "reparaties")]
+    assert (old["quota_months"], old["telephone_quota_period"]) == (12, 24)
+    assert not bool(old["telephone_quota_met"])

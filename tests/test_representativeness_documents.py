@@ -66,8 +66,8 @@ def _verdict(row) -> str:
     if row.n == 0:
         return "geen respons"
     if row.meets_5pct:
-        return "voldoet aan 5%"
-    return "voldoet aan 10%" if row.meets_10pct else "voldoet niet"
+        return "binnen 5 procentpunt"
+    return "binnen 10 procentpunt" if row.meets_10pct else "groter dan 10 procentpunt"
 
 
 def test_pdf_text_carries_the_margins_kwh_calc_computed(close, picked):
@@ -115,9 +115,11 @@ def test_pdf_explains_the_terms_and_the_telephone_quota(close, picked):
     for phrase in (
         "Wat betekenen de begrippen?",
         "Populatie",
-        "Betrouwbaarheid",
+        "Zekerheid",
+        "(in de FAQ: betrouwbaarheid)",
         "Foutmarge",
         "90%",
+        "procentpunt",
         "Online en telefonisch",
         "Respons door het jaar",
         "Aantal telefonische enquêtes per jaar",

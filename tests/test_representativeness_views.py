@@ -57,10 +57,10 @@ def results(tmp_path_factory):
 
 def test_verdicts():
     assert rv.verdict(0, math.nan, False, False, RULES) == "geen respons"
-    assert rv.verdict(300, 4.8, True, True, RULES) == "voldoet aan 5%"
-    assert rv.verdict(100, 7.9, False, True, RULES) == "voldoet aan 10%"
-    assert rv.verdict(100, 5.04, False, True, RULES) == "voldoet aan 10% (net niet 5%)"  # prints as 5,0
-    assert rv.verdict(10, 26.0, False, False, RULES) == "voldoet niet"
+    assert rv.verdict(300, 4.8, True, True, RULES) == "binnen 5 procentpunt"
+    assert rv.verdict(100, 7.9, False, True, RULES) == "binnen 10 procentpunt"
+    assert rv.verdict(100, 5.04, False, True, RULES) == "binnen 10 procentpunt (net niet binnen 5)"  # prints as 5,0
+    assert rv.verdict(10, 26.0, False, False, RULES) == "groter dan 10 procentpunt"
 
 
 def test_components_table_carries_the_margins_kwh_calc_computes(results):
@@ -78,17 +78,20 @@ def test_components_table_carries_the_margins_kwh_calc_computes(results):
         "400",
         "120",
         "30%",
-        "voldoet aan 10%",
+        "binnen 10 procentpunt",
     )
     general = table.loc["Algemene waardering"]
     assert general["Populatie"] == "1.800"
     assert general["Foutmarge (procentpunt)"] == "8,0"
-    assert table.loc["Nieuwe huurders", "Oordeel"] == "voldoet niet"
+    assert table.loc["Nieuwe huurders", "Oordeel"] == "groter dan 10 procentpunt"
 
 
 def test_summary_text_counts_the_verdicts(results):
     text = rv.summary_text(results)
-    assert "Van de 4 onderdelen met respons voldoen er 0 aan de standaard van 5% en 2 alleen aan 10%." in text
+    assert (
+        "Foutmarge van de 4 onderdelen met respons: binnen de standaard van 5 procentpunt geen enkel onderdeel, "
+        "tussen 5 en 10 procentpunt 2 onderdelen, groter dan 10 procentpunt 2 onderdelen."
+    ) in text
 
 
 def test_precision_table_shows_intervals_and_suppresses_small_components(results):
@@ -117,9 +120,11 @@ def test_examples_text_reproduces_227_and_271():
 
 def test_population_examples_need_a_smaller_share_of_large_populations():
     table = rv.population_examples_table(RULES).set_index("Populatie")
-    assert table.loc["100", "Nodig voor 5%"] == "74"
+    assert table.loc["100", "Nodig voor 5 procentpunt"] == "74"
     assert table.loc["100", "Deel van de populatie"] == "74%"
-    assert table.loc["10.000", "Nodig voor 5%"] == str(required_sample_size(STANDARD, CONFIDENCE, 0.5, 10_000))
+    assert table.loc["10.000", "Nodig voor 5 procentpunt"] == str(
+        required_sample_size(STANDARD, CONFIDENCE, 0.5, 10_000)
+    )
     shares = [int(v.rstrip("%")) for v in table["Deel van de populatie"]]
     assert shares == sorted(shares, reverse=True)
 
@@ -127,7 +132,9 @@ def test_population_examples_need_a_smaller_share_of_large_populations():
 def test_terms_and_intro_use_the_rules(results):
     terms = rv.terms_text(results)
     assert "90%" in terms
-    assert "5% tot 10%" in terms
+    assert "5 tot 10 procentpunt" in terms
+    assert "hoogstens" not in terms
+    assert terms.count("etrouwbaarheid") == 1
     assert "tussen 75% en 85%" in terms
     assert "Testcorporatie C1" in rv.intro_text(results)
     assert "1.800 woningen" in rv.intro_text(results)
@@ -164,7 +171,7 @@ def test_margin_chart_renders_with_the_standard_lines(results):
     spec = chart.to_dict()
     values = spec["datasets"][next(iter(spec["datasets"]))]
     norms = {(v["foutmarge"], v["label"]) for v in values if v.get("laag") == "norm"}
-    assert norms == {(5.0, "5%"), (10.0, "10%")}
+    assert norms == {(5.0, "5 procentpunt"), (10.0, "10 procentpunt")}
     svg = chart_svg(chart)
     assert "<svg" in svg
     assert "Reparaties (N = 400)" in svg
@@ -203,7 +210,7 @@ def test_reach_standard_lines(results):
     )
     assert "nog 42 respondenten nodig" in lines["Reparaties"]
     assert (
-        "er zijn er nog maar 40 niet benaderd; 5% vraagt dus een respons van 41% van de 400 huurders"
+        "er zijn er nog maar 40 niet benaderd; een foutmarge van 5 procentpunt vraagt dus een respons van 41% van de 400 huurders"
         in lines["Reparaties"]
     )
     assert "alleen als alle 8 huurders meedoen" in lines[RULES.questionnaire_name("groot_onderhoud")]
@@ -301,3 +308,14 @@ def test_respondents_without_population_in_the_year(tmp_path):
     line = rv.reach_standard_lines(view)[0]
     assert line.startswith("**Reparaties**: nog ")
     assert line.endswith("nu 6).")
+
+
+def test_charts_have_alt_text(results):
+    from kwh_calc.presentation.present import chart_alt_text
+
+    margin = chart_alt_text(rv.margin_chart(results))
+    assert margin.startswith("Lijndiagrammen per onderdeel")
+    assert "procentpunt bij" in margin
+    monthly = rv.monthly_chart(results)
+    if monthly is not None:
+        assert chart_alt_text(monthly).startswith("Staafdiagrammen per onderdeel")

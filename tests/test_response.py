@@ -20,7 +20,7 @@ def dataset():
 
 def test_yearly_response_counts_and_percentages():
     row = response_table(dataset(), year=2025).iloc[0]
-    assert (row["deliveries"], row["approached"]) == (2, 150)
+    assert (row["deliveries"], row["delivered"], row["approached"]) == (2, 180, 150)
     assert (row["completed_online"], row["completed_telefonisch"], row["completed"]) == (52, 10, 62)
     assert row["response_pct"] == pytest.approx(100 * 62 / 150)
     assert row["telefonisch_pct"] == pytest.approx(100 * 10 / 150)

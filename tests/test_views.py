@@ -1,15 +1,18 @@
 import pytest
 from builders import DatasetBuilder
 
+from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.rules import load_rules
 from kwh_calc.presentation.results_views import (
     available_breakdowns,
+    breakdown_label,
     breakdown_note,
     breakdown_table,
     peer_groups,
     peer_notes,
     peer_table,
     period_notes,
+    response_notes,
     response_table_nl,
     score_chart,
     score_chart_caption,
@@ -66,6 +69,13 @@ def test_scores_table_is_dutch_and_flags_borderline(results):
     assert repairs["Verschil"] == "-0,8"
     assert repairs["Landelijk"] == "7,3"  # (215 + 90) / 42
     assert repairs["% tevreden"] == "94%"  # 30 / 32
+    # 32 respondents on Reparaties, fewer than the label's minimum of 50: said plainly.
+    assert any(
+        note.startswith("Let op: ")
+        and "Reparaties (32 respondenten, minimum 50)" in note
+        and "minder respondenten dan het minimum voor het KWH-Kwaliteitslabel; zo'n uitkomst is onzeker" in note
+        for note in scores_notes(results)
+    )
 
 
 def test_borderline_is_marked(tmp_path):
@@ -78,6 +88,30 @@ def test_borderline_is_marked(tmp_path):
     assert scores_notes(YearResults(tmp_path / "r", "C1"))[0] == (
         "Met (g) gemarkeerd: een grensgeval, afgerond 7,0 of 85% maar onafgerond net eronder; voor het "
         "KWH-Kwaliteitslabel telt dat als niet gehaald."
+    )
+    # The same figure carries the same mark in the peer table, with the note.
+    peers = peer_table(YearResults(tmp_path / "r", "C1")).set_index("Onderdeel")
+    assert peers.loc["Reparaties", "Eigen score"] == "7,0 (g)"
+    assert any(note.startswith("Met (g) gemarkeerd") for note in peer_notes(YearResults(tmp_path / "r", "C1")))
+
+
+def test_difference_is_the_difference_of_the_printed_scores(tmp_path):
+    """6,96 (prints 7,0) against 7,74 (prints 7,7): the reader subtracts 7,0 − 7,7 = −0,7,
+    not the unrounded −0,78 (which would print −0,8)."""
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[7]] * 24 + [[6]], month="2025-03")  # 6,96
+    builder.respondents("C1", "reparaties", [[8]] * 37 + [[7]] * 13, month="2024-03")  # 7,74
+    write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
+    r = YearResults(tmp_path / "r", "C1")
+    for row in scores_table(r).itertuples():
+        shown = [row.Score.replace(" (g)", ""), row._5]
+        if row.Verschil in ("–", "") or "–" in shown:
+            continue
+        now, before = (float(v.replace(",", ".")) for v in shown)
+        assert float(row.Verschil.replace(",", ".")) == pytest.approx(now - before), row
+    assert scores_table(r).set_index("Onderdeel").loc["Reparaties", "Verschil"] == "-0,7"
+    assert (
+        "Verschil is de score 2025 min de score 2024 zoals ze hier staan (afgerond op één decimaal)." in scores_notes(r)
     )
 
 
@@ -95,15 +129,51 @@ def test_peer_table_names_groups_and_counts(results):
 
 def test_response_table(results):
     row = response_table_nl(results).set_index("Onderdeel").loc["Nieuwe huurders"]
-    assert (row["Benaderd"], row["Telefonisch"], row["Totaal"], row["Respons"]) == ("90", "5", "5", "6%")
+    assert (row["Benaderd"], row["Telefonisch"], row["Ingevuld"], row["Respons"]) == ("90", "5", "5", "6%")
+    # Delivered is the population of the representativeness analysis: the same figure in both documents.
+    population = results.of("representativeness").set_index("questionnaire").loc["nieuwe_huurders", "population"]
+    assert row["Aangeleverd"] == fmt_count(population)
+    assert [note.split(":")[0] for note in response_notes(results)] == [
+        "Aangeleverd",
+        "Benaderd",
+        "Ingevuld",
+        "Respondenten (netto respons)",
+    ]
 
 
 def test_breakdown_table_suppresses_small_groups(results):
     table = breakdown_table(results, "aannemer", "reparaties").set_index("Aannemer")
     assert table.loc["Aannemer A", "Score"] == "7,0"
-    assert table.loc["Aannemer B", "Score"] == "< 5 resp."
-    assert table.loc["Aannemer B", "Respondenten"] == "2"
+    # Small groups are not listed one by one but collapsed into one last line, with their respondents together.
+    assert "Aannemer B" not in table.index
+    assert table.index[-1] == "1 groep met minder dan 5 respondenten"
+    assert tuple(table.iloc[-1]) == ("samen 2", "–", "–")
     assert available_breakdowns(results) == [("aannemer", "reparaties")]
+
+
+def test_breakdowns_are_named_as_delivered_and_small_groups_collapse(tmp_path):
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[8]] * 6, uitsplitsing_1="Complex 100", month="2025-03")
+    builder.respondents("C1", "reparaties", [[7]] * 6, uitsplitsing_1="Complex 101", month="2025-03")
+    for number in range(102, 106):
+        builder.respondents("C1", "reparaties", [[6]] * 2, uitsplitsing_1=f"Complex {number}", month="2025-03")
+    write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
+    r = YearResults(tmp_path / "r", "C1")
+    assert breakdown_label(r, "uitsplitsing_1") == "Complex"
+    assert breakdown_label(r, "aannemer") == "Aannemer"
+    table = breakdown_table(r, "uitsplitsing_1", "reparaties")
+    assert table.columns[0] == "Complex"
+    assert table["Complex"].tolist() == ["Complex 100", "Complex 101", "4 groepen met minder dan 5 respondenten"]
+    assert table.iloc[-1]["Respondenten"] == "samen 8"
+    assert not table.isin(["< 5 resp."]).any().any()
+
+
+def test_a_breakdown_of_mixed_names_keeps_its_generic_name(tmp_path):
+    builder = DatasetBuilder().corporation("C1")
+    builder.respondents("C1", "reparaties", [[8]] * 6, uitsplitsing_1="Wijk Noord", month="2025-03")
+    builder.respondents("C1", "reparaties", [[8]] * 6, uitsplitsing_1="Buitengebied", month="2025-03")
+    write_results(compute_results(builder.build(), RULES, 2025), tmp_path / "r", {"year": 2025, "rules_path": ""})
+    assert breakdown_label(YearResults(tmp_path / "r", "C1"), "uitsplitsing_1") == "Uitsplitsing 1"
 
 
 # --------------------------------------------------------------------------- checkvraag section
@@ -151,6 +221,20 @@ def test_checkvraag_table_shows_the_four_options_against_national(checkvraag_res
     # C1: 21 answers 10/1/8/2; national 31 answers 18/1/10/2
     assert list(table["Eigen corporatie"]) == ["48%", "5%", "38%", "10%", "21"]
     assert list(table["Landelijk"]) == ["58%", "3%", "32%", "6%", "31"]
+    # 48 + 5 + 38 + 10 = 101 and 58 + 3 + 32 + 6 = 99: said, not left for the reader to wonder about.
+    from kwh_calc.presentation.results_views import checkvraag_notes
+
+    assert checkvraag_notes(results) == [
+        "De percentages zijn ieder afgerond op hele procenten; opgeteld geven ze daardoor niet precies 100% "
+        "(eigen corporatie 101%, landelijk 99%). Dat geldt ook voor de percentages per aannemer."
+    ]
+    assert checkvraag_notes(YearResults(checkvraag_results, "C2")) in (
+        [],
+        [
+            "De percentages zijn ieder afgerond op hele procenten; opgeteld geven ze daardoor niet precies 100% "
+            "(landelijk 99%). Dat geldt ook voor de percentages per aannemer."
+        ],
+    )
 
 
 def test_checkvraag_contractors_are_suppressed_below_the_minimum(checkvraag_results):
@@ -189,7 +273,7 @@ def test_breakdown_table_marks_complementary_suppression(tmp_path):
     table = breakdown_table(YearResults(tmp_path / "r", "C1"), "aannemer", "reparaties").set_index("Aannemer")
     assert table.loc["Aannemer A", "Score"] == "8,0"
     assert table.loc["Aannemer B", "Score"] == "verborgen"
-    assert table.loc["Aannemer C", "Score"] == "< 5 resp."
+    assert table.index[-1] == "1 groep met minder dan 5 respondenten"
 
 
 # --------------------------------------------------------------------------- small totals, chart, periods
@@ -244,13 +328,18 @@ def test_score_chart_has_fixed_series_order_and_colours(small_results):
     data = score_chart_data(r)
     assert list(dict.fromkeys(data["reeks"])) == ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"]
     spec = score_chart(r).to_dict()
-    assert spec["encoding"]["color"]["scale"] == {
+    assert spec["layer"][0]["encoding"]["color"]["scale"] == {
         "domain": ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"],
         "range": ["#1d4f73", "#6f9cc4", "#c8862a"],
     }
-    assert score_chart_caption(r) == "Onderdeelscores: eigen score 2025 en 2024, en het landelijk gemiddelde 2025"
+    assert score_chart_caption(r) == (
+        "Onderdeelscores: eigen score 2025 en 2024, en het landelijk gemiddelde 2025. Geen eigen staaf 2025 bij "
+        "Grootschalig renovatie-/verduurzamingsonderhoud (minder dan 5 respondenten) en Nieuwe huurders, Vertrokken "
+        "huurders, Planmatig onderhoud en Algemene waardering (geen respondenten)"
+    )
     assert score_chart_caption(YearResults(small_results, "M1")) == (
-        "Onderdeelscores: eigen score 2025, en het landelijk gemiddelde 2025"
+        "Onderdeelscores: eigen score 2025, en het landelijk gemiddelde 2025. Geen eigen staaf 2025 bij Nieuwe "
+        "huurders, Vertrokken huurders, Planmatig onderhoud en Algemene waardering (geen respondenten)"
     )
 
 
@@ -276,6 +365,23 @@ def test_period_notes_explain_mergers_and_new_members(small_results):
 def test_breakdown_note_explains_hidden_groups_and_totals(results):
     note = breakdown_note(results)
     assert "minder dan 5 respondenten" in note
-    assert "(< 5 resp.)" in note
+    assert "samen op de laatste regel" in note
     assert "*verborgen*" in note
     assert "tellen daarom niet altijd op tot het totaal" in note
+
+
+def test_score_chart_has_the_label_line_and_alt_text(results):
+    from kwh_calc.presentation.present import chart_alt_text
+
+    spec = score_chart(results).to_dict()
+    rules = [
+        layer
+        for layer in spec["layer"]
+        if layer["mark"] == "rule" or (isinstance(layer["mark"], dict) and layer["mark"].get("type") == "rule")
+    ]
+    assert len(rules) == 1
+    texts = [row.get("tekst") for values in spec["datasets"].values() for row in values]
+    assert "grens label 7,0" in texts
+    alt_text = chart_alt_text(score_chart(results))
+    assert alt_text.startswith("Staafdiagram van de onderdeelscores")
+    assert "Reparaties: eigen score 2025 6,7, eigen score 2024 7,5, landelijk 2025 7,3" in alt_text

@@ -59,7 +59,6 @@ chooses them); numbers in them are formatted with :mod:`kwh_calc.common.numbers`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pandas as pd
@@ -85,6 +84,7 @@ from kwh_calc.common.numbers import (
     fmt_grade,
     fmt_month,
     fmt_pct,
+    fmt_unrounded,
 )
 from kwh_calc.intake.dataset import DECISIONS, Dataset
 from kwh_calc.intake.rules import Rules
@@ -108,6 +108,7 @@ __all__ = [
     "merged_away",
     "merged_away_table",
     "outcome",
+    "possible_decisions",
     "year_results",
 ]
 
@@ -187,15 +188,6 @@ TEXTS = {
 # --------------------------------------------------------------------------- small helpers
 
 
-def _fmt_below(value: float, decimals: int) -> str:
-    """A borderline value truncated (not rounded) to ``decimals``, Dutch comma: 6.996 -> ``6,99``.
-
-    Truncation keeps a value just below a threshold from printing as the threshold.
-    """
-    text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN))
-    return text.replace(".", ",")
-
-
 def _names(rules: Rules, keys) -> str:
     return ", ".join(rules.questionnaire_name(k) for k in keys)
 
@@ -242,6 +234,26 @@ def outcome(passed: bool, label_valid: bool, previous_year_passed: bool | None) 
         previous_year_passed is not None and not pd.isna(previous_year_passed) and not bool(previous_year_passed)
     )
     return "verloopt" if failed_before else "niet_verlengen"
+
+
+def possible_decisions(label_valid: bool, previous_year_passed: bool | None) -> tuple[str, ...]:
+    """The CKV decisions that the label status allows: the outcome if the year passes and the
+    outcome if it fails (:func:`outcome`), in that order.
+
+    - no valid label: ``toekennen`` or ``niet_toekennen``;
+    - valid label, Y−1 not failed (passed, or no decision recorded): ``verlengen`` or
+      ``niet_verlengen``;
+    - valid label, Y−1 failed: ``verlengen`` or ``verloopt`` (two consecutive failing years).
+
+    **Decision**: the CKV may deviate from the advice on whether the year passes, not from the
+    state machine of DOMAIN.md §3, so the decision form offers only these two outcomes (also
+    for ``ckv_beslist``, whose two outcomes are exactly these).
+    """
+    return tuple(
+        dict.fromkeys(
+            (outcome(True, label_valid, previous_year_passed), outcome(False, label_valid, previous_year_passed))
+        )
+    )
 
 
 # --------------------------------------------------------------------------- inputs
@@ -443,13 +455,15 @@ def _component_reasons(row, rules: Rules, year: int) -> list[str]:
     elif not row.meets:
         parts = []
         if not row.meets_score:
-            extra = TEXTS["borderline"].format(exact=_fmt_below(row.score, 2)) if row.borderline_score else ""
+            extra = TEXTS["borderline"].format(exact=fmt_unrounded(row.score)) if row.borderline_score else ""
             parts.append(
                 TEXTS["score"].format(value=row.score_display, limit=fmt_grade(row.min_score), borderline=extra)
             )
         if not row.meets_pct:
             extra = (
-                TEXTS["borderline"].format(exact=_fmt_below(row.pct_satisfied, 1) + "%") if row.borderline_pct else ""
+                TEXTS["borderline"].format(exact=fmt_unrounded(row.pct_satisfied, 2, 1, "%"))
+                if row.borderline_pct
+                else ""
             )
             parts.append(
                 TEXTS["pct"].format(value=row.pct_display, limit=fmt_pct(row.min_pct_satisfied), borderline=extra)

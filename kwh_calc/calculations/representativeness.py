@@ -56,8 +56,10 @@ __all__ = [
     "ScoreInterval",
     "margin_of_error",
     "monthly_response",
+    "pro_rata_quota",
     "representativeness_table",
     "required_sample_size",
+    "research_months_active",
     "sample_size_examples",
     "score_interval",
     "score_interval_from_summary",
@@ -438,6 +440,34 @@ def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Liter
     raise ValueError(f"no telephone quota row for {units} units")
 
 
+def research_months_active(corporations: pd.DataFrame, year: int) -> pd.Series:
+    """Months of research year ``year`` in which each corporation took part in the survey.
+
+    12, unless the corporation started inside Y: from the month of ``member_since`` (a new
+    member) or of ``merged_on`` (a merged corporation, whose own respondents start at the
+    merger) through December. Index ``corporation_id``.
+    """
+    starts = []
+    for column in ("member_since", "merged_on"):
+        if column in corporations.columns:
+            starts.append(pd.to_datetime(corporations[column]))
+    start = pd.concat(starts, axis=1).max(axis=1) if starts else pd.Series(pd.NaT, index=corporations.index)
+    inside = start.dt.year == year
+    months = np.where(inside, 12 - start.dt.month.fillna(1).astype("int64") + 1, 12)
+    return pd.Series(months, index=corporations["corporation_id"].astype(str).to_numpy(), dtype="int64")
+
+
+def pro_rata_quota(quota_per_year: int, months: int) -> int:
+    """The telephone quota for part of a year: ``ceil(quota × months / 12)``, exactly.
+
+    **Decision:** the FAQ gives interviews *per year*; a corporation that took part only
+    ``months`` months of the year (new member, merger) is held to that share, rounded up
+    (24 per year over 5 months -> 10), not to the whole year's number.
+    """
+    months = min(max(int(months), 0), 12)
+    return -(-int(quota_per_year) * months // 12)
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -530,8 +560,11 @@ def representativeness_table(
           ``pct_high`` (percent);
         - ``score`` (grade) and its t-interval ``score_low``, ``score_high``;
         - ``n_online``, ``n_telefonisch`` — mode mix of the n respondents;
-        - ``telephone_quota`` — interviews per year for the size class (int, or ``"all"``),
-          ``telephone_quota_met`` — n_telefonisch ≥ quota (NA for ``"all"``: 100% of the
+        - ``telephone_quota`` — interviews per year for the size class (int, or ``"all"``);
+          ``quota_months`` — months of Y the corporation took part (:func:`research_months_active`:
+          12, fewer for a member or merged corporation that started in Y);
+          ``telephone_quota_period`` — the quota for those months (:func:`pro_rata_quota`);
+          ``telephone_quota_met`` — n_telefonisch ≥ that quota (NA for ``"all"``: 100% of the
           tenants without online response cannot be checked against a count).
     """
     settings = rules.representativeness
@@ -591,9 +624,15 @@ def representativeness_table(
     )
 
     quotas = [telephone_quota(int(u), q, rules) for u, q in zip(table["units"], table["questionnaire"], strict=True)]
+    months = research_months_active(dataset.corporations, year).reindex(table["corporation_id"]).fillna(12)
+    table["quota_months"] = months.to_numpy(dtype="int64")
     table["telephone_quota"] = pd.Series(quotas, index=table.index, dtype="object")
+    period_quotas = [
+        quota if quota == "all" else pro_rata_quota(quota, int(m)) for quota, m in zip(quotas, table["quota_months"], strict=True)
+    ]
+    table["telephone_quota_period"] = pd.Series(period_quotas, index=table.index, dtype="object")
     table["telephone_quota_met"] = pd.array(
-        [pd.NA if quota == "all" else bool(tel >= quota) for quota, tel in zip(quotas, table["n_telefonisch"], strict=True)],
+        [pd.NA if quota == "all" else bool(tel >= quota) for quota, tel in zip(period_quotas, table["n_telefonisch"], strict=True)],
         dtype="boolean",
     )
 
@@ -627,6 +666,8 @@ def representativeness_table(
         "n_online",
         "n_telefonisch",
         "telephone_quota",
+        "quota_months",
+        "telephone_quota_period",
         "telephone_quota_met",
     ]
     table = table[columns]

@@ -46,7 +46,9 @@ def response_table(dataset: Dataset, year: int | None = None, period: str = "yea
     Returns
     -------
     DataFrame
-        ``corporation_id, questionnaire, period, deliveries, approached, completed_online,
+        ``corporation_id, questionnaire, period, deliveries, delivered`` (tenant records
+        delivered, Σ ``n_delivered``: the population of the representativeness analysis),
+        ``approached`` (invited after de-duplication and blocking), ``completed_online,
         completed_telefonisch, completed`` (counts) and ``response_pct``, ``online_pct``,
         ``telefonisch_pct`` (percent 0–100 of approached; empty when nobody was approached).
     """
@@ -72,6 +74,7 @@ def response_table(dataset: Dataset, year: int | None = None, period: str = "yea
         per_delivery.groupby(["corporation_id", "questionnaire", "period"], observed=True)
         .agg(
             deliveries=("delivery_id", "size"),
+            delivered=("n_delivered", "sum"),
             approached=("n_approached", "sum"),
             completed_online=("completed_online", "sum"),
             completed_telefonisch=("completed_telefonisch", "sum"),

@@ -610,11 +610,14 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
     """Tasks to run and records of documents skipped because their inputs did not change."""
     manifest = _read_manifest(out_dir / "manifest.json")["documents"]
     corps = dataset.corporations.set_index("corporation_id")
+    commit = git_commit()
+    # The page footer, in words a reader understands and on one line: which data (fingerprint),
+    # which rule set, and which program made the document (kwh-workbench, its version and the
+    # commit of its source code), instead of "versie 0.1.0 · Commit …".
     provenance = {
-        "dataset": dataset.fingerprint[:12] or "in geheugen",
-        "regels": f"{rules.version} ({rules.fingerprint[:8]})",
-        "versie": __version__,
-        "commit": git_commit(),
+        "Gegevens": dataset.fingerprint[:12] or "in geheugen",
+        "Regelset": f"{rules.version} ({rules.fingerprint[:8]})",
+        "kwh-workbench": f"{__version__} ({commit})",
     }
     shared_inputs = {
         "dataset_fingerprint": dataset.fingerprint,
@@ -623,7 +626,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
         "code": code_fingerprint(),
         "templates": _sha256_tree(PROJECT_ROOT / "_extensions"),
         "fonts": _sha256_tree(PROJECT_ROOT / "fonts"),
-        "commit": provenance["commit"],
+        "commit": commit,
     }
     timestamp = datetime(year + 1, 2, 1, tzinfo=UTC).isoformat()  # fixed: byte-reproducible PDFs
     versions = _versions()

@@ -10,7 +10,7 @@ rounded through :class:`decimal.Decimal` built from their shortest repr.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -22,9 +22,11 @@ __all__ = [
     "fmt_count",
     "fmt_date",
     "fmt_decimal",
+    "fmt_difference",
     "fmt_grade",
     "fmt_month",
     "fmt_pct",
+    "fmt_unrounded",
     "fraction_at_least",
     "join_nl",
     "round_half_up",
@@ -89,6 +91,38 @@ def fmt_decimal(value, decimals: int = 1, missing: str = "–") -> str:
         rounded = abs(rounded)  # never print "-0,0"
     text = f"{rounded:,.{decimals}f}"
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def fmt_difference(now, before, decimals: int = 1, missing: str = "–") -> str:
+    """The difference of two figures **as printed**: each rounded half up to ``decimals``
+    first, then subtracted, with a sign (``+0,1``, ``-0,7``, ``0,0``).
+
+    A reader subtracts what is printed: 7,0 against 7,7 must show -0,7, even when the
+    unrounded figures (6,95 and 7,74) differ by 0,79. Missing either value: ``missing``.
+    """
+    if _missing(now) or _missing(before):
+        return missing
+    difference = round_half_up(now, decimals) - round_half_up(before, decimals)
+    text = fmt_decimal(difference, decimals)
+    if difference > 0:
+        return f"+{text}"
+    return text
+
+
+def fmt_unrounded(value, decimals: int = 4, keep: int = 2, suffix: str = "") -> str:
+    """An unrounded value for a borderline case: cut (never rounded) to ``decimals`` places,
+    trailing zeros dropped down to ``keep`` places: 6,950549… -> ``6,9505``; 6,96 -> ``6,96``;
+    84,96… with ``decimals=2, keep=1`` -> ``84,96``.
+
+    A borderline figure prints as the threshold (7,0; 85%) but is below it; cutting keeps it
+    from ever printing as a value at or above the threshold, and four decimals show a reader
+    *how far* below (``6,95`` alone looks like a rounded figure itself).
+    """
+    cut = _decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+    text = f"{cut:.{decimals}f}"
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(keep, "0")
+    return (f"{whole},{fraction}" if fraction else whole) + suffix
 
 
 def fmt_grade(value, missing: str = "–") -> str:

@@ -74,12 +74,14 @@ __all__ = [
     "boundaries_table",
     "boundaries_text",
     "coverage_notes",
+    "distribution_alt",
     "distribution_caption",
     "distribution_chart",
     "distribution_chart_data",
     "distribution_domain",
     "has_respondents",
     "is_member",
+    "label_comparison_notes",
     "member_row",
     "merger_text",
     "national_results",
@@ -100,10 +102,13 @@ __all__ = [
 
 #: Marks a grade within ``aedes.boundary_flag_margin`` of a letter boundary.
 NEAR_BOUNDARY = " (rond lettergrens)"
+#: Header of the distance to the next letter: computed on the unrounded grade and rounded up,
+#: so it is no difference of the printed (rounded) grades and says so.
+GAP_COLUMN = "Erbij (naar boven afgerond)"
 #: Colours of the distribution chart: the corporation (KWH dark blue) and the other members.
 OWN_COLOUR = "#1d4f73"
 OTHER_COLOUR = "#b9cadb"
-OWN_SERIES = "Eigen corporatie"
+OWN_SERIES = "Cijfer van de eigen corporatie"
 OTHER_SERIES = "Andere leden"
 
 
@@ -317,11 +322,65 @@ def subscore_notes(results: YearResults) -> list[str]:
         flagged = row[f"{key}_near_boundary"]
         if n and not _missing(flagged) and bool(flagged):
             notes.append(
-                f"**{name}** ligt rond een lettergrens: het ongeronde cijfer ligt binnen "
+                f"**{name}** ligt rond een lettergrens: het onafgeronde cijfer ligt binnen "
                 f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
                 "een kleine verandering kan de letter veranderen."
             )
+    notes += [
+        f"**Let op:** {note}"
+        for note in coverage_notes(results, results.year)
+        if not note.endswith("er zijn geen cijfers.")
+    ]
+    notes += label_comparison_notes(results)
     return notes
+
+
+def label_comparison_notes(results: YearResults) -> list[str]:
+    """Why the Aedes figures differ from the label figures of the other documents.
+
+    The Aedes sub-score is the mean grade on **one** question (the Aedes question) over the
+    benchmark period (September Y−1 to July Y); the onderdeelscore of the results overview and
+    the CKV dossier is the mean of the respondent means on the **label** questions over
+    January–December Y; *ontevreden* (grade ≤ 5 on the Aedes question) is not the complement of
+    *tevreden* (respondent mean ≥ 5,5 on the label questions). One sentence with the general
+    difference, and per sub-score whose rounded grade differs from the onderdeelscore both
+    figures side by side (the corporation's own ``scores`` of Y; none for a score below the
+    minimum cell, as in the results overview).
+    """
+    rules = results.rules
+    row = _require(results)
+    try:
+        scores = results.of("scores")
+    except KeyError:  # results with the Aedes tables only
+        return []
+    current = scores.loc[scores["year"] == results.year].set_index("questionnaire")
+    minimum = rules.suppression.min_cell_size
+    pairs = []
+    for key in subscore_keys(rules):
+        n = int(row[f"{key}_n"])
+        if n == 0 or key not in current.index or int(current.at[key, "n"]) < minimum:
+            continue
+        own = current.loc[key]
+        if fmt_grade(row[f"{key}_grade"]) == own["score_display"]:
+            continue
+        pairs.append(
+            f"{subscore_name(key)}: Aedes-cijfer {fmt_grade(row[f'{key}_grade'])} ({fmt_count(n)} respondenten), "
+            f"onderdeelscore {results.year} {own['score_display']} en {own['pct_display']} tevreden "
+            f"({fmt_count(int(own['n']))} respondenten)"
+        )
+    if not pairs:
+        return []
+    period = benchmark_period(results.year, rules)
+    return [
+        (
+            "**Andere cijfers dan in de resultaten en het dossier voor de CKV.** Het Aedes-cijfer is het gemiddelde "
+            f"rapportcijfer op één vraag, de Aedes-vraag, over servicemaanden {period.describe_nl()}; de onderdeelscore "
+            "voor het KWH-Kwaliteitslabel is het gemiddelde over de labelvragen over januari t/m december "
+            f"{results.year}. Ontevreden (een {rules.aedes.dissatisfied_max_grade} of lager op de Aedes-vraag) is "
+            f"niet het omgekeerde van tevreden (gemiddeld een {fmt_grade(rules.scores.satisfied_grade)} of hoger op de "
+            "labelvragen). Per deelscore, met de onderdeelscore uit de resultaten: " + "; ".join(pairs) + "."
+        )
+    ]
 
 
 def overall_table(results: YearResults) -> pd.DataFrame:
@@ -444,9 +503,9 @@ def boundaries_text(rules: Rules) -> str:
     )
     return (
         f"De letter van een deelscore hangt af van het cijfer afgerond op één decimaal (half naar boven): "
-        f"een ongerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
+        f"een onafgerond cijfer van {fmt_decimal(up, 2)} wordt {fmt_grade(round_grade(up))} en geeft "
         f"{letter_for_grade(up, rules)}, {fmt_decimal(down, 2)} wordt {fmt_grade(round_grade(down))} en geeft "
-        f"{letter_for_grade(down, rules)}. Een ongerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
+        f"{letter_for_grade(down, rules)}. Een onafgerond cijfer binnen {fmt_decimal(margin, 2)} van een grens "
         f"({ranges}) ligt *rond de lettergrens*: een kleine verandering kan de letter veranderen. Dat is iets "
         f"anders dan een grensgeval bij het KWH-Kwaliteitslabel (een uitkomst die afgerond op de grens uitkomt "
         f"maar er onafgerond net onder ligt)."
@@ -460,7 +519,7 @@ def position_table(results: YearResults) -> pd.DataFrame:
     """Where the corporation stands among all members, per sub-score.
 
     Columns ``Deelscore, Cijfer`` (rounded), ``Plaats`` (``35 van 227``: rank on the unrounded
-    grade among the members with respondents, 1 = highest, ``gedeeld`` on a tie), ``Percentiel``
+    grade among the members with respondents, 1 = highest; on a tie ``(met 2 andere leden gelijk)``), ``Percentiel``
     (percentile rank 0–100 of :func:`kwh_calc.calculations.aedes.national_distribution`), ``Landelijk``
     (unweighted mean of the members' grades) and ``Letters landelijk`` (members per letter,
     ``A 3 · B 5 · C 8``).
@@ -482,9 +541,10 @@ def position_table(results: YearResults) -> pd.DataFrame:
         else:
             entry = mine.iloc[0]
             same = distribution.loc[(distribution["questionnaire"] == key) & (distribution["rank"] == entry["rank"])]
-            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}" + (
-                " gedeeld" if len(same) > 1 else ""
-            )
+            place = f"{fmt_count(entry['rank'])} van {fmt_count(entry['n_ranked'])}"
+            if len(same) > 1:
+                others = len(same) - 1
+                place += f" (met {fmt_count(others)} {'ander lid' if others == 1 else 'andere leden'} gelijk)"
             percentile = fmt_decimal(entry["percentile"], 0)
         rows.append(
             {
@@ -512,12 +572,13 @@ def distribution_domain(results: YearResults) -> tuple[float, float]:
 
 
 def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
-    """Members per rounded grade of one sub-score, the corporation's own bar apart.
+    """Members per rounded grade of one sub-score, the bar of the corporation's own grade marked.
 
     Columns ``cijfer`` (rounded half up, one decimal; float), ``cijfer_tekst`` (``7,5``),
     ``van``/``tot`` (the bar: half a unit either side, so that a letter boundary falls between
-    two bars), ``reeks`` (``Eigen corporatie`` / ``Andere leden``), ``aantal`` (members) and
-    ``basis`` (members of lower series in the same bar, for stacking). Members without
+    two bars), ``reeks`` (:data:`OWN_SERIES` for the whole bar that holds the corporation's
+    grade, :data:`OTHER_SERIES` otherwise), ``aantal`` (members with that grade, the
+    corporation included) and ``basis`` (0; kept for the chart's stacking encoding). Members without
     respondents on the sub-score are left out.
     """
     distribution = national_distribution(national_results(results), results.rules)
@@ -525,23 +586,20 @@ def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
     half = 0.5 * 10**-GRADE_DECIMALS
     rows = []
     for grade, group in part.groupby("grade", sort=True):
-        own = int((group["corporation_id"] == results.corporation_id).sum())
-        others = len(group) - own
-        base = 0
-        for series, count in ((OWN_SERIES, own), (OTHER_SERIES, others)):
-            if count:
-                rows.append(
-                    {
-                        "cijfer": float(grade),
-                        "cijfer_tekst": fmt_grade(grade),
-                        "van": float(grade) - half,
-                        "tot": float(grade) + half,
-                        "reeks": series,
-                        "aantal": count,
-                        "basis": base,
-                    }
-                )
-                base += count
+        own = bool((group["corporation_id"] == results.corporation_id).any())
+        # The whole bar of the own grade is marked (a strip one member high at the base of a
+        # bar of thirty was invisible); the label says how many other members share it.
+        rows.append(
+            {
+                "cijfer": float(grade),
+                "cijfer_tekst": fmt_grade(grade),
+                "van": float(grade) - half,
+                "tot": float(grade) + half,
+                "reeks": OWN_SERIES if own else OTHER_SERIES,
+                "aantal": len(group),
+                "basis": 0,
+            }
+        )
     return pd.DataFrame(rows, columns=["cijfer", "cijfer_tekst", "van", "tot", "reeks", "aantal", "basis"])
 
 
@@ -615,7 +673,9 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         )
         # The label ("eigen cijfer 7,8") is about 5 bars wide: lift it above every bar it spans,
         # so that it never runs over a neighbouring bar, and draw a thin line down to the own bar.
-        grade, span = float(own["cijfer"].iloc[0]), 5 * half * 2
+        shared = int(own["aantal"].iloc[0]) - 1
+        also = "" if shared == 0 else f" (met {shared} {'ander lid' if shared == 1 else 'andere leden'})"
+        grade, span = float(own["cijfer"].iloc[0]), (9 if also else 5) * half * 2
         lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(
             align, (grade - span / 2, grade + span / 2)
         )
@@ -623,7 +683,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
         label_at = max(int(covered.max()) if len(covered) else own_top, own_top)
         label_at = min(label_at + max(0.5, 0.08 * top), top)
-        marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"])
+        marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"] + also)
         if label_at - own_top > 0.6:
             layers.append(
                 alt.Chart(marker)
@@ -635,7 +695,29 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
             .mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600, color=OWN_COLOUR)
             .encode(x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
         )
-    return alt.layer(*layers).properties(height=150)
+    return alt.layer(*layers).properties(height=150, description=distribution_alt(results, key))
+
+
+def distribution_alt(results: YearResults, key: str) -> str:
+    """Alternative text of :func:`distribution_chart` (PDF/UA): what the histogram shows, the
+    letter boundaries and where the corporation's grade lies, in words."""
+    data = distribution_chart_data(results, key)
+    letters = _letters_top_down(results.rules)[:-1][::-1]
+    bounds = " en ".join(f"{b.letter} vanaf {fmt_grade(b.min_grade)}" for b in letters)
+    text = (
+        f"Staafdiagram: aantal Aedes-leden per cijfer op {subscore_name(key)}, van {fmt_grade(data['cijfer'].min())} "
+        f"tot {fmt_grade(data['cijfer'].max())}; meeste leden bij "
+        f"{fmt_grade(data.loc[data['aantal'].idxmax(), 'cijfer'])}. Lettergrenzen: {bounds}."
+        if not data.empty
+        else f"Geen leden met respondenten op {subscore_name(key)}."
+    )
+    own = data.loc[data["reeks"] == OWN_SERIES]
+    if not own.empty:
+        shared = int(own["aantal"].iloc[0]) - 1
+        text += f" Het eigen cijfer is {own['cijfer_tekst'].iloc[0]}" + (
+            "." if shared == 0 else f", samen met {shared} {'ander lid' if shared == 1 else 'andere leden'}."
+        )
+    return text
 
 
 def distribution_caption(results: YearResults, key: str) -> str:
@@ -657,25 +739,19 @@ def _count_ticks(top: int) -> list[int]:
 def trend_table(results: YearResults) -> pd.DataFrame:
     """Letters and grades of last benchmark year beside this year's, per sub-score and overall.
 
-    Columns ``Deelscore``, ``Letter <Y−1>``, ``Cijfer <Y−1>`` (with n: ``7,4 (157)``),
-    ``Letter <Y>``, ``Cijfer <Y>``, ``Verschil`` (difference of the rounded grades, grade
-    points) and ``Verandering letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a letter is missing).
-    The ``Totaal`` row carries the overall letters and the weighted points. Empty when neither
-    year has respondents (:func:`trend_notes` says so).
+    Columns ``Deelscore``, ``<Y−1>`` and ``<Y>`` (letter, grade and respondents in one cell:
+    ``B, 7,4 (157)``; ``geen respondenten``), ``Verschil cijfer`` (difference of the rounded
+    grades as printed, grade points) and ``Letter`` (``hoger``/``lager``/``gelijk``; ``–`` when a
+    letter is missing). Letter and grade share a cell so that the table fits the page (with
+    six columns "Reparatieverzoeken" ran into the next column). The ``Totaal`` row carries the
+    overall letters and the weighted points. Empty when neither year has respondents
+    (:func:`trend_notes` says so).
     """
     row = _require(results)
     before = member_row(results, results.year - 1)
     rules = results.rules
     year, previous_year = results.year, results.year - 1
-    columns = [
-        "Deelscore",
-        f"Letter {previous_year}",
-        f"Cijfer {previous_year}",
-        f"Letter {year}",
-        f"Cijfer {year}",
-        "Verschil",
-        "Verandering letter",
-    ]
+    columns = ["Deelscore", str(previous_year), str(year), "Verschil cijfer", "Letter"]
     if all(source is None or int(source[f"{k}_n"]) == 0 for source in (row, before) for k in subscore_keys(rules)):
         return pd.DataFrame(columns=columns)
     order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
@@ -691,10 +767,10 @@ def trend_table(results: YearResults) -> pd.DataFrame:
         difference = order[then] - order[now]
         return "hoger" if difference > 0 else "lager" if difference < 0 else "gelijk"
 
-    def grade_with_n(source, key):
+    def cell(source, key):
         if source is None or int(source[f"{key}_n"]) == 0:
             return "geen respondenten"
-        return f"{fmt_grade(source[f'{key}_grade'])} ({fmt_count(source[f'{key}_n'])})"
+        return f"{source[f'{key}_letter']}, {fmt_grade(source[f'{key}_grade'])} ({fmt_count(source[f'{key}_n'])})"
 
     rows = []
     for key in subscore_keys(rules):
@@ -708,32 +784,26 @@ def trend_table(results: YearResults) -> pd.DataFrame:
         rows.append(
             {
                 "Deelscore": subscore_name(key),
-                f"Letter {previous_year}": then or "–",
-                f"Cijfer {previous_year}": grade_with_n(before, key),
-                f"Letter {year}": now or "–",
-                f"Cijfer {year}": grade_with_n(row, key),
-                "Verschil": difference,
-                "Verandering letter": change(now, then),
+                str(previous_year): cell(before, key),
+                str(year): cell(row, key),
+                "Verschil cijfer": difference,
+                "Letter": change(now, then),
             }
         )
     now, then = letter_of(row, "overall_letter"), letter_of(before, "overall_letter")
 
-    def points_text(source):
-        return (
-            "–"
-            if source is None or _missing(source["overall_points"])
-            else f"{_points(source['overall_points'])} punten"
-        )
+    def overall(source, letter):
+        if source is None or letter is None or _missing(source["overall_points"]):
+            return "–"
+        return f"{letter}, {_points(source['overall_points'])} punten"
 
     rows.append(
         {
             "Deelscore": "Totaal",
-            f"Letter {previous_year}": then or "–",
-            f"Cijfer {previous_year}": points_text(before),
-            f"Letter {year}": now or "–",
-            f"Cijfer {year}": points_text(row),
-            "Verschil": "",
-            "Verandering letter": change(now, then),
+            str(previous_year): overall(before, then),
+            str(year): overall(row, now),
+            "Verschil cijfer": "",
+            "Letter": change(now, then),
         }
     )
     return pd.DataFrame(rows, columns=columns)
@@ -778,10 +848,15 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     early_end = not _missing(data_last) and str(data_last) < period.end_month
     if not (late_start or early_end):
         return []
-    text = (
-        f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over servicemaanden "
-        f"{fmt_month(first)} t/m {fmt_month(last)}"
+    months = (
+        f"servicemaand {fmt_month(first)}"
+        if first == last
+        else f"servicemaanden {fmt_month(first)} t/m {fmt_month(last)}"
     )
+    count = int(coverage["n_months"]) if "n_months" in coverage.index and not _missing(coverage["n_months"]) else None
+    total = len(pd.period_range(period.first_month, period.end_month, freq="M"))
+    share = "" if count is None else f" ({count} van de {total} maanden)"
+    text = f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over {months}{share}"
     if not _missing(data_first) and str(data_first) > period.first_month:
         text += f"; het onderzoeksbestand begint bij servicemaand {fmt_month(str(data_first))}"
     elif early_end:
@@ -790,10 +865,11 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
 
 
 def trend_notes(results: YearResults) -> list[str]:
-    """What the reader must know about the comparison with last benchmark year (missing or
-    incomplete figures in either year); empty when both years are complete."""
+    """What the reader must know about the comparison with last benchmark year: missing or
+    incomplete figures of last year, missing figures of this year (this year's incomplete
+    period is said under the sub-score table, :func:`subscore_notes`); empty otherwise."""
     notes = coverage_notes(results, results.year - 1)
-    notes += coverage_notes(results, results.year)
+    notes += [note for note in coverage_notes(results, results.year) if note.endswith("er zijn geen cijfers.")]
     return notes
 
 
@@ -809,14 +885,16 @@ def _gap_text(gap: float) -> str:
 def next_letter_table(results: YearResults) -> pd.DataFrame:
     """Per sub-score the grade needed for the next letter (:func:`kwh_calc.calculations.aedes.what_changes_letter`).
 
-    Columns ``Deelscore, Cijfer, Letter``, ``Volgende letter`` (``B vanaf 7,5``; ``hoogste
-    letter``; ``geen respondenten``), ``Nodig (ongerond)`` (the smallest unrounded grade that
-    earns it, ``7,45``) and ``Verschil`` (needed − own unrounded grade, rounded up to 0,01).
+    Columns ``Deelscore, Cijfer`` (rounded; the mark *rond lettergrens* is in the sub-score table,
+    it would crowd this one), ``Letter``, ``Volgende letter`` (``B vanaf 7,5``; ``hoogste
+    letter``; ``geen respondenten``), ``Nodig (onafgerond)`` (the smallest unrounded grade that
+    earns it, ``7,45``) and :data:`GAP_COLUMN` (needed − own unrounded grade, rounded up to 0,01; its header says
+    so, since it is not the difference of the printed grades).
     Empty when no sub-score has respondents.
     """
     row = _require(results)
     changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
-    columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (ongerond)", "Verschil"]
+    columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (onafgerond)", GAP_COLUMN]
     if changes.subscores["letter"].map(_missing).all():
         return pd.DataFrame(columns=columns)
     rows = []
@@ -832,11 +910,13 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
         rows.append(
             {
                 "Deelscore": entry.subscore,
-                "Cijfer": _grade_text(row, entry.questionnaire),
+                "Cijfer": fmt_grade(row[f"{entry.questionnaire}_grade"])
+                if int(row[f"{entry.questionnaire}_n"])
+                else "–",
                 "Letter": "geen" if _missing(entry.letter) else entry.letter,
                 "Volgende letter": following,
-                "Nodig (ongerond)": needed,
-                "Verschil": gap,
+                "Nodig (onafgerond)": needed,
+                GAP_COLUMN: gap,
             }
         )
     return pd.DataFrame(rows, columns=columns)

@@ -41,12 +41,11 @@ plain text and DataFrames of strings: escape text before inserting it as Markdow
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pandas as pd
 
-from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_components, label_dates
+from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_components, label_dates, possible_decisions
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
     score_interval_from_summary,
@@ -59,6 +58,7 @@ from kwh_calc.common.numbers import (
     fmt_decimal,
     fmt_grade,
     fmt_pct,
+    fmt_unrounded,
 )
 from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
@@ -78,6 +78,7 @@ __all__ = [
     "aw_text",
     "borderline_overview",
     "bullets",
+    "certainty_intro",
     "certainty_lines",
     "common_reason",
     "component_abbreviations",
@@ -87,6 +88,8 @@ __all__ = [
     "corporation_label",
     "coverage_table_nl",
     "decision_block",
+    "decision_options",
+    "discretion_facts",
     "discretion_overview",
     "discretion_table",
     "expiring_overview",
@@ -100,8 +103,11 @@ __all__ = [
     "short_reasons",
     "special_case_lines",
     "special_overview",
+    "thin_passes",
+    "thin_passes_summary",
     "trend_notes",
     "trend_table",
+    "trend_years",
     "validity_lines",
 ]
 
@@ -132,15 +138,6 @@ _MERGERS = ("merger", "merger_first_half_missing")
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _truncated(value: float, decimals: int) -> str:
-    """A value cut (not rounded) to ``decimals`` with a decimal comma: 6.996 -> ``6,99``.
-
-    Used for borderline values, so a value just below a threshold never prints as it.
-    """
-    text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN))
-    return text.replace(".", ",")
 
 
 def _missing(value) -> bool:
@@ -380,7 +377,7 @@ def _meets_text(meets: bool, borderline: bool, n: int, value: float, decimals: i
     if meets:
         return "ja"
     if borderline:
-        return f"nee, grensgeval (onafgerond {_truncated(value, decimals)}{suffix})"
+        return f"nee, grensgeval (onafgerond {fmt_unrounded(value, 4 if decimals == 2 else 2, decimals, suffix)})"
     return "nee"
 
 
@@ -434,13 +431,33 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
         rows[f"% tevreden ≥ {min_pct}"].append(
             _meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%")
         )
-        rows["Foutmarge (procentpunt)"].append("–" if _missing(row.margin) else f"± {fmt_decimal(row.margin, 1)}")
+        rows["Foutmarge (procentpunt)"].append(
+            "–" if _missing(row.margin) or row.n < 2 else f"± {fmt_decimal(row.margin, 1)}"
+        )
         rows["Dekking"].append(_coverage_text(row, results))
         rows["Oordeel"].append(row.status if assessed else "nog niet beoordeeld")
     table = pd.DataFrame({"Cijfer": list(rows)})
     for position, row in enumerate(figures.itertuples()):
         table[row.name] = [values[position] for values in rows.values()]
     return table
+
+
+def certainty_intro(results: YearResults) -> str:
+    """How to read the intervals and margins, in the vocabulary of every document
+    (:func:`kwh_calc.presentation.representativeness_views.terms_text`): the 90%-interval holds the value
+    for *all* tenants with 90% zekerheid (not the measured value, which always lies in it);
+    the foutmarge of a percentage is in procentpunt, for the ongunstigste geval (50%)."""
+    settings = results.rules.representativeness
+    confidence = fmt_pct(100 * float(settings.confidence))
+    return (
+        f"Met {confidence} zekerheid ligt de uitkomst voor alle huurders van het onderdeel (niet alleen de "
+        f"respondenten) binnen het {interval_label(results)}: voor de onderdeelscore een t-interval over de "
+        "gemiddelden per respondent, voor het percentage tevreden een Wilson-interval. De foutmarge is de helft van "
+        "de breedte van zo'n interval voor een percentage, in procentpunt, in het ongunstigste geval "
+        f"({fmt_pct(100 * float(settings.worst_case_p))} tevreden) en met correctie voor het aantal aangeleverde "
+        "huurders. Het advies toetst de gemeten waarden; het interval laat zien hoe dicht een uitkomst bij de grens "
+        "ligt."
+    )
 
 
 def certainty_lines(results: YearResults) -> list[str]:
@@ -466,7 +483,7 @@ def certainty_lines(results: YearResults) -> list[str]:
             else f"onderdeelscore {row.score_display} ({interval} niet te bepalen bij 1 respondent)"
         )
         pct = f"{row.pct_display} tevreden ({interval} {_pct_interval_text(row)})"
-        margin = "" if _missing(row.margin) else f", foutmarge ± {fmt_decimal(row.margin, 1)} procentpunt"
+        margin = "" if _missing(row.margin) or row.n < 2 else f", foutmarge ± {fmt_decimal(row.margin, 1)} procentpunt"
         respondents = "1 respondent" if row.n == 1 else f"{fmt_count(row.n)} respondenten"
         text = f"{row.name}: {score}, {pct}, {respondents}{margin}."
         inside = []
@@ -478,6 +495,11 @@ def certainty_lines(results: YearResults) -> list[str]:
             )
         if inside:
             text += " Let op: " + " en ".join(inside) + "."
+        if row.n < int(results.rules.suppression.min_cell_size):
+            text += (
+                f" Dit rust op zeer weinig respondenten (minder dan {results.rules.suppression.min_cell_size}): "
+                "interval en foutmarge zijn dan nauwelijks te gebruiken."
+            )
         lines.append(text)
     return lines
 
@@ -587,6 +609,80 @@ def discretion_table(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _against(low: float, high: float, threshold: float, what: str, limit: str) -> str:
+    """Where an interval lies against a threshold, in words."""
+    if high < threshold:
+        return f"het hele interval van {what} ligt onder de grens {limit}"
+    if low >= threshold:
+        return f"het hele interval van {what} ligt op of boven de grens {limit}"
+    return f"de grens {limit} ligt binnen het interval van {what}"
+
+
+def discretion_facts(results: YearResults) -> list[str]:
+    """The facts the CKV decides on, per component where it decides (advice ``ckv_beslist``).
+
+    Per component: respondents out of the delivered tenants (the population N of the
+    representativeness analysis, as in :func:`component_figures`) and the minimum; the score
+    and the percentage with their intervals and where each interval lies against its
+    threshold; last year's figures (``scores`` of Y−1, the corporation's own respondents, not
+    for a merger that starts afresh). Empty unless the advice is ``ckv_beslist``.
+    """
+    row = advice_row(results)
+    if row is None or row["advice"] != "ckv_beslist":
+        return []
+    label = results.rules.label
+    interval = interval_label(results)
+    figures = component_figures(results)
+    scores = results.of("scores")
+    previous = scores.loc[scores["year"] == results.year - 1].set_index("questionnaire")
+    lines = []
+    for c in figures.loc[figures["ckv_discretion"].astype(bool)].itertuples():
+        if c.no_delivery:
+            text = f"{c.name}: geen aanlevering in {results.year}, dus geen respondenten."
+        else:
+            respondents = "1 respondent" if c.n == 1 else f"{fmt_count(c.n)} respondenten"
+            population = (
+                f" van {fmt_count(c.population)} aangeleverde huurders"
+                if not _missing(c.population) and c.population >= c.n
+                else ""
+            )
+            text = f"{c.name}: {respondents}{population} (minimum {fmt_count(c.min_respondents)})."
+            if c.n > 0:
+                parts = []
+                if not _missing(c.score_low):
+                    parts.append(
+                        f"onderdeelscore {c.score_display} ({interval} {_score_interval_text(c)}): "
+                        + _against(
+                            c.score_low, c.score_high, float(label.min_score), "de score", fmt_grade(label.min_score)
+                        )
+                    )
+                else:
+                    parts.append(f"onderdeelscore {c.score_display} (geen interval bij 1 respondent)")
+                parts.append(
+                    f"{c.pct_display} tevreden ({interval} {_pct_interval_text(c)}): "
+                    + _against(
+                        c.pct_low,
+                        c.pct_high,
+                        float(label.min_pct_satisfied),
+                        "het percentage",
+                        fmt_pct(label.min_pct_satisfied),
+                    )
+                )
+                text += " " + "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + "."
+        if row["special_case"] not in _MERGERS:
+            if c.component in previous.index and int(previous.at[c.component, "n"]) > 0:
+                p = previous.loc[c.component]
+                met = "gehaald" if bool(p["meets_score"]) and bool(p["meets_pct"]) else "niet gehaald"
+                text += (
+                    f" In {results.year - 1}: {p['score_display']} / {p['pct_display']} bij "
+                    f"{fmt_count(int(p['n']))} respondenten ({met})."
+                )
+            else:
+                text += f" In {results.year - 1}: geen respondenten."
+        lines.append(text)
+    return lines
+
+
 # --------------------------------------------------------------------------- special cases
 
 
@@ -623,6 +719,11 @@ def special_case_lines(results: YearResults) -> list[str]:
             f"Rechtsvoorgangers: {names}. De resultaten over {year} zijn samengesteld uit de respondenten van de "
             f"rechtsvoorgangers met een servicemaand vóór {merged_on} en die van {corp['name']} zelf; "
             "de kwartaaldekking telt de aanleveringen van de rechtsvoorgangers vóór de fusie mee."
+        )
+        lines.append(
+            f"De resultaten en de analyse van de representativiteit van {corp['name']} tellen alleen de "
+            f"respondenten van {corp['name']} zelf, vanaf de fusie (de kolom 'zelf' in de tabel hieronder); daar "
+            "staan daarom minder respondenten, andere scores en grotere foutmarges dan in dit dossier."
         )
         if case == "merger":
             lines.append(
@@ -695,11 +796,20 @@ def history_table(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Onderzoeksjaar", "Besluit CKV", "Criteria gehaald", "Geldig tot"])
 
 
-def _trend_cell(n: int, score_display: str, pct_display: str, meets_score: bool, meets_pct: bool) -> str:
+def _trend_cell(
+    n: int,
+    score_display: str,
+    pct_display: str,
+    meets_score: bool,
+    meets_pct: bool,
+    borderline_score: bool = False,
+    borderline_pct: bool = False,
+) -> str:
+    """``7,0 (g) ✗ / 91% (637)``: a borderline figure carries (g) here too, as in every table."""
     if n == 0:
         return "geen respondenten"
-    score = score_display + ("" if meets_score else f" {NOT_MET}")
-    pct = pct_display + ("" if meets_pct else f" {NOT_MET}")
+    score = score_display + (" (g)" if borderline_score else "") + ("" if meets_score else f" {NOT_MET}")
+    pct = pct_display + (" (g)" if borderline_pct else "") + ("" if meets_pct else f" {NOT_MET}")
     return f"{score} / {pct} ({fmt_count(n)})"
 
 
@@ -710,7 +820,8 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     from the ``scores`` table where it holds them (the close keeps Y and Y−1); ``✗`` marks a
     figure below its threshold. The last column gives the CKV's recorded decision
     (``label_history``) for earlier years and the advice for Y. Years the results do not hold
-    read ``niet beschikbaar``; see :func:`trend_notes`.
+    (the research data starts later) get no row; :func:`trend_notes` says so, and the label
+    history shows their decisions.
     """
     year = results.year
     names = _component_names(results)
@@ -720,6 +831,8 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     row_advice = advice_row(results)
     rows = []
     for y in (year - 2, year - 1, year):
+        if y != year and y not in available:
+            continue  # no figures in the results for that year: no row of placeholders (trend_notes says why)
         entry = {"Jaar": str(y)}
         if y == year:
             comp = _components(results).set_index("component")
@@ -727,7 +840,13 @@ def trend_table(results: YearResults) -> pd.DataFrame:
                 if c in comp.index:
                     r = comp.loc[c]
                     entry[name] = _trend_cell(
-                        int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"])
+                        int(r["n"]),
+                        r["score_display"],
+                        r["pct_display"],
+                        bool(r["meets_score"]),
+                        bool(r["meets_pct"]),
+                        bool(r.get("borderline_score", False)),
+                        bool(r.get("borderline_pct", False)),
                     )
                 else:
                     entry[name] = "–"
@@ -740,7 +859,13 @@ def trend_table(results: YearResults) -> pd.DataFrame:
                 elif c in current.index:
                     r = current.loc[c]
                     entry[name] = _trend_cell(
-                        int(r["n"]), r["score_display"], r["pct_display"], bool(r["meets_score"]), bool(r["meets_pct"])
+                        int(r["n"]),
+                        r["score_display"],
+                        r["pct_display"],
+                        bool(r["meets_score"]),
+                        bool(r["meets_pct"]),
+                        bool(r.get("borderline_score", False)),
+                        bool(r.get("borderline_pct", False)),
                     )
                 else:
                     entry[name] = "geen respondenten"
@@ -755,6 +880,12 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Jaar", *names.values(), "Label"])
 
 
+def trend_years(results: YearResults) -> str:
+    """The years of :func:`trend_table` for its caption: ``2024–2025`` (or ``2025``)."""
+    years = trend_table(results)["Jaar"].tolist()
+    return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
 def trend_notes(results: YearResults) -> list[str]:
     """What the trend table is missing, in plain Dutch (years without figures or decisions)."""
     year = results.year
@@ -765,10 +896,14 @@ def trend_notes(results: YearResults) -> list[str]:
     missing = [y for y in (year - 2, year - 1) if y not in available]
     if missing:
         shown = " en ".join(str(y) for y in available if y >= year - 2)
-        notes.append(
-            f"Cijfers over {' en '.join(map(str, missing))} zitten niet in de resultaten van deze afsluiting "
-            f"(die bevatten {shown})."
+        text = (
+            f"Over {' en '.join(map(str, missing))} bevat het onderzoeksbestand geen cijfers (de resultaten "
+            f"van deze afsluiting bevatten {shown})"
         )
+        decided = [y for y in missing if y in history]
+        if decided:
+            text += f"; het besluit van de CKV over {' en '.join(map(str, decided))} staat in de labelhistorie"
+        notes.append(text + ".")
     no_decision = [y for y in (year - 2, year - 1) if y not in history]
     if no_decision:
         notes.append(f"Geen besluit van de CKV vastgelegd over {' en '.join(map(str, no_decision))}.")
@@ -776,24 +911,58 @@ def trend_notes(results: YearResults) -> list[str]:
         notes.append(
             "De fusiecorporatie begint opnieuw: eerdere cijfers en besluiten van de rechtsvoorgangers staan niet in deze reeks."
         )
-    notes.append(f"Per onderdeel: onderdeelscore / percentage tevreden (respondenten); {NOT_MET} = grens niet gehaald.")
+    notes.append(
+        f"Per onderdeel: onderdeelscore / percentage tevreden (respondenten); {NOT_MET} = grens niet gehaald; "
+        "(g) = grensgeval (afgerond op de grens, onafgerond eronder)."
+    )
     return notes
 
 
 # --------------------------------------------------------------------------- decision block
 
 
-def decision_block(results: YearResults) -> pd.DataFrame:
-    """The block the CKV fills in: decision, deviation from the advice, motivation, date, signature.
+def decision_options(results: YearResults) -> tuple[str, ...]:
+    """The decisions the CKV can take on this corporation (:func:`kwh_calc.calculations.label.possible_decisions`):
+    the outcome if the year passes and if it fails, given the label status at the decision
+    (valid or not) and the previous year's result. All five for a corporation without advice."""
+    row = advice_row(results)
+    if row is None:
+        return DECISION_OPTIONS
+    previous = row.get("previous_year_passed")
+    previous = None if _missing(previous) else bool(previous)
+    return possible_decisions(bool(row["label_valid"]), previous)
 
-    Empty cells to write in, checkboxes ``□`` (in the bundled font) for the choices. For
-    ``ckv_beslist`` an extra row asks whether the results where the CKV decides count. A
-    note row names the decisions that fit the label state (a valid label: verlengen, niet
-    verlengen or verloopt; none: toekennen or niet toekennen; see
-    :func:`kwh_calc.calculations.decisions.check_register`).
+
+def _status_text(row, year: int) -> str:
+    """``label geldig tot 31 maart 2027, 2024 gehaald`` — the label status the options follow from."""
+    if not bool(row["label_valid"]):
+        return "geen geldig label"
+    previous = row.get("previous_year_passed")
+    before = (
+        "geen besluit over {y} vastgelegd"
+        if _missing(previous)
+        else ("{y} gehaald" if bool(previous) else "{y} niet gehaald")
+    )
+    return f"label geldig tot {fmt_date(row['valid_until_before'])}, " + before.format(y=year - 1)
+
+
+#: Blank lines of the decision form for the motivation.
+MOTIVATION_LINES = 5
+
+
+def decision_block(results: YearResults) -> pd.DataFrame:
+    """The form the CKV fills in: decision, deviation, motivation, members present, vote, date, signature.
+
+    Offers only the decisions the label status allows (:func:`decision_options`: a valid label
+    whose previous year passed gives verlengen / niet verlengen; one whose previous year failed
+    verlengen / verloopt; no valid label toekennen / niet toekennen), with the status they
+    follow from. Empty cells to write in, checkboxes ``□`` (in the bundled font) for the
+    choices. For ``ckv_beslist`` an extra row asks whether the results where the CKV decides
+    count. The CKV has three voting members and a non-voting secretary (DOMAIN.md §3): rows for
+    the members present and the vote (voor / tegen / onthouding).
     """
     row = advice_row(results)
-    options = "   ".join(f"{CHECKBOX} {ADVICE_NAMES[o]}" for o in DECISION_OPTIONS)
+    options = "   ".join(f"{CHECKBOX} {ADVICE_NAMES[o]}" for o in decision_options(results))
     rows = []
     if row is not None:
         advice = row["advice_name"]
@@ -803,27 +972,22 @@ def decision_block(results: YearResults) -> pd.DataFrame:
                 f"telt niet mee: {ADVICE_NAMES[row['advice_if_not_counted']]})"
             )
         rows.append(("Advies KWH", advice))
+        rows.append(("Labelstatus", _status_text(row, _year(results))))
         if row["advice"] == "ckv_beslist":
             comp = _components(results)
             names = ", ".join(comp.loc[comp["ckv_discretion"].astype(bool), "component_name"])
             rows.append((f"Telt het resultaat van {names} mee?", f"{CHECKBOX} ja   {CHECKBOX} nee"))
     rows.append(("Besluit CKV", options))
-    if row is not None:
-        fits = "verlengen, niet verlengen of verloopt" if bool(row["label_valid"]) else "toekennen of niet toekennen"
-        state = (
-            f"label geldig tot {fmt_date(row['valid_until_before'])}"
-            if bool(row["label_valid"])
-            else "geen geldig label"
-        )
-        rows.append(("Past bij de labelstatus", f"{fits} ({state})"))
     rows += [
         ("Afwijking van het advies", f"{CHECKBOX} ja   {CHECKBOX} nee"),
         ("Motivering (verplicht bij afwijking)", ""),
-        ("", ""),
-        ("", ""),
-        ("", ""),
-        ("", ""),
-        ("Datum", ""),
+        *[("", "")] * (MOTIVATION_LINES - 1),
+        ("Aanwezige leden (stemgerechtigd)", "1."),
+        ("", "2."),
+        ("", "3."),
+        ("Secretaris (niet stemgerechtigd)", ""),
+        ("Stemming", "voor: ___   tegen: ___   onthouding: ___"),
+        ("Datum vergadering", ""),
         ("Handtekening voorzitter", ""),
         ("", ""),
     ]
@@ -908,7 +1072,7 @@ def borderline_overview(results: YearResults) -> pd.DataFrame:
                     "Corporatie": corporation_label(a["name"], c.corporation_id),
                     "Onderdeel": c.component_name,
                     "Cijfer": f"onderdeelscore {c.score_display} (grens {fmt_grade(label.min_score)})",
-                    "Onafgerond": _truncated(c.score, 2),
+                    "Onafgerond": fmt_unrounded(c.score),
                     "Advies": a["advice_name"],
                 }
             )
@@ -918,7 +1082,7 @@ def borderline_overview(results: YearResults) -> pd.DataFrame:
                     "Corporatie": corporation_label(a["name"], c.corporation_id),
                     "Onderdeel": c.component_name,
                     "Cijfer": f"% tevreden {c.pct_display} (grens {fmt_pct(label.min_pct_satisfied)})",
-                    "Onafgerond": _truncated(c.pct_satisfied, 1) + "%",
+                    "Onafgerond": fmt_unrounded(c.pct_satisfied, 2, 1, "%"),
                     "Advies": a["advice_name"],
                 }
             )
@@ -1030,7 +1194,70 @@ def attention_summary(results: YearResults) -> list[str]:
         f"Labels die aflopen of kunnen aflopen: {corporations(count(expiring_overview(results), 'Corporatie'))}",
         f"Bijzondere gevallen (nieuw lid, fusie): {corporations(count(special_overview(results), 'Corporatie'))}",
         f"Gefuseerd, zonder eigen advies: {corporations(len(_merged_in_year(results)))}",
+        *thin_passes_summary(results),
     ]
+
+
+def thin_passes(results: YearResults) -> pd.DataFrame:
+    """Corporations advised toekennen / verlengen on a component with fewer respondents than its
+    minimum whose pass is not sure: a threshold (7,0 or 85%) lies inside, or above the lower
+    end of, the component's 90%-interval (no interval at 1 respondent counts as unsure).
+    Criterion 4 only makes a *failing* thin component a CKV decision, so a passing one goes
+    through (DOMAIN.md §3); the overview flags it so the CKV sees it. Returns
+    ``corporation_id, name, components`` (``NH 6, VH 9``: abbreviation and respondents).
+    **Decision:** "not sure" is judged with the intervals of the dossier, at the rules'
+    confidence level, so the flag and the dossier's intervals agree."""
+    advice = _advice_table(results)
+    passing = advice.loc[advice["advice"].isin(["toekennen", "verlengen"])].set_index("corporation_id")
+    comp = _all_components(results)
+    comp = comp.loc[
+        comp["corporation_id"].isin(passing.index) & (comp["n"] > 0) & (comp["n"] < comp["min_respondents"])
+    ]
+    label = results.rules.label
+    confidence = float(results.rules.representativeness.confidence)
+    n = comp["n"].to_numpy(dtype="float64")
+    satisfied = np.rint(comp["pct_satisfied"].fillna(0).to_numpy(dtype="float64") * n / 100.0)
+    pct_low, _ = wilson_interval(satisfied, n, confidence)
+    score_low, _ = score_interval_from_summary(
+        n, comp["score"].to_numpy(dtype="float64"), comp["sd"].to_numpy(dtype="float64"), confidence
+    )
+    unsure = (np.asarray(pct_low) < float(label.min_pct_satisfied)) | ~(
+        np.asarray(score_low, dtype="float64") >= float(label.min_score)
+    )
+    thin = comp.loc[unsure]
+    abbreviations = component_abbreviations(results)
+    rows = [
+        {
+            "corporation_id": cid,
+            "name": passing.at[cid, "name"],
+            "components": ", ".join(
+                f"{abbreviations.get(c.component, c.component_name)} {fmt_count(c.n)}" for c in group.itertuples()
+            ),
+        }
+        for cid, group in thin.groupby("corporation_id", sort=True)
+    ]
+    return pd.DataFrame(rows, columns=["corporation_id", "name", "components"])
+
+
+def thin_passes_summary(results: YearResults) -> list[str]:
+    """The attention line for :func:`thin_passes` (none when there are none)."""
+    thin = thin_passes(results)
+    if thin.empty:
+        return []
+    count = "1 corporatie" if len(thin) == 1 else f"{fmt_count(len(thin))} corporaties"
+    text = (
+        f"Gehaald met minder respondenten dan het minimum, met een grens binnen het {interval_label(results)} "
+        f"(de uitkomst is onzeker): {count}"
+    )
+    if len(thin) <= THIN_LISTED:
+        text += ": " + "; ".join(f"{r.corporation_id} ({r.components} resp.)" for r in thin.itertuples())
+    else:
+        text += "; in de tabellen per advies staat bij die onderdelen het aantal respondenten, zoals (12)"
+    return [text]
+
+
+#: Up to this many thin passes are named in the attention summary; more are only counted.
+THIN_LISTED = 12
 
 
 def component_abbreviations(results: YearResults) -> dict[str, str]:
@@ -1050,7 +1277,9 @@ def component_legend(results: YearResults) -> str:
 
 
 def _group_cell(c) -> str:
-    """Compact figures of one component for the overview: ``6,4 ✗ / 75% ✗ (12 resp.)``."""
+    """Compact figures of one component for the overview: ``6,4 ✗ / 75% ✗ (12)``; the respondents
+    in brackets only below the minimum (short, so that the name of the corporation stays on one
+    line in a table of four components)."""
     if c.no_delivery:
         return "geen aanlevering"
     if c.n == 0:
@@ -1059,7 +1288,7 @@ def _group_cell(c) -> str:
     pct = c.pct_display + (" (g)" if c.borderline_pct else "") + ("" if c.meets_pct else f" {NOT_MET}")
     text = f"{score} / {pct}"
     if c.n < c.min_respondents:
-        text += f" ({fmt_count(c.n)} resp.)"
+        text += f" ({fmt_count(c.n)})"
     return text
 
 
@@ -1147,7 +1376,7 @@ def group_table(results: YearResults, advice: str) -> pd.DataFrame:
 
     Columns: ``Corporatie``, one per label component headed by its abbreviation
     (:func:`component_legend`), ``Redenen``. ``✗`` marks a figure below its threshold, ``(g)``
-    a borderline one, ``(12 resp.)`` fewer respondents than the minimum.
+    a borderline one, ``(12)`` fewer respondents than the minimum.
     """
     table = _advice_table(results)
     chosen = table.loc[table["advice"] == advice]

@@ -37,6 +37,7 @@ __all__ = [
     "TEXT_WIDTH_PT",
     "THEME",
     "chart",
+    "chart_alt_text",
     "chart_svg",
     "escape_markdown",
     "markdown",
@@ -373,6 +374,18 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: flo
     )
 
 
+def chart_alt_text(altair_chart: Any) -> str | None:
+    """The alternative text of a chart: its Vega-Lite top-level ``description``.
+
+    The view functions that build charts set it (``chart.properties(description=…)``): a
+    Dutch sentence that says what the chart shows and its key figures, for readers who
+    cannot see the image (PDF/UA). None when the chart has none.
+    """
+    spec = dict(altair_chart) if isinstance(altair_chart, Mapping) else altair_chart.to_dict()
+    text = spec.get("description")
+    return str(text) if text else None
+
+
 def chart(
     altair_chart: Any,
     caption: str | None = None,
@@ -401,7 +414,9 @@ def chart(
         Markdown shown before the chart and kept on the same page (:func:`sticky`).
     alt : str, optional
         Alt text for readers who cannot see the chart (plain text; PDF/UA requires one on
-        every image). Default: the caption, else "Grafiek".
+        every image). Default: the chart's ``description`` (:func:`chart_alt_text`), which the
+        view functions set; without one the render engine uses the caption, else "Grafiek".
+        Stored in the output's metadata, ``{"kwh": {"alt": …}}``.
     """
     from IPython.display import display
 
@@ -413,6 +428,7 @@ def chart(
         meta["caption"] = caption
     if label:
         meta["label"] = label
+    alt = alt or chart_alt_text(altair_chart)
     if alt:
         meta["alt"] = alt
     display({"image/svg+xml": svg}, raw=True, metadata={"kwh": meta} if meta else None)

@@ -35,7 +35,7 @@ from kwh_calc.calculations.representativeness import (
     required_sample_size,
     sample_size_examples,
 )
-from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
 from kwh_calc.intake.rules import Rules
 from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
@@ -49,11 +49,13 @@ __all__ = [
     "extra_approached",
     "intro_text",
     "margin_chart",
+    "margin_chart_alt",
     "margin_chart_data",
     "margin_curve",
     "mode_table",
     "mode_text",
     "monthly_chart",
+    "monthly_chart_alt",
     "monthly_chart_data",
     "monthly_table",
     "population_examples_table",
@@ -64,6 +66,7 @@ __all__ = [
     "reach_standard",
     "reach_standard_lines",
     "response_follows_deliveries",
+    "scope_text",
     "standards",
     "summary_text",
     "terms_text",
@@ -91,8 +94,9 @@ class Standards:
     """The representativeness settings of a rule set as floats.
 
     ``confidence``, ``standard``, ``acceptable`` and ``worst_p`` are fractions (0.90, 0.05,
-    0.10, 0.5); the ``*_text`` attributes their Dutch display (``"90%"``, ``"5%"``,
-    ``"10%"``); ``min_cell`` is ``suppression.min_cell_size`` (respondents).
+    0.10, 0.5); the ``*_text`` attributes their Dutch display (``"90%"``, ``"5 procentpunt"``,
+    ``"10 procentpunt"``: a margin of a percentage is always said in percentage points, in text
+    and tables alike); ``min_cell`` is ``suppression.min_cell_size`` (respondents).
     """
 
     confidence: float
@@ -107,11 +111,13 @@ class Standards:
 
     @property
     def standard_text(self) -> str:
-        return fmt_pct(100 * self.standard)
+        """The standard margin in the reports' one unit for margins: ``5 procentpunt``."""
+        return f"{fmt_decimal(100 * self.standard, 0)} procentpunt"
 
     @property
     def acceptable_text(self) -> str:
-        return fmt_pct(100 * self.acceptable)
+        """``10 procentpunt``."""
+        return f"{fmt_decimal(100 * self.acceptable, 0)} procentpunt"
 
 
 def standards(rules: Rules) -> Standards:
@@ -162,21 +168,21 @@ def verdict(n: int, margin: float, meets_standard: bool, meets_acceptable: bool,
     Returns
     -------
     str
-        ``"voldoet aan 5%"``, ``"voldoet aan 10%"``, ``"voldoet niet"`` or ``"geen respons"``
-        (n = 0). A margin that *prints* as the standard (``5,0``) but does not meet it adds
-        ``" (net niet 5%)"``.
+        ``"binnen 5 procentpunt"``, ``"binnen 10 procentpunt"``, ``"groter dan 10 procentpunt"``
+        or ``"geen respons"`` (n = 0). A margin that *prints* as the standard (``5,0``) but does
+        not meet it adds ``" (net niet binnen 5)"``.
     """
     s = standards(rules)
     if n == 0:
         return "geen respons"
     if meets_standard:
-        return f"voldoet aan {s.standard_text}"
+        return f"binnen {s.standard_text}"
     if meets_acceptable:
-        text = f"voldoet aan {s.acceptable_text}"
+        text = f"binnen {s.acceptable_text}"
         if fmt_decimal(margin, 1) == fmt_decimal(100 * s.standard, 1):
-            text += f" (net niet {s.standard_text})"
+            text += f" (net niet binnen {fmt_decimal(100 * s.standard, 0)})"
         return text
-    return "voldoet niet"
+    return f"groter dan {s.acceptable_text}"
 
 
 def components_table(results: YearResults) -> pd.DataFrame:
@@ -192,8 +198,8 @@ def components_table(results: YearResults) -> pd.DataFrame:
     rules = results.rules
     rows = []
     for row in _components(results).itertuples():
-        margin = fmt_decimal(row.margin_of_error, 1)
-        if bool(row.population_mismatch) and row.n > 0:
+        margin = fmt_decimal(row.margin_of_error, 1) if row.n != 1 else "–"  # no margin of one respondent
+        if bool(row.population_mismatch) and row.n > 1:
             margin += "*"
         rows.append(
             {
@@ -229,9 +235,11 @@ def summary_text(results: YearResults) -> str:
         return f"In {results.year} zijn er geen respondenten; er is dus geen foutmarge te berekenen."
     standard = int(held["meets_5pct"].sum())
     acceptable = int((held["meets_10pct"] & ~held["meets_5pct"]).sum())
+    wider = len(held) - standard - acceptable
     parts = [
-        f"Van de {len(held)} onderdelen met respons {'voldoet' if standard == 1 else 'voldoen'} er {standard} "
-        f"aan de standaard van {s.standard_text} en {acceptable} alleen aan {s.acceptable_text}."
+        f"Foutmarge van de {len(held)} onderdelen met respons: binnen de standaard van {s.standard_text} "
+        f"{_count_components(standard)}, tussen {fmt_decimal(100 * s.standard, 0)} en {s.acceptable_text} "
+        f"{_count_components(acceptable)}, groter dan {s.acceptable_text} {_count_components(wider)}."
     ]
     empty = table.loc[table["n"] == 0, "questionnaire"]
     if len(empty):
@@ -247,6 +255,11 @@ def summary_text(results: YearResults) -> str:
             "populatieomvang berekend, wat voorzichtig is."
         )
     return " ".join(parts)
+
+
+def _count_components(count: int) -> str:
+    """``geen enkel onderdeel`` / ``1 onderdeel`` / ``3 onderdelen`` (never ``er 0``)."""
+    return "geen enkel onderdeel" if count == 0 else "1 onderdeel" if count == 1 else f"{count} onderdelen"
 
 
 def _join(names: list[str]) -> str:
@@ -269,36 +282,83 @@ def intro_text(results: YearResults) -> str:
         f"dat nog niet lukt. Ook laten we zien of de respons een goede afspiegeling is van de huurders: online en "
         f"telefonisch, en verdeeld over het jaar. {name} verhuurt {fmt_count(corporation['units'])} "
         f"woningen."
-    )
+    ) + ("\n\n" + scope_text(results) if scope_text(results) else "")
+
+
+def scope_text(results: YearResults) -> str:
+    """Whose respondents this analysis counts, when that differs from the CKV dossier (Dutch).
+
+    A corporation that merged inside Y: the analysis (populations, respondents, margins,
+    intervals) is about its own tenants from the merger on, the months it existed; the CKV
+    dossier pools the predecessors' respondents of before the merger for the label (DOMAIN.md
+    §3), so its counts and margins are larger. A new member: the months since the start.
+    Empty for a corporation that took part all year.
+    """
+    corporation = results.corporation
+    name = corporation["name"]
+    table = results.of("representativeness")
+    months = int(table["quota_months"].min()) if "quota_months" in table.columns and len(table) else 12
+    merged_on = corporation.get("merged_on")
+    if merged_on is not None and not pd.isna(merged_on) and pd.Timestamp(merged_on).year == results.year:
+        corporations = results.table("corporations").set_index("corporation_id")["name"]
+        ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
+        parts = " en ".join(f"{corporations.get(i, i)} ({i})" for i in ids) or "rechtsvoorgangers"
+        return (
+            f"{name} is per {fmt_date(merged_on)} ontstaan uit de fusie van {parts}. Deze analyse gaat over de "
+            f"huurders en respondenten van {name} zelf vanaf de fusie: {months} maanden. Populatie, netto respons, "
+            f"foutmarges en intervallen zijn die van deze {months} maanden. Het dossier voor de CKV telt voor het "
+            "KWH-Kwaliteitslabel ook de respondenten van de rechtsvoorgangers van vóór de fusie mee; daar staan "
+            "daarom meer respondenten, andere scores en kleinere foutmarges. De resultaten tellen, net als deze "
+            f"analyse, alleen de respondenten van {name} zelf."
+        )
+    since = corporation.get("member_since")
+    if months < 12 and since is not None and not pd.isna(since) and pd.Timestamp(since).year == results.year:
+        return (
+            f"{name} is sinds {fmt_date(since)} lid van het KWH-Huurdersonderzoek. Deze analyse gaat over de "
+            f"{months} maanden sinds de start; met minder maanden zijn er minder respondenten en grotere "
+            "foutmarges dan over een heel jaar."
+        )
+    return ""
 
 
 def terms_text(results: YearResults) -> str:
-    """Dutch explanation of representativeness, population, confidence and margin (FAQ)."""
+    """Dutch explanation of representativeness, population, 90%-interval and margin (FAQ).
+
+    One vocabulary, used in every document (results overview, CKV dossier, Aedes report):
+
+    - **zekerheid** (the FAQ's *betrouwbaarheid*, the confidence level, 90%): how sure we are
+      that the value for *all* tenants lies in the interval; the word is used in that one sense;
+    - **90%-interval**: the range that holds the value for all tenants with 90% zekerheid (not
+      the measured value: that always lies inside it);
+    - **foutmarge**: half the width of that interval, for a percentage always in
+      **procentpunt** (text and tables alike), for a grade in cijferpunten; a measured value
+      can lie further from the value for all tenants than the margin (in 10 of 100 samples).
+    """
     s = standards(results.rules)
     measured = 80  # percent satisfied in the worked example
     margin = round(100 * s.standard)
+    confidence = round(100 * s.confidence)
     return (
         "**Representativiteit** gaat erover of de resultaten van het onderzoek iets zeggen over alle huurders "
         "waarover het gaat. Stel dat we alle huurders hadden bevraagd: hadden we dan dezelfde resultaten gevonden? "
-        "Daarvoor wordt vaak ook het woord betrouwbaarheid gebruikt, maar dat betekent iets anders: betrouwbaarheid "
-        "zegt iets over de kans dat het onderzoek bij herhaling dezelfde uitkomsten geeft. Of uitkomsten "
-        "representatief zijn, hangt af van drie dingen.\n\n"
+        "Dat hangt af van drie dingen.\n\n"
         "- **Populatie**: het aantal huurders waarover het onderzoek iets zegt. Bij de onderdelen over een proces, "
         "zoals Reparaties, zijn dat alle huurders die voor het onderdeel zijn aangeleverd met een dataperiode die in "
         f"{results.year} begint. Bij Algemene waardering zijn dat alle huurders: het aantal verhuureenheden.\n"
-        f"- **Betrouwbaarheid**: hoe zeker we zijn van de uitkomst. Wij werken met {s.confidence_text}: zouden we het "
-        f"onderzoek heel vaak herhalen, dan ligt de uitkomst in {round(100 * s.confidence)} van de 100 keer binnen de "
-        "foutmarge.\n"
-        "- **Foutmarge** (steekproeffout): hoeveel de gemeten uitkomst hoogstens afwijkt van wat we hadden gevonden "
-        f"als alle huurders hadden meegedaan. De standaard in marktonderzoek is {s.standard_text} tot "
-        f"{s.acceptable_text}. Bij een foutmarge van {margin} procentpunt en {fmt_pct(measured)} gemeten "
-        f"tevreden huurders ligt het werkelijke percentage tussen {fmt_pct(measured - margin)} en "
+        f"- **Zekerheid** (in de FAQ: betrouwbaarheid): hoe zeker we zijn dat de uitkomst voor alle huurders binnen "
+        f"de foutmarge ligt. Wij werken met {s.confidence_text}: zouden we het onderzoek heel vaak herhalen, dan ligt "
+        f"de uitkomst voor alle huurders {confidence} van de 100 keer binnen de foutmarge rond de gemeten uitkomst.\n"
+        f"- **Foutmarge** (steekproeffout): de afstand tussen de gemeten uitkomst en de grenzen van het "
+        f"{s.confidence_text}-interval. De foutmarge van een percentage geven we in procentpunt. De standaard in "
+        f"marktonderzoek is een foutmarge van {fmt_decimal(100 * s.standard, 0)} tot {s.acceptable_text}. Bij een "
+        f"foutmarge van {margin} procentpunt en {fmt_pct(measured)} gemeten tevreden huurders ligt het percentage "
+        f"voor alle huurders met {s.confidence_text} zekerheid tussen {fmt_pct(measured - margin)} en "
         f"{fmt_pct(measured + margin)}.\n\n"
-        "De populatie ligt vast; betrouwbaarheid en foutmarge zijn keuzes van de onderzoeker. Dit rapport geeft de "
+        "De populatie ligt vast; zekerheid en foutmarge zijn keuzes van de onderzoeker. Dit rapport geeft de "
         "foutmarge van een percentage, zoals het percentage tevreden huurders, voor het ongunstigste geval: een "
-        f"uitkomst van {fmt_pct(100 * s.worst_p)}. Bij andere uitkomsten is de foutmarge kleiner. De **netto respons** is het aantal huurders "
-        "dat de vragenlijst heeft ingevuld en minstens één labelvraag met een cijfer heeft beantwoord, zoals ze ook "
-        "meetellen voor de onderdeelscore."
+        f"uitkomst van {fmt_pct(100 * s.worst_p)}. Bij andere uitkomsten is de foutmarge kleiner. De **netto respons** "
+        "is het aantal huurders dat de vragenlijst heeft ingevuld en minstens één labelvraag met een cijfer heeft "
+        "beantwoord, met een servicemaand in het onderzoeksjaar, zoals ze ook meetellen voor de onderdeelscore."
     )
 
 
@@ -335,10 +395,10 @@ def examples_text(rules: Rules) -> str:
     split = f"{fmt_pct(100 * faq['p'])}/{fmt_pct(100 * (1 - faq['p']))}"
     return (
         f"De FAQ noemt een voorbeeld: voor uitspraken over de gemiddelde Nederlander volstaat bij een foutmarge van "
-        f"{fmt_pct(100 * faq['margin'])} en een betrouwbaarheid van {s.confidence_text} een netto respons van "
+        f"{fmt_decimal(100 * faq['margin'], 0)} procentpunt en {s.confidence_text} zekerheid een netto respons van "
         f"**{fmt_count(faq['n'])}**. Dat getal gaat uit van een verwachte verdeling van {split} (bijvoorbeeld "
         f"{fmt_pct(100 * faq['p'])} tevreden), de factor {fmt_decimal(faq['z'], 3)} die bij {s.confidence_text} "
-        f"betrouwbaarheid hoort, en afronden op het dichtstbijzijnde hele getal ({fmt_decimal(faq['n0'], 1)}; "
+        f"zekerheid hoort, en afronden op het dichtstbijzijnde hele getal ({fmt_decimal(faq['n0'], 1)}; "
         f"naar boven afgerond is het {fmt_count(up['n'])}). De omvang van de Nederlandse bevolking verandert daar "
         f"niets aan. Wie vooraf niet weet wat de uitkomst wordt, rekent met het ongunstigste geval, een verdeling van "
         f"{fmt_pct(100 * worst['p'])}/{fmt_pct(100 * (1 - worst['p']))}: dan zijn **{fmt_count(worst['n'])}** "
@@ -393,7 +453,7 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
         response for the standard (capped at N), cut off above the chart's top (twice the
         acceptable margin, or above the corporation's own point). ``points``: ``onderdeel,
         n, foutmarge, label, rechts`` — the corporation's own net response and margin
-        (components with n = 0 have no point; ``rechts``: the point lies in the right part of
+        (components with n ≤ 1 have no point; ``rechts``: the point lies in the right part of
         the curve, so its label goes to its left). ``onderdeel`` names the component and its population.
     """
     rules = results.rules
@@ -408,7 +468,7 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
         first = int(np.argmax(curve["margin"].to_numpy() <= top))  # keep one point above the top
         curve = curve.iloc[max(first - 1, 0) :]
         curves.append(curve.assign(onderdeel=label))
-        if row.n > 0:
+        if row.n > 1:  # no margin shown for one respondent (as in the table)
             dots.append(
                 {
                     "onderdeel": label,
@@ -469,10 +529,18 @@ def margin_chart(results: YearResults, columns: int = 2):
         .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
         .encode(y=alt.Y("foutmarge:Q"))
     )
+    # The acceptable margin's label above its line, the standard's below its own: on a tall y
+    # axis (a component with very few respondents) the two lines lie close and the labels overlapped.
     norm_text = (
         alt.Chart()
-        .transform_filter(alt.datum.laag == "norm")
+        .transform_filter((alt.datum.laag == "norm") & (alt.datum.foutmarge > 100 * s.standard))
         .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
+        .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N")
+    )
+    norm_text_low = (
+        alt.Chart()
+        .transform_filter((alt.datum.laag == "norm") & (alt.datum.foutmarge <= 100 * s.standard))
+        .mark_text(align="left", baseline="top", dx=3, dy=2, color=PALETTE[1], fontSize=10)
         .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N")
     )
     point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
@@ -490,7 +558,9 @@ def margin_chart(results: YearResults, columns: int = 2):
         .mark_text(align="right", dx=-5, **text_style)
         .encode(text="label:N")
     )
-    layered = alt.layer(curve_layer, norm_layer, norm_text, point_layer, text_right, text_left, data=data)
+    layered = alt.layer(
+        curve_layer, norm_layer, norm_text, norm_text_low, point_layer, text_right, text_left, data=data
+    )
     return (
         layered.properties(width=width, height=130)
         .facet(
@@ -500,7 +570,32 @@ def margin_chart(results: YearResults, columns: int = 2):
             columns=columns,
         )
         .resolve_scale(x="independent", y="independent")
+        .properties(description=margin_chart_alt(results))
         .configure_facet(spacing=22)
+    )
+
+
+def margin_chart_alt(results: YearResults) -> str:
+    """Alternative text of :func:`margin_chart` (PDF/UA): per component the own net response and margin."""
+    s = standards(results.rules)
+    _, dots = margin_chart_data(results)
+    parts = [
+        f"{row.onderdeel}: {fmt_decimal(row.foutmarge, 1)} procentpunt bij {fmt_count(row.n)} respondenten"
+        for row in dots.itertuples()
+    ]
+    return (
+        f"Lijndiagrammen per onderdeel: de foutmarge daalt naarmate de netto respons groeit; stippellijnen bij "
+        f"{s.standard_text} en {s.acceptable_text}. Eigen foutmarge: " + ("; ".join(parts) or "geen") + "."
+    )
+
+
+def monthly_chart_alt(results: YearResults) -> str:
+    """Alternative text of :func:`monthly_chart` (PDF/UA): what is compared, and the verdicts."""
+    table = monthly_table(results)
+    parts = [f"{row.Onderdeel}: respons volgt levering {row._5}" for row in table.itertuples()]
+    return (
+        "Staafdiagrammen per onderdeel: per maand het aandeel van de respondenten naast het aandeel van de "
+        "geleverde huurders (procent van het jaar). " + "; ".join(parts) + "."
     )
 
 
@@ -676,8 +771,8 @@ def reach_standard_lines(results: YearResults) -> list[str]:
             )
             text += (
                 f". Bij de huidige respons van {fmt_pct(row.response_pct)} zijn dat ongeveer "
-                f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; {s.standard_text} "
-                f"vraagt dus een respons van {share}."
+                f"{fmt_count(row.extra_approached)} extra benaderde huurders, maar {rest}; een foutmarge van "
+                f"{s.standard_text} vraagt dus een respons van {share}."
             )
         lines.append(text)
     return lines
@@ -735,7 +830,9 @@ def mode_table(results: YearResults) -> pd.DataFrame:
 
     Columns ``Onderdeel, Online, Telefonisch, Aandeel telefonisch, Norm telefonisch,
     Norm gehaald``. The norm is the quota of the corporation's size class
-    (:func:`kwh_calc.calculations.representativeness.telephone_quota`, stored by the close); ``100%``
+    (:func:`kwh_calc.calculations.representativeness.telephone_quota`, stored by the close); for a
+    corporation that took part only part of the year the share of those months
+    (``10 (24 per jaar, 5 mnd.)``, :func:`kwh_calc.calculations.representativeness.pro_rata_quota`); ``100%``
     (all tenants without online response) cannot be checked against a count: ``–``.
     The share by telephone of a component with fewer respondents than
     ``suppression.min_cell_size`` shows ``< 5 resp.``.
@@ -752,18 +849,35 @@ def mode_table(results: YearResults) -> pd.DataFrame:
             share = f"< {minimum} resp."
         else:
             share = fmt_pct(100 * row.n_telefonisch / row.n)
+        months = int(getattr(row, "quota_months", 12) or 12)
+        norm = _quota_text(quota)
+        if quota != "all" and months < 12:
+            norm = f"{fmt_count(row.telephone_quota_period)} ({norm} per jaar, {months} mnd.)"
         rows.append(
             {
                 "Onderdeel": rules.questionnaire_name(row.questionnaire),
                 "Online": fmt_count(row.n_online),
                 "Telefonisch": fmt_count(row.n_telefonisch),
                 "Aandeel telefonisch": share,
-                "Norm telefonisch": _quota_text(quota),
+                "Norm telefonisch": norm,
                 "Norm gehaald": "–" if quota == "all" or pd.isna(met) or row.n == 0 else ("ja" if bool(met) else "nee"),
             }
         )
     return pd.DataFrame(
         rows, columns=["Onderdeel", "Online", "Telefonisch", "Aandeel telefonisch", "Norm telefonisch", "Norm gehaald"]
+    )
+
+
+def _months_text(results: YearResults) -> str:
+    table = results.of("representativeness")
+    if "quota_months" not in table.columns or table.empty:
+        return ""
+    months = int(table["quota_months"].min())
+    if months >= 12:
+        return ""
+    return (
+        f" {results.corporation['name']} doet in {results.year} {months} maanden mee; de norm is daarom het deel "
+        f"van de jaarnorm voor die {months} maanden (naar boven afgerond)."
     )
 
 
@@ -773,15 +887,19 @@ def mode_text(results: YearResults) -> str:
     units = int(corporation["units"])
     label = quota_class_label(results.rules, quota_index(results.rules, units))
     return (
-        "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
-        "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "
-        "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
-        f"van de grootte van de corporatie. {escape_markdown(corporation['name'])} verhuurt {fmt_count(units)} woningen en valt in de "
-        f"klasse {label} verhuureenheden."
-    ) + (
-        " Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
-        if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"])
-        else ""
+        (
+            "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
+            "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "
+            "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
+            f"van de grootte van de corporatie. {escape_markdown(corporation['name'])} verhuurt {fmt_count(units)} "
+            f"woningen en valt in de klasse {label} verhuureenheden."
+        )
+        + _months_text(results)
+        + (
+            " Bij 100% worden alle huurders gebeld die niet online reageren; dat is niet als aantal te toetsen."
+            if any(_quota_value(q) == "all" for q in results.of("representativeness")["telephone_quota"])
+            else ""
+        )
     )
 
 
@@ -918,6 +1036,7 @@ def monthly_chart(results: YearResults, columns: int = 2):
         )
         .resolve_scale(y="independent")
         .resolve_axis(x="independent")
+        .properties(description=monthly_chart_alt(results))
         .configure_facet(spacing=20)
         .configure_scale(bandPaddingInner=0.15)
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from kwh_calc.common.numbers import (
     fmt_count,
     fmt_date,
-    fmt_decimal,
+    fmt_difference,
     fmt_grade,
     fmt_pct,
     join_nl,
@@ -28,15 +28,19 @@ __all__ = [
     "BREAKDOWN_LABELS",
     "PEER_LABELS",
     "available_breakdowns",
+    "breakdown_label",
     "breakdown_note",
     "breakdown_table",
+    "funnel_notes",
     "overview_questionnaires",
     "peer_groups",
     "peer_notes",
     "peer_table",
     "period_notes",
+    "response_notes",
     "response_table_nl",
     "score_chart",
+    "score_chart_alt",
     "score_chart_caption",
     "score_chart_data",
     "score_chart_series",
@@ -79,10 +83,8 @@ def _shown(n) -> bool:
 
 
 def _difference(now: float, before: float) -> str:
-    if pd.isna(now) or pd.isna(before):
-        return "–"
-    text = fmt_decimal(now - before, 1)
-    return text if text.startswith("-") or text == "0,0" else f"+{text}"
+    """The difference of the two grades as printed (:func:`kwh_calc.common.numbers.fmt_difference`)."""
+    return fmt_difference(now, before, 1)
 
 
 def overview_questionnaires(results: YearResults) -> list[str]:
@@ -176,8 +178,23 @@ def scores_notes(results: YearResults) -> list[str]:
             f"Bij {_hidden(results)} zijn er minder dan {minimum} respondenten; dan tonen we geen score, zodat "
             "geen resultaat van een enkele huurder herkenbaar is."
         )
+    least = {q: results.rules.questionnaires[q].min_respondents for q in questionnaires}
+    thin = [q for q in questionnaires if least[q] and minimum <= current.get(q, 0) < least[q]]
+    if thin:
+        parts = join_nl(
+            [f"{names(q)} ({fmt_count(current[q])} respondenten, minimum {fmt_count(least[q])})" for q in thin]
+        )
+        notes.append(
+            f"Let op: {parts} {'rust' if len(thin) == 1 else 'rusten'} op minder respondenten dan het minimum "
+            "voor het KWH-Kwaliteitslabel; zo'n uitkomst is onzeker, ook een hoge. De foutmarges staan in "
+            "het rapport over de representativiteit."
+        )
     if not (previous > 0).any():
         notes.append(f"Er zijn geen resultaten over {year - 1} om mee te vergelijken.")
+    else:
+        notes.append(
+            f"Verschil is de score {year} min de score {year - 1} zoals ze hier staan (afgerond op één decimaal)."
+        )
     return notes
 
 
@@ -198,7 +215,9 @@ def peer_table(results: YearResults) -> pd.DataFrame:
         mine = peers.loc[peers["questionnaire"] == row.questionnaire].set_index("peer_kind")
         entry = {
             "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
-            "Eigen score": hidden if row.n < minimum else row.score_display,
+            "Eigen score": hidden
+            if row.n < minimum
+            else row.score_display + (GRENSGEVAL if row.borderline_score else ""),
         }
         for kind, label in PEER_LABELS.items():
             if kind not in mine.index:
@@ -225,6 +244,12 @@ def peer_notes(results: YearResults) -> list[str]:
             "Een – betekent dat de corporatie de enige in die groep is met respondenten op dat onderdeel; "
             "er is dan geen vergelijking."
         )
+    if len(table) and table["Eigen score"].astype(str).str.endswith(GRENSGEVAL).any():
+        label = results.rules.label
+        notes.append(
+            f"Met (g) gemarkeerd: een grensgeval, afgerond {fmt_grade(label.min_score)} maar onafgerond net "
+            "eronder; voor het KWH-Kwaliteitslabel telt dat als niet gehaald."
+        )
     hidden = _hidden(results)
     if any(str(c).startswith(hidden) for c in cells):
         notes.append(
@@ -240,7 +265,13 @@ def peer_groups(results: YearResults) -> dict[str, str]:
 
 
 def response_table_nl(results: YearResults) -> pd.DataFrame:
-    """Approached, completed online / by telephone, total and response % per questionnaire."""
+    """From delivered to completed, per questionnaire: deliveries, delivered, approached,
+    completed online / by telephone, total and response %.
+
+    ``Aangeleverd`` is the population N of the representativeness analysis (the same figure
+    in both documents); ``Benaderd`` the tenants invited after de-duplication and blocking
+    (:func:`response_notes` says why the two differ); the response is completed / approached.
+    """
     response = _ordered(results.of("response").query("year == @results.year"), results)
     rows = []
     for row in response.itertuples():
@@ -248,42 +279,101 @@ def response_table_nl(results: YearResults) -> pd.DataFrame:
             {
                 "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
                 "Leveringen": fmt_count(row.deliveries),
+                "Aangeleverd": fmt_count(getattr(row, "delivered", float("nan"))),
                 "Benaderd": fmt_count(row.approached),
                 "Online": fmt_count(row.completed_online),
                 "Telefonisch": fmt_count(row.completed_telefonisch),
-                "Totaal": fmt_count(row.completed),
+                "Ingevuld": fmt_count(row.completed),
                 "Respons": fmt_pct(row.response_pct),
             }
         )
     return pd.DataFrame(
-        rows, columns=["Onderdeel", "Leveringen", "Benaderd", "Online", "Telefonisch", "Totaal", "Respons"]
+        rows,
+        columns=["Onderdeel", "Leveringen", "Aangeleverd", "Benaderd", "Online", "Telefonisch", "Ingevuld", "Respons"],
     )
+
+
+def response_notes(results: YearResults) -> list[str]:
+    """Why the counts of :func:`response_table_nl` drop from delivered to completed, and how they
+    relate to the respondents of the scores (the same sentences in the representativeness
+    analysis, so that every document says the same)."""
+    return funnel_notes(results.year)
+
+
+def funnel_notes(year: int) -> list[str]:
+    """The steps from delivered tenants to net response, with the reason for each drop (DOMAIN.md
+    §5, §8): one text for the results overview and the representativeness analysis."""
+    return [
+        "Aangeleverd: de huurders in de leveringen met een dataperiode die in "
+        f"{year} begint; dat is ook de populatie in de analyse van de representativiteit, behalve bij Algemene "
+        "waardering: die gaat over alle huurders (de verhuureenheden), van wie een steekproef is aangeleverd.",
+        "Benaderd: de aangeleverde huurders die een uitnodiging kregen. Niet uitgenodigd wordt wie binnen twee maanden "
+        "al een uitnodiging voor dezelfde vragenlijst kreeg, wie in dezelfde ronde al een andere vragenlijst krijgt, en "
+        "wie geblokkeerd is (wil niet meedoen, overleden, foutief in het bestand).",
+        "Ingevuld: de benaderde huurders die de vragenlijst invulden, online of telefonisch; de respons is ingevuld als "
+        "deel van benaderd.",
+        f"Respondenten (netto respons): ingevulde vragenlijsten met minstens één cijfer op een labelvraag en een "
+        f"servicemaand in {year}; zij tellen mee voor de onderdeelscore. Dat aantal kan iets afwijken van ingevuld, "
+        "omdat een levering ook servicemaanden buiten het jaar kan bevatten.",
+    ]
+
+
+def breakdown_label(results: YearResults, breakdown: str) -> str:
+    """The name of a breakdown as the corporation delivered it.
+
+    The data holds the groups, not the name of the breakdown column (DATA.md
+    ``uitsplitsing_1`` … ``uitsplitsing_4``). **Decision:** when every group of the
+    corporation's breakdown has at least two words and they all start with the same word
+    (``Wijk Centrum``, ``Wijk Noord`` -> ``Wijk``; ``Complex 100`` -> ``Complex``), that word names
+    the breakdown; otherwise the generic name (``Uitsplitsing 4``). ``aannemer`` is ``Aannemer``.
+    """
+    generic = BREAKDOWN_LABELS.get(breakdown, breakdown)
+    if breakdown == "aannemer":
+        return generic
+    table = results.of("breakdowns")
+    groups = table.loc[table["breakdown"] == breakdown, "group"].dropna().astype(str).unique()
+    words = [g.split() for g in groups]
+    if len(words) and all(len(w) >= 2 for w in words) and len({w[0].lower() for w in words}) == 1:
+        return words[0][0][:1].upper() + words[0][0][1:]
+    return generic
 
 
 def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) -> pd.DataFrame:
     """Score and % tevreden per group of one breakdown (e.g. per contractor on Reparaties).
 
-    Groups below the minimum cell size show ``< N resp.`` instead of figures; groups hidden
-    because their result could otherwise be worked out from the total (complementary
-    suppression) show ``verborgen``.
+    Groups hidden because their result could otherwise be worked out from the total
+    (complementary suppression) show ``verborgen``. Groups below the minimum cell size are
+    not listed one by one (pages of ``< 5 resp.`` tell a reader nothing): they are collapsed
+    into one last line, ``32 groepen met minder dan 5 respondenten`` with their respondents
+    together and no figures. The first column is headed by :func:`breakdown_label`.
     """
     table = results.of("breakdowns")
     table = table.loc[(table["breakdown"] == breakdown) & (table["questionnaire"] == questionnaire)]
     minimum = results.rules.suppression.min_cell_size
+    header = breakdown_label(results, breakdown)
+    secondary = table["suppressed_secondary"].fillna(False).astype(bool) if "suppressed_secondary" in table else False
+    small = table["suppressed"].astype(bool) & ~secondary
     rows = []
-    for row in table.sort_values(["suppressed", "group"]).itertuples():
-        hidden = "verborgen" if getattr(row, "suppressed_secondary", False) else f"< {minimum} resp."
+    for row in table.loc[~small].sort_values(["suppressed", "group"]).itertuples():
         rows.append(
             {
-                BREAKDOWN_LABELS.get(breakdown, breakdown): row.group,
+                header: row.group,
                 "Respondenten": fmt_count(row.n),
-                "Score": hidden if row.suppressed else row.score_display,
-                "% tevreden": hidden if row.suppressed else row.pct_display,
+                "Score": "verborgen" if row.suppressed else row.score_display,
+                "% tevreden": "verborgen" if row.suppressed else row.pct_display,
             }
         )
-    return pd.DataFrame(
-        rows, columns=[BREAKDOWN_LABELS.get(breakdown, breakdown), "Respondenten", "Score", "% tevreden"]
-    )
+    if small.any():
+        count = int(small.sum())
+        rows.append(
+            {
+                header: f"{fmt_count(count)} {'groep' if count == 1 else 'groepen'} met minder dan {minimum} respondenten",
+                "Respondenten": f"samen {fmt_count(int(table.loc[small, 'n'].sum()))}",
+                "Score": "–",
+                "% tevreden": "–",
+            }
+        )
+    return pd.DataFrame(rows, columns=[header, "Respondenten", "Score", "% tevreden"])
 
 
 def breakdown_note(results: YearResults) -> str:
@@ -292,8 +382,9 @@ def breakdown_note(results: YearResults) -> str:
     minimum = _minimum(results)
     return (
         "Resultaten per aannemer en per uitsplitsing die de corporatie aanlevert (bijvoorbeeld wijk, vestiging of "
-        f"woningtype). Van groepen met minder dan {minimum} respondenten tonen we geen uitkomst ({_hidden(results)}), "
-        "zodat geen resultaat van een enkele huurder herkenbaar is. Een groep is *verborgen* als anders de uitkomst van "
+        f"woningtype), met de namen van de groepen zoals de corporatie ze aanlevert. Van groepen met minder dan "
+        f"{minimum} respondenten tonen we geen uitkomst, zodat geen resultaat van een enkele huurder herkenbaar is; ze "
+        "staan samen op de laatste regel van de tabel. Een groep is *verborgen* als anders de uitkomst van "
         "een kleine groep uit het totaal af te leiden is. Respondenten zonder aannemer of uitsplitsing staan niet in "
         "deze tabellen; de groepen tellen daarom niet altijd op tot het totaal."
     )
@@ -373,7 +464,7 @@ def score_chart(results: YearResults):
     names = [n for n in (results.rules.questionnaire_name(q) for q in overview_questionnaires(results)) if n in shown]
     # "Grootschalig renovatie-/verduurzamingsonderhoud" on two lines, after the slash.
     label = "split(replace(datum.label, '/', '/\\n'), '\\n')"
-    return (
+    bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -388,7 +479,33 @@ def score_chart(results: YearResults):
                 legend=alt.Legend(orient="bottom"),
             ),
         )
-        .properties(height=alt.Step(9))
+    )
+    # The label threshold as a dashed line, named at the top.
+    threshold = pd.DataFrame(
+        {
+            "score": [float(results.rules.label.min_score)],
+            "tekst": [f"grens label {fmt_grade(results.rules.label.min_score)}"],
+        }
+    )
+    line = alt.Chart(threshold).mark_rule(strokeDash=[4, 3], color="#5f5f5f", strokeWidth=1).encode(x="score:Q")
+    text = (
+        alt.Chart(threshold)
+        .mark_text(align="left", baseline="top", dx=3, dy=-12, fontSize=10, color="#5f5f5f")
+        .encode(x="score:Q", y=alt.value(0), text="tekst:N")
+    )
+    return alt.layer(bars, line, text).properties(height=alt.Step(9), description=score_chart_alt(results))
+
+
+def score_chart_alt(results: YearResults) -> str:
+    """Alternative text of :func:`score_chart` (PDF/UA): the figures the bars show, in words."""
+    data = score_chart_data(results)
+    parts = []
+    for name, rows in data.groupby("onderdeel", sort=False):
+        values = ", ".join(f"{r.reeks.lower()} {fmt_grade(r.score)}" for r in rows.itertuples())
+        parts.append(f"{name}: {values}")
+    return (
+        f"Staafdiagram van de onderdeelscores op een schaal van 0 tot 10, met een stippellijn bij de grens van het "
+        f"label ({fmt_grade(results.rules.label.min_score)}). " + "; ".join(parts) + "."
     )
 
 
@@ -401,6 +518,20 @@ def score_chart_caption(results: YearResults) -> str:
     text = "Onderdeelscores: " + " ".join(parts)
     if f"Landelijk {results.year}" in series:
         text += f", en het landelijk gemiddelde {results.year}"
+    # Say why an own bar is missing, instead of leaving a gap unexplained.
+    scores = results.of("scores")
+    current = scores.loc[scores["year"] == results.year].set_index("questionnaire")["n"]
+    minimum = _minimum(results)
+    names = results.rules.questionnaire_name
+    hidden = [names(q) for q in overview_questionnaires(results) if 0 < current.get(q, 0) < minimum]
+    empty = [names(q) for q in overview_questionnaires(results) if not _shown(current.get(q))]
+    missing = []
+    if hidden:
+        missing.append(f"{join_nl(hidden)} (minder dan {minimum} respondenten)")
+    if empty:
+        missing.append(f"{join_nl(empty)} (geen respondenten)")
+    if missing:
+        text += f". Geen eigen staaf {results.year} bij " + " en ".join(missing)
     return text
 
 
@@ -448,7 +579,7 @@ def period_notes(results: YearResults) -> list[str]:
 
 # --------------------------------------------------------------------------- checkvraag (DOMAIN.md §7)
 
-__all__ += ["checkvraag_contractor_table", "checkvraag_table_nl", "has_checkvraag"]
+__all__ += ["checkvraag_contractor_table", "checkvraag_notes", "checkvraag_table_nl", "has_checkvraag"]
 
 
 def _checkvraag(results: YearResults) -> pd.DataFrame:
@@ -504,6 +635,29 @@ def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(rows, columns=columns)
+
+
+def checkvraag_notes(results: YearResults) -> list[str]:
+    """A note when the rounded percentages of :func:`checkvraag_table_nl` do not add up to 100%
+    (each is rounded half up on its own: 73 + 6 + 18 + 4 = 101)."""
+    table = checkvraag_table_nl(results)
+    if table.empty:
+        return []
+    options = table.loc[table["Nr."] != ""]
+    sums = []
+    for column, label in (("Eigen corporatie", "eigen corporatie"), ("Landelijk", "landelijk")):
+        values = options[column]
+        if not values.str.endswith("%").all():
+            continue
+        total = sum(int(v.rstrip("%")) for v in values)
+        if total != 100:
+            sums.append(f"{label} {total}%")
+    if not sums:
+        return []
+    return [
+        f"De percentages zijn ieder afgerond op hele procenten; opgeteld geven ze daardoor niet precies 100% "
+        f"({', '.join(sums)}). Dat geldt ook voor de percentages per aannemer."
+    ]
 
 
 def checkvraag_contractor_table(results: YearResults) -> pd.DataFrame:
