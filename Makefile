@@ -18,11 +18,12 @@ JOBS   ?= 2
 QUARTO_KIT ?= ../shared/quarto
 QUARTO_DIR ?= .quarto-cli
 
-.PHONY: help setup quarto demo demo-data test lab bench lock clean
+.PHONY: help setup quarto demo demo-data lint test lab bench lock clean
 
 help:
 	@echo "make demo   set up, generate the demo dataset and run the annual close on it"
-	@echo "make test   set up (Quarto too, when ../shared/quarto is there) and run the whole test suite"
+	@echo "make lint   set up and run the gates: ruff check, ruff format --check, mypy"
+	@echo "make test   set up (Quarto too, when ../shared/quarto is there), run the gates and the whole test suite"
 	@echo "make quarto build Quarto from ../shared/quarto into $(QUARTO_DIR)/ (or say how to get it)"
 	@echo "make lab    set up and open JupyterLab with the project kernel"
 	@echo "make bench  run the benchmarks (scores vs DuckDB, close vs floor)"
@@ -49,9 +50,15 @@ demo: setup demo-data
 quarto: setup
 	@tools/quarto.sh $(QUARTO_DIR) $(QUARTO_KIT) $(BIN)/python
 
+# The gates (also in .pre-commit-config.yaml): lint and format with ruff, types with mypy (pyproject.toml).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # The built Quarto goes first on PATH; in CI (CI=true) the Quarto tests fail instead of skipping
 # when there is no quarto.
-test: setup quarto
+test: setup quarto lint
 	PATH="$(abspath $(QUARTO_DIR))/bin:$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Jupyter refuses root unless told; containers and shared build machines often run as root.

@@ -11,7 +11,9 @@ from __future__ import annotations
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -20,6 +22,8 @@ from kwh_calc.intake.dataset import load_dataset, write_dataset
 from kwh_calc.intake.rules import load_rules
 
 __all__ = ["bench_scores"]
+
+T = TypeVar("T")
 
 DUCKDB_SCORES = """
 WITH r AS (
@@ -43,12 +47,14 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _best_of(function, repeat: int) -> tuple[float, object]:
+def _best_of(function: Callable[[], T], repeat: int) -> tuple[float, T]:
     best, value = float("inf"), None
     for _ in range(repeat):
         started = time.perf_counter()
         value = function()
         best = min(best, time.perf_counter() - started)
+    if value is None:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
     return best, value
 
 
@@ -182,8 +188,8 @@ def bench_close(
     from kwh_calc.rendering.render import render_notebook
 
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
         write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), folder / "data")
         started = time.perf_counter()
         summary = run_close(folder / "data", year, folder / "reports", jobs=jobs, sample=sample, engine="builtin")
@@ -217,6 +223,7 @@ def bench_close(
             )
             papermill_times.append(time.perf_counter() - started)
         typical = made[len(made) // 2]
+        assert typical.executed_notebook is not None, "a document made has its executed notebook"
         workdir = folder / "render-floor"
         render_notebook(Path(typical.executed_notebook), folder / "floor.pdf", title="Vloer", workdir=workdir)
         source = next(workdir.rglob("*.typ"), None)

@@ -199,7 +199,7 @@ def test_distribution_chart_highlights_the_corporation(c1):
     assert low <= 7.3
     assert high >= 8.2 + 0.1
     spec = views.distribution_chart(c1, "reparaties").to_dict()
-    rules_layer = [layer for layer in spec["layer"] if layer["mark"].get("type") == "rule"][0]
+    rules_layer = next(layer for layer in spec["layer"] if layer["mark"].get("type") == "rule")
     boundaries = [row["grens"] for row in spec["datasets"][rules_layer["data"]["name"]]]
     assert boundaries == pytest.approx([7.95, 7.45])  # between the bars of 7,4|7,5 and 7,9|8,0
     texts = [row.get("tekst") for values in spec["datasets"].values() for row in values]
@@ -307,14 +307,15 @@ def test_corporation_without_any_respondents(tmp_path):
         views.OTHER_SERIES
     ]  # no legend entry for itself
     assert views.distribution_caption(empty, "reparaties") == (
-        "Reparatieverzoeken: aantal Aedes-leden per cijfer, Testcorporatie C1 heeft op deze deelscore geen respondenten; "
-        "de stippellijnen zijn de lettergrenzen"
+        "Reparatieverzoeken: aantal Aedes-leden per cijfer, Testcorporatie C1 heeft op deze deelscore geen "
+        "respondenten; de stippellijnen zijn de lettergrenzen"
     )
 
 
 def test_distribution_caption(c1):
     assert views.distribution_caption(c1, "reparaties") == (
-        "Reparatieverzoeken: aantal Aedes-leden per cijfer, Testcorporatie C1 gemarkeerd; de stippellijnen zijn de lettergrenzen"
+        "Reparatieverzoeken: aantal Aedes-leden per cijfer, Testcorporatie C1 gemarkeerd; "
+        "de stippellijnen zijn de lettergrenzen"
     )
 
 
@@ -333,7 +334,8 @@ def test_member_without_respondents_is_told_why(tmp_path):
         "Testcorporatie N1 heeft in benchmarkjaar 2025 (servicemaanden september 2024 t/m juli 2025, reacties t/m "
         "31 augustus 2025) geen respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en "
         "geen plaats in de landelijke verdeling. Testcorporatie N1 doet sinds 1 augustus 2025 mee aan het "
-        "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen."
+        "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een "
+        "benchmarkperiode vallen."
     )
 
 
@@ -359,13 +361,14 @@ def test_merger_says_whose_reactions_the_figures_hold(tmp_path):
         {name: RESULT_TABLES[name](b.build(), RULES, 2025) for name in TABLES}, folder, {"year": 2025, "rules_path": ""}
     )
     assert views.merger_text(YearResults(folder, "M1")) == (
-        "Testcorporatie M1 is per 1 maart 2025 ontstaan uit de fusie van Testcorporatie P1 (P1) en Testcorporatie P2 (P2). "
-        "Deze cijfers bevatten alleen de reacties over dienstverlening van Testcorporatie M1 zelf, vanaf de fusie; de "
-        "reacties van vóór de fusie tellen mee in de benchmarkcijfers van de rechtsvoorgangers."
+        "Testcorporatie M1 is per 1 maart 2025 ontstaan uit de fusie van Testcorporatie P1 (P1) en "
+        "Testcorporatie P2 (P2). Deze cijfers bevatten alleen de reacties over dienstverlening van "
+        "Testcorporatie M1 zelf, vanaf de fusie; de reacties van vóór de fusie tellen mee in de benchmarkcijfers "
+        "van de rechtsvoorgangers."
     )
     assert views.merger_text(YearResults(folder, "P2")) == (
-        "Testcorporatie P2 is per 1 maart 2025 gefuseerd in Testcorporatie M1 (M1). Deze cijfers bevatten de reacties over "
-        "dienstverlening tot de fusie."
+        "Testcorporatie P2 is per 1 maart 2025 gefuseerd in Testcorporatie M1 (M1). "
+        "Deze cijfers bevatten de reacties over dienstverlening tot de fusie."
     )
     assert views.merger_text(YearResults(folder, "C1")) is None
 

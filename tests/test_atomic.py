@@ -25,9 +25,14 @@ def test_success_replaces_the_target_with_ordinary_permissions(tmp_path):
 def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "out.bin"
     target.write_bytes(b"old")
-    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
-        temporary.write_bytes(b"half")
-        raise RuntimeError("interrupted")
+
+    def interrupted_write():
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(b"half")
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        interrupted_write()
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
 
@@ -37,7 +42,7 @@ def test_failing_rename_leaves_no_temporary(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("kwh_calc.common.atomic.os.replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         write_bytes_atomic(tmp_path / "x.pdf", b"%PDF")
     assert list(tmp_path.iterdir()) == []
 

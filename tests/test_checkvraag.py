@@ -225,7 +225,7 @@ def test_settings_file_and_allowed_weeks(tmp_path):
 
 
 def test_routing_refuses_a_setting_that_is_not_allowed(dataset):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"reinvite_weeks must be one of .*: C1=5"):
         routing(dataset, RULES, {"C1": 5})
 
 

@@ -94,7 +94,8 @@ def test_ckv_beslist_names_both_outcomes_and_their_validity(results_dir):
     )
     assert ckv.validity_lines(r) == [
         "Bij het besluit in maart 2026 is er geen geldig label.",
-        "Telt het resultaat mee: niet toekennen (geen label). Telt het niet mee: toekennen (label geldig tot 31 maart 2028).",
+        "Telt het resultaat mee: niet toekennen (geen label). "
+        "Telt het niet mee: toekennen (label geldig tot 31 maart 2028).",
     ]
     table = ckv.discretion_table(r)
     assert table.to_dict("records") == [
@@ -259,9 +260,9 @@ def test_a_predecessor_has_no_advice_and_points_to_its_successor(results_dir):
     assert ckv.advice_row(r) is None
     assert ckv.advice_heading(r) == "Geen advies over 2025"
     assert ckv.merged_away_text(r) == (
-        "Testcorporatie P2 is per 1 juli 2025 gefuseerd in Testcorporatie M1 (M1) en krijgt over 2025 geen eigen advies. "
-        "Respondenten met een servicemaand vóór de fusie tellen mee in de resultaten van Testcorporatie M1; zie het "
-        "dossier van M1."
+        "Testcorporatie P2 is per 1 juli 2025 gefuseerd in Testcorporatie M1 (M1) "
+        "en krijgt over 2025 geen eigen advies. Respondenten met een servicemaand vóór de fusie tellen mee "
+        "in de resultaten van Testcorporatie M1; zie het dossier van M1."
     )
 
 
@@ -430,7 +431,8 @@ def test_overview_flags_come_with_the_corporations_they_concern(results_dir):
     assert expiring.loc["Testcorporatie C3 (C3)", "Label geldig tot"] == "31 maart 2027"
     special = ckv.special_overview(r).set_index("Corporatie")
     assert special.loc["Testcorporatie M1 (M1)", "Toelichting"] == (
-        "fusie per 1 juli 2025 uit P1, P2: resultaten van rechtsvoorgangers tot de fusie tellen mee, het label begint opnieuw"
+        "fusie per 1 juli 2025 uit P1, P2: resultaten van rechtsvoorgangers tot de fusie tellen mee, "
+        "het label begint opnieuw"
     )
     assert special.loc["Testcorporatie C5 (C5)", "Bijzonderheid"] == "nieuw lid, route a"
     assert ckv.merged_away_overview(r).to_dict("records") == [
@@ -458,7 +460,8 @@ def test_group_tables_are_compact_with_marks_and_short_reasons(results_dir):
     ]
     assert ckv.group_table(r, "niet_verlengen").iloc[0]["Rep"] == "7,0 (g) ✗ / 98%"
     assert ckv.group_table(r, "verloopt").iloc[0]["Redenen"] == (
-        "NH: geen dekking K1–K4 (alleen langere perioden); Rep: geen dekking K3; geen Algemene waardering; ook 2024 niet gehaald"
+        "NH: geen dekking K1–K4 (alleen langere perioden); Rep: geen dekking K3; geen Algemene waardering; "
+        "ook 2024 niet gehaald"
     )
     assert ckv.group_table(r, "verlengen").iloc[0]["Redenen"] == "voldoet aan alle criteria"
     assert (

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -106,7 +107,10 @@ def test_pdf_text_carries_the_figures_kwh_calc_computed(first_close, picked):
             if row.n < minimum:
                 figures = f"< {minimum} resp." * 2
             else:
-                figures = f"{row.score_display}{'(g)' if row.borderline_score else ''}{row.pct_display}{'(g)' if row.borderline_pct else ''}"
+                figures = (
+                    f"{row.score_display}{'(g)' if row.borderline_score else ''}"
+                    f"{row.pct_display}{'(g)' if row.borderline_pct else ''}"
+                )
             row_text = f"{name}{fmt_count(row.n)}{figures}"
             assert re.sub(r"\s", "", row_text) in re.sub(r"\s", "", text), f"{corporation_id}: {row_text} not in PDF"
         assert "Pagina 1 van" in text
@@ -169,7 +173,7 @@ def test_one_failing_corporation_does_not_stop_the_others(demo, picked, tmp_path
     assert "KeyError" in failed.error
     assert picked[0] in failed.error
     assert failed.executed_notebook
-    assert "KeyError" in open(failed.executed_notebook).read()
+    assert "KeyError" in Path(failed.executed_notebook).read_text()
     assert not (tmp_path / str(YEAR) / picked[0] / "resultaten.pdf").exists()
     assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").exists()
     manifest = json.loads((tmp_path / str(YEAR) / "manifest.json").read_text())

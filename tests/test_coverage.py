@@ -214,7 +214,7 @@ def test_attribution_to_successors():
     assert later["corporation_id"].iloc[-1] == "XY"
     assert set(mergers(corps)["predecessor_id"]) == {"A", "B", "AB", "C", "X"}
     assert set(assessed_corporations(corps, 2025)["corporation_id"]) == {"ABC", "X", "XY"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="give exactly one of date_column and month_column"):
         attribute_to_successors(rows, corps, year=2025)
 
 

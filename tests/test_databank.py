@@ -157,7 +157,7 @@ def test_written_atomically(dataset, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("kwh_calc.common.atomic.os.replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):
         export_databank(data, RULES, "C1", 2025, target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["databank.xlsx"]

@@ -52,7 +52,7 @@ def test_fingerprint_changes_with_the_data(tmp_path):
 def test_missing_table_and_folder(tmp_path):
     write_dataset(valid_builder().build(), tmp_path / "ds", fmt="csv")
     (tmp_path / "ds" / "answers.csv").unlink()
-    with pytest.raises(DatasetError, match="answers.*table missing"):
+    with pytest.raises(DatasetError, match=r"answers.*table missing"):
         load_dataset(tmp_path / "ds")
     with pytest.raises(FileNotFoundError):
         load_dataset(tmp_path / "nowhere")

@@ -211,7 +211,7 @@ def test_round_trip_decisions_become_next_years_input(tmp_path, advice_y):
     path = write_register(template, tmp_path / f"{Y}.csv")
     register = read_register(path, Y)
     assert check_register(register, advice_y)[0] == []
-    b, dataset_y = dataset_with_history(Y, None)
+    _, dataset_y = dataset_with_history(Y, None)
     history = merge_label_history(dataset_y.label_history, register_to_label_history(register, RULES, Y, advice_y))
     csv = tmp_path / "label_history.csv"
     label_history_csv(history).to_csv(csv, index=False)
@@ -229,7 +229,7 @@ def test_round_trip_decisions_become_next_years_input(tmp_path, advice_y):
 
 
 def test_cli_template_check_export(tmp_path):
-    b, dataset = dataset_with_history(Y, None)
+    b, _ = dataset_with_history(Y, None)
     data = write_dataset(b.tables(), tmp_path / "data", fmt="csv")
     registers = tmp_path / "ckv_decisions"
     runner = CliRunner()
@@ -295,5 +295,5 @@ def test_cli_template_check_export(tmp_path):
 
 def test_a_decision_left_empty_is_named_as_missing(tmp_path):
     write(tmp_path, "corporation_id,decision\npass,\nfail_new,toekennen\n")
-    with pytest.raises(RegisterError, match="decision: missing, fill in what the CKV decided .* 1 row\\(s\\): pass"):
+    with pytest.raises(RegisterError, match=r"decision: missing, fill in what the CKV decided .* 1 row\(s\): pass"):
         load_register(Y, tmp_path)

@@ -394,8 +394,7 @@ def test_every_scenario_gets_the_advice_it_was_built_for(corporations):
 
 
 def test_cli_demo_data_writes_a_valid_dataset(tmp_path):
-    import kwh_calc.cli.data  # noqa: F401  registers demo-data
-    from kwh_calc.cli.app import app
+    from kwh_calc.cli import app  # the package registers every command, demo-data among them
 
     out = tmp_path / "demo"
     run = CliRunner().invoke(app, ["demo-data", str(out), "--corporations", "6", "--seed", "5", "--format", "csv"])

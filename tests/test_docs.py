@@ -83,7 +83,7 @@ def _citations(path: Path) -> list[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_section_numbers_are_unique(page):
-    unique, found = _headings(page)
+    _, found = _headings(page)
     assert found, f"docs/{page}.md has no numbered headings"
     duplicates = sorted({s for s in found if found.count(s) > 1})
     assert not duplicates, f"docs/{page}.md: section numbers used twice: {duplicates}"

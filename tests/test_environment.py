@@ -51,4 +51,5 @@ def test_committed_notebooks_carry_no_outputs():
         notebook = json.loads(path.read_text())
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code":
-                assert not cell.get("outputs") and not cell.get("execution_count"), f"{path.name} carries outputs"
+                assert not cell.get("outputs"), f"{path.name} carries outputs"
+                assert not cell.get("execution_count"), f"{path.name} carries outputs"

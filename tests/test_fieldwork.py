@@ -84,7 +84,7 @@ def test_api_and_channel_invitation_dates():
     assert api_invitation_date(date(2025, 3, 7)) == date(2025, 3, 8)
     assert invitation_date("api", dt.datetime(2025, 12, 31, 14, 0)) == date(2026, 1, 1)
     assert invitation_date("mijn_kwh", date(2025, 1, 3)) == date(2025, 1, 14)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown channel 'post'"):
         invitation_date("post", date(2025, 1, 3))
 
 
@@ -361,9 +361,9 @@ def test_telephone_target(units, questionnaire, per_year, yearly, per_delivery):
 
 
 def test_telephone_target_refuses_nonsense():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown questionnaire 'onderhoud'"):
         telephone_target(1000, "onderhoud", rules=RULES)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="deliveries_per_year must be at least 1"):
         telephone_target(1000, "reparaties", 0, rules=RULES)
 
 

@@ -95,7 +95,10 @@ def test_the_engine_module_imports_before_papermill_without_a_circle():
     import subprocess
     import sys
 
-    probe = "import kwh_calc.rendering.kernels as k, papermill.engines as e; print(e.papermill_engines.get_engine(k.ENGINE_NAME).__name__)"
+    probe = (
+        "import kwh_calc.rendering.kernels as k, papermill.engines as e; "
+        "print(e.papermill_engines.get_engine(k.ENGINE_NAME).__name__)"
+    )
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip() == "KeptKernelPlugin"

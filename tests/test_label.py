@@ -223,7 +223,7 @@ def test_not_grant(advice):
     r = row(advice, "not_grant")
     assert r["advice"] == "niet_toekennen"
     assert r["hard_fail"]
-    assert r["criteria_met"] == False
+    assert not r["criteria_met"]
     assert "Reparaties: onderdeelscore 6,0 (grens 7,0) niet gehaald" in r["reasons"]
     assert not r["reparaties_meets"]
     assert r["nieuwe_huurders_meets"]
@@ -632,7 +632,7 @@ def test_cli_label(builder, tmp_path):
     assert table["reparaties_meets"].dropna().isin([True, False]).all()
     row_ = table.set_index("corporation_id").loc["score_6_96"]
     assert row_["reparaties_score"] == pytest.approx(6.96)
-    assert row_["reparaties_borderline"] == True
+    assert row_["reparaties_borderline"]
     assert row_["valid_until_if_granted"] == "2028-03-31"
     assert "P1" not in set(table["corporation_id"])
     summary = {

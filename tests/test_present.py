@@ -98,7 +98,7 @@ def test_markdown_table_explicit_align():
     df = pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["1"]})
     assert "|:---|:---:|---:|" in present.markdown_table(df, align="lcr")
     assert "|---:|:---|---:|" in present.markdown_table(df, align={"a": "r"})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="align 'lr' has 2 letters for 3 columns"):
         present.markdown_table(df, align="lr")
 
 

@@ -368,14 +368,14 @@ def test_parse_cell_options_and_heading_levels():
     options, code = render.parse_cell_options("#| label: fig-a\n#| fig-cap:\n#|   - Een\n#|   - Twee\nx = 1")
     assert options == {"label": "fig-a", "fig-cap": ["Een", "Twee"]}
     assert code == "x = 1"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"invalid #\| cell options"):
         render.parse_cell_options("#| : : [\nx")
     assert render.min_heading_level("```\n# comment\n```\n\n### Kop\n\n## Kop") == 2
     assert render.min_heading_level("geen koppen") is None
 
 
 def test_engine_choice(monkeypatch):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown render engine 'latex'"):
         render.choose_engine("latex")
     monkeypatch.setenv("PATH", "")
     assert render.choose_engine("auto") == "builtin"

@@ -36,7 +36,7 @@ def test_z_value_for_90_and_95_percent():
     assert z_value(0.90) == pytest.approx(Z90, abs=1e-12)
     assert round(z_value(0.90), 4) == 1.6449
     assert z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="confidence must be a fraction strictly between 0 and 1"):
         z_value(1.0)
 
 
@@ -99,13 +99,13 @@ def test_margin_is_vectorised_and_keeps_the_index():
 
 
 def test_margin_refuses_impossible_inputs():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must not exceed the population"):
         margin_of_error(41, population=40)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be a number of respondents >= 0"):
         margin_of_error(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="p must be a fraction between 0 and 1"):
         margin_of_error(10, p=1.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="population must be at least 1"):
         margin_of_error(0, population=0)
 
 

@@ -43,5 +43,5 @@ def test_nobody_approached_gives_an_empty_percentage():
 
 
 def test_unknown_period_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="period must be one of"):
         response_table(dataset(), period="week")

@@ -57,7 +57,7 @@ def test_year_results_slice_one_corporation(results_dir):
     assert view.corporation["region"] == "Drenthe"
     assert len(view.table("scores")["corporation_id"].unique()) == 2
     with pytest.raises(KeyError):
-        YearResults(results_dir, "C9").corporation
+        _ = YearResults(results_dir, "C9").corporation
 
 
 def test_rewrite_replaces_the_folder_atomically(results_dir):

@@ -84,7 +84,7 @@ def test_per_question_override_and_star(built):
 
 
 def test_empty_list_switches_signals_off(built):
-    dataset, ids = built
+    dataset, _ = built
     found = signals(dataset, with_signals(per_question={"reparaties": {"*": []}}), "2025-01", "2025-03")
     assert set(found["questionnaire"]) == {"nieuwe_huurders"}
 

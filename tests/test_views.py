@@ -181,12 +181,6 @@ def test_a_breakdown_of_mixed_names_keeps_its_generic_name(tmp_path):
 
 @pytest.fixture(scope="module")
 def checkvraag_results(tmp_path_factory):
-    from kwh_calc.presentation.results_views import (  # noqa: F401
-        checkvraag_contractor_table,
-        checkvraag_table_nl,
-        has_checkvraag,
-    )
-
     builder = DatasetBuilder().corporation("C1").corporation("C2").corporation("C3")
     builder.respondents("C3", "reparaties", [[7]] * 5, month="2025-03")  # no checkvraag rows
     d1 = builder.delivery("C1", "reparaties", "2025-03-01", "2025-03-31")

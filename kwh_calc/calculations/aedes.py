@@ -326,7 +326,7 @@ def overall_points(letters: Mapping[str, str | None], rules: Rules) -> Decimal |
         letter = letters.get(key)
         if _missing(letter):
             return None
-        total += Decimal(rules.aedes.letter_points[letter]) * weight
+        total += Decimal(rules.aedes.letter_points[str(letter)]) * weight
     return total
 
 
@@ -366,10 +366,10 @@ def _scaled_totals(
         totals = np.zeros(n_groups, dtype=np.int64)
         np.add.at(totals, group, grade_sum * (lcm // grade_count))
         return [int(t) for t in totals], lcm
-    totals = [0] * n_groups  # very many distinct counts: Python's big integers
+    big_totals = [0] * n_groups  # very many distinct counts: Python's big integers
     for g, s, c in zip(group.tolist(), grade_sum.tolist(), grade_count.tolist(), strict=True):
-        totals[g] += s * (lcm // c)
-    return totals, lcm
+        big_totals[g] += s * (lcm // c)
+    return big_totals, lcm
 
 
 def _members(dataset: Dataset) -> pd.DataFrame:
@@ -788,7 +788,7 @@ def what_changes_letter(results: pd.DataFrame, corporation_id: str, rules: Rules
         if current[key] is None:
             entry["text"] = "geen respondenten"
         else:
-            following = next_letter(current[key], rules)
+            following = next_letter(str(current[key]), rules)
             if following is None:
                 entry["text"] = "hoogste letter"
             else:
@@ -812,9 +812,9 @@ def what_changes_letter(results: pd.DataFrame, corporation_id: str, rules: Rules
                 changed = dict(current, **{key: alternative})
                 new_points = overall_points(changed, rules)
                 new_letter = _letter_for_points(new_points, rules)
-                if new_letter == letter_now:
+                if new_letter == letter_now or new_points is None:
                     continue
-                steps = letters_order.index(current[key]) - letters_order.index(alternative)
+                steps = letters_order.index(str(current[key])) - letters_order.index(alternative)
                 change_rows.append(
                     dict(
                         questionnaire=key,

@@ -264,7 +264,7 @@ def load_checkvraag_settings(path: str | Path | None = None, rules: Rules | None
         The file is not a mapping, or a value is not a whole number (or not allowed).
     """
     given = path is not None
-    path = Path(path) if given else DEFAULT_SETTINGS_PATH
+    path = Path(path) if path is not None else DEFAULT_SETTINGS_PATH
     if not path.exists():
         if given:
             raise FileNotFoundError(f"checkvraag settings not found: {path}")
@@ -358,7 +358,9 @@ def routing(
     reinvite = answers == REINVITE_ANSWER
     invited_on = pd.to_datetime(pd.Series([invited[d] for d in rows["delivery_id"]], index=rows.index, dtype=object))
     rows["send_questionnaire"] = np.isin(answers, QUESTIONNAIRE_ANSWERS)
-    rows["next_step"] = pd.array([_next_step(a, w, s) for a, w, s in zip(answers, weeks, signal, strict=True)], dtype="string")
+    rows["next_step"] = pd.array(
+        [_next_step(a, w, s) for a, w, s in zip(answers, weeks, signal, strict=True)], dtype="string"
+    )
     rows["reinvite_weeks"] = pd.Series(weeks, index=rows.index, dtype="Int64").where(reinvite)
     rows["invited_on"] = invited_on.astype("datetime64[ns]")
     rows["reinvite_on"] = (rows["invited_on"] + pd.to_timedelta(np.where(reinvite, weeks * 7, 0), unit="D")).where(

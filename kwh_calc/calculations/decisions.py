@@ -183,7 +183,8 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
     no_decision = register["decision"].isna()
     if no_decision.any():
         problems.append(
-            f"decision: missing, fill in what the CKV decided (e.g. where the advice was ckv_beslist) — {where(no_decision)}"
+            "decision: missing, fill in what the CKV decided (e.g. where the advice was ckv_beslist) — "
+            f"{where(no_decision)}"
         )
     bad_decision = ~no_decision & ~register["decision"].isin(DECISIONS).fillna(False).astype(bool)
     if bad_decision.any():
@@ -271,7 +272,8 @@ def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[s
         valid = bool(advised["label_valid"])
         if valid and row.decision in NEEDS_NO_LABEL:
             errors.append(
-                f"{cid}: decision {row.decision} but the label is valid until {advised['valid_until_before']:%Y-%m-%d} (verlengen, niet_verlengen or verloopt)"
+                f"{cid}: decision {row.decision} but the label is valid until "
+                f"{advised['valid_until_before']:%Y-%m-%d} (verlengen, niet_verlengen or verloopt)"
             )
         if not valid and row.decision in NEEDS_VALID_LABEL:
             errors.append(f"{cid}: decision {row.decision} but there is no valid label (toekennen or niet_toekennen)")

@@ -255,7 +255,8 @@ def _keys(frame: pd.DataFrame, scoped: bool, name: str, with_addition: bool = Tr
     scope = frame["corporation_id"].astype(str) if scoped else [""] * len(frame)
     if with_addition:
         return [
-            f"{s}#{tenant_key(p, h, t)}" for s, p, h, t in zip(scope, frame["postcode"], frame["huisnummer"], additions, strict=True)
+            f"{s}#{tenant_key(p, h, t)}"
+            for s, p, h, t in zip(scope, frame["postcode"], frame["huisnummer"], additions, strict=True)
         ]
     return [f"{s}#{address_key(p, h)}" for s, p, h in zip(scope, frame["postcode"], frame["huisnummer"], strict=True)]
 
@@ -334,7 +335,11 @@ def plan_invitations(
     invites: dict[str, list[_Invite]] = {}
     if history is not None and len(history):
         for key, q, ch, on in zip(
-            _keys(history, scoped, "history"), history["questionnaire"], history["channel"], history["invited_on"], strict=True
+            _keys(history, scoped, "history"),
+            history["questionnaire"],
+            history["channel"],
+            history["invited_on"],
+            strict=True,
         ):
             invites.setdefault(key, []).append(_Invite(_as_date(on), q, ch, False))
     blocked: dict[str, list[tuple[date, date, str]]] = {}
@@ -402,8 +407,8 @@ def plan_invitations(
     keep = [codes[i] is None for i in sequence]
     invitations = ordered[keep].copy()
     excluded = ordered[[not k for k in keep]].copy()
-    excluded["reason_code"] = [codes[i][0] for i in sequence if codes[i] is not None]
-    excluded["reason"] = [codes[i][1] for i in sequence if codes[i] is not None]
+    excluded["reason_code"] = [code[0] for i in sequence if (code := codes[i]) is not None]
+    excluded["reason"] = [code[1] for i in sequence if (code := codes[i]) is not None]
     return InvitationPlan(invitations=invitations, excluded=excluded)
 
 

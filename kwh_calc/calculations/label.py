@@ -146,10 +146,14 @@ TEXTS = {
     "borderline": ", grensgeval: onafgerond {exact}",
     "failed": "{name}: {parts} niet gehaald",
     "low_response": " bij {n} respondenten (minder dan {minimum}): de CKV beslist of dit resultaat meetelt",
-    "no_respondents": "{name}: geen respondenten in {year} (minimaal {minimum} nodig): de CKV beslist of dit onderdeel meetelt",
+    "no_respondents": (
+        "{name}: geen respondenten in {year} (minimaal {minimum} nodig): de CKV beslist of dit onderdeel meetelt"
+    ),
     "coverage_gap": "{name}: niet ieder kwartaal onderzocht, geen aanlevering over hooguit {days} dagen in {quarters}",
     "coverage_long": " ({quarters}alleen aanleveringen over een langere periode, zoals halfjaarlijks)",
-    "no_onderhoud": "{name}: geen onderhoud aangeleverd in {year}: de CKV beslist (geen onderhoud of niet aangeleverd)",
+    "no_onderhoud": (
+        "{name}: geen onderhoud aangeleverd in {year}: de CKV beslist (geen onderhoud of niet aangeleverd)"
+    ),
     "no_aw": "Algemene waardering niet gehouden in {year}",
     "grant": "Voldoet aan alle criteria over {year}, geen geldig label: toekennen, geldig tot {until}",
     "extend": "Voldoet aan alle criteria over {year}, label geldig tot {before}: verlengen tot {until}",
@@ -157,8 +161,13 @@ TEXTS = {
     "not_extend": "Label geldig tot {before}, {previous}: niet verlengen, het label blijft geldig tot {before}",
     "previous_passed": "{year} wel gehaald",
     "previous_unknown": "geen besluit over {year} vastgelegd",
-    "expire": "Label geldig tot {before}, ook {previous} niet gehaald: het label verloopt (2 opeenvolgende onderzoeksjaren niet gehaald)",
-    "ckv_decides": "CKV beslist over {components}: telt het resultaat mee, dan {counted}, telt het niet mee, dan {not_counted}",
+    "expire": (
+        "Label geldig tot {before}, ook {previous} niet gehaald: het label verloopt "
+        "(2 opeenvolgende onderzoeksjaren niet gehaald)"
+    ),
+    "ckv_decides": (
+        "CKV beslist over {components}: telt het resultaat mee, dan {counted}, telt het niet mee, dan {not_counted}"
+    ),
     "state_valid": "label geldig tot {before}",
     "state_none": "geen geldig label",
     "route_a": (
@@ -181,7 +190,9 @@ TEXTS = {
         "daarna jaarlijks in {month}"
     ),
     "not_yet_member": "Nog geen lid in {year} (lid sinds {since}): nog geen resultaten over {year}",
-    "merger_after_year": "Ontstaat pas door de fusie per {on}, na {year}: de rechtsvoorgangers krijgen over {year} hun eigen advies",
+    "merger_after_year": (
+        "Ontstaat pas door de fusie per {on}, na {year}: de rechtsvoorgangers krijgen over {year} hun eigen advies"
+    ),
 }
 
 
@@ -604,7 +615,8 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
         "corporation_id"
     )
     _, granted = label_dates(rules, year)
-    by_corp = {cid: group for cid, group in components.groupby("corporation_id", sort=False)}
+    # iter(): given the GroupBy itself, dict() would take its `keys` attribute for a mapping's.
+    by_corp = dict(iter(components.groupby("corporation_id", sort=False)))
 
     rows = []
     for cid, corp in corps.iterrows():

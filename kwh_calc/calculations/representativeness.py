@@ -628,11 +628,15 @@ def representativeness_table(
     table["quota_months"] = months.to_numpy(dtype="int64")
     table["telephone_quota"] = pd.Series(quotas, index=table.index, dtype="object")
     period_quotas = [
-        quota if quota == "all" else pro_rata_quota(quota, int(m)) for quota, m in zip(quotas, table["quota_months"], strict=True)
+        quota if quota == "all" else pro_rata_quota(quota, int(m))
+        for quota, m in zip(quotas, table["quota_months"], strict=True)
     ]
     table["telephone_quota_period"] = pd.Series(period_quotas, index=table.index, dtype="object")
     table["telephone_quota_met"] = pd.array(
-        [pd.NA if quota == "all" else bool(tel >= quota) for quota, tel in zip(period_quotas, table["n_telefonisch"], strict=True)],
+        [
+            pd.NA if quota == "all" else bool(tel >= quota)
+            for quota, tel in zip(period_quotas, table["n_telefonisch"], strict=True)
+        ],
         dtype="boolean",
     )
 

@@ -124,6 +124,8 @@ def respondent_results(
     counted = dataset.questions[QUESTION_FLAGS[question_kind]].to_numpy(dtype=bool)
     grades = dataset.answers["grade"].to_numpy(dtype="float64", na_value=np.nan)
     respondent_row, question_row = dataset.answer_respondent, dataset.answer_question
+    assert respondent_row is not None, "load_dataset links every answer to its respondent"
+    assert question_row is not None, "load_dataset links every answer to its question"
     use = ~np.isnan(grades) & keep[respondent_row] & counted[question_row]
     new_position = np.cumsum(keep) - 1
     position = new_position[respondent_row[use]]
@@ -152,7 +154,9 @@ def _scaled_sums(results: pd.DataFrame, group_index: np.ndarray, n_groups: int) 
         np.add.at(totals, group_index, scaled)
         return totals.astype(object), lcm
     totals = [0] * n_groups  # extremely many distinct grade counts: Python's big integers
-    for g, value in zip(group_index.tolist(), (int(s) * (lcm // int(c)) for s, c in zip(sums, counts, strict=True)), strict=True):
+    for g, value in zip(
+        group_index.tolist(), (int(s) * (lcm // int(c)) for s, c in zip(sums, counts, strict=True)), strict=True
+    ):
         totals[g] += value
     return np.array(totals, dtype=object), lcm
 

@@ -22,15 +22,18 @@ def bench_scores_command(
     figures = bench_scores(corporations=corporations, repeat=repeat)
     out.print(f"demo generation          {figures['demo_generation_s']:8.2f} s   (goal < 30 s)")
     out.print(
-        f"load + validate          {figures['load_and_validate_s']:8.2f} s   ({figures['respondents']:,.0f} respondents, {figures['answers']:,.0f} answers)"
+        f"load + validate          {figures['load_and_validate_s']:8.2f} s   "
+        f"({figures['respondents']:,.0f} respondents, {figures['answers']:,.0f} answers)"
     )
     out.print(
-        f"kwh_calc scores          {figures['kwh_calc_s']:8.2f} s   ({figures['rows_scores']:,.0f} + {figures['rows_breakdown']:,.0f} rows)"
+        f"kwh_calc scores          {figures['kwh_calc_s']:8.2f} s   "
+        f"({figures['rows_scores']:,.0f} + {figures['rows_breakdown']:,.0f} rows)"
     )
     out.print(f"DuckDB SQL, same result  {figures['duckdb_s']:8.2f} s")
     out.print(f"ratio kwh_calc / DuckDB  {figures['ratio']:8.2f}     (goal ≤ 1,5)")
     out.print(
-        f"peak memory kwh_calc     {figures['peak_memory_kwh_calc_mb']:8.0f} MB  (generation, load, scores; goal < 1024 MB)"
+        f"peak memory kwh_calc     {figures['peak_memory_kwh_calc_mb']:8.0f} MB  "
+        "(generation, load, scores; goal < 1024 MB)"
     )
     out.print(f"peak memory with DuckDB  {figures['peak_memory_mb']:8.0f} MB")
 
@@ -57,14 +60,17 @@ def bench_close_command(
     out.print(f"close wall time          {f['close_wall_s']:8.1f} s   (results pass {f['results_s']:.1f} s)")
     out.print(f"documents per second     {f['documents_per_s']:8.2f}")
     out.print(
-        f"per document (worker)    {f['per_document_worker_s']:8.2f} s   (median notebook {f['notebook_median_s']:.2f} s, render {f['render_median_s']:.2f} s)"
+        f"per document (worker)    {f['per_document_worker_s']:8.2f} s   "
+        f"(median notebook {f['notebook_median_s']:.2f} s, render {f['render_median_s']:.2f} s)"
     )
     out.print(
-        f"floor: papermill imports {f['floor_papermill_s']:8.2f} s   + Typst compile {f['floor_typst_s']:.3f} s = {f['floor_s']:.2f} s"
+        f"floor: papermill imports {f['floor_papermill_s']:8.2f} s   "
+        f"+ Typst compile {f['floor_typst_s']:.3f} s = {f['floor_s']:.2f} s"
     )
     out.print(f"ratio per document/floor {f['ratio']:8.2f}     (goal ≤ 1,3)")
     out.print(
-        f"peak memory              {f['peak_memory_main_mb']:8.0f} MB main, {f['peak_memory_child_mb']:.0f} MB largest worker/kernel"
+        f"peak memory              {f['peak_memory_main_mb']:8.0f} MB main, "
+        f"{f['peak_memory_child_mb']:.0f} MB largest worker/kernel"
     )
     if engine == "quarto":
         out.print(

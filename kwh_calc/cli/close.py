@@ -112,7 +112,8 @@ def close_command(
     console.print(
         f"Close {year}: {summary.count('ok')} made, {summary.count('skipped')} unchanged (skipped), "
         f"{summary.count('failed')} failed in {summary.duration_s:.1f} s. "
-        f"Documents in {summary.out_dir}/, manifest {summary.out_dir / 'manifest.json'}, log {summary.out_dir / 'close.log'}."
+        f"Documents in {summary.out_dir}/, manifest {summary.out_dir / 'manifest.json'}, "
+        f"log {summary.out_dir / 'close.log'}."
     )
     if summary.failed:
         table = Table(title="Mislukte documenten")

@@ -74,7 +74,8 @@ def export_databank_command(
     anonymous = sum(int((f["anonimiteit opgeheven"] == "nee").sum()) for f in sheets.values())
     out.print(
         f"Databank {corporation} {year} geschreven: {out_file} ({fmt_count(respondents)} respondenten in "
-        f"{fmt_count(len(sheets))} vragenlijsten; bij {fmt_count(anonymous)} anonieme respondenten zijn de uitsplitsingen leeggemaakt).",
+        f"{fmt_count(len(sheets))} vragenlijsten; bij {fmt_count(anonymous)} anonieme respondenten "
+        "zijn de uitsplitsingen leeggemaakt).",
         markup=False,
         soft_wrap=True,
     )
@@ -115,7 +116,8 @@ def signals_command(
     write_csv_atomic(csv.rename(columns=SIGNAL_HEADERS), out_file)
     out.print(
         f"{fmt_count(len(found))} signalen van {fmt_count(found['response_id'].nunique())} respondenten "
-        f"({fmt_count(found['corporation_id'].nunique())} corporaties), servicemaanden {first_month} t/m {last_month}: {out_file}",
+        f"({fmt_count(found['corporation_id'].nunique())} corporaties), "
+        f"servicemaanden {first_month} t/m {last_month}: {out_file}",
         markup=False,
         soft_wrap=True,
     )

@@ -176,7 +176,10 @@ def export_command(
     data: Path | None = typer.Option(
         None,
         "--data",
-        help="Research dataset of year Y: check the register against the advice, take current label ends from it and merge with its label_history.",
+        help=(
+            "Research dataset of year Y: check the register against the advice, "
+            "take current label ends from it and merge with its label_history."
+        ),
     ),
     register: Path | None = REGISTER_OPTION,
     rules_path: Path | None = RULES_OPTION,
@@ -210,5 +213,6 @@ def export_command(
         history = merge_label_history(existing, history)
     write_csv_atomic(label_history_csv(history), out_file)
     console.print(
-        f"label_history with {fmt_count(len(history))} rows ({fmt_count(len(table))} decisions on {year} from {path}) written to {out_file}"
+        f"label_history with {fmt_count(len(history))} rows "
+        f"({fmt_count(len(table))} decisions on {year} from {path}) written to {out_file}"
     )

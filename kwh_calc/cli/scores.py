@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich.console import JustifyMethod
 from rich.table import Table
 
 from kwh_calc.calculations.scores import (
@@ -82,6 +83,7 @@ def scores_command(
 
     summary = national_summary(results, component_scores(results, rules), rules)
     view = Table(title=f"Landelijk overzicht onderzoeksjaar {year} (servicemaanden jan–dec {year})")
+    justify: JustifyMethod
     for column, justify in (
         ("Onderdeel", "left"),
         ("Corporaties", "right"),

@@ -334,6 +334,7 @@ def run_document(task: dict) -> dict:
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             try:
+                engine_options: dict[str, object]
                 if task["kernels"] == "kept":
                     engine_options = {"engine_name": ENGINE_NAME, "kernel_cwd": str(workdir)}
                 else:

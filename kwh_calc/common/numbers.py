@@ -56,11 +56,7 @@ def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
     if isinstance(value, Fraction):
         # Enough digits that half-up rounding to a few decimals is decided exactly.
         return Decimal(value.numerator) / Decimal(value.denominator)
-    return (
-        Decimal(repr(float(value)))
-        if isinstance(value, float) or isinstance(value, np.floating)
-        else Decimal(str(value))
-    )
+    return Decimal(repr(float(value))) if isinstance(value, float | np.floating) else Decimal(str(value))
 
 
 def _missing(value) -> bool:

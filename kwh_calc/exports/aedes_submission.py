@@ -198,7 +198,9 @@ def submission_metadata(
             f"halve breedte van het {fmt_pct(rules.representativeness.confidence * 100)}-"
             "betrouwbaarheidsinterval (t-verdeling) van het gemiddelde cijfer, in cijferpunten"
         ),
-        "Grensgeval": f"cijfer onafgerond binnen {fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens",
+        "Grensgeval": (
+            f"cijfer onafgerond binnen {fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens"
+        ),
         "Regelset versie": rules.version,
         "Regelset vingerafdruk (SHA-256)": rules.fingerprint,
         "Dataset vingerafdruk (SHA-256)": dataset.fingerprint or "(dataset in het geheugen)",

@@ -221,7 +221,7 @@ def _cell(sheet, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyC
 
 def _write_frame(workbook: Workbook, title: str, frame: pd.DataFrame, n_respondent_columns: int) -> None:
     sheet = workbook.create_sheet(title)
-    for index, column in enumerate(frame.columns, start=1):
+    for index in range(1, len(frame.columns) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 14 if index <= n_respondent_columns else 22
     sheet.freeze_panes = "B2"
     sheet.append([_cell(sheet, str(c), bold=True, wrap=True) for c in frame.columns])

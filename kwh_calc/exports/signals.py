@@ -76,7 +76,11 @@ def trigger_table(questions: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         raise ValueError(f"signals.rules: question(s) not in the questions table: {', '.join(unknown)}")
     rows = []
     for questionnaire, question_id, text, label in zip(
-        questions["questionnaire"], questions["question_id"], questions["text"], questions["label_question"], strict=True
+        questions["questionnaire"],
+        questions["question_id"],
+        questions["text"],
+        questions["label_question"],
+        strict=True,
     ):
         entries = config.get(questionnaire, {})
         if question_id in entries:
@@ -155,7 +159,10 @@ def signals(
         }
     )
     found = picked.merge(triggers, on=["questionnaire", "question_id", "grade"], how="inner")
-    order = {key: i for i, key in enumerate(zip(dataset.questions["questionnaire"], dataset.questions["question_id"], strict=True))}
+    order = {
+        key: i
+        for i, key in enumerate(zip(dataset.questions["questionnaire"], dataset.questions["question_id"], strict=True))
+    }
     found["_order"] = [order.get(k, -1) for k in zip(found["questionnaire"], found["question_id"], strict=True)]
     found = found.sort_values(["corporation_id", "service_month", "response_id", "_order"], kind="stable")
     return found[SIGNAL_COLUMNS].reset_index(drop=True)

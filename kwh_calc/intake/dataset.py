@@ -385,10 +385,7 @@ def _violation(table: str, column: str, rule: str, frame: pd.DataFrame, mask) ->
 def _as_text(series: pd.Series) -> pd.Series:
     # Values are kept exactly as delivered (no stripping: an id " C1" is not "C1"); an
     # empty text is missing, as in CSV.
-    if isinstance(series.dtype, pd.StringDtype):
-        text = series
-    else:
-        text = series.astype("string")
+    text = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
     empty = (text == "").fillna(False).to_numpy(dtype=bool)
     return text.mask(empty) if empty.any() else text
 
@@ -634,10 +631,7 @@ def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchem
         index = group["index"].dropna().astype(int).unique()
         mask = np.zeros(len(frame), bool)
         mask[index] = True
-        if check == "field_uniqueness":
-            rule = "must be unique (duplicate values)"
-        else:
-            rule = str(check)
+        rule = "must be unique (duplicate values)" if check == "field_uniqueness" else str(check)
         found = _violation(name, str(column), rule, frame, mask)
         if found:
             violations.append(found)

@@ -296,7 +296,7 @@ def format_rows(rows: Iterable[int], limit: int = 20) -> str:
     rows : Excel row numbers (any order, duplicates ignored).
     limit : number of ranges shown; the rows of the remaining ranges are counted.
     """
-    ordered = sorted(set(int(r) for r in rows))
+    ordered = sorted({int(r) for r in rows})
     if not ordered:
         return ""
     ranges: list[tuple[int, int]] = []
@@ -670,6 +670,7 @@ def _parse_sheet(
     last_col = -1
     header_done = False
     epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    value: object  # a cell's value: text, number, date or boolean
 
     def column_of(ref: str) -> int:
         letters = ref.rstrip("0123456789")
@@ -696,7 +697,7 @@ def _parse_sheet(
             hidden_rows.append(row_no)
         is_header = not header_done and row_no == 1
         header_done = True
-        row_vals = [None] * len(slots)
+        row_vals: list[object] = [None] * len(slots)
         has_value = False
         col = -1
         for c in elem:
@@ -704,9 +705,8 @@ def _parse_sheet(
                 continue  # extLst
             ref = c.get("r")
             if ref:
-                col = letters_cache.get(ref.rstrip("0123456789"))
-                if col is None:
-                    col = column_of(ref)
+                cached = letters_cache.get(ref.rstrip("0123456789"))
+                col = column_of(ref) if cached is None else cached
             else:
                 col += 1
             if not len(c):
@@ -761,7 +761,7 @@ def _parse_sheet(
                 last_col = col
             if is_header:
                 sheet.headers[col] = value if isinstance(value, str) else str(value)
-            else:
+            elif slot is not None:  # always, outside the header row (see above)
                 row_vals[slot] = value
         if is_header:
             for col, header in sheet.headers.items():
@@ -1037,7 +1037,8 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
                 "geslacht_ongeldig",
                 name_of("geslacht"),
                 bad,
-                f"Ongeldige code in kolom '{name_of('geslacht')}' (toegestaan: {', '.join(config.gender_codes)} of leeg)",
+                f"Ongeldige code in kolom '{name_of('geslacht')}' "
+                f"(toegestaan: {', '.join(config.gender_codes)} of leeg)",
             )
     values = column("postcode")
     if values is not None:
@@ -1089,10 +1090,7 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
             )
 
     # -- attention points
-    if emails is None:
-        missing_email = list(rows)
-    else:
-        missing_email = [r for r, v in zip(rows, emails, strict=True) if v is None]
+    missing_email = list(rows) if emails is None else [r for r, v in zip(rows, emails, strict=True) if v is None]
     if missing_email:
         share = fmt_pct(100 * len(missing_email) / n) if n else "–"
         note(
@@ -1235,7 +1233,8 @@ def write_report_pdf(
     import typst
 
     source = render_report_typst(report, questionnaire_name).encode("utf-8")
-    pdf = typst.compile(
+    # The stub ties font_paths' element type to the input's (bytes here); typst takes str folder paths.
+    pdf = typst.compile(  # type: ignore[call-overload]
         source,
         format="pdf",
         font_paths=_font_dirs(),

@@ -163,7 +163,10 @@ QUESTION_BANK: dict[str, list[tuple[str, str, bool, bool, float]]] = {
         ("RE06", "Wat vindt u van het resultaat van de reparatie?", True, False, -0.10),
         (
             "RE07",
-            "Wat vindt u van wat ze voor u hebben gedaan vanaf het moment dat u de reparatie heeft gemeld? Geef een rapportcijfer.",
+            (
+                "Wat vindt u van wat ze voor u hebben gedaan vanaf het moment dat u de reparatie heeft gemeld? "
+                "Geef een rapportcijfer."
+            ),
             False,
             True,
             0.00,
@@ -424,6 +427,10 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             if free.sum() < 3:
                 continue
             first, second, successor = take("mid"), take("mid"), take("any")
+            # At least three were free: take() found one each time.
+            assert first is not None
+            assert second is not None
+            assert successor is not None
             region[second] = region[successor] = region[first]
             urbanisation[successor] = urbanisation[first]
             aedes[successor] = aedes[first] or aedes[second]
@@ -441,7 +448,7 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         scenario[chosen] = key
         component[chosen] = SCENARIOS[key][0]
     rest = np.flatnonzero(free)
-    n_weak = max(1, int(round(0.07 * len(rest)))) if len(rest) >= 2 else 0
+    n_weak = max(1, round(0.07 * len(rest))) if len(rest) >= 2 else 0
     weak = rng.choice(rest, size=n_weak, replace=False) if n_weak else np.array([], int)
     for c in weak:
         scenario[c] = "zwak"
@@ -560,7 +567,9 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             for yi in (0, 1):
                 plan.targets.setdefault((c, q, yi), "pass")
         key, comp = scenario[c], component[c]
-        q = QUESTIONNAIRES.index(comp) if comp else None
+        if not comp:
+            continue
+        q = QUESTIONNAIRES.index(comp)
         if key in ("zwak", "onvoldoende_score", "verloopt", "zonder_label"):
             plan.targets[c, q, 1] = "fail_score"
         elif key == "onvoldoende_tevreden":
@@ -647,6 +656,8 @@ def _periods(schedule: str, months: list[int]) -> list[tuple[int, int]]:
 def _deliveries(plan: _Plan, rng: np.random.Generator) -> pd.DataFrame:
     """Delivery skeleton: one row per delivery, in (corporation, questionnaire, period) order."""
     rows_c, rows_q, rows_a, rows_b, rows_api = [], [], [], [], []
+    assert plan.first_month is not None, "_plan sets the service months"
+    assert plan.last_month is not None, "_plan sets the service months"
     for c in range(len(plan.ids)):
         lo, hi = int(plan.first_month[c]), int(plan.last_month[c])
         for q in range(6):
@@ -703,17 +714,17 @@ def _counts(plan: _Plan, deliveries: pd.DataFrame, rng: np.random.Generator) -> 
     expected *= scale
     season = 1 + 0.15 * np.cos(2 * np.pi * (np.arange(24) % 12) / 12)
 
-    cell_c, cell_q, cell_m, cell_d = [], [], [], []
+    list_c, list_q, list_m, list_d = [], [], [], []
     for index, (c, q, a, b) in enumerate(deliveries[["c", "q", "first", "last"]].itertuples(index=False)):
         for m in range(a, b + 1):
-            cell_c.append(c)
-            cell_q.append(q)
-            cell_m.append(m)
-            cell_d.append(index)
-    cell_c = np.array(cell_c, np.int64)
-    cell_q = np.array(cell_q, np.int64)
-    cell_m = np.array(cell_m, np.int64)
-    cell_d = np.array(cell_d, np.int64)
+            list_c.append(c)
+            list_q.append(q)
+            list_m.append(m)
+            list_d.append(index)
+    cell_c = np.array(list_c, np.int64)
+    cell_q = np.array(list_q, np.int64)
+    cell_m = np.array(list_m, np.int64)
+    cell_d = np.array(list_d, np.int64)
     count = np.zeros(len(cell_c), np.int64)
     group = (cell_c * 6 + cell_q) * 2 + cell_m // 12
     boundaries = np.flatnonzero(np.diff(group)) + 1
@@ -801,6 +812,7 @@ def _grades(
     aedes = np.array([b[3] for b in bank])
     yi = month // 12
     n = len(corp)
+    assert plan.mu is not None, "_plan sets the latent means"
     latent = plan.mu[corp, q, yi] + rng.normal(0, 0.95, n) + 0.2 * telephone
     unhappy = rng.random(n) < UNHAPPY_SHARE
     latent[unhappy] = rng.normal(UNHAPPY_GRADE, 1.2, int(unhappy.sum()))

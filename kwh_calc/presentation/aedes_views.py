@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_CEILING, Decimal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -228,8 +229,8 @@ def merger_text(results: YearResults) -> str | None:
         when = fmt_date(pd.Timestamp(corporation["merged_on"]).date())
         return (
             f"{corporation['name']} is per {when} ontstaan uit de fusie van {parts}. Deze cijfers bevatten alleen de "
-            f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de fusie "
-            "tellen mee in de benchmarkcijfers van de rechtsvoorgangers."
+            f"reacties over dienstverlening van {corporation['name']} zelf, vanaf de fusie; de reacties van vóór de "
+            "fusie tellen mee in de benchmarkcijfers van de rechtsvoorgangers."
         )
     merged_from = corporations["merged_from"].fillna("").astype(str).str.split(";")
     for successor in corporations.loc[merged_from.apply(lambda ids: results.corporation_id in ids)].itertuples():
@@ -423,7 +424,7 @@ def overall_table(results: YearResults) -> pd.DataFrame:
             "Deelscore": "Totaal",
             "Letter": "geen" if _missing(row["overall_letter"]) else str(row["overall_letter"]),
             "Punten": "",
-            "Weging": _pct_weight(sum(rules.aedes.weights.values())),
+            "Weging": _pct_weight(sum(rules.aedes.weights.values(), Decimal(0))),
             "Bijdrage": "–" if _missing(total) else _points(total),
         }
     )
@@ -668,6 +669,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         # Keep the label clear of a boundary rule at either edge of the own bar.
         edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
         start, end = round(float(own["van"].iloc[0]), 6), round(float(own["tot"].iloc[0]), 6)
+        align: Literal["left", "center", "right"]
         align, field, dx = (
             ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
         )
@@ -681,7 +683,7 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         )
         covered = stack[(stack.index.astype(float) + half > lo) & (stack.index.astype(float) - half < hi)]
         own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
-        label_at = max(int(covered.max()) if len(covered) else own_top, own_top)
+        label_at: float = max(int(covered.max()) if len(covered) else own_top, own_top)
         label_at = min(label_at + max(0.5, 0.08 * top), top)
         marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"] + also)
         if label_at - own_top > 0.6:
@@ -778,7 +780,7 @@ def trend_table(results: YearResults) -> pd.DataFrame:
         has_both = int(row[f"{key}_n"]) > 0 and before is not None and int(before[f"{key}_n"]) > 0
         difference = (
             _signed(round_grade(row[f"{key}_grade"]) - round_grade(before[f"{key}_grade"]), GRADE_DECIMALS)
-            if has_both
+            if has_both and before is not None
             else "–"
         )
         rows.append(
@@ -930,7 +932,7 @@ def overall_changes_table(results: YearResults) -> pd.DataFrame:
     first, improvements before deteriorations. Empty without an overall letter.
     """
     _require(results)
-    changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
+    changes = what_changes_letter(national_results(results), str(results.corporation_id), results.rules)
     overall = changes.overall.assign(
         _step=~changes.overall["adjacent"].astype(bool), _down=changes.overall["direction"] != "hoger"
     )
@@ -966,7 +968,10 @@ def overall_changes_text(results: YearResults) -> str:
         + " De tabel hieronder geeft elke verandering van de letter van één deelscore die de totaalletter verandert."
     )
     if up.empty:
-        text += " Geen enkele verbetering van één deelscore verhoogt de totaalletter; een verslechtering kan die wel verlagen."
+        text += (
+            " Geen enkele verbetering van één deelscore verhoogt de totaalletter; "
+            "een verslechtering kan die wel verlagen."
+        )
     return text
 
 

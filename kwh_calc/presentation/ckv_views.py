@@ -180,7 +180,9 @@ def _components(results: YearResults) -> pd.DataFrame:
     return rows.assign(_o=rows["component"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
-def _successors_predecessors(results: YearResults, corporation_id: str, *, in_year_only: bool = False) -> pd.DataFrame:
+def _successors_predecessors(
+    results: YearResults, corporation_id: str | None, *, in_year_only: bool = False
+) -> pd.DataFrame:
     table = results.table("label_merged_away")
     rows = table.loc[table["successor_id"] == corporation_id]
     if in_year_only:
@@ -253,7 +255,7 @@ def validity_lines(results: YearResults) -> list[str]:
         return []
     year = _year(results)
     rules = results.rules
-    valid_at, granted_at = label_dates(rules, year)
+    _, granted_at = label_dates(rules, year)
     granted = fmt_date(granted_at)
     before = fmt_date(row["valid_until_before"])
     lines = []
@@ -261,7 +263,8 @@ def validity_lines(results: YearResults) -> list[str]:
         lines.append("De fusiecorporatie begint opnieuw: een label van de rechtsvoorgangers telt niet mee.")
     if bool(row["label_valid"]):
         lines.append(
-            f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is het label geldig tot {before}."
+            f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} "
+            f"is het label geldig tot {before}."
         )
     elif not _missing(row["valid_until_before"]) and row["special_case"] not in _MERGERS:
         lines.append(
@@ -291,7 +294,8 @@ def validity_lines(results: YearResults) -> list[str]:
     elif advice == "verloopt":
         lines.append(
             f"Verloopt: {year - 1} en {year} zijn niet gehaald; het label blijft geldig tot uiterlijk {before} "
-            f"en wordt niet verlengd. Voor een nieuw label moet een onderzoeksjaar aan alle criteria voldoen (toekennen)."
+            "en wordt niet verlengd. Voor een nieuw label moet een onderzoeksjaar aan alle criteria voldoen "
+            "(toekennen)."
         )
     elif advice == "ckv_beslist":
         counted, not_counted = row["advice_if_counted"], row["advice_if_not_counted"]
@@ -311,7 +315,7 @@ def validity_lines(results: YearResults) -> list[str]:
 # --------------------------------------------------------------------------- the four components
 
 
-def _populations(results: YearResults, corporation_id: str) -> dict[str, float]:
+def _populations(results: YearResults, corporation_id: str | None) -> dict[str, float]:
     """Population N per questionnaire: the corporation's and its predecessors' (DOMAIN.md §5)."""
     table = results.table("representativeness")
     ids = {corporation_id, *_successors_predecessors(results, corporation_id)["corporation_id"]}
@@ -407,7 +411,7 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
     min_score, min_pct = fmt_grade(label.min_score), fmt_pct(label.min_pct_satisfied)
     row_advice = advice_row(results)
     assessed = row_advice is None or row_advice["advice"] != "nog_niet_beoordeelbaar"
-    rows = {
+    rows: dict[str, list[str]] = {
         "Respondenten": [],
         "Minimum respondenten": [],
         f"Onderdeelscore ({interval})": [],
@@ -871,9 +875,8 @@ def trend_table(results: YearResults) -> pd.DataFrame:
                     entry[name] = "geen respondenten"
             if y in history.index:
                 h = history.loc[y]
-                entry["Label"] = (
-                    f"{ADVICE_NAMES.get(h['decision'], h['decision'])} ({'gehaald' if bool(h['passed']) else 'niet gehaald'})"
-                )
+                passed = "gehaald" if bool(h["passed"]) else "niet gehaald"
+                entry["Label"] = f"{ADVICE_NAMES.get(h['decision'], h['decision'])} ({passed})"
             else:
                 entry["Label"] = "geen besluit vastgelegd"
         rows.append(entry)
@@ -909,7 +912,8 @@ def trend_notes(results: YearResults) -> list[str]:
         notes.append(f"Geen besluit van de CKV vastgelegd over {' en '.join(map(str, no_decision))}.")
     if row is not None and row["special_case"] in _MERGERS:
         notes.append(
-            "De fusiecorporatie begint opnieuw: eerdere cijfers en besluiten van de rechtsvoorgangers staan niet in deze reeks."
+            "De fusiecorporatie begint opnieuw: eerdere cijfers en besluiten van de rechtsvoorgangers "
+            "staan niet in deze reeks."
         )
     notes.append(
         f"Per onderdeel: onderdeelscore / percentage tevreden (respondenten); {NOT_MET} = grens niet gehaald; "

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ THEME: dict[str, Any] = {
     "area": {"color": PALETTE[2]},
 }
 
-_LOCALE = "nl-NL"
+_LOCALE: Final = "nl-NL"
 _fonts_registered: set[str] = set()
 
 # Markdown punctuation that could change meaning inside generated text: emphasis, code,

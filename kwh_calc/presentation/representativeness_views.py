@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -546,15 +547,15 @@ def margin_chart(results: YearResults, columns: int = 2):
     point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
         color=PALETTE[0], filled=True, size=70, opacity=1
     )
-    text_style = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
+    text_style: dict[str, Any] = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
     points = base.transform_filter(alt.datum.laag == "punt")
     text_right = (
-        points.transform_filter(alt.datum.rechts == False)
+        points.transform_filter(alt.FieldEqualPredicate(field="rechts", equal=False))
         .mark_text(align="left", dx=5, **text_style)
         .encode(text="label:N")
     )
     text_left = (
-        points.transform_filter(alt.datum.rechts == True)
+        points.transform_filter(alt.FieldEqualPredicate(field="rechts", equal=True))
         .mark_text(align="right", dx=-5, **text_style)
         .encode(text="label:N")
     )
@@ -658,7 +659,7 @@ def extra_approached(extra_n, response_pct):
         return 0
     if response_pct is None or pd.isna(response_pct) or float(response_pct) <= 0:
         return None
-    return int(math.ceil(round(int(extra_n) * 100.0 / float(response_pct), 9)))
+    return math.ceil(round(int(extra_n) * 100.0 / float(response_pct), 9))
 
 
 def reach_standard(results: YearResults) -> pd.DataFrame:
@@ -747,7 +748,10 @@ def reach_standard_lines(results: YearResults) -> list[str]:
             text += "." if row.mismatch else f" ({share})."
             lines.append(text)
             continue
-        text = f"{name}: nog {fmt_count(row.extra_n)} respondenten nodig ({fmt_count(row.required_n)} in totaal, nu {fmt_count(row.n)})"
+        text = (
+            f"{name}: nog {fmt_count(row.extra_n)} respondenten nodig "
+            f"({fmt_count(row.required_n)} in totaal, nu {fmt_count(row.n)})"
+        )
         if row.mismatch:
             text += "."
         elif row.everyone:

@@ -125,6 +125,7 @@ def scores_table(results: YearResults) -> pd.DataFrame:
         elif n < minimum:
             entry.update({"Score": hidden, "% tevreden": hidden})
         else:
+            assert row is not None, "n > 0: the questionnaire has a row"
             entry.update(
                 {
                     "Score": row["score_display"] + (GRENSGEVAL if row["borderline_score"] else ""),
@@ -132,7 +133,7 @@ def scores_table(results: YearResults) -> pd.DataFrame:
                 }
             )
         entry[f"Score {results.year - 1}"] = hidden if 0 < before_n < minimum else fmt_grade(before)
-        entry["Verschil"] = _difference(row["score"], before) if n >= minimum else "–"
+        entry["Verschil"] = _difference(row["score"], before) if row is not None and n >= minimum else "–"
         entry["Landelijk"] = fmt_grade(national["score"].get(questionnaire, float("nan")))
         rows.append(entry)
     return pd.DataFrame(
@@ -565,8 +566,8 @@ def period_notes(results: YearResults) -> list[str]:
                 continue
             notes.append(
                 f"{corporation['name']} is per {fmt_date(successor.merged_on)} gefuseerd in {successor.name} "
-                f"({successor.corporation_id}). Dit rapport bevat de reacties op de dienstverlening tot de fusie; voor het "
-                f"KWH-Kwaliteitslabel tellen die mee bij {successor.name}."
+                f"({successor.corporation_id}). Dit rapport bevat de reacties op de dienstverlening tot de fusie; "
+                f"voor het KWH-Kwaliteitslabel tellen die mee bij {successor.name}."
             )
     since = corporation.get("member_since")
     if not notes and since is not None and not pd.isna(since) and pd.Timestamp(since).year == year:

@@ -27,9 +27,11 @@ parent-process watch as a last resort).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing.util
 import threading
 
+from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
@@ -52,7 +54,7 @@ class KeptKernel:
         self.kernel_name = kernel_name
         self.restart_every = restart_every
         self.km: KernelManager | None = None
-        self.kc = None
+        self.kc: BlockingKernelClient | None = None
         self.runs = 0
 
     def ensure(self, start_timeout: float) -> None:
@@ -73,6 +75,7 @@ class KeptKernel:
         # Move first: the previous document's folder may be gone already.
         code = f"import os as _os\n_os.chdir({cwd!r})\ndel _os\n" if cwd else ""
         code += "%reset -f\n"
+        assert self.kc is not None, "ensure() starts the kernel before prepare()"
         reply = self.kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             self.shutdown()
@@ -87,15 +90,11 @@ class KeptKernel:
     def shutdown(self) -> None:
         """Stop the client and the kernel (idempotent)."""
         if self.kc is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.kc.stop_channels()
-            except Exception:
-                pass
         if self.km is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.km.shutdown_kernel(now=True)
-            except Exception:
-                pass
         self.km, self.kc = None, None
 
 

@@ -700,6 +700,8 @@ def _run_typst(typ_path: Path, workdir: Path, timestamp: datetime) -> tuple[byte
         )
     except Exception as exc:  # typst.TypstError, or a RuntimeError from the binding
         raise RenderError("typst", _typst_error_message(exc, typ_path)) from exc
+    if not isinstance(pdf, bytes):  # one PDF document: bytes (a list only for per-page image formats)
+        raise RenderError("typst", f"expected PDF bytes, got {type(pdf).__name__}")
     notes = [f"typst: {getattr(w, 'message', w)}" for w in warnings or []]
     return pdf, notes
 
@@ -1043,7 +1045,7 @@ def render_notebooks(
     """
     chosen = choose_engine(engine)
     own_workdir = workdir is None
-    wd = Path(tempfile.mkdtemp(prefix="kwh-render-")) if own_workdir else Path(workdir)
+    wd = Path(tempfile.mkdtemp(prefix="kwh-render-")) if workdir is None else Path(workdir)
     wd.mkdir(parents=True, exist_ok=True)
     outcomes: list[RenderResult | RenderError | None] = [None] * len(jobs)
     prepared: dict[datetime, list[tuple[int, dict[str, Any], dict[str, Any]]]] = {}
