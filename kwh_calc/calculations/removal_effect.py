@@ -113,8 +113,11 @@ def corporations_subset(dataset: Dataset, corporation_ids) -> Dataset:
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.loc[frame["corporation_id"].isin(ids).to_numpy(dtype=bool)].reset_index(drop=True)
 
+    links, questions = dataset.answer_respondent, dataset.answer_question
+    if links is None or questions is None:
+        raise ValueError("the dataset has no answer links: load it with load_dataset or from_tables")
     keep = dataset.respondents["corporation_id"].isin(ids).to_numpy(dtype=bool)
-    answer_keep = keep[dataset.answer_respondent]
+    answer_keep = keep[links]
     new_row = np.cumsum(keep) - 1
     return dataclasses.replace(
         dataset,
@@ -125,8 +128,8 @@ def corporations_subset(dataset: Dataset, corporation_ids) -> Dataset:
         checkvraag=mine(dataset.checkvraag),
         label_history=mine(dataset.label_history),
         removals=dataset.removals,
-        answer_respondent=new_row[dataset.answer_respondent[answer_keep]],
-        answer_question=dataset.answer_question[answer_keep],
+        answer_respondent=new_row[links[answer_keep]],
+        answer_question=questions[answer_keep],
     )
 
 

@@ -153,12 +153,12 @@ def _scaled_sums(results: pd.DataFrame, group_index: np.ndarray, n_groups: int) 
         totals = np.zeros(n_groups, dtype=np.int64)
         np.add.at(totals, group_index, scaled)
         return totals.astype(object), lcm
-    totals = [0] * n_groups  # extremely many distinct grade counts: Python's big integers
+    big_totals = [0] * n_groups  # extremely many distinct grade counts: Python's big integers
     for g, value in zip(
         group_index.tolist(), (int(s) * (lcm // int(c)) for s, c in zip(sums, counts, strict=True)), strict=True
     ):
-        totals[g] += value
-    return np.array(totals, dtype=object), lcm
+        big_totals[g] += value
+    return np.array(big_totals, dtype=object), lcm
 
 
 def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ Exit codes (also in README.md):
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 import typer
@@ -45,14 +46,15 @@ def _say(text: str) -> None:
 class GuardedGroup(TyperGroup):
     """The ``kwh`` group: runs a command with stop signals handled and failures translated."""
 
-    def invoke(self, ctx: click.Context):
+    # typer passes its vendored click's Context (typer._click, private): typed loosely here.
+    def invoke(self, ctx: Any) -> Any:
         clear_protected_inputs()  # inputs are those of this command only
         try:
             return self._guarded(ctx)
         finally:
             clear_protected_inputs()  # and only while it runs (tests and notebooks share the process)
 
-    def _guarded(self, ctx: click.Context):
+    def _guarded(self, ctx: Any) -> Any:
         try:
             with stop_signals_raise():
                 return super().invoke(ctx)
@@ -67,7 +69,7 @@ class GuardedGroup(TyperGroup):
             self._translate(ctx, stop)
 
     @staticmethod
-    def _translate(ctx: click.Context, caught: BaseException):
+    def _translate(ctx: Any, caught: BaseException) -> None:
         """Turn an exception into its message and exit code (see the module docstring)."""
         try:
             raise caught

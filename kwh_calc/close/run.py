@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -450,7 +451,7 @@ def _journal(out_dir: Path, record: DocumentRecord) -> None:
 
 def _read_manifest(path: Path) -> dict:
     """The manifest with the journal of an interrupted close applied on top of it."""
-    manifest = {"documents": {}}
+    manifest: dict[str, Any] = {"documents": {}}
     if path.exists():
         try:
             manifest = json.loads(path.read_text())
@@ -748,7 +749,7 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
     per batch instead of one per document keeps the Quarto close within 1,5× the built-in one.
     The batches are subprocesses, so threads suffice to run them side by side.
     """
-    from kwh_calc.rendering.render import RenderJob, render_notebooks
+    from kwh_calc.rendering.render import RenderJob, RenderResult, render_notebooks
 
     if not executed:
         return
@@ -779,7 +780,7 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
     count = max(1, min(jobs, len(planned)))
     chunks = [planned[k::count] for k in range(count)]
 
-    def render_chunk(k: int, chunk: list) -> list[tuple[dict, object]]:
+    def render_chunk(k: int, chunk: list) -> list[tuple[dict, RenderResult | RenderError]]:
         workdir = out_dir / ".work" / f"quarto-{k}"
         shutil.rmtree(workdir, ignore_errors=True)
         try:

@@ -55,7 +55,7 @@ class OutputRefused(OSError):
         return self.args[0]
 
 
-def protect_inputs(*paths: str | Path) -> None:
+def protect_inputs(*paths: str | Path | None) -> None:
     """Register files (existing or not) that no output of this process may replace."""
     for path in paths:
         if path is None or str(path) == "":

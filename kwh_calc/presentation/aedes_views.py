@@ -895,7 +895,7 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
     Empty when no sub-score has respondents.
     """
     row = _require(results)
-    changes = what_changes_letter(national_results(results), results.corporation_id, results.rules)
+    changes = what_changes_letter(national_results(results), str(row["corporation_id"]), results.rules)
     columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (onafgerond)", GAP_COLUMN]
     if changes.subscores["letter"].map(_missing).all():
         return pd.DataFrame(columns=columns)

@@ -61,9 +61,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
+
+if TYPE_CHECKING:
+    from typst import PDFStandard  # a name of typst's type stub only
 
 from kwh_calc.common import paths
 from kwh_calc.common.atomic import write_bytes_atomic
@@ -706,13 +709,13 @@ def _run_typst(typ_path: Path, workdir: Path, timestamp: datetime) -> tuple[byte
     return pdf, notes
 
 
-def pdf_standards() -> list[str]:
+def pdf_standards() -> list[PDFStandard]:
     """The PDF standards every PDF declares and conforms to (``pdf-standard`` of the format).
 
     Typst checks conformance while it writes the PDF (e.g. alt text on every image for
     PDF/UA-1) and refuses a document that does not conform, in both engines.
     """
-    return [str(s) for s in _as_list(format_options().get("pdf-standard"))]
+    return [cast("PDFStandard", str(s)) for s in _as_list(format_options().get("pdf-standard"))]
 
 
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
