@@ -18,7 +18,7 @@ JOBS   ?= 2
 QUARTO_KIT ?= ../shared/quarto
 QUARTO_DIR ?= .quarto-cli
 
-.PHONY: help setup quarto demo demo-data lint test lab bench lock clean
+.PHONY: help setup quarto browser demo demo-data lint test lab bench lock clean
 
 help:
 	@echo "make demo   set up, generate the demo dataset and run the annual close on it"
@@ -58,8 +58,17 @@ lint: setup
 
 # The built Quarto goes first on PATH; in CI (CI=true) the Quarto tests fail instead of skipping
 # when there is no quarto.
-test: setup quarto lint
+test: setup quarto browser lint
 	PATH="$(abspath $(QUARTO_DIR))/bin:$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The monitor's browser tests (issue 14) drive Debian's chromium; installed only when missing,
+# and only as root (CI); elsewhere those tests skip with the reason.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium not installed: the browser tests will skip (apt-get install chromium chromium-driver)"; fi; \
+	fi
 
 # Jupyter refuses root unless told; containers and shared build machines often run as root.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)

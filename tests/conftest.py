@@ -47,3 +47,15 @@ def quarto_cli() -> str:
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         pytest.fail(f"CI: {reason}")
     pytest.skip(reason)
+
+
+MONITOR_AS_OF = "2025-06"
+
+
+@pytest.fixture(scope="session")
+def monitor_run(demo_dir, tmp_path_factory):
+    """``kwh monitor`` on the demo for C001 with its contractor dashboards (built-in HTML engine)."""
+    from kwh_calc.close.monitor import run_monitor
+
+    out = tmp_path_factory.mktemp("monitor-reports")
+    return run_monitor(demo_dir, MONITOR_AS_OF, out, corporations=["C001"], contractors=True)

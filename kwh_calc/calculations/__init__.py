@@ -9,4 +9,8 @@
 - :mod:`kwh_calc.calculations.representativeness`: margins, intervals, sample sizes, quotas
 - :mod:`kwh_calc.calculations.checkvraag`: the Reparaties check question
 - :mod:`kwh_calc.calculations.fieldwork`: delivery deadlines and fieldwork dates
+- :mod:`kwh_calc.calculations.forecast`: the label forecast during the year (``forecast_label``) and its
+  ``backtest`` (``brier_score``, ``calibration_table``)
+- :mod:`kwh_calc.calculations.open_answers`: masking of personal data in open answers (``mask_text``,
+  ``open_answer_table``)
 """

@@ -10,7 +10,9 @@ from kwh_calc.cli import close as close  # close
 from kwh_calc.cli import data as data  # check-data, demo-data
 from kwh_calc.cli import databank as databank  # export-databank, signals
 from kwh_calc.cli import delivery as delivery  # validate-delivery, calendar
+from kwh_calc.cli import forecast as forecast  # forecast, forecast-backtest
 from kwh_calc.cli import label as label  # label, ckv-decisions
+from kwh_calc.cli import monitor as monitor  # monitor
 from kwh_calc.cli import removals as removals  # removals template, removals report
 from kwh_calc.cli import render as render  # render
 from kwh_calc.cli import representativeness as representativeness  # representativeness

@@ -371,20 +371,26 @@ def run_document(task: dict) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
             return record
         stage = "render"
-        pdf_tmp = workdir / "document.pdf"
-        result = render_notebook(
-            executed_tmp,
-            pdf_tmp,
-            title=task["title"],
-            subtitle=task["subtitle"],
-            corporation=task["corporation_name"],
-            year=task["year"],
-            provenance=task["provenance"],
-            engine=task["engine"],
-            workdir=workdir / "render",
-            timestamp=datetime.fromisoformat(task["timestamp"]),
-            year_label=task["year_label"],
-        )
+        pdf_tmp = workdir / f"document{Path(task['pdf']).suffix}"
+        if task.get("renderer"):
+            # Another output than a PDF (issue 14: HTML dashboards): "module:function" called
+            # as function(executed, target, task), returning .engine and .duration_s.
+            module, name = task["renderer"].split(":")
+            result = getattr(importlib.import_module(module), name)(executed_tmp, pdf_tmp, task)
+        else:
+            result = render_notebook(
+                executed_tmp,
+                pdf_tmp,
+                title=task["title"],
+                subtitle=task["subtitle"],
+                corporation=task["corporation_name"],
+                year=task["year"],
+                provenance=task["provenance"],
+                engine=task["engine"],
+                workdir=workdir / "render",
+                timestamp=datetime.fromisoformat(task["timestamp"]),
+                year_label=task["year_label"],
+            )
         pdf = Path(task["pdf"])
         for target in (pdf, executed):  # never rename over a folder, device or other non-file
             check_output_target(target)

@@ -6,7 +6,7 @@ reads it, converts every column to its contract type and validates it completely
 allowed values, ranges, uniqueness, referential integrity and questions per questionnaire.
 Nothing is dropped, coerced or clipped silently: a grade of 11 is an error, not a 10.
 
-Optional tables (:data:`OPTIONAL_TABLES`: the ``removals`` register) may be left out; a missing
+Optional tables (:data:`OPTIONAL_TABLES`: the ``removals`` register, ``open_answers``) may be left out; a missing
 one is read as empty. Present, they are validated like any other table.
 
 A bad dataset raises :class:`DatasetError`, whose message names for every broken rule the
@@ -123,9 +123,16 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
         "decided_on": ("date", True),
         "reference": ("str", True),
     },
+    # Optional table (issue 14): answers to open questions, masked before any output.
+    "open_answers": {
+        "response_id": ("str", True),
+        "question_id": ("str", True),
+        "text": ("str", True),
+    },
 }
 #: Tables a dataset may leave out; a missing one is read as empty (DATA.md "optional").
-OPTIONAL_TABLES = frozenset({"removals"})
+OPTIONAL_TABLES = frozenset({"removals", "open_answers"})
+OPEN_ANSWER_MAX_CHARS = 4000
 
 # Columns that identify a row in messages; None = the data row number (header = line 1).
 TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
@@ -137,6 +144,7 @@ TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
     "checkvraag": None,
     "label_history": ("corporation_id", "research_year"),
     "removals": ("response_id",),
+    "open_answers": ("response_id", "question_id"),
 }
 TABLES = tuple(TABLE_COLUMNS)
 
@@ -186,6 +194,7 @@ class Dataset:
     label_history: pd.DataFrame
     #: the removals register (DATA.md, optional): questionnaires taken out of the research
     removals: pd.DataFrame = field(default_factory=lambda: empty_table("removals"))
+    open_answers: pd.DataFrame | None = None  # optional table; always a DataFrame after loading
     path: Path | None = None
     fingerprint: str = field(default="")
     #: per answer, its respondent's row in ``respondents`` and its question's row in
@@ -617,6 +626,7 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
                 ),
             }
         ),
+        "open_answers": pa.DataFrameSchema({}),  # rules across tables: _open_answer_relations
     }
 
 
@@ -843,6 +853,49 @@ def empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLE_COLUMNS[name]})
 
 
+def _open_answer_relations(t: dict[str, pd.DataFrame]) -> list[Violation]:
+    """open_answers: an existing respondent, an open question of their questionnaire, bounded text."""
+    answers, respondents, questions = t["open_answers"], t["respondents"], t["questions"]
+    if answers.empty:
+        return []
+    questionnaire = answers["response_id"].map(
+        respondents.drop_duplicates("response_id").set_index("response_id")["questionnaire"]
+    )
+    known = questionnaire.notna().to_numpy(dtype=bool)
+    open_questions = set(
+        zip(
+            questions.loc[~questions["label_question"].astype(bool), "questionnaire"],
+            questions.loc[~questions["label_question"].astype(bool), "question_id"],
+        )
+    )
+    is_open = np.array([(q, i) in open_questions for q, i in zip(questionnaire, answers["question_id"])], dtype=bool)
+    found = [
+        _violation("open_answers", "response_id", "response_id not in respondents", answers, ~known),
+        _violation(
+            "open_answers",
+            "question_id",
+            "not an open question (label_question false) of the respondent's questionnaire",
+            answers,
+            known & ~is_open,
+        ),
+        _violation(
+            "open_answers",
+            "question_id",
+            "question answered twice by one respondent",
+            answers,
+            answers.duplicated(["response_id", "question_id"], keep=False),
+        ),
+        _violation(
+            "open_answers",
+            "text",
+            f"longer than {OPEN_ANSWER_MAX_CHARS} characters",
+            answers,
+            (answers["text"].str.len() > OPEN_ANSWER_MAX_CHARS).fillna(False),
+        ),
+    ]
+    return [v for v in found if v is not None]
+
+
 def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fingerprint: str = "") -> Dataset:
     """Validate in-memory tables (any of CSV-text or typed columns) into a :class:`Dataset`.
 
@@ -867,6 +920,7 @@ def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fi
         violations += _schema_violations(name, typed[name], schemas[name])
     links = answer_links(typed["respondents"], typed["questions"], typed["answers"])
     violations += _relations(typed, links)
+    violations += _open_answer_relations(typed)
     if violations:
         raise DatasetError(where, violations)
     tables = {name: _finalise_types(name, typed[name]) for name in TABLES}

@@ -1032,6 +1032,7 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     is_label = np.array([b[2] for name in QUESTIONNAIRES for b in QUESTION_BANK[name]])
     removals = _removals(plan, seed, corp, quest, month, completed, grade, qcode, k_of, is_label, response_ids)
 
+    questions, open_answers = _open_answers(questions, respondents, seed)
     return {
         "corporations": corporations,
         "questions": questions,
@@ -1041,6 +1042,7 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
         "checkvraag": checkvraag,
         "label_history": history,
         "removals": removals,
+        "open_answers": open_answers,
     }
 
 
@@ -1146,6 +1148,73 @@ def _removals(
     )
 
 
+# --------------------------------------------------------------------------- open answers (issue 14)
+
+#: One open question per questionnaire (not graded: no rows in ``answers``).
+OPEN_QUESTION_TEXT = "Heeft u nog tips of opmerkingen voor de corporatie?"
+#: Share of respondents who write something.
+OPEN_ANSWER_SHARE = 0.15
+#: Synthetic answers: ordinary remarks and, on purpose, remarks full of personal data that
+#: every output must mask (names, phone numbers, e-mail addresses, postcodes, house numbers).
+OPEN_ANSWER_TEXTS = (
+    "Prima geholpen, snel en vriendelijk.",
+    "De monteur kwam op tijd en ruimde alles netjes op.",
+    "Het duurde drie weken voordat er iemand kwam.",
+    "Ik moest twee keer bellen voor een afspraak.",
+    "Goede communicatie, ik wist steeds waar ik aan toe was.",
+    "De website was onduidelijk, ik kon het formulier niet vinden.",
+    "Graag eerder laten weten hoe laat de monteur komt.",
+    "Niets aan toe te voegen, alles ging goed.",
+    "Bel me gerust op 06-12345678 als er vragen zijn.",
+    "Monteur Ahmed was erg behulpzaam, geef hem een compliment!",
+    "Mevrouw van der Berg van het klantcontactcentrum belde niet terug.",
+    "Mijn adres is Kerkstraat 12a, 1234 AB, daar lekt het nog steeds.",
+    "Mail me op j.devries@example.nl voor een nieuwe afspraak.",
+    "Ik ben Fatima El Amrani en woon op huisnummer 14, de deur klemt nog.",
+    "Mijn buurman Klaas Hoekstra heeft dezelfde klacht, tel 020-123 45 67.",
+    "Met vriendelijke groet, Annie de Boer",
+)
+
+
+def _open_answers(questions: pd.DataFrame, respondents: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add an open question to every questionnaire and synthetic answers to it.
+
+    A generator of its own (``seed`` + 14) keeps every other table exactly as before.
+    """
+    rng = np.random.default_rng(seed + 14)
+    extra = pd.DataFrame(
+        {
+            "questionnaire": list(QUESTIONNAIRES),
+            "question_id": [f"{_open_prefix(q)}99" for q in QUESTIONNAIRES],
+            "text": OPEN_QUESTION_TEXT,
+            "label_question": False,
+            "aedes_question": False,
+        }
+    )
+    questions = pd.concat([questions, extra], ignore_index=True)
+    for column in ("questionnaire", "question_id", "text"):
+        questions[column] = questions[column].astype("string")
+    chosen = respondents.loc[rng.random(len(respondents)) < OPEN_ANSWER_SHARE, ["response_id", "questionnaire"]]
+    # Ordinary remarks are common, those with personal data rarer (one in five).
+    weights = np.array([4.0] * 8 + [1.0] * 8)
+    texts = np.asarray(OPEN_ANSWER_TEXTS, dtype=object)[
+        rng.choice(len(OPEN_ANSWER_TEXTS), size=len(chosen), p=weights / weights.sum())
+    ]
+    open_answers = pd.DataFrame(
+        {
+            "response_id": pd.array(chosen["response_id"].to_numpy(), dtype="string"),
+            "question_id": pd.array([f"{_open_prefix(q)}99" for q in chosen["questionnaire"]], dtype="string"),
+            "text": pd.array(texts, dtype="string"),
+        }
+    )
+    return questions, open_answers
+
+
+def _open_prefix(questionnaire: str) -> str:
+    """The two-letter prefix of a questionnaire's question ids (``NH``, ``RE`` …)."""
+    return str(QUESTION_BANK[questionnaire][0][0])[:2]
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -1191,7 +1260,7 @@ def generate_demo(corporations: int = 250, year: int = 2025, seed: int = 2025) -
     Returns
     -------
     dict[str, pandas.DataFrame]
-        The eight tables by DATA.md name (``removals`` included), typed as :mod:`kwh_calc.intake.dataset` documents (text as
+        The nine tables by DATA.md name (``removals`` and ``open_answers`` included), typed as :mod:`kwh_calc.intake.dataset` documents (text as
         pandas ``string``, dates ``datetime64[ns]``, grades nullable ``Int64``); they pass
         :func:`kwh_calc.intake.dataset.from_tables`.
     """

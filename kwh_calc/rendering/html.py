@@ -1,0 +1,246 @@
+"""Executed dashboard notebook -> one self-contained HTML file (the built-in HTML engine).
+
+A monitor dashboard must open from disk or an e-mail attachment with no network: every
+script, the font and all data are inside the file. The page is built from the executed
+notebook's outputs in order: ``text/html`` fragments as they are, and charts
+(:data:`kwh_calc.presentation.monitor_views.VEGALITE_MIME`) as ``<figure>`` elements drawn
+by vega-embed in the browser (interactive, Dutch tooltips), with the chart's description
+as caption and ARIA label.
+
+- JavaScript: vega, vega-lite and vega-embed bundled by ``vl_convert.javascript_bundle()``
+  (about 0,9 MB). Bundling takes seconds, so it is cached on disk per vl-convert version
+  (:func:`vega_bundle`); the close's workers share the cached file.
+- Font: Inter Regular (``fonts/``, OFL) as a base64 ``@font-face``; bold is synthesised.
+- Locale: Dutch number and time formats for vega (``7,4``; ``mrt``).
+- Phone, print, accessibility: a fluid single column, tables that scroll sideways inside
+  their own region, charts as wide as the container, print styles without interaction, a
+  skip link, ``lang="nl"``, headings and real tables from the views.
+
+An error output anywhere raises :class:`RenderError` (a failed notebook never becomes a
+dashboard), as the PDF engines do.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from kwh_calc.common.atomic import write_text_atomic
+from kwh_calc.common.paths import fonts_dir
+from kwh_calc.rendering.render import RenderError
+
+__all__ = [
+    "NL_FORMAT_LOCALE",
+    "NL_TIME_LOCALE",
+    "HtmlResult",
+    "render_dashboard",
+    "render_html",
+    "vega_bundle",
+    "vega_bundle_path",
+]
+
+VEGALITE_MIME = "application/vnd.kwh.vegalite+json"  # same value as monitor_views.VEGALITE_MIME (no upward import)
+
+NL_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]}
+NL_TIME_LOCALE = {
+    "dateTime": "%a %e %B %Y %X",
+    "date": "%d-%m-%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+    "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
+    "months": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "shortMonths": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+}
+
+_CSS = """
+@font-face{font-family:"Inter";src:url(data:font/otf;base64,%(font)s) format("opentype");font-weight:100 900;font-style:normal}
+:root{--ink:#1a1a1a;--muted:#5f5f5f;--line:#d9d9d9;--accent:#1d4f73;--warn:#b0413e;--ok:#2f6b3a;--bg:#fff;--soft:#f4f6f8}
+*{box-sizing:border-box}
+html{font-size:16px;-webkit-text-size-adjust:100%%}
+body{margin:0;font-family:"Inter",system-ui,sans-serif;color:var(--ink);background:var(--bg);line-height:1.5}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:6px;z-index:10}
+main{max-width:1000px;margin:0 auto;padding:16px}
+h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.25rem;margin:1.6em 0 .5em;border-bottom:2px solid var(--accent);padding-bottom:.2em}
+h3{font-size:1.05rem;margin:1em 0 .3em}
+.kicker{color:var(--muted);text-transform:uppercase;letter-spacing:.06em;font-size:.8rem;margin:0}
+.subtitle{color:var(--muted);margin:0}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:12px;margin:12px 0}
+.tile{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:6px;padding:10px 12px;background:var(--soft)}
+.tile h3{margin:0 0 .2em}.tile p{margin:.2em 0}.big{font-size:1.8rem;font-weight:700;margin:0}.unit{font-size:.9rem;font-weight:400;color:var(--muted)}
+.status-onder-de-grens{border-left-color:var(--warn)}.status-grensgeval{border-left-color:#c8862a}.status-boven-de-grens{border-left-color:var(--ok)}
+.status{font-weight:600}
+.table-wrap{overflow-x:auto;margin:10px 0}
+table{border-collapse:collapse;width:100%%;font-size:.92rem}
+caption{text-align:left;font-weight:600;padding:4px 0;color:var(--ink)}
+th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+thead th{background:var(--soft)}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+figure{margin:14px 0;break-inside:avoid}
+figcaption{color:var(--muted);font-size:.88rem}
+.chart{width:100%%;min-height:120px}
+.chart .vega-embed{width:100%%}
+details{margin:8px 0}summary{cursor:pointer;color:var(--accent);font-weight:600}
+.answers{padding-left:1.2em}.answers li{margin:.3em 0}.month{color:var(--muted);font-size:.85rem;margin-right:.4em}
+footer{color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);margin-top:2em;padding-top:.6em}
+:focus-visible{outline:3px solid #c8862a;outline-offset:2px}
+@media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}.big{font-size:1.5rem}table{font-size:.85rem}}
+@media print{.skip{display:none}main{max-width:none;padding:0}details>*{display:block}
+ section,figure,table,.tile{break-inside:avoid}a{color:inherit;text-decoration:none}h2{break-after:avoid}}
+"""
+
+_EMBED_JS = """
+(function(){
+  var fmt = %(format)s, tfmt = %(time)s;
+  document.querySelectorAll('script[type="application/json"][data-kwh-chart]').forEach(function(el){
+    var spec = JSON.parse(el.textContent);
+    var target = document.getElementById(el.getAttribute('data-kwh-chart'));
+    vegaEmbed(target, spec, {actions:false, renderer:'svg', formatLocale:fmt, timeFormatLocale:tfmt,
+      tooltip:{theme:'light'}}).then(function(result){
+        target.setAttribute('data-drawn','1');
+        var svg = target.querySelector('svg');
+        if (svg){svg.setAttribute('role','img');svg.setAttribute('aria-label', spec.description || '');}
+      }).catch(function(err){ target.textContent = 'Grafiek kon niet worden getekend.'; console.error(err); });
+  });
+  // Printing: open every folded section so nothing is lost on paper.
+  window.addEventListener('beforeprint', function(){document.querySelectorAll('details').forEach(function(d){d.open=true;});});
+})();
+"""
+
+
+@dataclass(frozen=True)
+class HtmlResult:
+    """Outcome of one HTML render (``engine`` and ``duration_s`` as the PDF engines report)."""
+
+    path: Path
+    engine: str
+    duration_s: float
+    size_bytes: int
+
+
+def _cache_dir() -> Path:
+    return Path.home() / ".cache" / "kwh-workbench"
+
+
+def vega_bundle_path(cache_dir: Path | None = None) -> Path:
+    """The cached vega + vega-lite + vega-embed JavaScript bundle (made on first use).
+
+    One file per vl-convert version (``~/.cache/kwh-workbench/vega-bundle-<version>.js``):
+    bundling takes seconds, reading the file milliseconds.
+    """
+    from importlib.metadata import version
+
+    import vl_convert as vlc
+
+    path = (cache_dir or _cache_dir()) / f"vega-bundle-{version('vl-convert-python')}.js"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, vlc.javascript_bundle())
+    return path
+
+
+def vega_bundle(cache_dir: Path | None = None) -> str:
+    """The text of :func:`vega_bundle_path`."""
+    return vega_bundle_path(cache_dir).read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _font_base64() -> str:
+    return base64.b64encode((fonts_dir() / "Inter-Regular.otf").read_bytes()).decode("ascii")
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</script>`` or ``<!--`` can close it)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _body(notebook: nbformat.NotebookNode) -> str:
+    parts: list[str] = []
+    charts = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise RenderError("export", f"notebook cell failed: {output.get('ename')}: {output.get('evalue')}")
+            data = output.get("data") or {}
+            if VEGALITE_MIME in data:
+                payload = data[VEGALITE_MIME]
+                charts += 1
+                ident = f"grafiek-{charts}"
+                title = html.escape(str(payload.get("title", "")))
+                description = html.escape(str(payload.get("description", "")))
+                parts.append(
+                    f'<figure aria-labelledby="{ident}-titel"><h3 id="{ident}-titel">{title}</h3>'
+                    f'<div class="chart" id="{ident}" role="img" aria-label="{description}"></div>'
+                    f'<script type="application/json" data-kwh-chart="{ident}">{_script_json(payload["spec"])}</script>'
+                    f"<figcaption>{description}</figcaption></figure>"
+                )
+            elif "text/html" in data:
+                text = data["text/html"]
+                parts.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(parts)
+
+
+def render_html(executed: Path, target: Path, *, title: str, footer: str, bundle: str) -> HtmlResult:
+    """Write the self-contained dashboard of an executed notebook.
+
+    Parameters
+    ----------
+    executed : the executed notebook.
+    target : the HTML file to write (atomically).
+    title : the page title (browser tab, bookmarks).
+    footer : provenance line (plain text; escaped here).
+    bundle : the vega JavaScript bundle (:func:`vega_bundle`).
+
+    Returns
+    -------
+    HtmlResult
+        Path, engine ``builtin-html``, seconds taken and file size in bytes.
+    """
+    started = time.perf_counter()
+    notebook = nbformat.read(str(executed), as_version=4)
+    body = _body(notebook)
+    script = _EMBED_JS % {"format": _script_json(NL_FORMAT_LOCALE), "time": _script_json(NL_TIME_LOCALE)}
+    page = (
+        '<!DOCTYPE html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        # No request may leave the file: the policy blocks every fetch, image and font from elsewhere.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+        "style-src 'unsafe-inline'; font-src data:; img-src data:\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'font': _font_base64()}}</style>\n</head>\n<body>\n"
+        '<a class="skip" href="#inhoud">Naar de inhoud</a>\n<main id="inhoud">\n'
+        f"{body}\n<footer><p>{html.escape(footer)}</p></footer>\n</main>\n"
+        f"<script>{bundle}</script>\n<script>{script}</script>\n</body>\n</html>\n"
+    )
+    write_text_atomic(target, page)
+    return HtmlResult(Path(target), "builtin-html", time.perf_counter() - started, len(page.encode("utf-8")))
+
+
+def render_dashboard(executed: Path, target: Path, task: dict) -> HtmlResult:
+    """The close's renderer hook (``task["renderer"]``): render one monitor dashboard.
+
+    ``task`` carries ``title``, ``footer`` and ``bundle_path`` (the cached vega bundle).
+    """
+    bundle = Path(task["bundle_path"]).read_text(encoding="utf-8")
+    return render_html(Path(executed), Path(target), title=task["title"], footer=task["footer"], bundle=bundle)
