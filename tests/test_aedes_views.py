@@ -406,4 +406,4 @@ def test_distribution_chart_has_alt_text(c1):
     text = chart_alt_text(views.distribution_chart(c1, "reparaties"))
     assert text.startswith("Staafdiagram: aantal Aedes-leden per cijfer op Reparatieverzoeken")
     assert "B vanaf 7,5 en A vanaf 8,0" in text
-    assert "Het eigen cijfer is 7,3." in text
+    assert f"Het cijfer van {c1.corporation['name']} is 7,3." in text

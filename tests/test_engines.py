@@ -89,10 +89,10 @@ def test_documents_follow_the_house_rules(engine, request, special_demo):
             assert code not in text, (engine, document, code)
         fonts = font_names(path)
         assert fonts and all(name.startswith("Inter-") for name in fonts), (engine, document, fonts)
-        # The provenance line in the footer of every page.
-        assert text.count(f"Dataset {dataset.fingerprint[:12]}") == len(PdfReader(path).pages), (engine, document)
-        assert f"regels {load_rules(year=YEAR).version}" in text
-        assert "Commit " in text
+        # The provenance line in the footer of every page: data, rule set, program and commit.
+        assert text.count(f"Gegevens {dataset.fingerprint[:12]}") == len(PdfReader(path).pages), (engine, document)
+        assert f"Regelset {load_rules(year=YEAR).version} (" in text
+        assert re.search(r"kwh-workbench \S+ \(\S+\)", text), (engine, document)
         assert standards(path) == {"pdfa": "2A", "pdfua": "1", "lang": "nl-NL"}, (engine, document)
         assert all(alt.strip() for alt in alt_texts(path)), (engine, document)
 

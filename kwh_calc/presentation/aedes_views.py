@@ -716,7 +716,8 @@ def distribution_alt(results: YearResults, key: str) -> str:
     own = data.loc[data["reeks"] == OWN_SERIES]
     if not own.empty:
         shared = int(own["aantal"].iloc[0]) - 1
-        text += f" Het eigen cijfer is {own['cijfer_tekst'].iloc[0]}" + (
+        # Plain text (not Markdown): the name as it is, for a screen reader.
+        text += f" Het cijfer van {results.corporation['name']} is {own['cijfer_tekst'].iloc[0]}" + (
             "." if shared == 0 else f", samen met {shared} {'ander lid' if shared == 1 else 'andere leden'}."
         )
     return text
