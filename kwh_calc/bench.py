@@ -128,9 +128,141 @@ from kwh_calc.presentation.present import chart, markdown, table
 from kwh_calc.results.year import YearResults
 """
 
+#: How often the process watcher samples the close's process tree, in seconds.
+SAMPLE_INTERVAL_S = 0.1
 
-def _children_peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+def _role(process) -> str:
+    """What a process of the close is: main, worker, kernel, pandoc or other."""
+    try:
+        cmdline = " ".join(process.cmdline())
+    except Exception:
+        return "other"
+    if "ipykernel" in cmdline:
+        return "kernel"
+    if "pandoc" in cmdline:
+        return "pandoc"
+    if "multiprocessing.spawn" in cmdline or "multiprocessing-fork" in cmdline:
+        return "worker"
+    return "other"
+
+
+class ProcessWatch:
+    """Samples a process and all its descendants: per role (main, worker, kernel, pandoc) the
+    largest resident memory of one process and of all of them at one moment, and CPU time.
+
+    Roles are read again at every sample: a child just forked (before it runs its own
+    program) still shows its parent's command line. Processes that live shorter than
+    :data:`SAMPLE_INTERVAL_S` (most pandoc runs) may be missed, and their CPU time counts up
+    to the last sample; the main process, workers and kernels live for the whole close.
+    Resident memory counts pages shared between processes in each of them.
+    """
+
+    def __init__(self, pid: int):
+        import threading
+
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.peak_rss: dict[tuple[int, str], int] = {}  # (pid, role) -> bytes
+        self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen
+        self.roles: dict[int, str] = {}
+        self.peak_at_once: dict[str, int] = {}  # role -> bytes, largest sum at one sample
+        self.peak_total = 0  # bytes, the largest sum over all processes at one sample
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ProcessWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(SAMPLE_INTERVAL_S)
+
+    def sample(self) -> None:
+        """Read every living process of the tree once."""
+        try:
+            processes = [self.root, *self.root.children(recursive=True)]
+        except Exception:
+            return
+        sums: dict[str, int] = {}
+        for process in processes:
+            try:
+                rss = process.memory_info().rss
+                times = process.cpu_times()
+            except Exception:
+                continue
+            role = "main" if process.pid == self.root.pid else _role(process)
+            # A process that is ending can no longer tell its command line ("other"): it
+            # keeps the role it had. Memory counts for the role it has at this sample (a
+            # child just forked carries its parent's pages until it runs pandoc or a kernel).
+            if role != "other" or process.pid not in self.roles:
+                self.roles[process.pid] = role
+            sums[role] = sums.get(role, 0) + rss
+            key = (process.pid, role)
+            self.peak_rss[key] = max(self.peak_rss.get(key, 0), rss)
+            self.cpu[process.pid] = times.user + times.system
+        for role, total in sums.items():
+            self.peak_at_once[role] = max(self.peak_at_once.get(role, 0), total)
+        self.peak_total = max(self.peak_total, sum(sums.values()))
+
+    def by_role(self) -> dict[str, dict[str, float]]:
+        """Per role: processes seen, largest peak of one process and largest sum at one
+        moment (MB), summed CPU seconds."""
+        summary: dict[str, dict[str, float]] = {}
+        for pid, role in self.roles.items():
+            entry = summary.setdefault(
+                role, {"processes": 0.0, "peak_mb_max": 0.0, "peak_mb_at_once": 0.0, "cpu_s": 0.0}
+            )
+            entry["processes"] += 1
+            entry["peak_mb_max"] = max(entry["peak_mb_max"], self.peak_rss.get((pid, role), 0) / 2**20)
+            entry["peak_mb_at_once"] = self.peak_at_once.get(role, 0) / 2**20
+            entry["cpu_s"] += self.cpu.get(pid, 0.0)
+        return summary
+
+
+def _chart_cell_seconds(executed: Path) -> float:
+    """Seconds spent in the cells of an executed notebook that show a chart (papermill's own
+    cell timings): data preparation, Altair and the vl-convert render of the chart."""
+    import json
+
+    total = 0.0
+    for cell in json.loads(Path(executed).read_text()).get("cells", []):
+        outputs = cell.get("outputs") or []
+        if any("image/svg+xml" in (o.get("data") or {}) for o in outputs):
+            total += float((cell.get("metadata", {}).get("papermill") or {}).get("duration") or 0.0)
+    return total
+
+
+def close_command(data: Path, out: Path, year: int, jobs: int, sample: int | None) -> list[str]:
+    """The ``kwh close`` command line the benchmark runs (built-in engine, forced)."""
+    import sys
+
+    command = [
+        sys.executable,
+        "-c",
+        "from kwh_calc.cli import main; main()",
+        "close",
+        str(data),
+        "--year",
+        str(year),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--engine",
+        "builtin",
+        "--force",
+    ]
+    if sample is not None:
+        command += ["--sample", str(sample)]
+    return command
 
 
 def _close_figures(summary, wall_s: float, jobs: int, prefix: str = "") -> dict[str, float]:
@@ -164,19 +296,40 @@ def bench_close(
     year: int = 2025,
     seed: int = 2025,
     floor_runs: int = 3,
+    data: Path | None = None,
     engine: str = "builtin",
 ) -> dict[str, float]:
     """Time the close of the national demo dataset and the papermill + Typst floor in one run.
 
-    ``sample`` renders documents for that many corporations only (the national results stay
-    whole); ``None`` is the full close. The floor is papermill on a notebook holding only the
-    documents' imports, plus one Typst compile of a document of the same size. With
-    ``engine="quarto"`` the same sample is closed a second time with the Quarto engine (figures
-    prefixed ``quarto_``; ``quarto_ratio`` is Quarto's seconds per document over the built-in
-    engine's, results pass left out of both).
+    The close runs as ``kwh close`` in a process of its own, watched by :class:`ProcessWatch`,
+    so that its memory is the close's alone (not the demo generation's) and every process is
+    counted: the main process, the workers, their kernels and pandoc.
+
+    Parameters
+    ----------
+    corporations, seed : size and seed of the generated demo dataset (ignored with ``data``).
+    sample : render documents for that many corporations only (the national results stay
+        whole); ``None`` is the full close.
+    jobs : worker processes of the close.
+    year : research year.
+    floor_runs : runs of each floor measurement (the median is reported).
+    data : an existing dataset folder to close instead of generating one.
+    engine : ``"quarto"`` closes the same sample a second time with the Quarto engine, in this
+        process (figures prefixed ``quarto_``; ``quarto_ratio`` is Quarto's seconds per document
+        over the built-in engine's, the results pass left out of both).
+
+    Returns
+    -------
+    dict
+        Seconds (``*_s``), MB (``*_mb``), counts. Stage sums (``stage_*_s``) are summed over
+        documents, in worker-seconds: ``execute`` (notebook run minus chart cells), ``charts``
+        (cells showing a chart), ``pandoc``, ``typst``, ``write`` (the PDF) and ``export``
+        (notebook → Markdown).
     """
     import json
+    import os
     import statistics
+    import subprocess
 
     import nbformat
     import papermill
@@ -188,22 +341,75 @@ def bench_close(
     from kwh_calc.rendering.render import render_notebook
 
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), folder / "data")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        if data is None:
+            data = folder / "data"
+            write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), data)
+        figures["load_before"] = os.getloadavg()[0]
         started = time.perf_counter()
-        summary = run_close(folder / "data", year, folder / "reports", jobs=jobs, sample=sample, engine="builtin")
-        figures.update(_close_figures(summary, time.perf_counter() - started, jobs))
-        made = [r for r in summary.records if r.status == "ok" and r.timings]
+        process = subprocess.Popen(
+            close_command(Path(data), folder / "reports", year, jobs, sample),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with ProcessWatch(process.pid) as watch:
+            _, stderr = process.communicate()
+        figures["close_wall_s"] = time.perf_counter() - started
+        figures["load_after"] = os.getloadavg()[0]
+        out_dir = folder / "reports" / str(year)
+        if not (out_dir / "manifest.json").exists():
+            raise RuntimeError(f"the close did not finish: {stderr[-2000:]}")
+        manifest = json.loads((out_dir / "manifest.json").read_text())["documents"]
+        made = [r for r in manifest.values() if r["status"] == "ok" and r.get("timings")]
+        figures["documents"] = float(len(made))
+        figures["failed"] = float(sum(r["status"] == "failed" for r in manifest.values()))
+        figures["documents_per_s"] = len(made) / figures["close_wall_s"]
+        figures["per_document_s"] = figures["close_wall_s"] / max(len(made), 1)
+        figures["per_document_worker_s"] = figures["close_wall_s"] * jobs / max(len(made), 1)
+        figures["notebook_median_s"] = statistics.median(r["timings"]["notebook"] for r in made)
+        figures["render_median_s"] = statistics.median(r["timings"]["render"] for r in made)
+        charts = sum(_chart_cell_seconds(Path(r["executed_notebook"])) for r in made)
+        stages = {
+            "execute": sum(r["timings"]["notebook"] for r in made) - charts,
+            "charts": charts,
+            **{
+                stage: sum(r["timings"].get(f"render_{stage}", 0.0) for r in made)
+                for stage in ("export", "pandoc", "typst", "write")
+            },
+        }
+        for stage, seconds in stages.items():
+            figures[f"stage_{stage}_s"] = seconds
+        log_text = (out_dir / "close.log").read_text()
+        figures["results_s"] = next(
+            (
+                float(line.split(" in ")[1].split(" s")[0])
+                for line in log_text.splitlines()
+                if "results computed" in line
+            ),
+            0.0,
+        )
+        figures["close_log_s"] = next(
+            (
+                float(line.split(" finished in ")[1].split(" s")[0])
+                for line in log_text.splitlines()
+                if " finished in " in line
+            ),
+            0.0,
+        )
+        for role, entry in watch.by_role().items():
+            for key, value in entry.items():
+                figures[f"{role}_{key}"] = value
+        figures["peak_memory_at_once_mb"] = watch.peak_total / 2**20
+        figures["cpu_s"] = sum(watch.cpu.values())
+        figures["cpu_per_document_s"] = figures["cpu_s"] / max(len(made), 1)
+        figures["per_document_without_results_s"] = (figures["close_wall_s"] - figures["results_s"]) / max(len(made), 1)
         if engine == "quarto":
             started = time.perf_counter()
-            quarto = run_close(
-                folder / "data", year, folder / "reports-quarto", jobs=jobs, sample=sample, engine="quarto"
-            )
+            quarto = run_close(Path(data), year, folder / "reports-quarto", jobs=jobs, sample=sample, engine="quarto")
             figures.update(_close_figures(quarto, time.perf_counter() - started, jobs, prefix="quarto_"))
-            figures["quarto_ratio"] = figures["quarto_per_document_s"] / figures["per_document_s"]
-        figures["peak_memory_main_mb"] = _peak_memory_mb()
-        figures["peak_memory_child_mb"] = _children_peak_memory_mb()
+            figures["quarto_ratio"] = figures["quarto_per_document_s"] / figures["per_document_without_results_s"]
 
         # The floor, measured in the same run.
         empty = nbformat.v4.new_notebook()
@@ -222,10 +428,9 @@ def bench_close(
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             papermill_times.append(time.perf_counter() - started)
-        typical = made[len(made) // 2]
-        assert typical.executed_notebook is not None, "a document made has its executed notebook"
+        typical = sorted(made, key=lambda r: r["timings"]["notebook"])[len(made) // 2]
         workdir = folder / "render-floor"
-        render_notebook(Path(typical.executed_notebook), folder / "floor.pdf", title="Vloer", workdir=workdir)
+        render_notebook(Path(typical["executed_notebook"]), folder / "floor.pdf", title="Vloer", workdir=workdir)
         source = next(workdir.rglob("*.typ"), None)
         typst_times = []
         for _ in range(floor_runs):
@@ -236,7 +441,5 @@ def bench_close(
         figures["floor_typst_s"] = statistics.median(typst_times)
         figures["floor_s"] = figures["floor_papermill_s"] + figures["floor_typst_s"]
         figures["ratio"] = figures["per_document_worker_s"] / figures["floor_s"]
-        figures["manifest_entries"] = float(
-            len(json.loads((summary.out_dir / "manifest.json").read_text())["documents"])
-        )
+        figures["manifest_entries"] = float(len(manifest))
     return figures

@@ -36,3 +36,32 @@ def test_close_benchmark_measures_documents_and_floor():
     assert figures["floor_papermill_s"] > 0
     assert figures["floor_typst_s"] > 0
     assert figures["ratio"] == pytest.approx(figures["per_document_worker_s"] / figures["floor_s"])
+    # Every stage is measured, and the memory of the close's own processes, kernels included.
+    assert figures["stage_execute_s"] > 0
+    assert figures["stage_charts_s"] > 0
+    assert figures["stage_pandoc_s"] > 0
+    assert figures["stage_typst_s"] > 0
+    assert figures["main_processes"] == 1
+    assert figures["kernel_processes"] >= 1
+    assert figures["kernel_peak_mb_max"] > 0
+    assert figures["cpu_s"] > 0
+    assert figures["peak_memory_at_once_mb"] >= figures["kernel_peak_mb_at_once"]
+
+
+def test_process_watch_counts_every_process_of_the_tree():
+    import subprocess
+    import sys
+
+    from kwh_calc.bench import ProcessWatch
+
+    child = "import time; block = bytearray(60_000_000); time.sleep(1.5)"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"]
+    )
+    with ProcessWatch(parent.pid) as watch:
+        parent.wait()
+    roles = watch.by_role()
+    assert roles["main"]["processes"] == 1
+    assert roles["other"]["processes"] >= 1
+    assert roles["other"]["peak_mb_max"] > 55  # the child's 60 MB block
+    assert watch.peak_total / 2**20 >= roles["other"]["peak_mb_max"]

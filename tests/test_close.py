@@ -232,6 +232,34 @@ def test_kept_kernel_gives_the_same_pdf_as_a_fresh_kernel(first_close, demo, pic
     assert (tmp_path / str(YEAR) / picked[1] / "resultaten.pdf").read_bytes() == kept
 
 
+def test_a_kept_kernel_gives_every_document_as_a_fresh_kernel_does(demo, picked, tmp_path):
+    # One kept kernel makes every document of two corporations in a row, with the results
+    # tables, rules and national distributions it read for the first corporation remembered
+    # (issue 13); the second corporation's PDFs must equal those of fresh kernels.
+    kept = run_close(demo, YEAR, tmp_path / "kept", corporations=picked, outputs=[], engine="builtin")
+    fresh = run_close(
+        demo, YEAR, tmp_path / "fresh", corporations=picked[1:], outputs=[], engine="builtin", kernels="fresh"
+    )
+    assert not kept.failed
+    assert not fresh.failed
+    documents = [r.document for r in fresh.records if r.status == "ok" and r.corporation_id]
+    assert {"resultaten", "representativiteit", "ckv-dossier"} <= set(documents)
+    for key in documents:
+        same = (tmp_path / "kept" / str(YEAR) / picked[1] / f"{key}.pdf").read_bytes()
+        assert (tmp_path / "fresh" / str(YEAR) / picked[1] / f"{key}.pdf").read_bytes() == same, key
+    national = "ckv-overzicht.pdf"
+    assert (tmp_path / "kept" / str(YEAR) / national).read_bytes() == (
+        tmp_path / "fresh" / str(YEAR) / national
+    ).read_bytes()
+
+
+def test_the_record_holds_the_render_stages(first_close):
+    _, summary = first_close
+    made = [r for r in summary.records if r.status == "ok" and r.timings]
+    assert made
+    assert all({"notebook", "render", "render_pandoc", "render_typst", "render_write"} <= set(r.timings) for r in made)
+
+
 def test_relative_paths_work(demo, picked, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").symlink_to(demo)

@@ -102,3 +102,62 @@ def test_the_engine_module_imports_before_papermill_without_a_circle():
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip() == "KeptKernelPlugin"
+
+
+def test_the_executed_notebook_is_written_once_not_after_every_cell(tmp_path, monkeypatch):
+    import papermill.engines as engines
+
+    writes = []
+    real = engines.write_ipynb
+    monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: writes.append(path) or real(nb, path))
+    source = notebook(tmp_path / "n.ipynb", "x = 1", "y = 2", "z = 3", "print(x + y + z)")
+    try:
+        result = run(source, tmp_path / "n-out.ipynb", tmp_path)
+    finally:
+        shutdown_kernels()
+    # Papermill's manager saves once as the run starts; the final notebook is written by
+    # papermill.execute_notebook itself (not counted here) and holds every output.
+    assert len(writes) == 1
+    written = nbformat.read(tmp_path / "n-out.ipynb", as_version=4)
+    assert written.cells[-1].outputs[0]["text"] == "6\n" == result.cells[-1].outputs[0]["text"]
+
+
+def test_a_run_that_breaks_off_still_leaves_the_notebook_as_far_as_it_got(tmp_path, monkeypatch):
+    # When execution itself breaks (not a cell error: papermill then writes nothing itself),
+    # the engine's final save must keep what ran, now that it no longer saves after every cell.
+    import kwh_calc.rendering.kernels as kernels
+
+    class BreaksOff(kernels.PapermillNotebookClient):
+        def papermill_execute_cells(self):
+            for index, cell in enumerate(self.nb.cells[:2]):
+                self.nb_man.cell_start(cell, index)
+                self.execute_cell(cell, index)
+                self.nb_man.cell_complete(cell, index)
+            raise RuntimeError("kernel lost")
+
+    monkeypatch.setattr(kernels, "PapermillNotebookClient", BreaksOff)
+    source = notebook(tmp_path / "t.ipynb", "x = 1", "print('voor')", "print('na')")
+    try:
+        with pytest.raises(RuntimeError, match="kernel lost"):
+            run(source, tmp_path / "t-out.ipynb", tmp_path)
+    finally:
+        shutdown_kernels()
+    written = nbformat.read(tmp_path / "t-out.ipynb", as_version=4)
+    assert written.cells[1].outputs
+    assert written.cells[1].outputs[0]["text"] == "voor\n"
+    assert not written.cells[2].outputs
+
+
+def test_a_kept_kernel_starts_lean_and_clears_names_without_a_full_collection(tmp_path):
+    source = notebook(
+        tmp_path / "k.ipynb",
+        "x = 1",
+        "import sys\nfrom IPython import get_ipython\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'), get_ipython().history_manager.enabled,"
+        " get_ipython().displayhook.do_full_cache)",
+    )
+    try:
+        result = run(source, tmp_path / "k-out.ipynb", tmp_path)
+    finally:
+        shutdown_kernels()
+    assert result.cells[-1].outputs[0]["text"] == "None False 0\n"

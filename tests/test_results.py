@@ -1,5 +1,6 @@
 import json
 
+import pandas as pd
 import pytest
 from builders import DatasetBuilder
 
@@ -73,3 +74,53 @@ def test_scores_keep_three_research_years_for_the_trend():
     builder.respondents("C1", "reparaties", [[1]] * 5, month="2022-05", completed_on="2022-06-20")
     scores = compute_results(builder.build(), RULES, 2025)["scores"].set_index("year")["score"]
     assert scores.to_dict() == {2025: 8.0, 2024: 7.0, 2023: 6.0}
+
+
+def test_year_results_slice_equals_a_scan_of_the_table(results_dir):
+    for name, table in load_results(results_dir).items():
+        if "corporation_id" not in table:
+            continue
+        for corporation_id in ("C1", "C2", "C9", "", None):
+            expected = table.loc[table["corporation_id"] == corporation_id].reset_index(drop=True)
+            pd.testing.assert_frame_equal(YearResults(results_dir, corporation_id).of(name), expected)
+
+
+def test_tables_are_read_once_per_process(results_dir, monkeypatch):
+    import kwh_calc.results.year as year
+
+    year.clear_cache()
+    reads = []
+    real = pd.read_parquet
+    monkeypatch.setattr(year.pd, "read_parquet", lambda path, *a, **k: reads.append(path) or real(path, *a, **k))
+    YearResults(results_dir, "C1").of("scores")
+    YearResults(results_dir, "C2").of("scores")
+    assert len(reads) == 1
+
+
+def test_recomputed_results_are_read_anew(results_dir):
+    before = YearResults(results_dir, "C1").of("corporations")
+    tables = compute_results(dataset(), RULES, 2025)
+    tables["corporations"] = tables["corporations"].assign(name="Nieuwe naam")
+    write_results(tables, results_dir, {"year": 2025, "rules_path": ""})
+    after = YearResults(results_dir, "C1").of("corporations")
+    assert before.loc[0, "name"] != "Nieuwe naam"
+    assert after.loc[0, "name"] == "Nieuwe naam"
+
+
+def test_a_table_rewritten_in_place_is_read_anew(results_dir):
+    assert YearResults(results_dir, "C1").corporation["region"] == "Utrecht"
+    corporations = pd.read_parquet(results_dir / "corporations.parquet")
+    corporations.assign(region="Zeeland, langer").to_parquet(results_dir / "corporations.parquet", index=False)
+    assert YearResults(results_dir, "C1").corporation["region"] == "Zeeland, langer"
+
+
+def test_a_document_changing_a_table_does_not_change_the_next_documents(results_dir):
+    first = YearResults(results_dir, "C1")
+    table = first.table("corporations")
+    table["name"] = "gewijzigd"
+    table.loc[0, "units"] = -1
+    own = first.of("corporations")
+    own["region"] = "gewijzigd"
+    again = YearResults(results_dir, "C1").table("corporations")
+    assert "gewijzigd" not in set(again["name"])
+    assert (again["units"] >= 0).all()

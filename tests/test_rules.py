@@ -54,3 +54,15 @@ def test_for_year_gives_that_years_overrides(tmp_path):
     assert rules.aedes.end_month == 7
     assert rules.for_year(2024).aedes.end_month == 8  # an older Aedes edition: Sep–Aug
     assert rules.for_year(2025) is rules
+
+
+def test_rules_are_parsed_once_per_content(tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(DEFAULT_RULES_PATH.read_text())
+    first = load_rules(path, 2025)
+    assert load_rules(path, 2025) is first
+    assert load_rules(path, 2024).year == 2024
+    path.write_text(DEFAULT_RULES_PATH.read_text().replace("min_cell_size: 5", "min_cell_size: 6"))
+    changed = load_rules(path, 2025)
+    assert changed.suppression.min_cell_size == 6
+    assert changed.fingerprint != first.fingerprint

@@ -59,6 +59,7 @@ import pandas as pd
 from scipy import stats
 
 from kwh_calc.calculations.scores import respondent_results
+from kwh_calc.common.memo import FrameMemo
 from kwh_calc.common.numbers import fmt_grade, fmt_month
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import LetterBoundary, Rules
@@ -644,6 +645,10 @@ def aedes_trend(
 def national_distribution(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Every member's place in the national distribution, per sub-score (for the report chart).
 
+    Remembered per content of ``results`` and the sub-score keys (the only part of ``rules``
+    it reads): every chart and table of every Aedes report asks for the same national
+    distribution (:mod:`kwh_calc.common.memo`).
+
     Parameters
     ----------
     results : output of :func:`aedes_results` (all members: the national set).
@@ -658,8 +663,13 @@ def national_distribution(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         rank, percent 0–100: 100 × (members below + ½ × members equal, itself included) /
         n_ranked). Members without respondents on a sub-score are left out of it.
     """
+    keys = subscore_keys(rules)
+    return _NATIONAL_DISTRIBUTION(results, keys, compute_args=(keys,))
+
+
+def _national_distribution(results: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     frames = []
-    for key in subscore_keys(rules):
+    for key in keys:
         part = results[["corporation_id", "name", f"{key}_n", f"{key}_score", f"{key}_grade", f"{key}_letter"]].copy()
         part.columns = ["corporation_id", "name", "n", "score", "grade", "letter"]
         part = part.loc[part["n"] > 0].reset_index(drop=True)
@@ -716,6 +726,9 @@ def national_summary(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         row.update({f"n_{letter}": int(counts.get(letter, 0)) for letter in letters})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+_NATIONAL_DISTRIBUTION = FrameMemo(_national_distribution)
 
 
 def corporation_position(results: pd.DataFrame, corporation_id: str, rules: Rules) -> pd.DataFrame:

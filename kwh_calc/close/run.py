@@ -113,7 +113,7 @@ class DocumentRecord:
     error: str | None = None
     inputs: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)  # seconds per stage: notebook, render
+    timings: dict = field(default_factory=dict)  # seconds per stage: notebook, render (+ render_<stage>)
     files: dict = field(default_factory=dict)  # path -> SHA-256 of the bytes written
 
 
@@ -405,7 +405,12 @@ def run_document(task: dict) -> dict:
             executed_notebook=str(executed),
             engine=result.engine,
             files=files,
-            timings={"notebook": round(notebook_done - started, 3), "render": round(result.duration_s, 3)},
+            timings={
+                "notebook": round(notebook_done - started, 3),
+                "render": round(result.duration_s, 3),
+                # the render's own stages (export, pandoc, typst, write; quarto), for kwh bench close
+                **{f"render_{stage}": round(seconds, 3) for stage, seconds in result.timings.items()},
+            },
         )
         shutil.rmtree(workdir, ignore_errors=True)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (lifeline.Stopped) stops the close, not just this document

@@ -11,6 +11,7 @@ deep-merges the overrides of the requested year over the defaults.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 from decimal import Decimal
 from pathlib import Path
@@ -212,7 +213,15 @@ def load_rules(path: str | Path | None = None, year: int | None = None) -> Rules
         manifest can tell whether the rules behind a document changed.
     """
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
-    data = path.read_bytes()
+    return _parse_rules(str(path), path.read_bytes(), year)
+
+
+# Keyed on the file's bytes, so an edited rule set is parsed anew. Every document of a close
+# loads the same rules (≈0,1 s of YAML parsing and validation each time, issue 13); the
+# result is a frozen model, safe to share.
+@functools.lru_cache(maxsize=32)
+def _parse_rules(path_text: str, data: bytes, year: int | None) -> Rules:
+    path = Path(path_text)
     raw = yaml.safe_load(data)
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: a rule set must be a YAML mapping")

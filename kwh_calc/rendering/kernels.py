@@ -7,8 +7,8 @@ saves every notebook; this engine only hands its client a kernel that is already
 
 Isolation between documents:
 
-- before every notebook the kernel's names are cleared (``%reset -f``) and its working folder
-  set to the document's own folder;
+- before every notebook the kernel's names are cleared (IPython's reset, as ``%reset -f``
+  without its full garbage collection) and its working folder set to the document's own folder;
 - after a notebook with an error, and after every ``restart_every`` notebooks, the kernel is
   replaced by a fresh one, so module state (options, caches) cannot drift far;
 - a test renders the same document in a kept kernel after other corporations and in a fresh
@@ -44,6 +44,22 @@ __all__ = ["ENGINE_NAME", "KEPT_KERNEL_ARGUMENTS", "KeptKernel", "KeptKernelEngi
 
 ENGINE_NAME = "kwh-kept-kernel"
 KEPT_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: Run in every kept kernel at start-up, before any document. jsonschema (imported by altair)
+#: imports the optional ``rfc3987_syntax`` only to check the ``iri`` string format, and that
+#: import compiles 38 lark grammars: about half of the kernel's start-up imports (issue 13).
+#: Neither altair nor nbformat checks formats, so the kernel goes without; documents are the
+#: same (a plain papermill run with the import gives the same notebook and PDF).
+KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None); del sys"
+#: Settings of a kept kernel that change nothing a document shows (issue 13):
+#: no input history database (every cell of every document would be written to the one
+#: SQLite file that all kernels of the machine share, behind its lock) and no output cache
+#: (``Out``/``_1``…, which a document never reads and whose flush runs a full garbage
+#: collection at every reset).
+KEPT_KERNEL_SETTINGS = ["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"]
+#: Clears the previous document's names. ``%reset -f`` does the same and then runs a full
+#: garbage collection (~0,1 s with pandas and altair loaded); Python's own collector frees
+#: that memory anyway when it is needed.
+RESET_NAMES = "get_ipython().reset(new_session=False)\n"
 RESTART_EVERY = 50
 
 
@@ -64,7 +80,14 @@ class KeptKernel:
         self.shutdown()
         self.km = KernelManager(kernel_name=self.kernel_name)
         # preexec_fn reaches Popen: the kernel is killed by Linux when this process dies.
-        self.km.start_kernel(extra_arguments=KEPT_KERNEL_ARGUMENTS, preexec_fn=kernel_preexec)
+        self.km.start_kernel(
+            extra_arguments=[
+                *KEPT_KERNEL_ARGUMENTS,
+                *KEPT_KERNEL_SETTINGS,
+                f"--IPKernelApp.exec_lines={KERNEL_STARTUP}",
+            ],
+            preexec_fn=kernel_preexec,
+        )
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=start_timeout)
@@ -74,7 +97,7 @@ class KeptKernel:
         """Clear the previous document's names and move to this document's folder."""
         # Move first: the previous document's folder may be gone already.
         code = f"import os as _os\n_os.chdir({cwd!r})\ndel _os\n" if cwd else ""
-        code += "%reset -f\n"
+        code += RESET_NAMES
         assert self.kc is not None, "ensure() starts the kernel before prepare()"
         reply = self.kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
@@ -148,12 +171,22 @@ class KeptKernelEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, km=kernel.km, **final_kwargs)
         client.kc = kernel.kc  # the client neither starts nor stops this kernel
         failed = True
+        # Papermill writes (and validates) the whole notebook before and after every cell so
+        # that a long run can be watched; for a document of a second that is ~2 × cells writes
+        # of a notebook holding SVG charts (~0,05 s each, issue 13). papermill.execute_notebook
+        # writes the final notebook itself, after a cell error too; only when execution itself
+        # breaks (a dead kernel, a timeout) is the manager's final save restored, so the
+        # executed notebook still shows how far it got.
+        output_path, nb_man.output_path = nb_man.output_path, None
         try:
             result = client.execute()
             failed = any(
                 output.get("output_type") == "error" for cell in nb_man.nb.cells for output in cell.get("outputs", [])
             )
             return result
+        except BaseException:
+            nb_man.output_path = output_path
+            raise
         finally:
             kernel.finished(failed)
 
