@@ -341,8 +341,8 @@ def bench_close(
     from kwh_calc.rendering.render import render_notebook
 
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
         if data is None:
             data = folder / "data"
             write_dataset(generate_demo(corporations=corporations, year=year, seed=seed), data)

@@ -1125,15 +1125,15 @@ def _removals(
     # 2 removals of >= 60 respondents can move neither 7,1 below 7,0 nor 86% below 85%; 6 of >= 200 neither.
     small = next((c for c in normal if sizes[c] >= 60), None)
     large = next((c for c in normal if sizes[c] >= 200 and c != small), None)
-    for picked, size, questionnaire, this_year in (
+    for corporation, size, questionnaire, this_year in (
         (small, 2, Q_RE, True),
         (small, 1, Q_AW, True),
         (small, 1, Q_RE, False),
         (large, 6, Q_RE, True),
     ):
-        if picked is None:
+        if corporation is None:
             continue
-        rows = np.flatnonzero((corp == picked) & (quest == questionnaire) & (in_y == this_year))
+        rows = np.flatnonzero((corp == corporation) & (quest == questionnaire) & (in_y == this_year))
         chosen += sorted(int(r) for r in rng.choice(rows, size=min(size, len(rows)), replace=False))
 
     rows = np.array(chosen, dtype=np.int64)
