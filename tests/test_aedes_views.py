@@ -109,8 +109,8 @@ def test_sub_score_without_respondents_has_no_letter_and_no_overall_letter(c2):
     )  # freeze
     assert views.subscore_notes(c2)[:2] == [
         "**Vertrokken huurders**: geen respondenten in de benchmarkperiode: geen letter; daardoor geen totaalletter.",
-        "**Nieuwe huurders** ligt rond een lettergrens: het onafgeronde cijfer ligt binnen 0,05 van een lettergrens (7,5 en 8,0); "
-        "een kleine verandering kan de letter veranderen.",  # exactly 8,0
+        "**Nieuwe huurders** ligt rond een lettergrens: het onafgeronde cijfer ligt binnen 0,05 van een lettergrens "
+        "(7,5 en 8,0); een kleine verandering kan de letter veranderen.",  # exactly 8,0
     ]
     text = views.overall_text(c2)
     assert text.startswith(
@@ -227,7 +227,8 @@ def test_trend_table_and_partial_last_year(c1):
 
 def test_trend_notes_missing_last_year_and_late_start(c2, directory):
     assert views.trend_notes(c2) == [
-        "Benchmarkjaar 2024 (september 2023 t/m juli 2024): geen respondenten op de drie deelscores; er zijn geen cijfers.",
+        "Benchmarkjaar 2024 (september 2023 t/m juli 2024): geen respondenten op de drie deelscores; "
+        "er zijn geen cijfers.",
     ]
     # This year's short period is said right under the sub-score table, where the letters are.
     assert (

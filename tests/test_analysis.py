@@ -24,7 +24,7 @@ def test_parameters_are_read_as_yaml():
         "empty": "",
         "path": "../data",
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="write name=value"):
         parse_parameters(["year"])
 
 

@@ -112,7 +112,8 @@ def test_population_and_response_are_the_same_in_every_document(close, picked, s
     for name, row in response.iterrows():
         # Delivered → approached → completed: the same row in the results overview and the analysis.
         cells = squeezed("".join(row[["Aangeleverd", "Benaderd", "Online", "Telefonisch", "Ingevuld", "Respons"]]))
-        assert cells in pdfs["resultaten"] and cells in pdfs["representativiteit"], (scenario, name)
+        assert cells in pdfs["resultaten"], (scenario, name)
+        assert cells in pdfs["representativiteit"], (scenario, name)
         if name != r.rules.questionnaire_name(r.rules.label.required_held) and name in components.index:
             assert components.at[name, "Populatie"] == row["Aangeleverd"], (scenario, name)
     for line in views.response_notes(r):
@@ -132,7 +133,7 @@ def test_difference_columns_equal_the_difference_of_what_is_printed(close, picke
     table = views.scores_table(r)
     before = f"Score {YEAR - 1}"
     for row in table.itertuples(index=False):
-        row = dict(zip(table.columns, row))
+        row = dict(zip(table.columns, row, strict=True))
         if row["Verschil"] == "–":
             continue
         now, then = _number(row["Score"].replace(" (g)", "")), _number(row[before])
@@ -142,7 +143,7 @@ def test_difference_columns_equal_the_difference_of_what_is_printed(close, picke
     if aedes_views.is_member(r):
         trend = aedes_views.trend_table(r)
         for row in trend.loc[trend["Deelscore"] != "Totaal"].itertuples(index=False):
-            row = dict(zip(trend.columns, row))
+            row = dict(zip(trend.columns, row, strict=True))
             if row["Verschil cijfer"] == "–":
                 continue
             now = _number(row[str(YEAR)].split(", ", 1)[1].split(" (")[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,7 +65,7 @@ def test_monotone_in_the_data():
     for good in (0, 4, 8, 12, 16, 20):
         month = [[9] * 7] * good + [[5] * 7] * (20 - good)
         probabilities.append(_row(_one_component([month] * 3))["p_meets_label"])
-    assert all(b >= a - 0.02 for a, b in zip(probabilities, probabilities[1:]))
+    assert all(b >= a - 0.02 for a, b in pairwise(probabilities))
     assert probabilities[-1] - probabilities[0] > 0.9
 
 
@@ -109,7 +111,7 @@ def test_same_figures_whatever_the_selection(demo_dir):
 def test_month_window_refuses_malformed_months():
     assert month_window("2025-06") == (2025, "2025-01", "2025-06", 6)
     for bad in ("2025-6", "juni", "2025-13"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="as-of month must be YYYY-MM"):
             month_window(bad)
 
 

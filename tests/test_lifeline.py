@@ -41,10 +41,15 @@ def test_a_process_started_with_kernel_preexec_dies_with_its_parent():
             grandchild.kill()
 
 
-def test_sigterm_becomes_stopped_inside_the_block_only():
-    previous = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(Stopped) as caught, stop_signals_raise():
+def _sigterm_inside_the_block():
+    with stop_signals_raise():
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler interrupts this
+
+
+def test_sigterm_becomes_stopped_inside_the_block_only():
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Stopped) as caught:
+        _sigterm_inside_the_block()
     assert caught.value.exit_code == 143
     assert signal.getsignal(signal.SIGTERM) is previous

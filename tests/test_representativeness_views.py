@@ -210,8 +210,8 @@ def test_reach_standard_lines(results):
     )
     assert "nog 42 respondenten nodig" in lines["Reparaties"]
     assert (
-        "er zijn er nog maar 40 niet benaderd; een foutmarge van 5 procentpunt vraagt dus een respons van 41% van de 400 huurders"
-        in lines["Reparaties"]
+        "er zijn er nog maar 40 niet benaderd; een foutmarge van 5 procentpunt vraagt dus een respons van 41% "
+        "van de 400 huurders" in lines["Reparaties"]
     )
     assert "alleen als alle 8 huurders meedoen" in lines[RULES.questionnaire_name("groot_onderhoud")]
 

@@ -219,7 +219,7 @@ def forecast_label(
         meets_score = total_sum >= min_score * total_n - 1e-9
         meets_pct = 100.0 * total_satisfied >= min_pct * total_n - 1e-9
         meets_min = total_n >= minimum
-        m = int(round(expected))
+        m = round(expected)
         grade_needed = (min_score * (n0 + m) - s0) / m if m > 0 else np.nan
         rows.append(
             {

@@ -63,16 +63,19 @@ def bench_close_command(
     f = bench_close(corporations=corporations, sample=sample, jobs=jobs, data=data, engine=engine)
     n = max(f["documents"], 1)
     out.print(
-        f"documents made           {f['documents']:8.0f}     (failed {f['failed']:.0f}; jobs {jobs}; load average {f['load_before']:.1f} before, {f['load_after']:.1f} after)"
+        f"documents made           {f['documents']:8.0f}     (failed {f['failed']:.0f}; jobs {jobs}; "
+        f"load average {f['load_before']:.1f} before, {f['load_after']:.1f} after)"
     )
     out.print(
         f"close wall time          {f['close_wall_s']:8.1f} s   (goal < 180 s; results pass {f['results_s']:.1f} s)"
     )
     out.print(
-        f"per document, wall       {f['per_document_s']:8.3f} s   (goal ≤ 0,18 s; {f['documents_per_s']:.2f} documents/s)"
+        f"per document, wall       {f['per_document_s']:8.3f} s   "
+        f"(goal ≤ 0,18 s; {f['documents_per_s']:.2f} documents/s)"
     )
     out.print(
-        f"per document, worker     {f['per_document_worker_s']:8.3f} s   (median notebook {f['notebook_median_s']:.2f} s, render {f['render_median_s']:.2f} s)"
+        f"per document, worker     {f['per_document_worker_s']:8.3f} s   "
+        f"(median notebook {f['notebook_median_s']:.2f} s, render {f['render_median_s']:.2f} s)"
     )
     out.print(f"CPU of all processes     {f['cpu_s']:8.1f} s   ({f['cpu_per_document_s']:.3f} s per document)")
     out.print("stages, summed over documents (worker-seconds):")
@@ -80,17 +83,20 @@ def bench_close_command(
         seconds = f[f"stage_{stage}_s"]
         out.print(f"  {stage:<22} {seconds:8.1f} s   ({seconds / n:.3f} s per document)")
     out.print(
-        f"floor: papermill imports {f['floor_papermill_s']:8.2f} s   + Typst compile {f['floor_typst_s']:.3f} s = {f['floor_s']:.2f} s"
+        f"floor: papermill imports {f['floor_papermill_s']:8.2f} s   "
+        f"+ Typst compile {f['floor_typst_s']:.3f} s = {f['floor_s']:.2f} s"
     )
     out.print(f"ratio per document/floor {f['ratio']:8.2f}")
     out.print("peak memory per process (resident):")
     for role in ("main", "worker", "kernel", "pandoc", "other"):
         if f.get(f"{role}_processes"):
             out.print(
-                f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:6.0f} MB, together at most {f[role + '_peak_mb_at_once']:6.0f} MB, CPU {f[role + '_cpu_s']:.1f} s"
+                f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:6.0f} MB, "
+                f"together at most {f[role + '_peak_mb_at_once']:6.0f} MB, CPU {f[role + '_cpu_s']:.1f} s"
             )
     out.print(
-        f"peak memory, all         {f['peak_memory_at_once_mb']:8.0f} MB  summed over the processes alive at one moment (goal < 1536 MB)"
+        f"peak memory, all         {f['peak_memory_at_once_mb']:8.0f} MB  "
+        "summed over the processes alive at one moment (goal < 1536 MB)"
     )
     if engine == "quarto":
         out.print(
@@ -103,6 +109,7 @@ def bench_close_command(
             f"per document, builtin    {f['per_document_without_results_s']:8.2f} s   (wall, results pass left out)"
         )
         out.print(
-            f"per document, quarto     {f['quarto_per_document_s']:8.2f} s   (median notebook {f['quarto_notebook_median_s']:.2f} s, render {f['quarto_render_median_s']:.2f} s)"
+            f"per document, quarto     {f['quarto_per_document_s']:8.2f} s   "
+            f"(median notebook {f['quarto_notebook_median_s']:.2f} s, render {f['quarto_render_median_s']:.2f} s)"
         )
         out.print(f"ratio quarto / builtin   {f['quarto_ratio']:8.2f}     (goal ≤ 1,5)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -29,10 +30,8 @@ def protect_dataset(path: Path) -> None:
     """
     folder = Path(path)
     protect_inputs(*(folder / f"{name}{suffix}" for name in TABLES for suffix in (".parquet", ".csv")))
-    try:
+    with contextlib.suppress(OSError):  # not a (readable) folder: loading it reports that
         protect_inputs(*(p for p in folder.iterdir() if p.suffix in (".parquet", ".csv")))
-    except OSError:  # not a (readable) folder: loading it reports that
-        pass
 
 
 def check_outputs(data: Path | None = None, rules_path: Path | None = None, **targets: Path | None) -> None:

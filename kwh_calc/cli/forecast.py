@@ -74,7 +74,8 @@ def forecast_backtest_command(
     for as_of, group in joined.groupby("as_of"):
         base = [group["met"].mean()] * len(group)
         out.print(
-            f"t/m {as_of}: {fmt_count(len(group))} prognoses, Brier {fmt_decimal(brier_score(group['p_meets_label'], group['met']), 3)} "
+            f"t/m {as_of}: {fmt_count(len(group))} prognoses, "
+            f"Brier {fmt_decimal(brier_score(group['p_meets_label'], group['met']), 3)} "
             f"(naïef: {fmt_decimal(brier_score(group['met_to_date'].astype(float), group['met']), 3)}, "
             f"basisfrequentie: {fmt_decimal(brier_score(base, group['met']), 3)})"
         )

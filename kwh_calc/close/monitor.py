@@ -114,9 +114,10 @@ def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, fo
     }
     footer = (
         f"KWH-Huurdersonderzoek · monitor t/m {as_of} · dataset {dataset.fingerprint[:12] or 'in geheugen'} · "
-        f"regels {rules.version} · versie {__version__} · commit {commit}. Voorlopige cijfers: het CKV beoordeelt na afloop van het jaar."
+        f"regels {rules.version} · versie {__version__} · commit {commit}. "
+        "Voorlopige cijfers: het CKV beoordeelt na afloop van het jaar."
     )
-    jobs = [(c, None) for c in selected]
+    jobs: list[tuple[str, str | None]] = [(c, None) for c in selected]
     if contractors:
         for corporation_id, names_of in _contractors(results_dir, selected).items():
             jobs += [(corporation_id, a) for a in names_of]

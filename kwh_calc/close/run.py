@@ -800,7 +800,7 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
             outcomes = [RenderError("quarto", f"{type(error).__name__}: {error}", workdir=workdir)] * len(chunk)
         if all(not isinstance(o, RenderError) for o in outcomes):
             shutil.rmtree(workdir, ignore_errors=True)
-        return [(record, outcome) for (record, _, _), outcome in zip(chunk, outcomes)]
+        return [(record, outcome) for (record, _, _), outcome in zip(chunk, outcomes, strict=True)]
 
     with futures.ThreadPoolExecutor(max_workers=count) as pool:
         for done in futures.as_completed([pool.submit(render_chunk, k, chunk) for k, chunk in enumerate(chunks)]):

@@ -619,8 +619,8 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
                     pa.Check.isin(
                         REMOVAL_REASONS,
                         error=(
-                            "reason not allowed: only geen_dienst_geleverd (invited although no service was delivered); "
-                            "a grade is never changed"
+                            "reason not allowed: only geen_dienst_geleverd "
+                            "(invited although no service was delivered); a grade is never changed"
                         ),
                     )
                 ),
@@ -866,9 +866,12 @@ def _open_answer_relations(t: dict[str, pd.DataFrame]) -> list[Violation]:
         zip(
             questions.loc[~questions["label_question"].astype(bool), "questionnaire"],
             questions.loc[~questions["label_question"].astype(bool), "question_id"],
+            strict=True,
         )
     )
-    is_open = np.array([(q, i) in open_questions for q, i in zip(questionnaire, answers["question_id"])], dtype=bool)
+    is_open = np.array(
+        [(q, i) in open_questions for q, i in zip(questionnaire, answers["question_id"], strict=True)], dtype=bool
+    )
     found = [
         _violation("open_answers", "response_id", "response_id not in respondents", answers, ~known),
         _violation(

@@ -1260,8 +1260,9 @@ def generate_demo(corporations: int = 250, year: int = 2025, seed: int = 2025) -
     Returns
     -------
     dict[str, pandas.DataFrame]
-        The nine tables by DATA.md name (``removals`` and ``open_answers`` included), typed as :mod:`kwh_calc.intake.dataset` documents (text as
-        pandas ``string``, dates ``datetime64[ns]``, grades nullable ``Int64``); they pass
+        The nine tables by DATA.md name (``removals`` and ``open_answers`` included), typed as
+        :mod:`kwh_calc.intake.dataset` documents (text as pandas ``string``, dates ``datetime64[ns]``,
+        grades nullable ``Int64``); they pass
         :func:`kwh_calc.intake.dataset.from_tables`.
     """
     return generate_demo_with_scenarios(corporations, year, seed)[0]

@@ -192,15 +192,16 @@ def no_respondents_text(results: YearResults) -> str:
     corporation = results.corporation
     period = benchmark_period(results.year, rules)
     text = (
-        f"{escape_markdown(corporation['name'])} heeft in benchmarkjaar {results.year} ({period_nl(rules, results.year)}) geen "
-        "respondenten op de drie deelscores. Er is daarom geen letter en geen totaalletter, en geen plaats in de "
-        "landelijke verdeling."
+        f"{escape_markdown(corporation['name'])} heeft in benchmarkjaar {results.year} "
+        f"({period_nl(rules, results.year)}) geen respondenten op de drie deelscores. Er is daarom geen letter en "
+        "geen totaalletter, en geen plaats in de landelijke verdeling."
     )
     since = corporation.get("member_since")
     if since is not None and not pd.isna(since) and pd.Timestamp(since).strftime("%Y-%m") > period.first_month:
         text += (
             f" {escape_markdown(corporation['name'])} doet sinds {fmt_date(pd.Timestamp(since).date())} mee aan het "
-            "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een benchmarkperiode vallen."
+            "KWH-Huurdersonderzoek; reacties over dienstverlening vanaf dan tellen mee zodra ze in een "
+            "benchmarkperiode vallen."
         )
     return text
 
@@ -375,11 +376,12 @@ def label_comparison_notes(results: YearResults) -> list[str]:
     return [
         (
             "**Andere cijfers dan in de resultaten en het dossier voor de CKV.** Het Aedes-cijfer is het gemiddelde "
-            f"rapportcijfer op één vraag, de Aedes-vraag, over servicemaanden {period.describe_nl()}; de onderdeelscore "
-            "voor het KWH-Kwaliteitslabel is het gemiddelde over de labelvragen over januari t/m december "
-            f"{results.year}. Ontevreden (een {rules.aedes.dissatisfied_max_grade} of lager op de Aedes-vraag) is "
-            f"niet het omgekeerde van tevreden (gemiddeld een {fmt_grade(rules.scores.satisfied_grade)} of hoger op de "
-            "labelvragen). Per deelscore, met de onderdeelscore uit de resultaten: " + "; ".join(pairs) + "."
+            f"rapportcijfer op één vraag, de Aedes-vraag, over servicemaanden {period.describe_nl()}; "
+            "de onderdeelscore voor het KWH-Kwaliteitslabel is het gemiddelde over de labelvragen over januari t/m "
+            f"december {results.year}. Ontevreden (een {rules.aedes.dissatisfied_max_grade} of lager op de "
+            "Aedes-vraag) is niet het omgekeerde van tevreden "
+            f"(gemiddeld een {fmt_grade(rules.scores.satisfied_grade)} of hoger op de labelvragen). "
+            "Per deelscore, met de onderdeelscore uit de resultaten: " + "; ".join(pairs) + "."
         )
     ]
 
@@ -838,7 +840,8 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     row = member_row(results, year)
     if row is None:
         return [
-            f"{label}: {escape_markdown(results.corporation['name'])} was toen geen lid van Aedes; er zijn geen cijfers."
+            f"{label}: {escape_markdown(results.corporation['name'])} was toen geen lid van Aedes; "
+            "er zijn geen cijfers."
         ]
     if all(int(row[f"{k}_n"]) == 0 for k in subscore_keys(rules)):
         return [f"{label}: geen respondenten op de drie deelscores; er zijn geen cijfers."]

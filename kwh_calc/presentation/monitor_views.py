@@ -134,7 +134,7 @@ def html_table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = (), r
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
-        for column, value in zip(frame.columns, values):
+        for column, value in zip(frame.columns, values, strict=True):
             attrs = " class=num" if column in numeric else ""
             if column == row_header:
                 cells.append(f'<th scope="row"{attrs}>{esc(value)}</th>')
@@ -142,7 +142,8 @@ def html_table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = (), r
                 cells.append(f"<td{attrs}>{esc(value)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}"><table><caption>{esc(caption)}</caption>'
+        f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f"<table><caption>{esc(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -278,7 +279,8 @@ def _label_overview(m: MonitorResults) -> str:
         tiles.append(
             f'<article class="tile status-{status.replace(" ", "-")}" aria-label="{esc(rules.questionnaire_name(q))}">'
             f"<h3>{esc(rules.questionnaire_name(q))}</h3>"
-            f'<p class="big"><span class="value" data-kwh="score-{q}">{esc(row["score_display"])}</span><span class="unit"> score</span></p>'
+            f'<p class="big"><span class="value" data-kwh="score-{q}">{esc(row["score_display"])}</span>'
+            '<span class="unit"> score</span></p>'
             f'<p><span class="value" data-kwh="pct-{q}">{esc(row["pct_display"])}</span> tevreden · '
             f"{esc(fmt_count(row['n']))} respondenten (minimum {esc(fmt_count(minimum))})</p>"
             f'<p class="status">{esc(status)}</p>'
@@ -391,7 +393,7 @@ def _forecast_section(m: MonitorResults) -> None:
         )
         .properties(width="container", height=alt.Step(34))
     )
-    summary = "; ".join(f"{o}: {k}" for o, k in zip(data["onderdeel"], data["kans_tekst"]))
+    summary = "; ".join(f"{o}: {k}" for o, k in zip(data["onderdeel"], data["kans_tekst"], strict=True))
     show_chart(
         chart,
         f"Staafdiagram van de kans op het kwaliteitslabel per onderdeel. {summary}.",
@@ -462,7 +464,8 @@ def _series_section(m: MonitorResults) -> None:
             _sort_periods(spec, order)
             show_chart(
                 spec,
-                f"Lijndiagram van het percentage tevreden huurders {heading} per labelonderdeel, met de grens 85% als stippellijn.",
+                f"Lijndiagram van het percentage tevreden huurders {heading} per labelonderdeel, "
+                "met de grens 85% als stippellijn.",
                 f"Percentage tevreden {heading}",
             )
 
@@ -507,7 +510,8 @@ def _peer_section(m: MonitorResults) -> None:
                 "Onderdeelscore · % tevreden van vergelijkbare corporaties (zelfde periode)",
                 numeric=[c for c in frame.columns if c != "Onderdeel"],
             ),
-            "Landelijk, in dezelfde regio, dezelfde grootteklasse en dezelfde stedelijkheid; uw eigen respondenten tellen mee.",
+            "Landelijk, in dezelfde regio, dezelfde grootteklasse en dezelfde stedelijkheid; "
+            "uw eigen respondenten tellen mee.",
         )
     )
     import altair as alt
@@ -555,7 +559,8 @@ def _peer_section(m: MonitorResults) -> None:
     )
     show_chart(
         chart,
-        "Puntdiagram: de onderdeelscore van de eigen corporatie naast landelijk, regio, grootteklasse en stedelijkheid.",
+        "Puntdiagram: de onderdeelscore van de eigen corporatie naast landelijk, regio, grootteklasse "
+        "en stedelijkheid.",
         "Eigen score naast vergelijkbare corporaties",
     )
 
@@ -574,8 +579,10 @@ def _breakdown_section(m: MonitorResults) -> None:
                 "Groep": list(part["group"]),
                 "Onderdeel": [rules.questionnaire_name(q) for q in part["questionnaire"]],
                 "Respondenten": [fmt_count(n) for n in part["n"]],
-                "Onderdeelscore": ["verborgen" if s else v for s, v in zip(suppressed, part["score_display"])],
-                "% tevreden": ["verborgen" if s else v for s, v in zip(suppressed, part["pct_display"])],
+                "Onderdeelscore": [
+                    "verborgen" if s else v for s, v in zip(suppressed, part["score_display"], strict=True)
+                ],
+                "% tevreden": ["verborgen" if s else v for s, v in zip(suppressed, part["pct_display"], strict=True)],
             }
         )
         body.append(html_table(frame, f"{name} (tot nu toe)", numeric=("Respondenten", "Onderdeelscore", "% tevreden")))
@@ -587,7 +594,8 @@ def _breakdown_section(m: MonitorResults) -> None:
             "uitsplitsingen",
             "".join(body),
             f"Groepen met minder dan {rules.suppression.min_cell_size} respondenten zijn verborgen, net als in de "
-            "rapportages; soms wordt ook een tweede groep verborgen, zodat een verborgen resultaat niet terug te rekenen is.",
+            "rapportages; soms wordt ook een tweede groep verborgen, zodat een verborgen resultaat niet terug "
+            "te rekenen is.",
         )
     )
 
@@ -699,7 +707,8 @@ def _aedes_section(m: MonitorResults) -> None:
     )
     intro = (
         f"Benchmarkjaar {int(row['benchmark_year'])}: servicemaanden {esc(fmt_month(row['period_first']))} t/m "
-        f"{esc(fmt_month(row['period_last']))}. Letter totaal: <strong>{esc(row['overall_letter'])}</strong> (lopende stand)."
+        f"{esc(fmt_month(row['period_last']))}. "
+        f"Letter totaal: <strong>{esc(row['overall_letter'])}</strong> (lopende stand)."
     )
     show_html(
         _section(
@@ -717,8 +726,8 @@ def _open_answer_section(m: MonitorResults, aannemer: str | None = None) -> None
     answers = shown_open_answers(m.of("open_answers"), m.corporation_id, min_cell=minimum, aannemer=aannemer)
     intro = (
         "Antwoorden in de eigen woorden van huurders. Namen, telefoonnummers, e-mailadressen, postcodes, adressen en "
-        f"huisnummers zijn automatisch vervangen door [naam], [telefoonnummer] enzovoort. Een vraag wordt alleen getoond "
-        f"als minstens {minimum} huurders hem beantwoordden."
+        "huisnummers zijn automatisch vervangen door [naam], [telefoonnummer] enzovoort. "
+        f"Een vraag wordt alleen getoond als minstens {minimum} huurders hem beantwoordden."
     )
     if answers.empty:
         show_html(
@@ -735,7 +744,8 @@ def _open_answer_section(m: MonitorResults, aannemer: str | None = None) -> None
         )
         parts.append(
             f"<h3>{esc(rules.questionnaire_name(q))}: {esc(group['question'].iloc[0])}</h3>"
-            f'<details><summary>{esc(fmt_count(len(group)))} antwoorden tonen</summary><ul class="answers">{items}</ul></details>'
+            f"<details><summary>{esc(fmt_count(len(group)))} antwoorden tonen</summary>"
+            f'<ul class="answers">{items}</ul></details>'
         )
     show_html(_section("Open antwoorden", "open-antwoorden", "".join(parts), intro))
 
@@ -799,10 +809,10 @@ def show_contractor_dashboard(results_dir: str, corporation_id: str, aannemer: s
         ],
     )
     intro = (
-        f"Alleen uw eigen resultaten. ‘Andere aannemers samen’ toont de overige aannemers van deze corporatie als één groep, "
-        f"zonder namen, en alleen als het er minstens twee zijn met samen minstens {minimum} respondenten. De plaats "
-        f"(1 = hoogste score) staat er alleen bij minstens drie aannemers met genoeg respondenten. Resultaten van "
-        f"minder dan {minimum} respondenten zijn verborgen."
+        "Alleen uw eigen resultaten. ‘Andere aannemers samen’ toont de overige aannemers van deze corporatie "
+        f"als één groep, zonder namen, en alleen als het er minstens twee zijn met samen minstens {minimum} "
+        "respondenten. De plaats (1 = hoogste score) staat er alleen bij minstens drie aannemers met genoeg "
+        f"respondenten. Resultaten van minder dan {minimum} respondenten zijn verborgen."
     )
     show_html(
         _section(

@@ -892,11 +892,12 @@ def mode_text(results: YearResults) -> str:
     label = quota_class_label(results.rules, quota_index(results.rules, units))
     return (
         (
-            "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden in te "
-            "zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal minder vaardige "
-            "huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; dat aantal hangt af "
-            f"van de grootte van de corporatie. {escape_markdown(corporation['name'])} verhuurt {fmt_count(units)} "
-            f"woningen en valt in de klasse {label} verhuureenheden."
+            "Huurders vullen de vragenlijst online of telefonisch in, samen met een enquêteur. Door beide methoden "
+            "in te zetten sluiten we geen groepen huurders uit, zoals huurders zonder e-mailadres of digitaal "
+            "minder vaardige huurders. Per corporatie voeren we per jaar een vast aantal telefonische enquêtes uit; "
+            "dat aantal hangt af van de grootte van de corporatie. "
+            f"{escape_markdown(corporation['name'])} verhuurt {fmt_count(units)} woningen "
+            f"en valt in de klasse {label} verhuureenheden."
         )
         + _months_text(results)
         + (

@@ -308,11 +308,11 @@ def funnel_notes(year: int) -> list[str]:
         "Aangeleverd: de huurders in de leveringen met een dataperiode die in "
         f"{year} begint; dat is ook de populatie in de analyse van de representativiteit, behalve bij Algemene "
         "waardering: die gaat over alle huurders (de verhuureenheden), van wie een steekproef is aangeleverd.",
-        "Benaderd: de aangeleverde huurders die een uitnodiging kregen. Niet uitgenodigd wordt wie binnen twee maanden "
-        "al een uitnodiging voor dezelfde vragenlijst kreeg, wie in dezelfde ronde al een andere vragenlijst krijgt, en "
-        "wie geblokkeerd is (wil niet meedoen, overleden, foutief in het bestand).",
-        "Ingevuld: de benaderde huurders die de vragenlijst invulden, online of telefonisch; de respons is ingevuld als "
-        "deel van benaderd.",
+        "Benaderd: de aangeleverde huurders die een uitnodiging kregen. Niet uitgenodigd wordt wie binnen twee "
+        "maanden al een uitnodiging voor dezelfde vragenlijst kreeg, wie in dezelfde ronde al een andere vragenlijst "
+        "krijgt, en wie geblokkeerd is (wil niet meedoen, overleden, foutief in het bestand).",
+        "Ingevuld: de benaderde huurders die de vragenlijst invulden, online of telefonisch; de respons is "
+        "ingevuld als deel van benaderd.",
         f"Respondenten (netto respons): ingevulde vragenlijsten met minstens één cijfer op een labelvraag en een "
         f"servicemaand in {year}; zij tellen mee voor de onderdeelscore. Dat aantal kan iets afwijken van ingevuld, "
         "omdat een levering ook servicemaanden buiten het jaar kan bevatten.",
@@ -368,7 +368,8 @@ def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) ->
         count = int(small.sum())
         rows.append(
             {
-                header: f"{fmt_count(count)} {'groep' if count == 1 else 'groepen'} met minder dan {minimum} respondenten",
+                header: f"{fmt_count(count)} {'groep' if count == 1 else 'groepen'} "
+                f"met minder dan {minimum} respondenten",
                 "Respondenten": f"samen {fmt_count(int(table.loc[small, 'n'].sum()))}",
                 "Score": "–",
                 "% tevreden": "–",

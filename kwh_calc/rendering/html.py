@@ -27,8 +27,10 @@ import functools
 import html
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import nbformat
 
@@ -74,21 +76,26 @@ NL_TIME_LOCALE = {
 }
 
 _CSS = """
-@font-face{font-family:"Inter";src:url(data:font/otf;base64,%(font)s) format("opentype");font-weight:100 900;font-style:normal}
+@font-face{font-family:"Inter";src:url(data:font/otf;base64,%(font)s) format("opentype");
+ font-weight:100 900;font-style:normal}
 :root{--ink:#1a1a1a;--muted:#5f5f5f;--line:#d9d9d9;--accent:#1d4f73;--warn:#b0413e;--ok:#2f6b3a;--bg:#fff;--soft:#f4f6f8}
 *{box-sizing:border-box}
 html{font-size:16px;-webkit-text-size-adjust:100%%}
 body{margin:0;font-family:"Inter",system-ui,sans-serif;color:var(--ink);background:var(--bg);line-height:1.5}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:6px;z-index:10}
 main{max-width:1000px;margin:0 auto;padding:16px}
-h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.25rem;margin:1.6em 0 .5em;border-bottom:2px solid var(--accent);padding-bottom:.2em}
+h1{font-size:1.6rem;margin:.2em 0}
+h2{font-size:1.25rem;margin:1.6em 0 .5em;border-bottom:2px solid var(--accent);padding-bottom:.2em}
 h3{font-size:1.05rem;margin:1em 0 .3em}
 .kicker{color:var(--muted);text-transform:uppercase;letter-spacing:.06em;font-size:.8rem;margin:0}
 .subtitle{color:var(--muted);margin:0}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:12px;margin:12px 0}
-.tile{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:6px;padding:10px 12px;background:var(--soft)}
-.tile h3{margin:0 0 .2em}.tile p{margin:.2em 0}.big{font-size:1.8rem;font-weight:700;margin:0}.unit{font-size:.9rem;font-weight:400;color:var(--muted)}
-.status-onder-de-grens{border-left-color:var(--warn)}.status-grensgeval{border-left-color:#c8862a}.status-boven-de-grens{border-left-color:var(--ok)}
+.tile{border:1px solid var(--line);border-left:6px solid var(--accent);border-radius:6px;padding:10px 12px;
+ background:var(--soft)}
+.tile h3{margin:0 0 .2em}.tile p{margin:.2em 0}.big{font-size:1.8rem;font-weight:700;margin:0}
+.unit{font-size:.9rem;font-weight:400;color:var(--muted)}
+.status-onder-de-grens{border-left-color:var(--warn)}.status-grensgeval{border-left-color:#c8862a}
+.status-boven-de-grens{border-left-color:var(--ok)}
 .status{font-weight:600}
 .table-wrap{overflow-x:auto;margin:10px 0}
 table{border-collapse:collapse;width:100%%;font-size:.92rem}
@@ -123,7 +130,9 @@ _EMBED_JS = """
       }).catch(function(err){ target.textContent = 'Grafiek kon niet worden getekend.'; console.error(err); });
   });
   // Printing: open every folded section so nothing is lost on paper.
-  window.addEventListener('beforeprint', function(){document.querySelectorAll('details').forEach(function(d){d.open=true;});});
+  window.addEventListener('beforeprint', function(){
+    document.querySelectorAll('details').forEach(function(d){d.open=true;});
+  });
 })();
 """
 
@@ -152,10 +161,13 @@ def vega_bundle_path(cache_dir: Path | None = None) -> Path:
 
     import vl_convert as vlc
 
+    # vl-convert's stub marks ``snippet`` as required, but at runtime it defaults to None: the default
+    # snippet, which puts vegaEmbed, vegaLite and vega on ``window``. Called without it, as before.
+    default_bundle = cast("Callable[[], str]", vlc.javascript_bundle)
     path = (cache_dir or _cache_dir()) / f"vega-bundle-{version('vl-convert-python')}.js"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, vlc.javascript_bundle())
+        write_text_atomic(path, default_bundle())
     return path
 
 
@@ -226,7 +238,8 @@ def render_html(executed: Path, target: Path, *, title: str, footer: str, bundle
         '<!DOCTYPE html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # No request may leave the file: the policy blocks every fetch, image and font from elsewhere.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
         "style-src 'unsafe-inline'; font-src data:; img-src data:\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'font': _font_base64()}}</style>\n</head>\n<body>\n"
         '<a class="skip" href="#inhoud">Naar de inhoud</a>\n<main id="inhoud">\n'
