@@ -1,7 +1,7 @@
 """Compact builders of small, valid synthetic research datasets for tests.
 
 Every test that needs a dataset states only what matters to it; the builder fills in the
-rest so that the dataset passes the DATA.md contract. All data is synthetic.
+rest so that the dataset passes the docs/data-contract.md contract. All data is synthetic.
 
 Example
 -------
@@ -29,7 +29,8 @@ def _month_end(month: str) -> pd.Timestamp:
 
 
 class DatasetBuilder:
-    """Accumulates rows of the DATA.md tables (the optional ``removals`` included); :meth:`build` validates them.
+    """Accumulates rows of the docs/data-contract.md tables (the optional ``removals`` included);
+    :meth:`build` validates them.
 
     Every questionnaire gets ``N_LABEL_QUESTIONS`` label questions ``L1``…``L7``, one Aedes
     question ``A1`` and one other question ``X1`` (neither label nor Aedes).
@@ -227,7 +228,7 @@ class DatasetBuilder:
         decided_on: str = "2026-01-15",
         reference: str | None = None,
     ) -> DatasetBuilder:
-        """Register the removal of questionnaire ``response_id`` (DATA.md ``removals``)."""
+        """Register the removal of questionnaire ``response_id`` (docs/data-contract.md ``removals``)."""
         reference = reference or f"VZ-{len(self.removal_rows) + 1:04d}"
         row = dict(response_id=response_id, reason=reason, decided_on=decided_on, reference=reference)
         self.removal_rows.append(row)

@@ -1,4 +1,4 @@
-"""Aedes-benchmark Huurdersoordeel (DOMAIN.md §4): period, freeze, letters, overall letter."""
+"""Aedes-benchmark Huurdersoordeel (docs/methodology.md §4): period, freeze, letters, overall letter."""
 
 from __future__ import annotations
 

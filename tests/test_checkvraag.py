@@ -1,4 +1,7 @@
-"""Tests of kwh_calc.calculations.checkvraag (DOMAIN.md §7): distribution, suppression, national reference, routing."""
+"""Tests of kwh_calc.calculations.checkvraag (docs/methodology.md §7).
+
+Distribution, suppression, national reference, routing.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quarterly coverage, Algemene waardering held, mergers and new members (DOMAIN.md §3)."""
+"""Quarterly coverage, Algemene waardering held, mergers and new members (docs/methodology.md §3.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Tests of kwh_calc.exports.databank and `kwh export-databank` (DOMAIN.md §6: anonymity; formula neutralisation).
+"""Tests of kwh_calc.exports.databank and `kwh export-databank`.
+
+docs/methodology.md §6: anonymity; formula neutralisation.
 
 Every workbook is read back with openpyxl. All data is synthetic.
 """

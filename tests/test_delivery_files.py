@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.intake.delivery_files and `kwh validate-delivery` (DOMAIN.md §9).
+"""Tests of kwh_calc.intake.delivery_files and `kwh validate-delivery` (docs/methodology.md §9).
 
 Every delivery file is synthetic and built here with openpyxl (fake tenants "Test Huurder",
 e-mail @example.invalid, 06-numbers of the 0612345678 kind); the 100.000-row file is written

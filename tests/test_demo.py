@@ -318,7 +318,7 @@ def test_merger_and_new_members(demo):
 
 
 def _replay(history: pd.DataFrame) -> list[str]:
-    """Check the rows of one corporation against the DOMAIN.md §3 state machine."""
+    """Check the rows of one corporation against the docs/methodology.md §3.7 state machine."""
     problems = []
     rows = history.sort_values("research_year").to_dict("records")
     for previous, row in itertools.pairwise(rows):

@@ -23,7 +23,7 @@ SUFFIXES = {".py", ".md", ".ipynb", ".yml", ".yaml", ".typ", ".lua", ".toml", ".
 HEADING = re.compile(r"^#{1,6}\s+(?:§(?P<section>\d+(?:\.\d+)*)|(?P<adr>ADR-\d{3}))\b")
 # A reference to a page (optionally followed by a section): ``docs/methodology.md §3.2``,
 # ``methodology.md §3.2`` or, inside docs/, the short form ```methodology §3.2```; a reference
-# to a file outside docs/ (``DOMAIN.md §3``: its bare sections are not ours); a bare section;
+# to a file outside docs/ (`docs/methodology.md §3``: its bare sections are not ours); a bare section;
 # an ADR.
 TOKEN = re.compile(
     r"(?:docs/)?(?P<page>methodology|data-contract|architecture|decisions)\.md`?\s*(?:§(?P<psec>\d+(?:\.\d+)*))?"

@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.calculations.fieldwork and `kwh calendar` (DOMAIN.md §8, §5)."""
+"""Tests of kwh_calc.calculations.fieldwork and `kwh calendar` (docs/methodology.md §8, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""KWH-Kwaliteitslabel advice engine (DOMAIN.md §3): every criterion and state transition.
+"""KWH-Kwaliteitslabel advice engine (docs/methodology.md §3): every criterion and state transition.
 
 One synthetic national dataset holds a corporation per scenario (built once per module);
 each test reads its corporation's row. Corporation ids name the scenario.
@@ -461,7 +461,7 @@ def test_merger_without_first_half_results(advice):
 
 def test_merged_scores_are_pooled_and_compared_exactly():
     """Predecessors' respondents before the merger pool with the merged corporation's own, and the
-    pooled onderdeelscore is compared exactly (DOMAIN.md §2 exactness, §3 mergers): respondent
+    pooled onderdeelscore is compared exactly (docs/methodology.md §2.4 exactness, §3 mergers): respondent
     means 20/3 (three grades), 7 (one grade) and 22/3 (three grades), 60 each, give exactly 7,0;
     one 7,0 respondent less on a grade gives 6,998… (prints as 7,0, fails, grensgeval)."""
 
@@ -513,7 +513,7 @@ def test_merger_after_the_year(advice):
 
 def test_existing_corporation_absorbing_another_after_the_year_is_assessed_on_its_own():
     """A corporation that is a member in Y and absorbs another after Y is one of the merger's
-    predecessors in Y: it gets its own advice (DOMAIN.md §3 mergers), not "nog niet beoordeelbaar"."""
+    predecessors in Y: it gets its own advice (docs/methodology.md §3.10 mergers), not "nog niet beoordeelbaar"."""
     b = DatasetBuilder(YEAR)
     label_corporation(b, "ABSORBS", merged_from="ABSORBS;GONE", merged_on="2026-04-01")
     b.label_history("ABSORBS", YEAR - 1, "toekennen", True, "2027-03-31")
@@ -532,7 +532,7 @@ def test_existing_corporation_absorbing_another_after_the_year_is_assessed_on_it
 
 
 def test_label_history_from_before_a_merger_does_not_carry_over():
-    """The merged corporation starts afresh (FAQ "Fusies"; DOMAIN.md §3 "Earlier label history of
+    """The merged corporation starts afresh (FAQ "Fusies"; docs/methodology.md §3.10 "Earlier label history of
     predecessors does not carry over"), also in the years after the merger year and when the
     merged corporation keeps the id of one of its predecessors: only its rows from the merger year
     on count."""

@@ -1,4 +1,4 @@
-"""The removals register (DATA.md ``removals``, DOMAIN.md §6): validation, application by every
+"""The removals register (docs/data-contract.md ``removals``, docs/methodology.md §6): validation, application by every
 calculation, the inventory, the fingerprint, raw tables untouched, and the CLI."""
 
 from __future__ import annotations

@@ -334,7 +334,7 @@ def test_table_more_respondents_than_population(table):
 def test_general_population_row_for_every_member_also_a_merged_corporation_keeping_its_id():
     """Every member (not merged away before Y) gets an Algemene waardering row, N = units; a
     merged corporation that lists its own id among its predecessors (it absorbed the others) is
-    not merged away (DOMAIN.md §3 mergers, :func:`kwh_calc.calculations.coverage.mergers`)."""
+    not merged away (docs/methodology.md §3 mergers, :func:`kwh_calc.calculations.coverage.mergers`)."""
     b = DatasetBuilder(year=2025)
     b.corporation("ABSORBS", units=4000, merged_from="ABSORBS;GONE", merged_on="2024-07-01")
     b.corporation("GONE", units=900)

@@ -38,7 +38,7 @@ def test_year_overrides_are_merged(tmp_path):
 
 def test_a_broken_rule_set_is_refused(tmp_path):
     raw = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
-    raw["suppression"]["min_cell_size"] = 1  # never below 2 (DOMAIN.md §6)
+    raw["suppression"]["min_cell_size"] = 1  # never below 2 (docs/methodology.md §6.4)
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ValueError, match="min_cell_size"):

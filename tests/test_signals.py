@@ -1,4 +1,4 @@
-"""Tests of kwh_calc.exports.signals and `kwh signals` (DOMAIN.md §8: signal e-mails, only with consent)."""
+"""Tests of kwh_calc.exports.signals and `kwh signals` (docs/methodology.md §8: signal e-mails, only with consent)."""
 
 from __future__ import annotations
 

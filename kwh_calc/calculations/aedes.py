@@ -1,7 +1,7 @@
 """Aedes-benchmark, prestatieveld Huurdersoordeel: sub-scores, letters, overall letter.
 
 FAQ section 6 ("Over welke periode ...", "Hoe wordt het eindresultaat ... berekend?", "Hoe kan
-ik de resultaten ... monitoren in het Klantvizier?") and DOMAIN.md §4. Every number below is a
+ik de resultaten ... monitoren in het Klantvizier?") and docs/methodology.md §4. Every number below is a
 rule in ``params/rules.yml`` (section ``aedes``), never a literal in code.
 
 Rules implemented
@@ -22,7 +22,7 @@ Rules implemented
   their exact mean over the Aedes questions they answered is ≤ 5 (``sum <= 5 * count``), the
   same respondent grade the sub-score averages.
 - **Margin of error**: the half-width, in grade points, of the two-sided t-interval of the
-  mean respondent grade at ``representativeness.confidence`` (90%, DOMAIN.md §5 "for a
+  mean respondent grade at ``representativeness.confidence`` (90%, docs/methodology.md §5.5 "for a
   score: t-interval over respondent means"): ``t(1 − α/2; n − 1) · s / √n`` with ``s`` the
   sample standard deviation (ddof 1). Empty when n < 2.
 - **Letter per sub-score** (``aedes.letters``; default A ≥ 8,0, B ≥ 7,5, else C): the
@@ -95,7 +95,7 @@ SUBSCORE_NAMES = {
     "reparaties": "Reparatieverzoeken",
     "vertrokken_huurders": "Vertrokken huurders",
 }
-#: Letters are given on the grade rounded half up to this many decimals (DOMAIN.md §4).
+#: Letters are given on the grade rounded half up to this many decimals (docs/methodology.md §4.3).
 GRADE_DECIMALS = 1
 #: Per sub-score columns of :func:`aedes_results`, in order (prefixed ``<questionnaire>_``).
 SUBSCORE_COLUMNS = (
@@ -689,7 +689,7 @@ def _national_distribution(results: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
 
 
 def national_summary(results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """National figures per sub-score (compare with Aedes' national averages, DOMAIN.md §4).
+    """National figures per sub-score (compare with Aedes' national averages, docs/methodology.md §4.9).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Reparaties: the checkvraag "Is de reparatie klaar?" (DOMAIN.md §7).
+"""Reparaties: the checkvraag "Is de reparatie klaar?" (docs/methodology.md §7).
 
 The invitation e-mail of a Reparaties questionnaire first asks whether the repair is done,
 with four options (``rules.checkvraag.answers``):
@@ -17,7 +17,7 @@ Distribution (:func:`checkvraag_distribution`, :func:`national_reference`)
     Y (attribution by ``service_month``, as for the scores). Rows without a value in the
     ``by`` column are left out of that breakdown (they still count in the corporation total).
 
-Suppression (DOMAIN.md §6)
+Suppression (docs/methodology.md §7.3)
     A cell (corporation total, contractor, national reference) with fewer answers than
     ``suppression.min_cell_size`` is suppressed: its counts and percentages are emptied,
     ``n`` stays visible. **Decision (complementary suppression):** within one corporation's
@@ -71,7 +71,7 @@ __all__ = [
 
 DEFAULT_SETTINGS_PATH = params_dir() / "checkvraag.yml"
 
-#: Answers after which the questionnaire is sent (DOMAIN.md §7: options 1 and 2).
+#: Answers after which the questionnaire is sent (docs/methodology.md §7.1: options 1 and 2).
 QUESTIONNAIRE_ANSWERS = (1, 2)
 #: Answer after which the tenant is invited again after some weeks (option 3).
 REINVITE_ANSWER = 3
@@ -165,7 +165,7 @@ def _complementary(groups: pd.DataFrame, totals: pd.Series, minimum: int) -> pd.
 def checkvraag_distribution(
     dataset: Dataset, rules: Rules, year: int, by: str | None = None, *, corporation_id: str | None = None
 ) -> pd.DataFrame:
-    """Distribution of the four checkvraag answers per corporation (DOMAIN.md §7), suppressed.
+    """Distribution of the four checkvraag answers per corporation (docs/methodology.md §7.3), suppressed.
 
     Parameters
     ----------
@@ -291,7 +291,7 @@ def _check_allowed(settings: Mapping[str, int], rules: Rules, where: str) -> Non
 
 
 def reinvite_weeks(corporation_id: str, rules: Rules, settings: Mapping[str, int] | None = None) -> int:
-    """Weeks after which a tenant who answered 3 gets the questionnaire again (DOMAIN.md §7)."""
+    """Weeks after which a tenant who answered 3 gets the questionnaire again (docs/methodology.md §7.2)."""
     weeks = (settings or {}).get(corporation_id, rules.checkvraag.reinvite_weeks_default)
     if weeks not in rules.checkvraag.reinvite_weeks_allowed:
         raise ValueError(
@@ -320,7 +320,7 @@ def routing(
     last_month: str | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    """The next step after every checkvraag answer (DOMAIN.md §7).
+    """The next step after every checkvraag answer (docs/methodology.md §7.1).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Quarterly coverage and Algemene waardering held, per corporation × research year.
 
-Label criteria 2 and 3 of DOMAIN.md §3 (FAQ section 5, "voorwaarden"):
+Label criteria 2 and 3 of docs/methodology.md §3.3 (FAQ section 5, "voorwaarden"):
 
 - **Coverage** of ``nieuwe_huurders``, ``vertrokken_huurders``, ``reparaties`` (the rule set's
   ``label.quarterly_components``): "research at least every 3 months with tenant data over the
@@ -15,7 +15,7 @@ Label criteria 2 and 3 of DOMAIN.md §3 (FAQ section 5, "voorwaarden"):
 - **Algemene waardering held** (``label.required_held``): at least one delivery whose data
   period overlaps Y (its result does not count).
 
-Mergers (DOMAIN.md §3, **Decision**): a merged corporation's year-Y data are its
+Mergers (docs/methodology.md §3.10, **Decision**): a merged corporation's year-Y data are its
 predecessors' data from before ``merged_on`` plus its own. :func:`attribute_to_successors`
 re-attributes predecessor rows (deliveries by ``period_start``, respondents by
 ``service_month``) to the successor; every function here works on attributed deliveries, so a
@@ -74,7 +74,7 @@ def in_year(dates: pd.Series, year: int, *, include_first_day: bool = False) -> 
     ``include_first_day``) and on or before 31 December. Missing dates give False.
 
     Mid-year events (new membership, mergers) use the default: an event on 1 January means the
-    corporation stands for the whole year (DOMAIN.md §3 speaks of members "starting mid-year").
+    corporation stands for the whole year (docs/methodology.md §3.9 speaks of members "starting mid-year").
     """
     first, last = year_bounds(year)
     after = dates >= first if include_first_day else dates > first
@@ -126,7 +126,7 @@ def attribute_to_successors(
     -------
     DataFrame
         A copy with ``corporation_id`` re-attributed and ``source_corporation_id`` (the
-        corporation that delivered the row). Chains of mergers are followed. DOMAIN.md §3
+        corporation that delivered the row). Chains of mergers are followed. docs/methodology.md §3.10
         **Decision**: a merged corporation's year-Y results are its predecessors' respondents
         with service months before ``merged_on`` plus its own after.
     """
@@ -152,7 +152,7 @@ def attribute_to_successors(
 
 def assessed_corporations(corporations: pd.DataFrame, year: int) -> pd.DataFrame:
     """The corporations that stand on their own in year ``year``: all except predecessors that
-    merged away on or before 31 December ``year`` (DOMAIN.md §3: they get no advice of their own)."""
+    merged away on or before 31 December ``year`` (docs/methodology.md §3.10: they get no advice of their own)."""
     table = mergers(corporations)
     _, last = year_bounds(year)
     gone = set(table.loc[table["merged_on"] <= last, "predecessor_id"])
@@ -163,7 +163,7 @@ def new_members(corporations: pd.DataFrame, year: int) -> pd.Series:
     """Whether each corporation is a new member in ``year`` (boolean, aligned with the table).
 
     ``member_since`` after 1 January and on or before 31 December of ``year``, and not the
-    successor of a merger inside the year (mergers have their own rule, DOMAIN.md §3).
+    successor of a merger inside the year (mergers have their own rule, docs/methodology.md §3.9).
     """
     merger_in_year = corporations["merged_from"].notna() & in_year(corporations["merged_on"], year)
     return in_year(corporations["member_since"], year) & ~merger_in_year
@@ -318,7 +318,7 @@ def coverage_summary(dataset: Dataset, rules: Rules, year: int, deliveries: pd.D
 def aw_held(dataset: Dataset, rules: Rules, year: int, summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Whether Algemene waardering was held in ``year`` (criterion 3), per corporation.
 
-    **Decision** (DOMAIN.md §3): held = at least one ``algemene_waardering`` delivery whose
+    **Decision** (docs/methodology.md §3.4): held = at least one ``algemene_waardering`` delivery whose
     data period overlaps the research year. Returns ``corporation_id, aw_held, aw_deliveries``.
     """
     summary = coverage_summary(dataset, rules, year) if summary is None else summary

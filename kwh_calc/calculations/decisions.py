@@ -1,7 +1,7 @@
 """The CKV decisions register: what the CKV actually decided, as next year's ``label_history``.
 
 KWH advises; the CKV decides and may deviate from the advice (FAQ "Wat is de CKV?": "De CKV
-kan afwijken van de adviezen van KWH"). DOMAIN.md §3: the CKV's actual decision on research
+kan afwijken van de adviezen van KWH"). docs/methodology.md §3.11: the CKV's actual decision on research
 year Y is recorded as the ``label_history`` row for Y, input to the next year.
 
 Register files live in ``params/ckv_decisions/<Y>.csv`` (or ``<Y>.yml``), one per research
@@ -28,7 +28,7 @@ A YAML register holds ``research_year``, an optional default ``decided_on`` and 
 Typical year: ``kwh ckv-decisions template`` writes the register pre-filled with the advice;
 the secretary records the decisions (and reasons for deviations); ``kwh ckv-decisions check``
 validates it against the advice; ``kwh ckv-decisions export`` writes ``label_history`` in the
-DATA.md format, merged with the existing one, for next year's dataset.
+docs/data-contract.md §11 format, merged with the existing one, for next year's dataset.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ REGISTER_COLUMNS = (
     "research_year",
 )
 REQUIRED_COLUMNS = ("corporation_id", "decision")
-#: ``label_history.passed`` implied by each decision (DATA.md).
+#: ``label_history.passed`` implied by each decision (docs/data-contract.md §11).
 PASSED_BY_DECISION = {
     "toekennen": True,
     "verlengen": True,
@@ -144,7 +144,7 @@ def read_register(path: str | Path, year: int) -> pd.DataFrame:
     ------
     RegisterError
         Unknown or missing columns, an empty or duplicate corporation, a decision outside
-        the five of DATA.md, a malformed boolean or date, a ``passed`` that contradicts the
+        the five of docs/data-contract.md §11, a malformed boolean or date, a ``passed`` that contradicts the
         decision, a ``research_year`` other than ``year``, a ``valid_until`` on niet_toekennen.
     """
     path = Path(path)
@@ -239,7 +239,7 @@ def load_register(year: int, directory: str | Path | None = None) -> pd.DataFram
 
 
 def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Check the register against KWH's advice on the same year (DOMAIN.md §3).
+    """Check the register against KWH's advice on the same year (docs/methodology.md §3.11).
 
     Parameters
     ----------
@@ -293,11 +293,11 @@ def check_register(register: pd.DataFrame, advice: pd.DataFrame) -> tuple[list[s
 def register_to_label_history(
     register: pd.DataFrame, rules: Rules, year: int, advice: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The register as ``label_history`` rows for research year ``year`` (DATA.md format).
+    """The register as ``label_history`` rows for research year ``year`` (docs/data-contract.md §11 format).
 
     ``valid_until`` when not given: toekennen / verlengen → Y+1+``validity_years``-03-31
     (:func:`kwh_calc.calculations.label.label_dates`); niet_verlengen / verloopt → the label's current end
-    (``valid_until_before`` of the advice: the label stays valid until then, DOMAIN.md §3);
+    (``valid_until_before`` of the advice: the label stays valid until then, docs/methodology.md §3.8);
     niet_toekennen → empty.
 
     Raises
@@ -342,7 +342,7 @@ def merge_label_history(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
 
 
 def label_history_csv(history: pd.DataFrame) -> pd.DataFrame:
-    """``label_history`` as DATA.md CSV text: ISO dates, ``true``/``false``, empty = missing."""
+    """``label_history`` as docs/data-contract.md §11 CSV text: ISO dates, ``true``/``false``, empty = missing."""
     text = history[HISTORY_COLUMNS].copy()
     text["passed"] = text["passed"].map({True: "true", False: "false"})
     text["valid_until"] = pd.to_datetime(text["valid_until"]).dt.strftime("%Y-%m-%d")

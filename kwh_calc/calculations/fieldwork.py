@@ -1,4 +1,4 @@
-"""Fieldwork planning (DOMAIN.md §8, §5): deadlines, timeline, invitation list, telephone sample.
+"""Fieldwork planning (docs/methodology.md §8, §5): deadlines, timeline, invitation list, telephone sample.
 
 Delivery deadline (§8)
     The first Wednesday of the month, unless that is the 1st–4th; then the Wednesday after
@@ -129,7 +129,7 @@ def fmt_date_nl(day) -> str:
 
 
 def delivery_deadline(year: int, month: int) -> date:
-    """Mijn KWH delivery deadline of a month (DOMAIN.md §8).
+    """Mijn KWH delivery deadline of a month (docs/methodology.md §8.1).
 
     The first Wednesday of the month, unless that falls on the 1st–4th: then the Wednesday
     after it (the 8th–11th). A first Wednesday on the 5th–7th is the deadline itself.
@@ -174,7 +174,7 @@ class RoundSchedule:
 
 
 def mijn_kwh_schedule(deadline) -> RoundSchedule:
-    """Timeline of a Mijn KWH round with the given deadline (DOMAIN.md §8).
+    """Timeline of a Mijn KWH round with the given deadline (docs/methodology.md §8.2).
 
     Invitation Tuesday of week 1, reminder Monday of week 2, telephone without e-mail from
     Tuesday of week 1, telephone for non-responders from Wednesday of week 2, end of
@@ -197,7 +197,7 @@ def mijn_kwh_schedule(deadline) -> RoundSchedule:
 
 
 def api_invitation_date(delivered_on) -> date:
-    """Invitation date of an automatic (API) delivery: the day after delivery (DOMAIN.md §8)."""
+    """Invitation date of an automatic (API) delivery: the day after delivery (docs/methodology.md §8.3)."""
     return _as_date(delivered_on) + timedelta(days=1)
 
 
@@ -293,7 +293,7 @@ def plan_invitations(
     blocks: pd.DataFrame | None = None,
     rules: Rules | None = None,
 ) -> InvitationPlan:
-    """The invitation list after blocking and de-duplication (DOMAIN.md §8).
+    """The invitation list after blocking and de-duplication (docs/methodology.md §8.5).
 
     Parameters
     ----------
@@ -417,7 +417,7 @@ def plan_invitations(
 
 @dataclass(frozen=True)
 class TelephoneTarget:
-    """Telephone interviews for one corporation and questionnaire (DOMAIN.md §5).
+    """Telephone interviews for one corporation and questionnaire (docs/methodology.md §8.9).
 
     ``yearly`` and ``per_delivery`` are ``None`` when the quota is ``all`` non-responders.
     """
@@ -437,7 +437,7 @@ class TelephoneTarget:
 def telephone_target(
     units: int, questionnaire: str, deliveries_per_year: int = 12, rules: Rules | None = None
 ) -> TelephoneTarget:
-    """Yearly and per-delivery telephone target by the quota table (DOMAIN.md §5).
+    """Yearly and per-delivery telephone target by the quota table (docs/methodology.md §5.6).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""KWH-Kwaliteitslabel: KWH's advice to the CKV per corporation (DOMAIN.md §3, FAQ section 5).
+"""KWH-Kwaliteitslabel: KWH's advice to the CKV per corporation (docs/methodology.md §3, FAQ section 5).
 
 For research year Y (service months January–December Y, decided by the CKV in March Y+1)
 the engine judges the four criteria and runs the state machine over years:
@@ -113,7 +113,7 @@ __all__ = [
 ]
 
 #: Every advice value, in the order of the CKV overview; the first five are the CKV's
-#: possible decisions (``label_history.decision``, DATA.md).
+#: possible decisions (``label_history.decision``, docs/data-contract.md §11).
 ADVICES = (*DECISIONS, "ckv_beslist", "nog_niet_beoordeelbaar")
 #: Dutch display names of the advice values.
 ADVICE_NAMES = {
@@ -212,7 +212,7 @@ def label_dates(rules: Rules, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``(valid_at, valid_until_if_granted)`` for the decision on research year ``year``.
 
     A label is valid at the March Y+1 decision when ``valid_until`` ≥ ``valid_at`` (Y+1-03-01);
-    granting or extending makes it valid until Y+1+``validity_years``-03-31 (DOMAIN.md §3,
+    granting or extending makes it valid until Y+1+``validity_years``-03-31 (docs/methodology.md §3.8,
     **Decision** on dates).
     """
     label = rules.label
@@ -222,7 +222,7 @@ def label_dates(rules: Rules, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def outcome(passed: bool, label_valid: bool, previous_year_passed: bool | None) -> str:
-    """The state machine of DOMAIN.md §3 for one corporation and year.
+    """The state machine of docs/methodology.md §3.7 for one corporation and year.
 
     Parameters
     ----------
@@ -257,7 +257,7 @@ def possible_decisions(label_valid: bool, previous_year_passed: bool | None) -> 
     - valid label, Y−1 failed: ``verlengen`` or ``verloopt`` (two consecutive failing years).
 
     **Decision**: the CKV may deviate from the advice on whether the year passes, not from the
-    state machine of DOMAIN.md §3, so the decision form offers only these two outcomes (also
+    state machine of docs/methodology.md §3, so the decision form offers only these two outcomes (also
     for ``ckv_beslist``, whose two outcomes are exactly these).
     """
     return tuple(
@@ -301,7 +301,7 @@ def year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     :func:`kwh_calc.calculations.scores.respondent_results` over service months January–December ``year``
     and the label components, then predecessors' respondents with a service month before
     ``merged_on`` re-attributed to the merged corporation (``corporation_id``; the delivering
-    corporation stays in ``source_corporation_id``), DOMAIN.md §3 **Decision** on mergers.
+    corporation stays in ``source_corporation_id``), docs/methodology.md §3.10 **Decision** on mergers.
     """
     first, last = research_months(year)
     results = respondent_results(
@@ -322,14 +322,14 @@ def label_state(
 
     Parameters
     ----------
-    label_history : DATA.md ``label_history``; only rows of research years before ``year``
+    label_history : docs/data-contract.md §11 ``label_history``; only rows of research years before ``year``
         count (a decision already recorded for ``year`` itself is ignored, so the advice can
         be re-run).
     corporation_ids : corporations to report.
     fresh : corporations that start afresh (mergers inside the year): no valid label, no
         previous year, whatever their history says.
     merged_on : merger date per merged corporation (index ``corporation_id``; mergers on or
-        before 31 December ``year``). The merged corporation starts afresh (DOMAIN.md §3
+        before 31 December ``year``). The merged corporation starts afresh (docs/methodology.md §3.10
         **Decision** on mergers, "earlier label history of predecessors does not carry over";
         FAQ "Fusies": "ongeacht of de rechtsvoorgangers het Kwaliteitslabel hebben"), so its
         rows of research years before the merger year are ignored, in every later year too.
@@ -599,7 +599,7 @@ def label_advice(dataset: Dataset, rules: Rules, year: int) -> LabelAdvice:
 
     One pass over the national data: respondent results (merger-attributed), component
     scores, coverage, Algemene waardering, label state and special cases; then the per
-    corporation state machine (DOMAIN.md §3). See the module docstring for every rule.
+    corporation state machine (docs/methodology.md §3.7). See the module docstring for every rule.
     """
     results = year_results(dataset, rules, year)
     deliveries = year_deliveries(dataset, rules, year)

@@ -1,10 +1,10 @@
 """Answers to open questions, masked and grouped so that no output identifies a tenant.
 
-DATA.md ``open_answers``: tenants write anything, including their own or a neighbour's name,
+docs/data-contract.md ``open_answers``: tenants write anything, including their own or a neighbour's name,
 phone number, e-mail address, street address or postcode. :func:`mask_text` replaces such
 personal data by a bracketed placeholder before any output; :func:`open_answer_table`
 selects a corporation's (or a contractor's) answers for a period and shows them only when
-the group shown has at least the minimum cell of respondents (DOMAIN.md §6).
+the group shown has at least the minimum cell of respondents (docs/methodology.md §6).
 
 Masking is deliberately greedy: a word that looks like a name after a title or an
 introduction ("mevrouw Jansen", "ik ben Piet", "monteur Ahmed") is masked even if it was not

@@ -1,6 +1,6 @@
 """What the removals register changes: figures and label advice with and without it.
 
-The CKV sees every removal (DOMAIN.md §6 **Decision**): per corporation and component how
+The CKV sees every removal (docs/methodology.md §6 **Decision**): per corporation and component how
 many questionnaires were removed, the figures with and without them, and whether the
 removals changed the label advice. This module computes that once for the close
 (:data:`kwh_calc.results.year.RESULT_TABLES` ``removals`` and ``removal_advice``) and for
@@ -10,7 +10,7 @@ removals changed the label advice. This module computes that once for the close
 "including" figures are those of the same dataset with an empty register
 (:func:`kwh_calc.intake.removals.including_removed`), i.e. as if nothing had been removed.
 
-**Decision (anonymity, DOMAIN.md §6 "no result of a single person is ever shown"):** the
+**Decision (anonymity, docs/methodology.md §6 "no result of a single person is ever shown"):** the
 difference between the figures with and without the removals is the result of the removed
 respondents themselves. When fewer than ``suppression.min_cell_size`` (5) counted respondents
 were removed from a component, the including figures (score, percentage satisfied) are not
@@ -92,7 +92,7 @@ def corporations_subset(dataset: Dataset, corporation_ids) -> Dataset:
     """The dataset restricted to these corporations and their merger relatives.
 
     A corporation's label advice depends only on its own rows and, through a merger, on its
-    predecessors' or successor's (DOMAIN.md §3), so the advice "as if nothing had been
+    predecessors' or successor's (docs/methodology.md §3), so the advice "as if nothing had been
     removed" needs only the corporations with removals: a fraction of a national pass. Merger
     relatives are followed both ways until no new one appears (chains of mergers). The answer
     links are re-indexed, not re-derived; no re-validation (a subset of a valid dataset whose

@@ -1,4 +1,4 @@
-"""Representativeness: margins of error, required sample sizes and intervals (DOMAIN.md §5).
+"""Representativeness: margins of error, required sample sizes and intervals (docs/methodology.md §5).
 
 FAQ "Hoe betrouwbaar of representatief zijn onze resultaten?": whether results speak for the
 whole population depends on the population size N, the confidence level (standard **90%**)
@@ -6,7 +6,7 @@ and the margin of error (standard **5%–10%**). Large populations need a smalle
 respondents; "for the average Dutch person, at 5% margin and 90% confidence, a net response of
 **227** suffices".
 
-Formulas (DOMAIN.md §5, "Decision (formulas)"):
+Formulas (docs/methodology.md §5.2, "Decision (formulas)"):
 
 - z = the standard normal quantile for a two-sided confidence level (90% -> 1,6449);
 - margin of error of a percentage from n respondents out of N:
@@ -136,7 +136,7 @@ def _check_proportion(p: np.ndarray) -> None:
 
 
 def z_value(confidence: float = 0.90) -> float:
-    """Two-sided standard normal quantile for a confidence level (DOMAIN.md §5).
+    """Two-sided standard normal quantile for a confidence level (docs/methodology.md §5.2).
 
     Parameters
     ----------
@@ -154,7 +154,7 @@ def z_value(confidence: float = 0.90) -> float:
 def margin_of_error(n, population=None, confidence: float = 0.90, p=0.5):
     """Margin of error of a percentage, as a **fraction** (0.05 = 5 percentage points).
 
-    ``e = z * sqrt(p(1-p)/n) * sqrt((N-n)/(N-1))`` (DOMAIN.md §5, "Decision (formulas)"): the
+    ``e = z * sqrt(p(1-p)/n) * sqrt((N-n)/(N-1))`` (docs/methodology.md §5.2, "Decision (formulas)"): the
     half-width of the normal-approximation (Wald) interval at ``confidence``, with the finite
     population correction when ``population`` is given.
 
@@ -221,7 +221,7 @@ def required_sample_size(
     population=None,
     rounding: Literal["ceil", "nearest"] = "ceil",
 ):
-    """Net response needed for a margin of error (DOMAIN.md §5, "Decision (formulas)").
+    """Net response needed for a margin of error (docs/methodology.md §5.3, "Decision (formulas)").
 
     ``n0 = z² p(1-p) / e²`` and, with a population N, ``n = n0 / (1 + (n0-1)/N)``.
 
@@ -232,7 +232,7 @@ def required_sample_size(
     p : expected proportion as a fraction; default 0.5, the worst case.
     population : population size N (>= 1); None/NaN/inf = infinite (no correction). Scalar,
         array or Series (vectorised: one size per population).
-    rounding : ``"ceil"`` (default, DOMAIN.md: rounded up, so the margin is really met; a
+    rounding : ``"ceil"`` (default, docs/methodology.md §5.3: rounded up, so the margin is really met; a
         value within 1e-9 of a whole number counts as that number) or ``"nearest"`` (half
         up, as the FAQ's 227).
 
@@ -306,7 +306,7 @@ def wilson_interval(successes, n, confidence: float = 0.90):
     """Wilson score interval of a percentage, in **percent** (0–100).
 
     Uses statsmodels ``proportion_confint(successes, n, alpha=1-confidence,
-    method="wilson")`` (DOMAIN.md §5: intervals for a percentage are Wilson).
+    method="wilson")`` (docs/methodology.md §5.5: intervals for a percentage are Wilson).
 
     Parameters
     ----------
@@ -345,10 +345,10 @@ class ScoreInterval(NamedTuple):
 
 
 def score_interval(respondent_means, confidence: float = 0.90) -> ScoreInterval:
-    """t-interval of an onderdeelscore from its respondents' means (DOMAIN.md §5).
+    """t-interval of an onderdeelscore from its respondents' means (docs/methodology.md §5.5).
 
     Uses statsmodels ``DescrStatsW(means).tconfint_mean(alpha=1-confidence)``: every
-    respondent weighs the same, as in the onderdeelscore (DOMAIN.md §2). No finite population
+    respondent weighs the same, as in the onderdeelscore (docs/methodology.md §2.2). No finite population
     correction is applied (conservative for small populations).
 
     Parameters
@@ -408,12 +408,12 @@ def score_interval_from_summary(n, mean, sd, confidence: float = 0.90):
 
 
 def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Literal["all"]:
-    """Telephone interviews per year for a corporation's size class (FAQ table, DOMAIN.md §5).
+    """Telephone interviews per year for a corporation's size class (FAQ table, docs/methodology.md §5.6).
 
     Parameters
     ----------
     units : rental units (verhuureenheden) of the corporation, >= 1.
-    questionnaire : questionnaire key (DOMAIN.md §1).
+    questionnaire : questionnaire key (docs/methodology.md §1.1).
     rules : rule set; ``representativeness.telephone_quota`` rows with inclusive upper bounds
         ``max_units`` (the last row, ``null``, has no upper bound).
 
@@ -472,7 +472,7 @@ def pro_rata_quota(quota_per_year: int, months: int) -> int:
 
 
 def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFrame:
-    """Population per corporation × questionnaire in year Y (DOMAIN.md §5, Decision)."""
+    """Population per corporation × questionnaire in year Y (docs/methodology.md §5.4, Decision)."""
     deliveries = dataset.deliveries
     in_year = (deliveries["period_start"].dt.year == year) & (deliveries["questionnaire"] != "algemene_waardering")
     population = (
@@ -516,7 +516,7 @@ def _components(year: int, dataset: Dataset, results: pd.DataFrame) -> pd.DataFr
 def representativeness_table(
     dataset: Dataset, rules: Rules, year: int, *, results: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Representativeness per corporation × questionnaire for research year Y (DOMAIN.md §5).
+    """Representativeness per corporation × questionnaire for research year Y (docs/methodology.md §5).
 
     Parameters
     ----------
@@ -537,7 +537,7 @@ def representativeness_table(
         - ``corporation_id, questionnaire, units, size_class``;
         - ``population`` — N: Σ ``n_delivered`` of the corporation's deliveries of the
           questionnaire whose ``period_start`` lies in Y; for ``algemene_waardering`` the
-          corporation's ``units`` (DOMAIN.md §5, Decision). Every member corporation (member
+          corporation's ``units`` (docs/methodology.md §5.4, Decision). Every member corporation (member
           by the end of Y and not merged away before Y) gets an ``algemene_waardering`` row,
           with n = 0 where it was not held;
         - ``n`` — net response: the component's respondents as counted for the onderdeelscore

@@ -1,12 +1,12 @@
 """Response: tenants approached, completed online, completed by telephone, total response.
 
-FAQ "Waar kan ik de respons zien?" / DOMAIN.md §6. Response is counted **per delivery**, the
+FAQ "Waar kan ik de respons zien?" / docs/methodology.md §6.1. Response is counted **per delivery**, the
 unit in which tenants are approached: approached = the delivery's ``n_approached`` (after
 de-duplication and blocking), completed = the delivery's respondents (every completed
 questionnaire, whether or not it answered a label question, except those in the removals
 register), split by ``mode``.
 Deliveries are attributed to a period by their ``period_start`` (the same attribution as the
-population of a component in the representativeness analysis, DOMAIN.md §5), so that the
+population of a component in the representativeness analysis, docs/methodology.md §5.4), so that the
 respondents of one delivery are never split over two periods.
 """
 

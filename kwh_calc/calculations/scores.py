@@ -1,4 +1,4 @@
-"""Onderdeelscore, percentage tevreden huurders and n, by any breakdown (DOMAIN.md §2, §6).
+"""Onderdeelscore, percentage tevreden huurders and n, by any breakdown (docs/methodology.md §2, §6).
 
 FAQ "Hoe worden de onderdeelscores ... berekend?":
 
@@ -8,7 +8,7 @@ FAQ "Hoe worden de onderdeelscores ... berekend?":
 - **onderdeelscore**: the mean of the respondent means (every respondent weighs the same).
 - **percentage tevreden**: the share of respondents whose respondent mean is >= 5,5.
 
-Threshold comparisons are exact (DOMAIN.md §2 "Decision (exactness)"): a respondent mean is
+Threshold comparisons are exact (docs/methodology.md §2.4 "Decision (exactness)"): a respondent mean is
 ``grade_sum / grade_count``; the onderdeelscore is compared through integers scaled by the
 least common multiple of the grade counts, so 6,96 never passes 7,0 by float noise and
 exactly 7,0 always does. Results in ``[threshold - margin, threshold)`` print as the threshold
@@ -100,7 +100,7 @@ def respondent_results(
     Returns
     -------
     DataFrame
-        The respondent's columns (see DATA.md) plus ``quarter`` (``K1``–``K4`` of the service
+        The respondent's columns (see docs/data-contract.md §5) plus ``quarter`` (``K1``–``K4`` of the service
         month), ``grade_sum`` and ``grade_count`` (integers over the answered questions of
         the kind), ``mean`` (float, grade 1–10) and ``satisfied`` (exact: mean >= 5,5).
         Respondents without any answered question of the kind are left out, and so are
@@ -115,7 +115,7 @@ def respondent_results(
     if completed_on_or_before is not None:
         keep &= respondents["completed_on"] <= pd.Timestamp(completed_on_or_before)
     keep = keep.to_numpy(dtype=bool)
-    # Questionnaires in the removals register count nowhere (DOMAIN.md §6); the raw tables
+    # Questionnaires in the removals register count nowhere (docs/methodology.md §6); the raw tables
     # stay as delivered, so the register is applied here, where every calculation starts.
     keep = keep & ~removed_mask(dataset)
     selected = respondents.loc[keep, RESPONDENT_COLUMNS].reset_index(drop=True)
@@ -254,7 +254,7 @@ def suppress(
     totals: pd.DataFrame | None = None,
     value_columns: tuple[str, ...] = ("score", "pct_satisfied", "score_display", "pct_display", "sd", "n_satisfied"),
 ) -> pd.DataFrame:
-    """Hide cells with fewer respondents than ``suppression.min_cell_size`` (DOMAIN.md §6).
+    """Hide cells with fewer respondents than ``suppression.min_cell_size`` (docs/methodology.md §6.4).
 
     Parameters
     ----------
@@ -313,7 +313,7 @@ PEER_KINDS = {
 
 
 def peer_scores(results: pd.DataFrame, corporations: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Peer comparisons for every corporation × questionnaire (DOMAIN.md §6).
+    """Peer comparisons for every corporation × questionnaire (docs/methodology.md §6.3).
 
     Peer groups: all corporations (``landelijk``), same ``region``, same size class
     (``grootteklasse``, from rental units and ``size_classes`` in the rules) and same

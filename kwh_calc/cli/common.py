@@ -17,7 +17,9 @@ from kwh_calc.intake.rules import Rules, load_rules
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never re-wrapped
 out = Console(highlight=False)
 
-DATA_ARGUMENT = typer.Argument(..., help="Research dataset folder (DATA.md: one .parquet or .csv per table).")
+DATA_ARGUMENT = typer.Argument(
+    ..., help="Research dataset folder (docs/data-contract.md §1: one .parquet or .csv per table)."
+)
 YEAR_OPTION = typer.Option(..., "--year", help="Research year Y (service months Jan-Dec Y).")
 RULES_OPTION = typer.Option(None, "--rules", help="Rule set YAML (default: params/rules.yml).")
 

@@ -17,7 +17,7 @@ from kwh_calc.intake.dataset import TABLES, load_dataset, respondent_counts, wri
 
 @app.command("check-data")
 def check_data(data: Path = DATA_ARGUMENT) -> None:
-    """Validate a research dataset against DATA.md and print a short inventory."""
+    """Validate a research dataset against docs/data-contract.md and print a short inventory."""
     dataset = load_or_exit(data)
     corps = dataset.corporations
     out.print(f"Dataset {data}: OK (fingerprint {dataset.fingerprint[:12]})")
@@ -39,7 +39,7 @@ def check_data(data: Path = DATA_ARGUMENT) -> None:
 
 
 def _print_removals(dataset) -> None:
-    """Inventory of the removals register (DOMAIN.md §6): questionnaires removed per corporation."""
+    """Inventory of the removals register (docs/methodology.md §6): questionnaires removed per corporation."""
     from kwh_calc.intake.removals import removal_counts
 
     counts = removal_counts(dataset)
@@ -65,7 +65,7 @@ def demo_data(
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
     force: bool = typer.Option(False, "--force", help="Replace a dataset already in the folder."),
 ) -> None:
-    """Generate the synthetic national demo dataset (DATA.md format) and validate it.
+    """Generate the synthetic national demo dataset (docs/data-contract.md format) and validate it.
 
     A folder that already holds a table (``NAME.parquet`` or ``NAME.csv``) is refused
     (exit 1) unless ``--force``: a real dataset must never be replaced by demo data by accident.

@@ -58,7 +58,7 @@ def export_databank_command(
     One sheet per questionnaire (one row per respondent, one column per question) and a sheet
     'Toelichting'. Delivered breakdowns (aannemer, uitsplitsing 1-4) are blanked for
     respondents who stayed anonymous; texts starting with = + - @ are stored as text, never as
-    a formula (DOMAIN.md §6).
+    a formula (docs/methodology.md §6.5).
     """
     if out_file.suffix.lower() != ".xlsx":
         console.print(f"--out {out_file.name}: moet een .xlsx-bestand zijn", markup=False)
@@ -93,7 +93,7 @@ def signals_command(
     """List the signals of a period: answers with a trigger grade (rules: signals), consenting respondents only.
 
     Trigger grades per questionnaire and question come from the rule set (the year of --to);
-    respondents who did not lift their anonymity never appear (DOMAIN.md §8).
+    respondents who did not lift their anonymity never appear (docs/methodology.md §8.8).
     """
     for option, month in (("--from", first_month), ("--to", last_month)):
         if not _MONTH.match(month):

@@ -56,7 +56,7 @@ def validate_delivery(
     pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the validatieverslag as PDF."),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
-    """Check a tenant delivery file and print its validatieverslag (DOMAIN.md §9).
+    """Check a tenant delivery file and print its validatieverslag (docs/methodology.md §9).
 
     Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read.
 
@@ -113,7 +113,8 @@ def calendar(
 ) -> None:
     """Print the Mijn KWH delivery deadlines of year Y with invitation, reminder and telephone dates.
 
-    Deadline: the first Wednesday of the month, or the Wednesday after when that is the 1st–4th (DOMAIN.md §8).
+    Deadline: the first Wednesday of the month, or the Wednesday after when that is the 1st–4th
+    (docs/methodology.md §8.1).
 
     Fieldwork ends on the Sunday of week 4.
     """

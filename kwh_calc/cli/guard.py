@@ -4,7 +4,7 @@ Exit codes (also in README.md):
 
 == ==========================================================================================
 0  success (``validate-delivery``: the file is accepted)
-1  input refused: a dataset breaking DATA.md, an ambiguous dataset folder, a year without
+1  input refused: a dataset breaking docs/data-contract.md, an ambiguous dataset folder, a year without
    data, a refused delivery file, a failed document in a close
 2  usage: an unknown option or value, an unreadable file or rule set
 3  output refused: the path is an input of the command, a folder, a device or another

@@ -80,7 +80,7 @@ def label_command(
         None, "--coverage", help="Also write the coverage matrix CSV (corporation × component × quarter)."
     ),
 ) -> None:
-    """KWH's KWH-Kwaliteitslabel advice to the CKV on research year Y (DOMAIN.md §3)."""
+    """KWH's KWH-Kwaliteitslabel advice to the CKV on research year Y (docs/methodology.md §3)."""
     check_outputs(data, rules_path, **{"--out": out_file, "--components": components_file, "--coverage": coverage_file})
     dataset = load_or_exit(data)
     require_year_data(dataset, year)
@@ -172,7 +172,7 @@ def check_command(
 @ckv_app.command("export")
 def export_command(
     year: int = YEAR_OPTION,
-    out_file: Path = typer.Option(..., "--out", help="label_history CSV to write (DATA.md format)."),
+    out_file: Path = typer.Option(..., "--out", help="label_history CSV to write (docs/data-contract.md §11 format)."),
     data: Path | None = typer.Option(
         None,
         "--data",

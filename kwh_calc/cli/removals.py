@@ -1,7 +1,7 @@
-"""``kwh removals template|report``: the removals register (DATA.md ``removals``, DOMAIN.md §6).
+"""``kwh removals template|report``: the removals register (docs/data-contract.md ``removals``, docs/methodology.md §6).
 
 ``kwh removals template --corporation ID --year Y [--out FILE]`` writes an empty register
-(the DATA.md columns, header only) and explains the columns and the one allowed reason.
+(the docs/data-contract.md columns, header only) and explains the columns and the one allowed reason.
 ``kwh removals report DATA --year Y [--out FILE]`` prints, per corporation with removals in
 Y, how many questionnaires were removed per component, the figures with and without them and
 whether the removals change the label advice (:mod:`kwh_calc.calculations.removal_effect`); ``--out``
@@ -32,7 +32,9 @@ from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.dataset import SAFE_ID_PATTERN
 from kwh_calc.intake.removals import TEMPLATE_EXPLANATION, template_frame
 
-removals_app = typer.Typer(help="The removals register (DATA.md removals): template and report.", no_args_is_help=True)
+removals_app = typer.Typer(
+    help="The removals register (docs/data-contract.md removals): template and report.", no_args_is_help=True
+)
 app.add_typer(removals_app, name="removals")
 
 
@@ -104,7 +106,7 @@ def report(
     if hidden:
         out.print(
             f"'niet getoond': fewer than {rules.suppression.min_cell_size} counted respondents removed; the figures "
-            "including them would reveal their grades (DOMAIN.md §6).",
+            "including them would reveal their grades (docs/methodology.md §6).",
             markup=False,
             soft_wrap=True,
         )

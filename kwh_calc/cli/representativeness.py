@@ -30,7 +30,7 @@ def representativeness_command(
     out_file: Path = typer.Option(..., "--out", help="CSV to write (one row per corporation × questionnaire)."),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
-    """Margin of error per corporation × questionnaire for research year Y (DOMAIN.md §5).
+    """Margin of error per corporation × questionnaire for research year Y (docs/methodology.md §5.2).
 
     Columns include corporation_id, questionnaire, population (N), n (net response),
     response_rate (percent), margin_of_error (percentage points at 90% confidence, worst

@@ -1,6 +1,6 @@
 """The annual close: results once, then every document per corporation, rendered to PDF.
 
-``run_close`` is what ``kwh close`` runs in February (DESIGN.md data flow):
+``run_close`` is what ``kwh close`` runs in February (docs/architecture.md §6.1 data flow):
 
 1. load and validate the dataset; compute the year's results in one vectorised pass over the
    national data and keep them as Parquet in ``reports/<Y>/results/`` (recomputed only when
@@ -512,7 +512,7 @@ def run_close(
 
     Parameters
     ----------
-    data : research dataset folder (DATA.md).
+    data : research dataset folder (docs/data-contract.md).
     year : research year Y.
     out : reports root; documents go to ``<out>/<Y>/<corporation_id>/<document>.pdf``.
     jobs : parallel worker processes (each runs its own kernels in its own working folder).

@@ -156,7 +156,7 @@ def write_text_atomic(target: str | Path, text: str) -> Path:
 
 
 def csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for CSV in the DATA.md style: ISO dates, booleans ``true``/``false``."""
+    """A copy for CSV in the docs/data-contract.md §1 style: ISO dates, booleans ``true``/``false``."""
     text = frame.copy()
     for column in text.columns:
         if pd.api.types.is_datetime64_any_dtype(text[column]):

@@ -1,4 +1,4 @@
-"""Exact threshold arithmetic and Dutch number display (DOMAIN.md §2).
+"""Exact threshold arithmetic and Dutch number display (docs/methodology.md §2.4).
 
 Thresholds are compared on exact values, never on rounded ones: a respondent mean is a
 fraction of integers (sum of grades / number of grades) and is compared with integer

@@ -1,7 +1,7 @@
 """The national submission to Aedes (prestatieveld Huurdersoordeel) as .xlsx and as CSV.
 
 FAQ section 6: "Eind augustus verzamelen we deze resultaten en leveren we die aan voor de
-Aedes-benchmark"; DOMAIN.md §4. The figures come from :func:`kwh_calc.calculations.aedes.aedes_results`;
+Aedes-benchmark"; docs/methodology.md §4.7. The figures come from :func:`kwh_calc.calculations.aedes.aedes_results`;
 this module only lays them out. The close writes ``reports/<Y>/aedes-aanlevering.xlsx`` and
 ``reports/<Y>/aedes-aanlevering.csv``.
 

@@ -1,7 +1,7 @@
-"""Signal e-mails: answers that a corporation is told about (DOMAIN.md §8, last bullet).
+"""Signal e-mails: answers that a corporation is told about (docs/methodology.md §8.8, last bullet).
 
 Per question a set of grades triggers a signal (e.g. 1–5, or 9–10). A signal is sent **only
-when the respondent consented to sharing their details** (``anonymity_lifted`` true, DATA.md:
+when the respondent consented to sharing their details** (``anonymity_lifted`` true, docs/data-contract.md §5:
 "respondent allowed their details to be shared"); for any other respondent nothing is ever
 listed.
 

@@ -1,4 +1,4 @@
-"""The research dataset (DATA.md): load, validate completely, refuse with a clear message.
+"""The research dataset (docs/data-contract.md): load, validate completely, refuse with a clear message.
 
 A research dataset is a folder with one file per table, ``NAME.parquet`` or ``NAME.csv``
 (UTF-8, comma-separated, header row, ISO dates, empty cell = missing). :func:`load_dataset`
@@ -43,7 +43,7 @@ MAX_KEYS_SHOWN = 10
 MODES = ("online", "telefonisch")
 CHANNELS = ("mijn_kwh", "api")
 DECISIONS = ("toekennen", "verlengen", "niet_toekennen", "niet_verlengen", "verloopt")
-#: The only reason a completed questionnaire may be removed (DOMAIN.md §6, FAQ "Kunnen
+#: The only reason a completed questionnaire may be removed (docs/methodology.md §6, FAQ "Kunnen
 #: antwoorden van huurders uit het onderzoek verwijderd worden?").
 REMOVAL_REASONS = ("geen_dienst_geleverd",)
 SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -130,7 +130,7 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
         "text": ("str", True),
     },
 }
-#: Tables a dataset may leave out; a missing one is read as empty (DATA.md "optional").
+#: Tables a dataset may leave out; a missing one is read as empty (docs/data-contract.md "optional").
 OPTIONAL_TABLES = frozenset({"removals", "open_answers"})
 OPEN_ANSWER_MAX_CHARS = 4000
 
@@ -167,7 +167,7 @@ class Violation:
 
 
 class DatasetError(ValueError):
-    """The dataset breaks the DATA.md contract; ``violations`` lists every broken rule."""
+    """The dataset breaks the docs/data-contract.md §2 contract; ``violations`` lists every broken rule."""
 
     def __init__(self, path: Path | str, violations: list[Violation]):
         self.path = Path(path)
@@ -179,7 +179,7 @@ class DatasetError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A validated research dataset: one DataFrame per DATA.md table.
+    """A validated research dataset: one DataFrame per docs/data-contract.md §1 table.
 
     ``fingerprint`` is the SHA-256 over the table files' names and bytes (empty for a dataset
     built in memory); manifests use it to tell whether the input of a document changed.
@@ -192,7 +192,7 @@ class Dataset:
     deliveries: pd.DataFrame
     checkvraag: pd.DataFrame
     label_history: pd.DataFrame
-    #: the removals register (DATA.md, optional): questionnaires taken out of the research
+    #: the removals register (docs/data-contract.md, optional): questionnaires taken out of the research
     removals: pd.DataFrame = field(default_factory=lambda: empty_table("removals"))
     open_answers: pd.DataFrame | None = None  # optional table; always a DataFrame after loading
     path: Path | None = None
@@ -203,7 +203,7 @@ class Dataset:
     answer_question: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables by DATA.md name."""
+        """The tables by docs/data-contract.md §1 name."""
         return {name: getattr(self, name) for name in TABLES}
 
     def replace(self, **tables: pd.DataFrame) -> Dataset:
@@ -466,7 +466,7 @@ def _exact_int(text: str) -> int | None:
 def _convert_int(series: pd.Series, present: np.ndarray) -> tuple[pd.Series, np.ndarray, str]:
     """Integers exactly, or refused: nothing is rounded, wrapped or silently made inexact.
 
-    Decision (DATA.md says ``int``): an integer column holds 64-bit integers. A value outside
+    Decision (docs/data-contract.md says ``int``): an integer column holds 64-bit integers. A value outside
     -2^63 … 2^63-1 (it cannot be stored) is refused; so is a value that reaches this function
     as a float of 2^53 or more (Parquet double columns: which integer was meant is unknowable).
     Texts (CSV) are parsed exactly, so ``9007199254740993`` stays ``…993``.
@@ -558,7 +558,7 @@ def _isin(values: Iterable[str]) -> pa.Check:
 
 
 def _schemas() -> dict[str, pa.DataFrameSchema]:
-    """Value rules per table (types were converted before; nullable = optional in DATA.md)."""
+    """Value rules per table (types were converted before; nullable = optional in docs/data-contract.md §2)."""
 
     def col(*checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
         return pa.Column(checks=list(checks), nullable=nullable, unique=unique, required=False, coerce=False)
@@ -735,7 +735,7 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
         )
     )
     # Decision: a questionnaire about a service cannot be completed before the month of that
-    # service began (DATA.md: service_month is the month of the service delivered).
+    # service began (docs/data-contract.md: service_month is the month of the service delivered).
     month_start = pd.to_datetime(respondents["service_month"] + "-01", format="%Y-%m-%d", errors="coerce")
     out.append(
         _violation(
@@ -849,7 +849,7 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty table ``name`` with its DATA.md columns (an optional table left out)."""
+    """An empty table ``name`` with its docs/data-contract.md columns (an optional table left out)."""
     return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLE_COLUMNS[name]})
 
 
@@ -941,7 +941,7 @@ def from_tables(raw: dict[str, pd.DataFrame], path: Path | str | None = None, fi
 
 
 def write_dataset(tables: dict[str, pd.DataFrame] | Dataset, directory: str | Path, fmt: str = "parquet") -> Path:
-    """Write tables in the DATA.md format (``fmt`` ``parquet`` or ``csv``); returns the folder.
+    """Write tables in the docs/data-contract.md §1 format (``fmt`` ``parquet`` or ``csv``); returns the folder.
 
     Dates are written as ISO dates, booleans as ``true``/``false`` in CSV. Each file is written
     to a temporary name first and renamed, so no half-written table carries its final name.

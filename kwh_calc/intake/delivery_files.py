@@ -1,4 +1,4 @@
-"""Tenant delivery files and the validatieverslag (DOMAIN.md §9, §8, §6).
+"""Tenant delivery files and the validatieverslag (docs/methodology.md §9, §8, §6).
 
 A corporation uploads one file per questionnaire (Excel ``.xlsx``; ``.csv`` is accepted too) in
 a fixed format. :func:`validate_delivery_file` checks it at once and returns a
@@ -58,7 +58,7 @@ damaged or non-Excel file, a workbook without data or without tenant rows.
   **Decision:** an empty ``geslacht`` is allowed (the salutation becomes neutral).
 - ``postcode_ongeldig``: empty, or not a Dutch postcode ``1234 AB`` / ``1234AB``
   (case-insensitive, first digit 1–9). **Decision:** an empty postcode is an error, since
-  de-duplication and blocking need postcode + huisnummer (DOMAIN.md §8).
+  de-duplication and blocking need postcode + huisnummer (docs/methodology.md §8.7).
 - ``email_ongeldig``: a non-empty e-mail address that is not ``local@domain.tld`` (one ``@``,
   no spaces, no list of addresses).
 - ``telefoon_ongeldig``: a non-empty number that, without spaces, dashes, dots, brackets and
@@ -73,7 +73,7 @@ Attention points (the file is accepted)
 ---------------------------------------
 - ``email_ontbreekt``: how many tenants lack an e-mail address (phoned instead).
 - ``uitsplitsingen_leeg``: the uitsplitsing columns are absent or all empty: no breakdowns
-  (DOMAIN.md §6).
+  (docs/methodology.md §6.2).
 - ``type_leeg``: empty (or absent) ``type`` for the questionnaires in
   ``delivery_files.type_questionnaires`` (Reparaties, Planmatig onderhoud, Groot onderhoud:
   the FAQ names "Reparaties of (Groot) Onderhoud").
@@ -222,7 +222,7 @@ class Finding:
 
 @dataclass
 class ValidationReport:
-    """The validatieverslag of one delivery file (DOMAIN.md §9)."""
+    """The validatieverslag of one delivery file (docs/methodology.md §9)."""
 
     file: str
     questionnaire: str
@@ -912,12 +912,12 @@ def valid_date(value: object) -> bool:
 
 
 def validate_delivery_file(path: str | Path, questionnaire: str, rules: Rules | None = None) -> ValidationReport:
-    """Check a tenant delivery file and return its validatieverslag (DOMAIN.md §9).
+    """Check a tenant delivery file and return its validatieverslag (docs/methodology.md §9).
 
     Parameters
     ----------
     path : the ``.xlsx`` (or ``.csv``) file; opened read-only, never changed.
-    questionnaire : questionnaire key of the file (DOMAIN.md §1), e.g. ``"reparaties"``.
+    questionnaire : questionnaire key of the file (docs/methodology.md §1.1), e.g. ``"reparaties"``.
     rules : rule set (``delivery_files`` section); default ``params/rules.yml``.
 
     Returns

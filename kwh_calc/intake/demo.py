@@ -1,8 +1,9 @@
-"""The synthetic national demo dataset: a research dataset (DATA.md) that looks like the real one.
+"""The synthetic national demo dataset: a research dataset (docs/data-contract.md) that looks like the real one.
 
-:func:`generate_demo` builds the eight DATA.md tables (``removals`` included) for ``corporations`` synthetic housing
-corporations over two research years, Y−1 and Y (service months January Y−1 … December Y, so
-that the Aedes period September Y−1 – July Y and trends work), plus three earlier years of CKV
+:func:`generate_demo` builds the docs/data-contract.md tables (``removals`` and ``open_answers``
+included) for ``corporations`` synthetic housing corporations over two research years, Y−1 and
+Y (service months January Y−1 … December Y, so that the Aedes period September Y−1 – July Y
+and trends work), plus three earlier years of CKV
 decisions in ``label_history``. Everything is synthetic: corporations are called
 "Woonstichting Demo 001" and the like (ids ``C001`` …), contractors "Aannemer A" …, districts
 "Wijk Noord" …; no real corporation or person appears.
@@ -29,7 +30,7 @@ components concerned are steered until the exact score and percentage satisfied 
 scenario's target), so the expected advice for year Y is known for any seed. Use
 :func:`demo_scenarios` (cheap: no respondents are generated) or
 :func:`generate_demo_with_scenarios` to find e.g. "a corporation that fails on percentage
-satisfied". Expected advice follows DOMAIN.md §3.
+satisfied". Expected advice follows docs/methodology.md §3.
 
 =========================  ======================  =========================================
 scenario                   expected advice (Y)     what is built
@@ -75,7 +76,7 @@ The special scenarios are given out in the order of the table above (after ``nor
 
 Removals
 --------
-The ``removals`` register (DATA.md) comes on top of the delivered data and the scenarios,
+The ``removals`` register (docs/data-contract.md) comes on top of the delivered data and the scenarios,
 which describe the delivered grades: one ``zwak`` corporation has its failing component's
 lowest-graded respondents removed until it passes (so the register changes its advice; the
 scenario table of :func:`generate_demo_with_scenarios` gives the advice after removal; C043 in
@@ -86,7 +87,7 @@ See :func:`_removals`.
 Label history
 -------------
 Three years Y−3, Y−2, Y−1 per corporation with a membership before Y (not for new members and
-the merged corporation), following the DOMAIN.md §3 state machine: a corporation either held
+the merged corporation), following the docs/methodology.md §3.7 state machine: a corporation either held
 a label before Y−3 (≈ 85%) or not; ``toekennen``/``verlengen`` set ``valid_until`` to
 R+3-03-31 for research year R, ``niet_verlengen`` keeps the current end, ``verloopt`` ends
 the label at R+1-03-31, ``niet_toekennen`` has no ``valid_until``. A Y−1 failure in the
@@ -334,7 +335,7 @@ def _month_index(year: int, date: str) -> int:
 
 
 def _decide(passed: bool, valid: bool, previous_failed: bool) -> str:
-    """The DOMAIN.md §3 state machine for one research year."""
+    """The docs/methodology.md §3.7 state machine for one research year."""
     if passed:
         return "verlengen" if valid else "toekennen"
     if not valid:
@@ -1048,7 +1049,7 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
 
 # Label thresholds of params/rules.yml (7,0 and 85%), for steering the demo's removals only.
 _MIN_SCORE, _MIN_PCT = 7, 85
-#: Advice of a failing ``zwak`` corporation once its one failing component passes (DOMAIN.md §3).
+#: Advice of a failing ``zwak`` corporation once its one failing component passes (docs/methodology.md §3).
 _PASSED_AFTER_REMOVALS = {"niet_toekennen": "toekennen", "niet_verlengen": "verlengen", "verloopt": "verlengen"}
 #: At most this many removals to turn a failing component into a passing one (demo realism).
 _MAX_TURNING_REMOVALS = 15
@@ -1085,7 +1086,7 @@ def _removals(
     is_label: np.ndarray,
     response_ids: pa.Array,
 ) -> pd.DataFrame:
-    """The demo's removals register (DATA.md ``removals``), on top of the delivered data.
+    """The demo's removals register (docs/data-contract.md ``removals``), on top of the delivered data.
 
     - Advice changed: of the ``zwak`` corporations, the one whose failing component passes
       after the fewest removals of its lowest-graded respondents in Y (at most 15) gets exactly
@@ -1247,7 +1248,7 @@ def generate_demo_with_scenarios(
 
 
 def generate_demo(corporations: int = 250, year: int = 2025, seed: int = 2025) -> dict[str, pd.DataFrame]:
-    """Generate the synthetic national demo dataset (DATA.md tables) for research year ``year``.
+    """Generate the synthetic national demo dataset (docs/data-contract.md tables) for research year ``year``.
 
     Parameters
     ----------
@@ -1260,7 +1261,7 @@ def generate_demo(corporations: int = 250, year: int = 2025, seed: int = 2025) -
     Returns
     -------
     dict[str, pandas.DataFrame]
-        The nine tables by DATA.md name (``removals`` and ``open_answers`` included), typed as
+        The nine tables by docs/data-contract.md name (``removals`` and ``open_answers`` included), typed as
         :mod:`kwh_calc.intake.dataset` documents (text as pandas ``string``, dates ``datetime64[ns]``,
         grades nullable ``Int64``); they pass
         :func:`kwh_calc.intake.dataset.from_tables`.

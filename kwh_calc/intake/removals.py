@@ -1,4 +1,4 @@
-"""The removals register: completed questionnaires taken out of the research (DOMAIN.md §6).
+"""The removals register: completed questionnaires taken out of the research (docs/methodology.md §6).
 
 FAQ "Kunnen antwoorden van huurders uit het onderzoek verwijderd worden?": KWH removes a
 completed questionnaire only when the tenant was invited although no service was delivered.
@@ -6,7 +6,7 @@ Nothing else is removed — not a tenant who had another repair in mind (the ans
 at another contractor), not a tenant who on a follow-up call says an insufficient grade was
 meant as sufficient — and a grade is never changed.
 
-**Decision** (DOMAIN.md §6, DATA.md ``removals``): a removal is a row of the optional
+**Decision** (docs/methodology.md §6, docs/data-contract.md ``removals``): a removal is a row of the optional
 dataset table ``removals`` (``response_id``, ``reason`` ``geen_dienst_geleverd``,
 ``decided_on``, ``reference``), validated with the dataset
 (:func:`kwh_calc.intake.dataset.load_dataset`). The respondents and answers tables are never edited:
@@ -38,12 +38,13 @@ __all__ = [
     "template_frame",
 ]
 
-#: The register's columns, in DATA.md order.
+#: The register's columns, in docs/data-contract.md order.
 REGISTER_COLUMNS = tuple(TABLE_COLUMNS["removals"])
 
 #: What the template explains (English: the CLI and docs are English; reports are Dutch).
 TEMPLATE_EXPLANATION = """\
-Removals register (DATA.md table `removals`, DOMAIN.md §6) for corporation {corporation_id}, research year {year}.
+Removals register (docs/data-contract.md §10, docs/methodology.md §6.6)
+for corporation {corporation_id}, research year {year}.
 One row per completed questionnaire taken out of the research; the respondents and answers are never edited.
   response_id  the questionnaire's response_id (must exist in respondents; each at most once)
   reason       geen_dienst_geleverd: the only allowed reason. The tenant was invited although no service
@@ -118,7 +119,7 @@ def removal_counts(dataset: Dataset) -> pd.DataFrame:
 
 
 def template_frame() -> pd.DataFrame:
-    """An empty register with the DATA.md columns (the template's CSV content)."""
+    """An empty register with the docs/data-contract.md columns (the template's CSV content)."""
     return empty_table("removals")
 
 

@@ -1,8 +1,8 @@
 """The rule set (``params/rules.yml``): thresholds, weights, periods and sizes as data.
 
-Every rule of DOMAIN.md that carries a number is read from here, never written as a literal in
+Every rule of docs/methodology.md that carries a number is read from here, never written as a literal in
 code. Decimal thresholds are kept as :class:`decimal.Decimal` (written as strings in YAML) so
-that threshold comparisons stay exact (DOMAIN.md §2, "Decision (exactness)").
+that threshold comparisons stay exact (docs/methodology.md §2.4, "Decision (exactness)").
 
 A rule set may carry per-year overrides under ``years: {YYYY: {...}}``; :func:`load_rules`
 deep-merges the overrides of the requested year over the defaults.

@@ -13,7 +13,7 @@ The results table ``aedes_months`` (:func:`kwh_calc.calculations.aedes.aedes_mon
 which service months of each benchmark period hold respondents, so that the report can say
 when last year's (or this year's) figures cover only part of the period.
 
-Decisions (DOMAIN.md §4, §6)
+Decisions (docs/methodology.md §4.6, §6)
 ----------------------------
 - **Few respondents.** The sub-score is the corporation's own benchmark result, submitted to
   Aedes as it is, and decides the overall letter; it is no breakdown cell, so it is not
@@ -25,7 +25,7 @@ Decisions (DOMAIN.md §4, §6)
   boundary (the unrounded grade, as :func:`kwh_calc.calculations.aedes.near_boundary`) is shown as
   ``7,5 (rond lettergrens)``. The reports deliberately do not call this a *grensgeval*: in the
   other documents that word means a label result that prints as the threshold but fails it
-  (DOMAIN.md §2), a different thing.
+  (docs/methodology.md §2.4), a different thing.
 - **Needed grade.** The grade needed for the next letter is the smallest unrounded grade that
   earns it (``7,45`` for B, since letters go on the grade rounded half up); the distance to
   it is shown in grade points rounded **up** to two decimals, so that a shown distance always

@@ -5,10 +5,10 @@ in the year's results (``label_advice``, ``label_components``, ``label_coverage`
 ``label_merged_away``, ``label_history``; see :mod:`kwh_calc.results.year`). The functions here
 turn a corporation's slice of those tables (:class:`~kwh_calc.results.year.YearResults`) into the
 tables and sentences a CKV member reads in ``notebooks/ckv-dossier.ipynb`` and, over all
-corporations, in ``notebooks/ckv-overzicht.ipynb`` (DOMAIN.md §3).
+corporations, in ``notebooks/ckv-overzicht.ipynb`` (docs/methodology.md §3).
 
 They select, order and format; the only figures computed here are the **intervals and
-margins of error** of the label components (DOMAIN.md §5, "Decision (formulas)"), because the
+margins of error** of the label components (docs/methodology.md §5.2, "Decision (formulas)"), because the
 label components pool a merged corporation's predecessors' respondents and the
 ``representativeness`` table does not:
 
@@ -28,7 +28,7 @@ all at the confidence level of the rule set (``representativeness.confidence``, 
 label itself is judged on the measured values, never on the intervals; the intervals show how
 sure a figure is ("hoe zeker is 7,1?").
 
-Suppression (DOMAIN.md §6): these views show a corporation's component totals, which the CKV
+Suppression (docs/methodology.md §6.4): these views show a corporation's component totals, which the CKV
 needs to decide (also with few respondents: that is exactly when it decides); they add no
 breakdown with scores. The one breakdown they add, the composition of a merged
 corporation's results (:func:`merger_composition_table`), shows respondent counts only.
@@ -243,7 +243,7 @@ def _outcome_validity(outcome: str, before: str, granted: str) -> str:
 
 
 def validity_lines(results: YearResults) -> list[str]:
-    """The label state at the decision and what the advice means for its validity (DOMAIN.md §3).
+    """The label state at the decision and what the advice means for its validity (docs/methodology.md §3.8).
 
     A label is valid at the decision of March Y+1 when ``valid_until`` ≥ Y+1-03-01; granting
     or extending makes it valid until Y+3-03-31; after niet verlengen and verloopt it stays
@@ -316,7 +316,7 @@ def validity_lines(results: YearResults) -> list[str]:
 
 
 def _populations(results: YearResults, corporation_id: str | None) -> dict[str, float]:
-    """Population N per questionnaire: the corporation's and its predecessors' (DOMAIN.md §5)."""
+    """Population N per questionnaire: the corporation's and its predecessors' (docs/methodology.md §5.4)."""
     table = results.table("representativeness")
     ids = {corporation_id, *_successors_predecessors(results, corporation_id)["corporation_id"]}
     rows = table.loc[table["corporation_id"].isin(ids)]
@@ -962,7 +962,7 @@ def decision_block(results: YearResults) -> pd.DataFrame:
     verlengen / verloopt; no valid label toekennen / niet toekennen), with the status they
     follow from. Empty cells to write in, checkboxes ``□`` (in the bundled font) for the
     choices. For ``ckv_beslist`` an extra row asks whether the results where the CKV decides
-    count. The CKV has three voting members and a non-voting secretary (DOMAIN.md §3): rows for
+    count. The CKV has three voting members and a non-voting secretary (docs/methodology.md §3): rows for
     the members present and the vote (voor / tegen / onthouding).
     """
     row = advice_row(results)
@@ -1018,7 +1018,7 @@ def advice_counts(results: YearResults) -> pd.DataFrame:
 def _merged_in_year(results: YearResults) -> pd.DataFrame:
     """Predecessors merged away during research year Y.
 
-    Earlier mergers also have no advice of their own (DOMAIN.md §3), but listing them again
+    Earlier mergers also have no advice of their own (docs/methodology.md §3.10), but listing them again
     every year tells the committee nothing new; the overview names the mergers of Y.
     """
     merged = results.table("label_merged_away")
@@ -1097,7 +1097,7 @@ def expiring_overview(results: YearResults) -> pd.DataFrame:
     """Labels that end or may end: verloopt, niet verlengen, and CKV beslist with such an outcome.
 
     ``Label geldig tot`` is the label's current end: after niet verlengen and verloopt it stays
-    valid until then (DOMAIN.md §3).
+    valid until then (docs/methodology.md §3.8).
     """
     advice = _advice_table(results)
     year = results.year
@@ -1207,7 +1207,7 @@ def thin_passes(results: YearResults) -> pd.DataFrame:
     minimum whose pass is not sure: a threshold (7,0 or 85%) lies inside, or above the lower
     end of, the component's 90%-interval (no interval at 1 respondent counts as unsure).
     Criterion 4 only makes a *failing* thin component a CKV decision, so a passing one goes
-    through (DOMAIN.md §3); the overview flags it so the CKV sees it. Returns
+    through (docs/methodology.md §3); the overview flags it so the CKV sees it. Returns
     ``corporation_id, name, components`` (``NH 6, VH 9``: abbreviation and respondents).
     **Decision:** "not sure" is judged with the intervals of the dossier, at the rules'
     confidence level, so the flag and the dossier's intervals agree."""

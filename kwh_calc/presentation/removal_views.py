@@ -1,4 +1,4 @@
-"""Dutch presentation of the removals register for the documents (DOMAIN.md §6).
+"""Dutch presentation of the removals register for the documents (docs/methodology.md §6).
 
 Reads the close's ``removals`` and ``removal_advice`` tables (:mod:`kwh_calc.calculations.removal_effect`)
 and formats them for the CKV dossier (a section per corporation with removals), the national

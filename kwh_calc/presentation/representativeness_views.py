@@ -3,7 +3,7 @@
 Every function turns a corporation's slice of the year's results (:class:`YearResults`:
 the tables ``representativeness``, ``monthly_response`` and ``response`` written by the
 close) into Dutch text, a Dutch display table or chart data. The figures come from
-:mod:`kwh_calc.calculations.representativeness` (DOMAIN.md §5): margins of error, required sample sizes,
+:mod:`kwh_calc.calculations.representativeness` (docs/methodology.md §5): margins of error, required sample sizes,
 Wilson and t-intervals, the telephone quota. The few derived figures that the document adds
 are computed here by small tested functions:
 
@@ -192,7 +192,7 @@ def components_table(results: YearResults) -> pd.DataFrame:
     Columns ``Onderdeel, Populatie, Netto respons, Deel van de populatie, Foutmarge (procentpunt),
     Oordeel``. Deel van de populatie is n / N (percent; not called "respons", which in the
     reports is completed questionnaires / approached tenants); the margin is at the rules' confidence
-    for the worst case p (DOMAIN.md §5). Where n > N (population not fully in the
+    for the worst case p (docs/methodology.md §5.2). Where n > N (population not fully in the
     deliveries) the response shows ``–`` and the margin carries ``*`` (no finite population
     correction).
     """
@@ -291,8 +291,9 @@ def scope_text(results: YearResults) -> str:
 
     A corporation that merged inside Y: the analysis (populations, respondents, margins,
     intervals) is about its own tenants from the merger on, the months it existed; the CKV
-    dossier pools the predecessors' respondents of before the merger for the label (DOMAIN.md
-    §3), so its counts and margins are larger. A new member: the months since the start.
+    dossier pools the predecessors' respondents of before the merger for the label
+    (docs/methodology.md §3), so its counts and margins are larger. A new member: the months
+    since the start.
     Empty for a corporation that took part all year.
     """
     corporation = results.corporation
@@ -608,7 +609,7 @@ def precision_table(results: YearResults) -> pd.DataFrame:
 
     Columns ``Onderdeel, Respondenten, Score (90%-interval), % tevreden (90%-interval)``
     with cells such as ``7,5 (7,2–7,8)`` and ``95% (91%–97%)`` (as in the CKV dossier): the t-interval of the score
-    and the Wilson interval of the percentage as stored by the close (DOMAIN.md §5).
+    and the Wilson interval of the percentage as stored by the close (docs/methodology.md §5.5).
     Components with n = 0 are left out; components with fewer respondents than
     ``suppression.min_cell_size`` show ``< 5 resp.`` (n only). A score without spread
     (n < 2) shows no interval.

@@ -6,7 +6,7 @@ a small DataFrame with Dutch headers and Dutch-formatted cells, ready for
 results tables (scores, peers, response, breakdowns); these functions select, order and
 format. Suppressed cells (fewer respondents than the minimum) show ``< 5 resp.``: breakdown
 groups, peer groups and also the corporation's own totals (no result of fewer than
-``suppression.min_cell_size`` respondents is shown in this report, DOMAIN.md §6; the CKV
+``suppression.min_cell_size`` respondents is shown in this report, docs/methodology.md §6.4; the CKV
 dossier shows label components regardless, because the CKV decides on them).
 """
 
@@ -101,7 +101,7 @@ def overview_questionnaires(results: YearResults) -> list[str]:
 def scores_table(results: YearResults) -> pd.DataFrame:
     """Per questionnaire: respondents, onderdeelscore, % tevreden, last year and national.
 
-    Scores that print as the label threshold but fail it carry "(g)", grensgeval (DOMAIN.md §2;
+    Scores that print as the label threshold but fail it carry "(g)", grensgeval (docs/methodology.md §2.4;
     :func:`scores_notes` explains the mark).
     Rows: :func:`overview_questionnaires`; a questionnaire without respondents this year shows
     0 respondents and ``–`` (:func:`scores_notes` says why). A score or percentage of fewer
@@ -302,8 +302,9 @@ def response_notes(results: YearResults) -> list[str]:
 
 
 def funnel_notes(year: int) -> list[str]:
-    """The steps from delivered tenants to net response, with the reason for each drop (DOMAIN.md
-    §5, §8): one text for the results overview and the representativeness analysis."""
+    """The steps from delivered tenants to net response, with the reason for each drop
+    (docs/methodology.md §5, §8): one text for the results overview and the representativeness
+    analysis."""
     return [
         "Aangeleverd: de huurders in de leveringen met een dataperiode die in "
         f"{year} begint; dat is ook de populatie in de analyse van de representativiteit, behalve bij Algemene "
@@ -322,7 +323,7 @@ def funnel_notes(year: int) -> list[str]:
 def breakdown_label(results: YearResults, breakdown: str) -> str:
     """The name of a breakdown as the corporation delivered it.
 
-    The data holds the groups, not the name of the breakdown column (DATA.md
+    The data holds the groups, not the name of the breakdown column (docs/data-contract.md
     ``uitsplitsing_1`` … ``uitsplitsing_4``). **Decision:** when every group of the
     corporation's breakdown has at least two words and they all start with the same word
     (``Wijk Centrum``, ``Wijk Noord`` -> ``Wijk``; ``Complex 100`` -> ``Complex``), that word names
@@ -579,7 +580,7 @@ def period_notes(results: YearResults) -> list[str]:
     return notes
 
 
-# --------------------------------------------------------------------------- checkvraag (DOMAIN.md §7)
+# --------------------------------------------------------------------------- checkvraag (docs/methodology.md §7)
 
 __all__ += ["checkvraag_contractor_table", "checkvraag_notes", "checkvraag_table_nl", "has_checkvraag"]
 
@@ -609,7 +610,7 @@ def checkvraag_table_nl(results: YearResults) -> pd.DataFrame:
     """Per checkvraag option (number and text) the share of answers (%) of the corporation and nationally.
 
     The last row gives the number of answers. A corporation below the minimum cell size shows
-    ``< 5 antw.`` instead of percentages (DOMAIN.md §6).
+    ``< 5 antw.`` instead of percentages (docs/methodology.md §6.4).
     """
     table = _checkvraag(results)
     own = table.loc[(table["level"] == "corporation") & (table["corporation_id"] == results.corporation_id)]

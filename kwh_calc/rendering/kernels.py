@@ -1,7 +1,7 @@
 """A papermill engine that runs every notebook of a worker process in one kept kernel.
 
 Starting a Jupyter kernel and importing pandas, altair and kwh_calc costs 3–4 s per notebook,
-far more than running a document (DESIGN.md: "One kernel reused through nbclient … ran the
+far more than running a document (docs/architecture.md §6.2: "One kernel reused through nbclient … ran the
 same report in 35–45 ms per run after the first"). Papermill still parameterises, executes and
 saves every notebook; this engine only hands its client a kernel that is already running.
 

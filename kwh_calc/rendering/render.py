@@ -1,4 +1,4 @@
-"""Render an executed notebook to a Dutch A4 PDF report (DESIGN.md, "Quarto here and there").
+"""Render an executed notebook to a Dutch A4 PDF report (docs/architecture.md §5, "Quarto here and there").
 
 Two engines, one house style: the Quarto format extension ``_extensions/kwh`` (format
 ``kwh-typst``: Typst template partials ``typst-template.typ`` + ``typst-show.typ``, Lua filters,

@@ -6,7 +6,7 @@ table is computed once for all corporations and kept as Parquet in
 ``reports/monitor/<YYYY-MM>/results/``; the dashboard notebooks read their slice through
 :class:`MonitorResults` and compute nothing.
 
-Anonymity as in the PDFs (DOMAIN.md §6): breakdown groups, contractors, months and quarters
+Anonymity as in the PDFs (docs/methodology.md §6): breakdown groups, contractors, months and quarters
 with fewer respondents than ``suppression.min_cell_size`` are suppressed (complementary
 suppression for breakdowns); open answers are masked and shown only per question with at
 least the minimum cell. Contractor tables (``contractor_*``) hold, per contractor, its own

@@ -1,7 +1,7 @@
 """The year's results: one vectorised pass over the national data, kept as Parquet.
 
 The close computes every table the documents need once, for all corporations together
-(DESIGN.md data flow), and stores them in ``reports/<Y>/results/``. A notebook reads only its
+(docs/architecture.md §6.1 data flow), and stores them in ``reports/<Y>/results/``. A notebook reads only its
 corporation's slice through :class:`YearResults`; it computes nothing itself.
 
 Each table is produced by a function ``(dataset, rules, year) -> DataFrame`` registered in
@@ -46,7 +46,7 @@ __all__ = [
     "write_results",
 ]
 
-#: Breakdowns shown in the documents (DOMAIN.md §6), in display order.
+#: Breakdowns shown in the documents (docs/methodology.md §6.2), in display order.
 BREAKDOWNS = ("aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3", "uitsplitsing_4")
 
 
@@ -134,7 +134,7 @@ def _label_merged_away(dataset: Dataset, rules: Rules, year: int) -> pd.DataFram
 
 
 def _label_history(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
-    """The CKV decisions as delivered (DATA.md ``label_history``) up to research year ``year``,
+    """The CKV decisions as delivered (docs/data-contract.md §11 ``label_history``) up to research year ``year``,
     for the CKV dossier's label history and trend; later research years are left out."""
     history = dataset.label_history
     return (
