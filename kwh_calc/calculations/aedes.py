@@ -60,7 +60,7 @@ from scipy import stats
 
 from kwh_calc.calculations.scores import respondent_results
 from kwh_calc.common.memo import FrameMemo
-from kwh_calc.common.numbers import fmt_grade, fmt_month
+from kwh_calc.common.numbers import fmt_grade, fmt_month, is_missing
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import LetterBoundary, Rules
 
@@ -304,8 +304,9 @@ def next_letter(letter: str, rules: Rules) -> tuple[str, Decimal] | None:
     return letters[index - 1].letter, letters[index - 1].min_grade
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value == ""
+def _no_letter(value) -> bool:
+    """A sub-score letter that is not there: missing, or the empty text of a CSV round trip."""
+    return is_missing(value) or value == ""
 
 
 def overall_points(letters: Mapping[str, str | None], rules: Rules) -> Decimal | None:
@@ -325,7 +326,7 @@ def overall_points(letters: Mapping[str, str | None], rules: Rules) -> Decimal |
     total = Decimal(0)
     for key, weight in rules.aedes.weights.items():
         letter = letters.get(key)
-        if _missing(letter):
+        if _no_letter(letter):
             return None
         total += Decimal(rules.aedes.letter_points[str(letter)]) * weight
     return total

@@ -28,6 +28,7 @@ __all__ = [
     "fmt_pct",
     "fmt_unrounded",
     "fraction_at_least",
+    "is_missing",
     "join_nl",
     "round_half_up",
 ]
@@ -59,7 +60,8 @@ def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
     return Decimal(repr(float(value))) if isinstance(value, float | np.floating) else Decimal(str(value))
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """Whether a scalar is missing: None, NaN or pandas.NA (a value to print as "–")."""
     if value is None:
         return True
     try:
@@ -80,7 +82,7 @@ def round_half_up(value: float | int | str | Decimal | Fraction, decimals: int =
 
 def fmt_decimal(value, decimals: int = 1, missing: str = "–") -> str:
     """Dutch display with decimal comma and thousands dot: 12345.67 -> ``12.345,7``."""
-    if _missing(value):
+    if is_missing(value):
         return missing
     rounded = round_half_up(value, decimals)
     if rounded == 0:
@@ -96,7 +98,7 @@ def fmt_difference(now, before, decimals: int = 1, missing: str = "–") -> str:
     A reader subtracts what is printed: 7,0 against 7,7 must show -0,7, even when the
     unrounded figures (6,95 and 7,74) differ by 0,79. Missing either value: ``missing``.
     """
-    if _missing(now) or _missing(before):
+    if is_missing(now) or is_missing(before):
         return missing
     difference = round_half_up(now, decimals) - round_half_up(before, decimals)
     text = fmt_decimal(difference, decimals)
@@ -128,14 +130,14 @@ def fmt_grade(value, missing: str = "–") -> str:
 
 def fmt_pct(value, decimals: int = 0, missing: str = "–") -> str:
     """A percentage given in percent (0-100): 84.5 -> ``85%``; decimals=1 -> ``84,5%``."""
-    if _missing(value):
+    if is_missing(value):
         return missing
     return f"{fmt_decimal(value, decimals)}%"
 
 
 def fmt_count(value, missing: str = "–") -> str:
     """A whole count with a thousands dot: 12345 -> ``12.345``."""
-    if _missing(value):
+    if is_missing(value):
         return missing
     return fmt_decimal(int(value), 0)
 
@@ -160,7 +162,7 @@ def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.nd
 
 def fmt_date(value, missing: str = "–") -> str:
     """A date in Dutch words: ``31 augustus 2025`` (date, datetime, Timestamp or ISO text)."""
-    if _missing(value):
+    if is_missing(value):
         return missing
     value = pd.Timestamp(value)
     return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
@@ -168,7 +170,7 @@ def fmt_date(value, missing: str = "–") -> str:
 
 def fmt_month(value, missing: str = "–") -> str:
     """A month in Dutch words: ``juli 2025`` (a ``YYYY-MM`` service month or any date)."""
-    if _missing(value):
+    if is_missing(value):
         return missing
     value = pd.Timestamp(value)
     return f"{MONTHS_NL[value.month - 1]} {value.year}"

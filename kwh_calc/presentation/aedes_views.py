@@ -64,6 +64,7 @@ from kwh_calc.common.numbers import (
     fmt_grade,
     fmt_month,
     fmt_pct,
+    is_missing,
     join_nl,
 )
 from kwh_calc.intake.rules import Rules
@@ -146,10 +147,6 @@ def _letters_top_down(rules: Rules):
 
 def _pct_weight(weight: Decimal) -> str:
     return fmt_pct(weight * 100)
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
 # --------------------------------------------------------------------------- slices
@@ -258,7 +255,7 @@ def _grade_text(row: pd.Series, key: str) -> str:
     if row[f"{key}_n"] == 0:
         return "–"
     flagged = row[f"{key}_near_boundary"]
-    return fmt_grade(row[f"{key}_grade"]) + (NEAR_BOUNDARY if not _missing(flagged) and bool(flagged) else "")
+    return fmt_grade(row[f"{key}_grade"]) + (NEAR_BOUNDARY if not is_missing(flagged) and bool(flagged) else "")
 
 
 def subscores_table(results: YearResults) -> pd.DataFrame:
@@ -288,7 +285,7 @@ def subscores_table(results: YearResults) -> pd.DataFrame:
                 "Cijfer": _grade_text(row, key),
                 "Letter": "geen" if n == 0 else str(row[f"{key}_letter"]),
                 "% ontevreden": fmt_pct(row[f"{key}_pct_dissatisfied"]) if n else "–",
-                "Foutmarge": "–" if n == 0 or _missing(margin) else f"± {fmt_grade(margin)}",
+                "Foutmarge": "–" if n == 0 or is_missing(margin) else f"± {fmt_grade(margin)}",
                 "Opmerking": remark,
             }
         )
@@ -322,7 +319,7 @@ def subscore_notes(results: YearResults) -> list[str]:
                 f"{fmt_count(minimum)}) en is daardoor onzeker."
             )
         flagged = row[f"{key}_near_boundary"]
-        if n and not _missing(flagged) and bool(flagged):
+        if n and not is_missing(flagged) and bool(flagged):
             notes.append(
                 f"**{name}** ligt rond een lettergrens: het onafgeronde cijfer ligt binnen "
                 f"{fmt_decimal(rules.aedes.boundary_flag_margin, 2)} van een lettergrens ({boundaries}); "
@@ -399,7 +396,7 @@ def overall_table(results: YearResults) -> pd.DataFrame:
     rows = []
     for key, weight in rules.aedes.weights.items():
         letter = row[f"{key}_letter"]
-        if _missing(letter):
+        if is_missing(letter):
             rows.append(
                 {
                     "Deelscore": subscore_name(key),
@@ -424,10 +421,10 @@ def overall_table(results: YearResults) -> pd.DataFrame:
     rows.append(
         {
             "Deelscore": "Totaal",
-            "Letter": "geen" if _missing(row["overall_letter"]) else str(row["overall_letter"]),
+            "Letter": "geen" if is_missing(row["overall_letter"]) else str(row["overall_letter"]),
             "Punten": "",
             "Weging": _pct_weight(sum(rules.aedes.weights.values(), Decimal(0))),
-            "Bijdrage": "–" if _missing(total) else _points(total),
+            "Bijdrage": "–" if is_missing(total) else _points(total),
         }
     )
     return pd.DataFrame(rows, columns=["Deelscore", "Letter", "Punten", "Weging", "Bijdrage"])
@@ -451,7 +448,7 @@ def overall_text(results: YearResults) -> str:
         f"Elke letter geeft punten ({points}); de punten worden gewogen ({weights}). "
         f"De totaalletter volgt uit de gewogen punten: {_overall_rule_text(rules)}."
     )
-    if _missing(row["overall_letter"]):
+    if is_missing(row["overall_letter"]):
         missing = [subscore_name(k) for k in subscore_keys(rules) if int(row[f"{k}_n"]) == 0]
         return (
             f"**Geen totaalletter.** {join_nl(missing) if missing else 'Een deelscore'} "
@@ -762,7 +759,7 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     order = {b.letter: i for i, b in enumerate(_letters_top_down(rules))}
 
     def letter_of(source, column):
-        if source is None or _missing(source[column]):
+        if source is None or is_missing(source[column]):
             return None
         return str(source[column])
 
@@ -798,7 +795,7 @@ def trend_table(results: YearResults) -> pd.DataFrame:
     now, then = letter_of(row, "overall_letter"), letter_of(before, "overall_letter")
 
     def overall(source, letter):
-        if source is None or letter is None or _missing(source["overall_points"]):
+        if source is None or letter is None or is_missing(source["overall_points"]):
             return "–"
         return f"{letter}, {_points(source['overall_points'])} punten"
 
@@ -846,12 +843,12 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
     if all(int(row[f"{k}_n"]) == 0 for k in subscore_keys(rules)):
         return [f"{label}: geen respondenten op de drie deelscores; er zijn geen cijfers."]
     coverage = _coverage_row(results, year)
-    if coverage is None or _missing(coverage["first_month"]):
+    if coverage is None or is_missing(coverage["first_month"]):
         return []
     first, last = str(coverage["first_month"]), str(coverage["last_month"])
     data_first, data_last = coverage["data_first_month"], coverage["data_last_month"]
     late_start = first > period.first_month
-    early_end = not _missing(data_last) and str(data_last) < period.end_month
+    early_end = not is_missing(data_last) and str(data_last) < period.end_month
     if not (late_start or early_end):
         return []
     months = (
@@ -859,11 +856,11 @@ def coverage_notes(results: YearResults, year: int) -> list[str]:
         if first == last
         else f"servicemaanden {fmt_month(first)} t/m {fmt_month(last)}"
     )
-    count = int(coverage["n_months"]) if "n_months" in coverage.index and not _missing(coverage["n_months"]) else None
+    count = int(coverage["n_months"]) if "n_months" in coverage.index and not is_missing(coverage["n_months"]) else None
     total = len(pd.period_range(period.first_month, period.end_month, freq="M"))
     share = "" if count is None else f" ({count} van de {total} maanden)"
     text = f"{label}: de cijfers beslaan niet de hele periode. Er zijn alleen reacties over {months}{share}"
-    if not _missing(data_first) and str(data_first) > period.first_month:
+    if not is_missing(data_first) and str(data_first) > period.first_month:
         text += f"; het onderzoeksbestand begint bij servicemaand {fmt_month(str(data_first))}"
     elif early_end:
         text += f"; het onderzoeksbestand loopt tot en met servicemaand {fmt_month(str(data_last))}"
@@ -901,13 +898,13 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
     row = _require(results)
     changes = what_changes_letter(national_results(results), str(row["corporation_id"]), results.rules)
     columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (onafgerond)", GAP_COLUMN]
-    if changes.subscores["letter"].map(_missing).all():
+    if changes.subscores["letter"].map(is_missing).all():
         return pd.DataFrame(columns=columns)
     rows = []
     for entry in changes.subscores.itertuples():
-        if _missing(entry.letter):
+        if is_missing(entry.letter):
             following, needed, gap = "geen respondenten", "–", "–"
-        elif _missing(entry.next_letter):
+        elif is_missing(entry.next_letter):
             following, needed, gap = "hoogste letter", "–", "–"
         else:
             following = f"{entry.next_letter} vanaf {fmt_grade(entry.next_letter_grade)}"
@@ -919,7 +916,7 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
                 "Cijfer": fmt_grade(row[f"{entry.questionnaire}_grade"])
                 if int(row[f"{entry.questionnaire}_n"])
                 else "–",
-                "Letter": "geen" if _missing(entry.letter) else entry.letter,
+                "Letter": "geen" if is_missing(entry.letter) else entry.letter,
                 "Volgende letter": following,
                 "Nodig (onafgerond)": needed,
                 GAP_COLUMN: gap,
@@ -957,7 +954,7 @@ def overall_changes_table(results: YearResults) -> pd.DataFrame:
 def overall_changes_text(results: YearResults) -> str:
     """One Dutch paragraph introducing :func:`overall_changes_table`."""
     row = _require(results)
-    if _missing(row["overall_letter"]):
+    if is_missing(row["overall_letter"]):
         return (
             "Zonder totaalletter is er niets te veranderen aan de totaalletter: die ontstaat pas als alle drie "
             "deelscores respondenten hebben."

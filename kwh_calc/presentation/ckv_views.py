@@ -59,6 +59,7 @@ from kwh_calc.common.numbers import (
     fmt_grade,
     fmt_pct,
     fmt_unrounded,
+    is_missing,
 )
 from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
@@ -138,10 +139,6 @@ _MERGERS = ("merger", "merger_first_half_missing")
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _missing(value) -> bool:
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def corporation_label(name, corporation_id) -> str:
@@ -266,7 +263,7 @@ def validity_lines(results: YearResults) -> list[str]:
             f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} "
             f"is het label geldig tot {before}."
         )
-    elif not _missing(row["valid_until_before"]) and row["special_case"] not in _MERGERS:
+    elif not is_missing(row["valid_until_before"]) and row["special_case"] not in _MERGERS:
         lines.append(
             f"Bij het besluit in {MONTHS_NL[rules.label.decision_month - 1]} {year + 1} is er geen geldig label "
             f"(het laatste label was geldig tot {before})."
@@ -364,7 +361,7 @@ def component_figures(results: YearResults) -> pd.DataFrame:
 def _score_interval_text(row) -> str:
     if row.n == 0:
         return "–"
-    if _missing(row.score_low):
+    if is_missing(row.score_low):
         return "geen interval bij 1 respondent"
     return f"{fmt_grade(row.score_low)}–{fmt_grade(row.score_high)}"
 
@@ -436,7 +433,7 @@ def components_table_nl(results: YearResults) -> pd.DataFrame:
             _meets_text(row.meets_pct, row.borderline_pct, row.n, row.pct_satisfied, 1, "%")
         )
         rows["Foutmarge (procentpunt)"].append(
-            "–" if _missing(row.margin) or row.n < 2 else f"± {fmt_decimal(row.margin, 1)}"
+            "–" if is_missing(row.margin) or row.n < 2 else f"± {fmt_decimal(row.margin, 1)}"
         )
         rows["Dekking"].append(_coverage_text(row, results))
         rows["Oordeel"].append(row.status if assessed else "nog niet beoordeeld")
@@ -483,17 +480,19 @@ def certainty_lines(results: YearResults) -> list[str]:
         score_iv = _score_interval_text(row)
         score = (
             f"onderdeelscore {row.score_display} ({interval} {score_iv})"
-            if not _missing(row.score_low)
+            if not is_missing(row.score_low)
             else f"onderdeelscore {row.score_display} ({interval} niet te bepalen bij 1 respondent)"
         )
         pct = f"{row.pct_display} tevreden ({interval} {_pct_interval_text(row)})"
-        margin = "" if _missing(row.margin) or row.n < 2 else f", foutmarge ± {fmt_decimal(row.margin, 1)} procentpunt"
+        margin = (
+            "" if is_missing(row.margin) or row.n < 2 else f", foutmarge ± {fmt_decimal(row.margin, 1)} procentpunt"
+        )
         respondents = "1 respondent" if row.n == 1 else f"{fmt_count(row.n)} respondenten"
         text = f"{row.name}: {score}, {pct}, {respondents}{margin}."
         inside = []
-        if not _missing(row.score_low) and row.score_low <= min_score <= row.score_high:
+        if not is_missing(row.score_low) and row.score_low <= min_score <= row.score_high:
             inside.append(f"de grens {fmt_grade(label.min_score)} ligt binnen het interval van de onderdeelscore")
-        if not _missing(row.pct_low) and row.pct_low <= min_pct <= row.pct_high:
+        if not is_missing(row.pct_low) and row.pct_low <= min_pct <= row.pct_high:
             inside.append(
                 f"de grens {fmt_pct(label.min_pct_satisfied)} ligt binnen het interval van het percentage tevreden"
             )
@@ -647,13 +646,13 @@ def discretion_facts(results: YearResults) -> list[str]:
             respondents = "1 respondent" if c.n == 1 else f"{fmt_count(c.n)} respondenten"
             population = (
                 f" van {fmt_count(c.population)} aangeleverde huurders"
-                if not _missing(c.population) and c.population >= c.n
+                if not is_missing(c.population) and c.population >= c.n
                 else ""
             )
             text = f"{c.name}: {respondents}{population} (minimum {fmt_count(c.min_respondents)})."
             if c.n > 0:
                 parts = []
-                if not _missing(c.score_low):
+                if not is_missing(c.score_low):
                     parts.append(
                         f"onderdeelscore {c.score_display} ({interval} {_score_interval_text(c)}): "
                         + _against(
@@ -740,7 +739,7 @@ def special_case_lines(results: YearResults) -> list[str]:
             own = history.loc[(history["corporation_id"] == p.corporation_id) & (history["research_year"] < year)]
             if len(own):
                 last = own.sort_values("research_year").iloc[-1]
-                until = f", geldig tot {fmt_date(last['valid_until'])}" if not _missing(last["valid_until"]) else ""
+                until = f", geldig tot {fmt_date(last['valid_until'])}" if not is_missing(last["valid_until"]) else ""
                 lines.append(
                     f"Ter informatie: {p.name} had als laatste besluit {ADVICE_NAMES[last['decision']]} over "
                     f"{int(last['research_year'])}{until}; dat telt voor de fusiecorporatie niet mee."
@@ -933,7 +932,7 @@ def decision_options(results: YearResults) -> tuple[str, ...]:
     if row is None:
         return DECISION_OPTIONS
     previous = row.get("previous_year_passed")
-    previous = None if _missing(previous) else bool(previous)
+    previous = None if is_missing(previous) else bool(previous)
     return possible_decisions(bool(row["label_valid"]), previous)
 
 
@@ -944,7 +943,7 @@ def _status_text(row, year: int) -> str:
     previous = row.get("previous_year_passed")
     before = (
         "geen besluit over {y} vastgelegd"
-        if _missing(previous)
+        if is_missing(previous)
         else ("{y} gehaald" if bool(previous) else "{y} niet gehaald")
     )
     return f"label geldig tot {fmt_date(row['valid_until_before'])}, " + before.format(y=year - 1)
