@@ -161,3 +161,22 @@ def test_a_kept_kernel_starts_lean_and_clears_names_without_a_full_collection(tm
     finally:
         shutdown_kernels()
     assert result.cells[-1].outputs[0]["text"] == "None False 0\n"
+
+
+def test_kill_kernels_now_kills_without_asking(tmp_path):
+    """What a worker's SIGTERM handler uses: no event loop, no reply awaited, the process gone."""
+    import psutil
+
+    from kwh_calc.rendering.kernels import _kernels, kill_kernels_now
+
+    source = notebook(tmp_path / "k.ipynb", "x = 1")
+    try:
+        run(source, tmp_path / "k-out.ipynb", tmp_path)
+        processes = [k.km.provisioner.process for k in _kernels.values() if k.km is not None]
+        assert processes
+        kill_kernels_now()
+        for process in processes:
+            process.wait(timeout=10)
+            assert not psutil.pid_exists(process.pid) or psutil.Process(process.pid).status() == "zombie"
+    finally:
+        shutdown_kernels()

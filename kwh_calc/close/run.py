@@ -426,7 +426,7 @@ def run_document(task: dict) -> dict:
         message = f"{stage}: {type(error).__name__}: {error}".strip()
         aside = set_aside(Path(task["pdf"]))  # last run's PDF must not pass for this run's
         if aside is not None:
-            message += f" (previous PDF moved aside to {aside.name})"
+            message += f" (previous output moved aside to {aside.name})"
         record.update(status="failed", error=message[-4000:])
         log.debug("document failed: %s", traceback.format_exc())
     record["duration_s"] = round(time.perf_counter() - started, 3)
@@ -810,7 +810,7 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
                     message = f"render: RenderError: {outcome}"
                     aside = set_aside(Path(by_pdf_of(record)))  # last run's PDF must not pass for this run's
                     if aside is not None:
-                        message += f" (previous PDF moved aside to {aside.name})"
+                        message += f" (previous output moved aside to {aside.name})"
                     record.update(status="failed", error=message[-4000:])
                 else:
                     pdf = Path(outcome.pdf_path)

@@ -28,7 +28,7 @@ import html
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -139,12 +139,14 @@ _EMBED_JS = """
 
 @dataclass(frozen=True)
 class HtmlResult:
-    """Outcome of one HTML render (``engine`` and ``duration_s`` as the PDF engines report)."""
+    """Outcome of one HTML render (``engine``, ``duration_s`` and ``timings`` as the PDF engines
+    report them; ``timings``: seconds per stage, here the one stage ``write``)."""
 
     path: Path
     engine: str
     duration_s: float
     size_bytes: int
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _cache_dir() -> Path:
@@ -247,7 +249,8 @@ def render_html(executed: Path, target: Path, *, title: str, footer: str, bundle
         f"<script>{bundle}</script>\n<script>{script}</script>\n</body>\n</html>\n"
     )
     write_text_atomic(target, page)
-    return HtmlResult(Path(target), "builtin-html", time.perf_counter() - started, len(page.encode("utf-8")))
+    elapsed = time.perf_counter() - started
+    return HtmlResult(Path(target), "builtin-html", elapsed, len(page.encode("utf-8")), {"write": elapsed})
 
 
 def render_dashboard(executed: Path, target: Path, task: dict) -> HtmlResult:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing.util
+import os
+import signal
 import threading
 
 from jupyter_client.blocking import BlockingKernelClient
@@ -40,7 +42,14 @@ from papermill.utils import merge_kwargs, remove_args
 
 from kwh_calc.rendering.lifeline import kernel_preexec
 
-__all__ = ["ENGINE_NAME", "KEPT_KERNEL_ARGUMENTS", "KeptKernel", "KeptKernelEngine", "shutdown_kernels"]
+__all__ = [
+    "ENGINE_NAME",
+    "KEPT_KERNEL_ARGUMENTS",
+    "KeptKernel",
+    "KeptKernelEngine",
+    "kill_kernels_now",
+    "shutdown_kernels",
+]
 
 ENGINE_NAME = "kwh-kept-kernel"
 KEPT_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -136,6 +145,24 @@ def shutdown_kernels() -> None:
     """Stop every kept kernel of this process."""
     for kernel in list(_kernels.values()):
         kernel.shutdown()
+
+
+def kill_kernels_now() -> None:
+    """SIGKILL every kept kernel of this process without talking to it, and remove its
+    connection file.
+
+    For a signal handler: a clean shutdown goes through jupyter_client's event loop, which may
+    be the very loop the interrupted code is running, and then never returns.
+    """
+    for kernel in list(_kernels.values()):
+        km = kernel.km
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGKILL)
+        if km is not None:
+            with contextlib.suppress(Exception):
+                km.cleanup_connection_file()
 
 
 class KeptKernelEngine(NBClientEngine):

@@ -70,12 +70,13 @@ def kernel_preexec() -> None:
 
 
 def _worker_terminated(signum, frame) -> None:
-    # Kernels first (they have their own session, and a clean shutdown removes their
-    # connection files); then this worker's whole process group, itself included.
+    # Kernels first (they have their own session): killed outright, since a clean shutdown
+    # from inside a signal handler can wait forever on the event loop it interrupted; then this
+    # worker's whole process group, itself included.
     try:
-        from kwh_calc.rendering.kernels import shutdown_kernels
+        from kwh_calc.rendering.kernels import kill_kernels_now
 
-        shutdown_kernels()
+        kill_kernels_now()
     except BaseException:
         pass
     os.killpg(os.getpgrp(), signal.SIGKILL)
