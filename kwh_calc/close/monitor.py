@@ -44,6 +44,8 @@ from kwh_calc.close.run import (
     _versions,
     code_fingerprint,
     git_commit,
+    log_record,
+    log_summary,
     select_corporations,
 )
 from kwh_calc.intake.dataset import load_dataset
@@ -242,28 +244,12 @@ def run_monitor(
             record = DocumentRecord(**raw)
             records.append(record)
             done += 1
-            if record.status == "ok":
-                log.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
-            else:
-                log.error(
-                    "FAILED %s/%s: %s (executed notebook: %s)",
-                    record.corporation_id,
-                    record.document,
-                    record.error,
-                    record.executed_notebook,
-                )
+            log_record(log, record)
             if on_progress:
                 on_progress(record, done, total)
         _update_manifest(out_dir, records, dataset, rules, year)
         summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
-        log.info(
-            "monitor %s finished in %.1f s: %d ok, %d skipped, %d failed",
-            as_of,
-            summary.duration_s,
-            summary.count("ok"),
-            summary.count("skipped"),
-            summary.count("failed"),
-        )
+        log_summary(log, f"monitor {as_of}", summary)
         return summary
     finally:
         log.removeHandler(handler)

@@ -492,6 +492,32 @@ def _add_log_file(out_dir: Path) -> logging.Handler:
     return handler
 
 
+def log_record(logger: logging.Logger, record: DocumentRecord) -> None:
+    """One line per finished document in the run's log (the close's and the monitor's)."""
+    if record.status == "ok":
+        logger.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
+    else:
+        logger.error(
+            "FAILED %s/%s: %s (executed notebook: %s)",
+            record.corporation_id,
+            record.document,
+            record.error,
+            record.executed_notebook,
+        )
+
+
+def log_summary(logger: logging.Logger, run: str, summary: CloseSummary) -> None:
+    """The closing line of a run: ``close 2025 finished in … s: n ok, n skipped, n failed``."""
+    logger.info(
+        "%s finished in %.1f s: %d ok, %d skipped, %d failed",
+        run,
+        summary.duration_s,
+        summary.count("ok"),
+        summary.count("skipped"),
+        summary.count("failed"),
+    )
+
+
 def run_close(
     data: str | Path,
     year: int,
@@ -591,28 +617,12 @@ def run_close(
             records.append(record)
             _journal(out_dir, record)  # at once: a killed close does not redo this document
             done += 1
-            if record.status == "ok":
-                log.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
-            else:
-                log.error(
-                    "FAILED %s/%s: %s (executed notebook: %s)",
-                    record.corporation_id,
-                    record.document,
-                    record.error,
-                    record.executed_notebook,
-                )
+            log_record(log, record)
             if on_progress:
                 on_progress(record, done, total)
         _update_manifest(out_dir, records, dataset, rules, year)
         summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
-        log.info(
-            "close %s finished in %.1f s: %d ok, %d skipped, %d failed",
-            year,
-            summary.duration_s,
-            summary.count("ok"),
-            summary.count("skipped"),
-            summary.count("failed"),
-        )
+        log_summary(log, f"close {year}", summary)
         return summary
     finally:
         log.removeHandler(handler)

@@ -35,6 +35,7 @@ from typing import cast
 import nbformat
 
 from kwh_calc.common.atomic import write_text_atomic
+from kwh_calc.common.numbers import MONTHS_NL, MONTHS_NL_SHORT
 from kwh_calc.common.paths import fonts_dir
 from kwh_calc.rendering.render import RenderError
 
@@ -58,21 +59,8 @@ NL_TIME_LOCALE = {
     "periods": ["AM", "PM"],
     "days": ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
     "shortDays": ["zo", "ma", "di", "wo", "do", "vr", "za"],
-    "months": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "shortMonths": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    "months": list(MONTHS_NL),
+    "shortMonths": list(MONTHS_NL_SHORT),
 }
 
 _CSS = """
