@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from kwh_calc.intake.dataset import Dataset, from_tables
+from kwh_calc.intake.dataset import TABLE_COLUMNS, Dataset, from_tables
 from kwh_calc.intake.rules import QUESTIONNAIRES
 
 N_LABEL_QUESTIONS = 7
@@ -291,24 +291,7 @@ class DatasetBuilder:
                 ],
             ),
             "questions": self.questions(),
-            "respondents": frame(
-                self.respondent_rows,
-                [
-                    "response_id",
-                    "corporation_id",
-                    "questionnaire",
-                    "service_month",
-                    "completed_on",
-                    "mode",
-                    "delivery_id",
-                    "aannemer",
-                    "uitsplitsing_1",
-                    "uitsplitsing_2",
-                    "uitsplitsing_3",
-                    "uitsplitsing_4",
-                    "anonymity_lifted",
-                ],
-            ),
+            "respondents": frame(self.respondent_rows, list(TABLE_COLUMNS["respondents"])),
             "answers": frame(self.answer_rows, ["response_id", "question_id", "grade"]),
             "deliveries": frame(
                 self.deliveries,

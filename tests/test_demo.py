@@ -443,9 +443,11 @@ def test_removals_register_is_valid_and_changes_nothing_for_normal_corporations(
 
 def test_demo_removals_turn_a_failing_component_with_the_fewest_lowest_grades():
     from kwh_calc.intake.demo import _removals_to_pass
+    from kwh_calc.intake.rules import load_rules
 
+    rules = load_rules(year=YEAR)
     # ten respondents with mean 7 and two with mean 1 (sum/count): 7,0 and 85% only without both 1s.
     sums, counts = [7] * 10 + [1, 1], [1] * 12
-    assert sorted(_removals_to_pass(sums, counts, minimum=5)) == [10, 11]
-    assert _removals_to_pass(sums, counts, minimum=11) is None  # would leave fewer than 11
-    assert _removals_to_pass([1] * 40, [1] * 40, minimum=5) is None  # more than 15 needed
+    assert sorted(_removals_to_pass(sums, counts, minimum=5, rules=rules)) == [10, 11]
+    assert _removals_to_pass(sums, counts, minimum=11, rules=rules) is None  # would leave fewer than 11
+    assert _removals_to_pass([1] * 40, [1] * 40, minimum=5, rules=rules) is None  # more than 15 needed

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kwh_calc.common.numbers import fmt_grade, fmt_pct, fraction_at_least, round_half_up
-from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.dataset import TABLE_COLUMNS, Dataset
 from kwh_calc.intake.removals import removed_mask
 from kwh_calc.intake.rules import Rules
 
@@ -51,22 +51,23 @@ BREAKDOWN_COLUMNS = (
     "service_month",
 )
 GROUP_KEYS = ["corporation_id", "questionnaire"]
+#: The columns of :func:`component_scores` after its group keys.
+SCORE_COLUMNS = (
+    "n",
+    "n_satisfied",
+    "score",
+    "pct_satisfied",
+    "sd",
+    "score_display",
+    "pct_display",
+    "meets_score",
+    "meets_pct",
+    "borderline_score",
+    "borderline_pct",
+)
 QUESTION_FLAGS = {"label": "label_question", "aedes": "aedes_question"}
-RESPONDENT_COLUMNS = [
-    "response_id",
-    "corporation_id",
-    "questionnaire",
-    "service_month",
-    "completed_on",
-    "mode",
-    "delivery_id",
-    "aannemer",
-    "uitsplitsing_1",
-    "uitsplitsing_2",
-    "uitsplitsing_3",
-    "uitsplitsing_4",
-    "anonymity_lifted",
-]
+#: The respondents' columns of the data contract, in its order.
+RESPONDENT_COLUMNS = list(TABLE_COLUMNS["respondents"])
 
 
 def research_months(year: int) -> tuple[str, str]:
@@ -193,21 +194,7 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
         for column in by_columns:
             frame[column] = frame[column].astype("string").fillna("(leeg)")
     if frame.empty:
-        columns = [
-            *keys,
-            "n",
-            "n_satisfied",
-            "score",
-            "pct_satisfied",
-            "sd",
-            "score_display",
-            "pct_display",
-            "meets_score",
-            "meets_pct",
-            "borderline_score",
-            "borderline_pct",
-        ]
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*keys, *SCORE_COLUMNS])
     grouped = frame.groupby(keys, sort=True, observed=True)
     group_index = grouped.ngroup().to_numpy()
     table = grouped.agg(
@@ -231,21 +218,7 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
     table["borderline_pct"] = [low_pct <= p < min_pct for p in exact_pcts]
     table["score_display"] = [fmt_grade(round_half_up(s, 1)) for s in exact_scores]
     table["pct_display"] = [fmt_pct(round_half_up(p, 0)) for p in exact_pcts]
-    ordered = [
-        *keys,
-        "n",
-        "n_satisfied",
-        "score",
-        "pct_satisfied",
-        "sd",
-        "score_display",
-        "pct_display",
-        "meets_score",
-        "meets_pct",
-        "borderline_score",
-        "borderline_pct",
-    ]
-    return table[ordered]
+    return table[[*keys, *SCORE_COLUMNS]]
 
 
 def suppress(

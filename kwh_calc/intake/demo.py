@@ -108,7 +108,7 @@ import pandas as pd
 import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
-from kwh_calc.intake.rules import QUESTIONNAIRES
+from kwh_calc.intake.rules import QUESTIONNAIRES, Rules, load_rules
 
 __all__ = [
     "QUESTION_BANK",
@@ -1047,25 +1047,25 @@ def _build(plan: _Plan, seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
-# Label thresholds of params/rules.yml (7,0 and 85%), for steering the demo's removals only.
-_MIN_SCORE, _MIN_PCT = 7, 85
 #: Advice of a failing ``zwak`` corporation once its one failing component passes (docs/methodology.md §3).
 _PASSED_AFTER_REMOVALS = {"niet_toekennen": "toekennen", "niet_verlengen": "verlengen", "verloopt": "verlengen"}
 #: At most this many removals to turn a failing component into a passing one (demo realism).
 _MAX_TURNING_REMOVALS = 15
 
 
-def _removals_to_pass(sums: np.ndarray, counts: np.ndarray, minimum: int) -> list[int] | None:
+def _removals_to_pass(sums: np.ndarray, counts: np.ndarray, minimum: int, rules: Rules) -> list[int] | None:
     """Positions (into ``sums``) of the fewest lowest-mean respondents whose removal lets the
-    component meet both label thresholds exactly, keeping at least ``minimum`` respondents;
-    None when more than :data:`_MAX_TURNING_REMOVALS` would be needed."""
+    component meet both label thresholds of ``rules`` exactly, keeping at least ``minimum``
+    respondents; None when more than :data:`_MAX_TURNING_REMOVALS` would be needed."""
+    min_score, min_pct = Fraction(rules.label.min_score), Fraction(rules.label.min_pct_satisfied)
+    satisfied_grade = Fraction(rules.scores.satisfied_grade)
     order = sorted(range(len(sums)), key=lambda i: (Fraction(int(sums[i]), int(counts[i])), i))
     means = [Fraction(int(sums[i]), int(counts[i])) for i in order]
-    satisfied = [2 * int(sums[i]) >= 11 * int(counts[i]) for i in order]
+    satisfied = [mean >= satisfied_grade for mean in means]
     total, n_satisfied = sum(means, Fraction(0)), sum(satisfied)
     for k in range(min(_MAX_TURNING_REMOVALS, len(order) - minimum) + 1):
         n = len(order) - k
-        if k and total >= _MIN_SCORE * n and 100 * n_satisfied >= _MIN_PCT * n:
+        if k and total >= min_score * n and 100 * n_satisfied >= min_pct * n:
             return order[:k]
         if k < len(order):
             total -= means[k]
@@ -1100,6 +1100,7 @@ def _removals(
     Drawn from a stream of its own, so the delivered tables do not depend on it.
     """
     rng = np.random.default_rng([seed, 15])
+    rules = load_rules(year=plan.year)
     n = len(corp)
     respondent = np.repeat(np.arange(n), k_of)
     valid = (grade > 0) & is_label[qcode]
@@ -1112,7 +1113,7 @@ def _removals(
     for c in (i for i, key in enumerate(plan.scenario) if key == "zwak"):
         q = QUESTIONNAIRES.index(plan.component[c])
         rows = np.flatnonzero((corp == c) & (quest == q) & in_y & (counts > 0))
-        picked = _removals_to_pass(sums[rows], counts[rows], MIN_RESPONDENTS[q])
+        picked = _removals_to_pass(sums[rows], counts[rows], MIN_RESPONDENTS[q], rules)
         if picked is not None and (best is None or len(picked) < len(best)):
             best, target = [int(rows[i]) for i in picked], c
     if best:
