@@ -799,6 +799,19 @@ def history_table(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Onderzoeksjaar", "Besluit CKV", "Criteria gehaald", "Geldig tot"])
 
 
+def _trend_cell_of(r: pd.Series) -> str:
+    """:func:`_trend_cell` of a component-scores row (this year's or an earlier year's)."""
+    return _trend_cell(
+        int(r["n"]),
+        r["score_display"],
+        r["pct_display"],
+        bool(r["meets_score"]),
+        bool(r["meets_pct"]),
+        bool(r.get("borderline_score", False)),
+        bool(r.get("borderline_pct", False)),
+    )
+
+
 def _trend_cell(
     n: int,
     score_display: str,
@@ -842,34 +855,16 @@ def trend_table(results: YearResults) -> pd.DataFrame:
             for c, name in names.items():
                 if c in comp.index:
                     r = comp.loc[c]
-                    entry[name] = _trend_cell(
-                        int(r["n"]),
-                        r["score_display"],
-                        r["pct_display"],
-                        bool(r["meets_score"]),
-                        bool(r["meets_pct"]),
-                        bool(r.get("borderline_score", False)),
-                        bool(r.get("borderline_pct", False)),
-                    )
+                    entry[name] = _trend_cell_of(r)
                 else:
                     entry[name] = "–"
             entry["Label"] = f"advies: {row_advice['advice_name']}" if row_advice is not None else "geen advies"
         else:
             current = scores.loc[scores["year"] == y].set_index("questionnaire")
             for c, name in names.items():
-                if y not in available:
-                    entry[name] = "niet beschikbaar"
-                elif c in current.index:
+                if c in current.index:
                     r = current.loc[c]
-                    entry[name] = _trend_cell(
-                        int(r["n"]),
-                        r["score_display"],
-                        r["pct_display"],
-                        bool(r["meets_score"]),
-                        bool(r["meets_pct"]),
-                        bool(r.get("borderline_score", False)),
-                        bool(r.get("borderline_pct", False)),
-                    )
+                    entry[name] = _trend_cell_of(r)
                 else:
                     entry[name] = "geen respondenten"
             if y in history.index:
