@@ -7,6 +7,8 @@ Every workbook is read back with openpyxl. All data is synthetic.
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pytest
 from builders import DatasetBuilder
@@ -208,3 +210,14 @@ def test_cli_export_databank(dataset, tmp_path):
 def test_formula_prefixes():
     assert all(db.is_formula_like(t) for t in [*DANGEROUS, "\t=1", "\r=1"])
     assert not any(db.is_formula_like(t) for t in ["Wijk Oost", "1", " =1", "'=1"])
+
+
+def test_a_re_export_gives_the_same_bytes(dataset, tmp_path):
+    data, _, _ = dataset
+    first = export_databank(data, RULES, "C1", 2025, tmp_path / "eerste.xlsx").read_bytes()
+    second = export_databank(data, RULES, "C1", 2025, tmp_path / "tweede.xlsx").read_bytes()
+    assert first == second
+    # No wall-clock time in the file: every stamp is the research year's last day.
+    with zipfile.ZipFile(tmp_path / "tweede.xlsx") as archive:
+        assert {entry.date_time[:3] for entry in archive.infolist()} == {(2025, 12, 31)}
+        assert b"2025-12-31T00:00:00Z" in archive.read("docProps/core.xml")

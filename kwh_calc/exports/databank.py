@@ -56,6 +56,7 @@ from kwh_calc import __version__
 from kwh_calc.calculations.scores import research_months
 from kwh_calc.common.atomic import atomic_path
 from kwh_calc.common.numbers import MONTHS_NL
+from kwh_calc.common.reproducible_xlsx import save_reproducible
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.removals import removed_mask
 from kwh_calc.intake.rules import Rules
@@ -324,5 +325,6 @@ def export_databank(
     for questionnaire, frame in sheets.items():
         _write_frame(workbook, titles[questionnaire], frame, len(RESPONDENT_COLUMNS))
     with atomic_path(out) as temporary:
-        workbook.save(temporary)
+        # Stamped with the research year's last day: a re-export of the same data gives the same bytes.
+        save_reproducible(workbook, temporary, stamp=date(year, 12, 31))
     return out
