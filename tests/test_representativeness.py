@@ -6,22 +6,30 @@ import pytest
 from builders import DatasetBuilder
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 from typer.testing import CliRunner
 
 from kwh_calc.calculations.representativeness import (
+    extra_approached,
+    label_component_intervals,
+    margin_curve,
     margin_of_error,
     monthly_response,
     representativeness_table,
     required_sample_size,
+    response_follows_deliveries,
+    response_spread,
     sample_size_examples,
     score_interval,
     score_interval_from_summary,
+    t_half_width,
     telephone_quota,
     wilson_interval,
     z_value,
 )
+from kwh_calc.common.numbers import fmt_decimal
 from kwh_calc.intake.dataset import write_dataset
 from kwh_calc.intake.rules import load_rules
 
@@ -419,3 +427,123 @@ def test_a_corporation_that_started_in_the_year_is_held_to_its_share_of_the_tele
     old = table.loc[("OLD", "reparaties")]
     assert (old["quota_months"], old["telephone_quota_period"]) == (12, 24)
     assert not bool(old["telephone_quota_met"])
+
+
+# --------------------------------------------------------------------------- chart and text figures
+
+
+def test_margin_curve_follows_margin_of_error():
+    curve = margin_curve(40, 0.90, 0.5, n_max=100)
+    assert curve["n"].iloc[-1] == 40
+    assert curve["margin"].iloc[-1] == 0.0
+    assert np.all(np.diff(curve["margin"]) < 0)
+    row = curve.loc[curve["n"] == 25].iloc[0]
+    assert row["margin"] == pytest.approx(100 * margin_of_error(25, 40, 0.90, 0.5))
+    infinite = margin_curve(None, 0.90, 0.5, n_max=271)
+    assert fmt_decimal(infinite["margin"].iloc[-1], 1) == "5,0"
+    assert len(margin_curve(3099, 0.90, 0.5, n_max=2000, points=50)) <= 50
+
+
+def test_extra_approached():
+    assert extra_approached(37, 31) == 120  # the example: 37 / 0,31 = 119,4 -> about 120
+    assert extra_approached(1, 100 / 3) == 3  # 2,9999999999999996 is 3, not 4
+    assert extra_approached(0, 31) == 0
+    assert extra_approached(10, 0) is None
+    assert extra_approached(10, math.nan) is None
+
+
+def test_response_follows_deliveries():
+    even = [10] * 12
+    assert response_follows_deliveries(even, [30] * 12, 0.90) == ("ja", 1.0, "maand")
+    skewed = [50] + [5] * 11
+    verdict, p, period = response_follows_deliveries(skewed, [30] * 12, 0.90)
+    assert (verdict, period) == ("nee", "maand")
+    assert p == pytest.approx(stats.chisquare(skewed).pvalue)
+    assert response_follows_deliveries([0] * 12, [30] * 12, 0.90)[0] == "geen respons"
+    assert response_follows_deliveries([1] + [0] * 11, [0] * 12, 0.90)[0] == "geen levering"
+    assert response_follows_deliveries([6, 6] + [0] * 10, [0, 30] + [0] * 10, 0.90)[:2] == ("nee", 0.0)
+    single = response_follows_deliveries([0, 0, 12] + [0] * 9, [0, 0, 40] + [0] * 9, 0.90)
+    assert single[0] == "één leverperiode"
+    assert single[1] != single[1]
+
+
+def test_small_monthly_counts_are_pooled_into_quarters():
+    respondents = [2, 2, 2] * 4  # 2 expected per month: too few for a monthly test
+    verdict, p, period = response_follows_deliveries(respondents, [10] * 12, 0.90)
+    assert (verdict, p, period) == ("ja", 1.0, "kwartaal")
+    assert response_follows_deliveries([1] * 3 + [0] * 9, [10] * 12, 0.90)[0] == "te weinig respons"
+
+
+# --------------------------------------------------------------------------- the one t-interval
+
+
+def test_t_half_width_is_the_t_interval_of_the_mean():
+    means = np.array([6.0, 7.5, 8.0, 9.0, 7.0, 6.5])
+    low, high = DescrStatsW(means).tconfint_mean(alpha=0.10)
+    half = t_half_width(len(means), means.std(ddof=1), 0.90)
+    assert half == pytest.approx((high - low) / 2, rel=1e-12)
+    assert half == pytest.approx(stats.t.ppf(0.95, 5) * means.std(ddof=1) / math.sqrt(6), rel=1e-12)
+    assert math.isnan(t_half_width(1, 0.5, 0.90))  # no spread from one respondent
+    assert t_half_width(np.array([2, 40]), np.array([1.0, 1.0]), 0.90)[1] < t_half_width(2, 1.0, 0.90)
+    assert t_half_width(10, 1.0, 0.95) > t_half_width(10, 1.0, 0.90)
+
+
+# --------------------------------------------------------------------------- label components' intervals
+
+
+def test_label_component_intervals_pool_the_predecessors_population():
+    components = pd.DataFrame(
+        {
+            "corporation_id": ["S", "A", "B"],
+            "component": ["reparaties", "reparaties", "nieuwe_huurders"],
+            "n": [10, 3, 1],
+            "score": [7.5, 6.0, 8.0],
+            "sd": [1.0, 0.5, np.nan],
+            "pct_satisfied": [80.0, 100.0, 100.0],
+        }
+    )
+    representativeness = pd.DataFrame(
+        {
+            "corporation_id": ["S", "P", "A", "S"],
+            "questionnaire": ["reparaties", "reparaties", "reparaties", "nieuwe_huurders"],
+            "population": [100, 50, 2, 30],
+        }
+    )
+    merged_away = pd.DataFrame({"corporation_id": ["P"], "successor_id": ["S"]})
+    before = components.copy()
+    out = label_component_intervals(components, representativeness, merged_away, RULES).set_index("corporation_id")
+    pd.testing.assert_frame_equal(components, before)  # the input is not changed
+    s = out.loc["S"]
+    assert s["population"] == 150  # own 100 + the predecessor's 50
+    assert s["margin"] == pytest.approx(100 * margin_of_error(10, 150, 0.90, 0.5))
+    assert (s["score_low"], s["score_high"]) == pytest.approx(
+        (7.5 - t_half_width(10, 1.0), 7.5 + t_half_width(10, 1.0))
+    )
+    assert (s["pct_low"], s["pct_high"]) == pytest.approx(wilson_interval(8, 10, 0.90))
+    a = out.loc["A"]
+    assert a["population"] == 2
+    assert a["margin"] == pytest.approx(100 * margin_of_error(3, None, 0.90, 0.5))  # N < n: no correction
+    b = out.loc["B"]
+    assert math.isnan(b["population"])  # no representativeness row of B
+    assert math.isnan(b["score_low"])  # no t-interval of one respondent
+
+
+def test_response_spread_tests_each_corporation_and_questionnaire():
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    uneven = [6, 6, 6, 0, 0, 0, 6, 6, 6, 0, 0, 0]  # 3 expected a month: pooled into quarters 18, 0, 18, 0
+    monthly = pd.DataFrame(
+        {
+            "corporation_id": ["C2"] * 12 + ["C1"] * 12,
+            "questionnaire": ["reparaties"] * 24,
+            # C2's rows start in February: the quarters are pooled in service-month order all the same
+            "service_month": months[1:] + months[:1] + months,
+            "respondents": uneven[1:] + uneven[:1] + [10] * 12,
+            "delivered": [10] * 12 + [30] * 12,
+        }
+    )
+    spread = response_spread(monthly, RULES).set_index("corporation_id")
+    assert list(spread.index) == ["C1", "C2"]
+    assert tuple(spread.loc["C1", ["follows", "p", "period"]]) == ("ja", 1.0, "maand")
+    c2 = spread.loc["C2"]
+    assert (c2["follows"], c2["period"]) == ("nee", "kwartaal")
+    assert c2["p"] == pytest.approx(stats.chisquare([18, 0, 18, 0]).pvalue)

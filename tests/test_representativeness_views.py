@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 from builders import DatasetBuilder
-from scipy import stats
 
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
@@ -143,18 +142,6 @@ def test_terms_and_intro_use_the_rules(results):
 # --------------------------------------------------------------------------- margin chart
 
 
-def test_margin_curve_follows_margin_of_error():
-    curve = rv.margin_curve(40, CONFIDENCE, 0.5, n_max=100)
-    assert curve["n"].iloc[-1] == 40
-    assert curve["margin"].iloc[-1] == 0.0
-    assert np.all(np.diff(curve["margin"]) < 0)
-    row = curve.loc[curve["n"] == 25].iloc[0]
-    assert row["margin"] == pytest.approx(100 * margin_of_error(25, 40, CONFIDENCE, 0.5))
-    infinite = rv.margin_curve(None, CONFIDENCE, 0.5, n_max=271)
-    assert fmt_decimal(infinite["margin"].iloc[-1], 1) == "5,0"
-    assert len(rv.margin_curve(3099, CONFIDENCE, 0.5, n_max=2000, points=50)) <= 50
-
-
 def test_margin_chart_data_has_the_own_point_and_a_cut_curve(results):
     curve, points = rv.margin_chart_data(results)
     point = points.set_index("onderdeel").loc["Reparaties (N = 400)"]
@@ -178,14 +165,6 @@ def test_margin_chart_renders_with_the_standard_lines(results):
 
 
 # --------------------------------------------------------------------------- reaching 5%
-
-
-def test_extra_approached():
-    assert rv.extra_approached(37, 31) == 120  # the example: 37 / 0,31 = 119,4 -> about 120
-    assert rv.extra_approached(1, 100 / 3) == 3  # 2,9999999999999996 is 3, not 4
-    assert rv.extra_approached(0, 31) == 0
-    assert rv.extra_approached(10, 0) is None
-    assert rv.extra_approached(10, math.nan) is None
 
 
 def test_reach_standard(results):
@@ -249,28 +228,6 @@ def test_mode_table(results):
 
 
 # --------------------------------------------------------------------------- months
-
-
-def test_response_follows_deliveries():
-    even = [10] * 12
-    assert rv.response_follows_deliveries(even, [30] * 12, CONFIDENCE) == ("ja", 1.0, "maand")
-    skewed = [50] + [5] * 11
-    verdict, p, period = rv.response_follows_deliveries(skewed, [30] * 12, CONFIDENCE)
-    assert (verdict, period) == ("nee", "maand")
-    assert p == pytest.approx(stats.chisquare(skewed).pvalue)
-    assert rv.response_follows_deliveries([0] * 12, [30] * 12, CONFIDENCE)[0] == "geen respons"
-    assert rv.response_follows_deliveries([1] + [0] * 11, [0] * 12, CONFIDENCE)[0] == "geen levering"
-    assert rv.response_follows_deliveries([6, 6] + [0] * 10, [0, 30] + [0] * 10, CONFIDENCE)[:2] == ("nee", 0.0)
-    single = rv.response_follows_deliveries([0, 0, 12] + [0] * 9, [0, 0, 40] + [0] * 9, CONFIDENCE)
-    assert single[0] == "één leverperiode"
-    assert single[1] != single[1]
-
-
-def test_small_monthly_counts_are_pooled_into_quarters():
-    respondents = [2, 2, 2] * 4  # 2 expected per month: too few for a monthly test
-    verdict, p, period = rv.response_follows_deliveries(respondents, [10] * 12, CONFIDENCE)
-    assert (verdict, p, period) == ("ja", 1.0, "kwartaal")
-    assert rv.response_follows_deliveries([1] * 3 + [0] * 9, [10] * 12, CONFIDENCE)[0] == "te weinig respons"
 
 
 def test_monthly_views(results):

@@ -6,6 +6,7 @@ from builders import DatasetBuilder
 
 from kwh_calc.intake.rules import load_rules
 from kwh_calc.results.year import (
+    DERIVED_TABLES,
     RESULT_TABLES,
     YearResults,
     compute_results,
@@ -33,7 +34,7 @@ def results_dir(tmp_path):
 
 
 def test_every_registered_table_is_written(results_dir):
-    assert set(load_results(results_dir)) == set(RESULT_TABLES)
+    assert set(load_results(results_dir)) == set(RESULT_TABLES) | set(DERIVED_TABLES)
     assert json.loads((results_dir / "meta.json").read_text())["year"] == 2025
 
 
@@ -124,3 +125,14 @@ def test_a_document_changing_a_table_does_not_change_the_next_documents(results_
     again = YearResults(results_dir, "C1").table("corporations")
     assert "gewijzigd" not in set(again["name"])
     assert (again["units"] >= 0).all()
+
+
+def test_label_components_carry_their_intervals(results_dir):
+    """The documents only format: the close stores the label components' intervals and
+    margins and the response-spread verdicts (docs/methodology.md §5.5, §5.7)."""
+    tables = load_results(results_dir)
+    components = tables["label_components"].set_index(["corporation_id", "component"])
+    c2 = components.loc[("C2", "reparaties")]
+    assert (c2["score_low"], c2["score_high"]) == pytest.approx((9.0, 9.0))  # no spread
+    assert c2["pct_low"] < c2["pct_satisfied"] == 100.0 == pytest.approx(c2["pct_high"])
+    assert set(tables["response_spread"]["corporation_id"]) == {"C1", "C2"}

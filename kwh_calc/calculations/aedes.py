@@ -24,7 +24,8 @@ Rules implemented
 - **Margin of error**: the half-width, in grade points, of the two-sided t-interval of the
   mean respondent grade at ``representativeness.confidence`` (90%, docs/methodology.md §5.5 "for a
   score: t-interval over respondent means"): ``t(1 − α/2; n − 1) · s / √n`` with ``s`` the
-  sample standard deviation (ddof 1). Empty when n < 2.
+  sample standard deviation (ddof 1), by the workbench's one t-interval
+  (:func:`kwh_calc.calculations.representativeness.t_half_width`). Empty when n < 2.
 - **Letter per sub-score** (``aedes.letters``; default A ≥ 8,0, B ≥ 7,5, else C): the
   boundaries are checked top-down on the grade rounded half **up** to one decimal. The
   rounding is exact, from the exact mean (a :class:`fractions.Fraction`), never from a float:
@@ -56,8 +57,8 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from kwh_calc.calculations.representativeness import t_half_width
 from kwh_calc.calculations.scores import respondent_results
 from kwh_calc.common.memo import FrameMemo
 from kwh_calc.common.numbers import fmt_grade, fmt_month, is_missing
@@ -352,13 +353,6 @@ def overall_letter(letters: Mapping[str, str | None], rules: Rules) -> str | Non
 # --------------------------------------------------------------------------- results
 
 
-def _t_margin(sd: float, n: int, confidence: Decimal) -> float:
-    if n < 2 or not np.isfinite(sd):
-        return float("nan")
-    quantile = stats.t.ppf(0.5 + float(confidence) / 2, n - 1)
-    return float(quantile * sd / math.sqrt(n))
-
-
 def _scaled_totals(
     grade_sum: np.ndarray, grade_count: np.ndarray, group: np.ndarray, n_groups: int
 ) -> tuple[list[int], int]:
@@ -467,7 +461,7 @@ def subscore_table(dataset: Dataset, rules: Rules, year: int, *, as_of: date | s
                 grade_display=fmt_grade(grade),
                 letter=letter,
                 pct_dissatisfied=100.0 * int(n_dissatisfied[index]) / count,
-                margin=_t_margin(float(sd.iloc[index]), count, rules.representativeness.confidence),
+                margin=float(t_half_width(count, float(sd.iloc[index]), float(rules.representativeness.confidence))),
                 near_boundary=near_boundary(exact, rules),
                 next_letter=following[0] if following else pd.NA,
                 next_letter_grade=float(following[1]) if following else np.nan,

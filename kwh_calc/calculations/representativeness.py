@@ -45,7 +45,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
-from statsmodels.stats.weightstats import DescrStatsW
 
 from kwh_calc.calculations.coverage import mergers
 from kwh_calc.calculations.scores import component_scores, research_months, respondent_results
@@ -63,6 +62,7 @@ __all__ = [
     "sample_size_examples",
     "score_interval",
     "score_interval_from_summary",
+    "t_half_width",
     "telephone_quota",
     "wilson_interval",
     "z_value",
@@ -344,10 +344,38 @@ class ScoreInterval(NamedTuple):
     high: float
 
 
+def t_half_width(n, sd, confidence: float = 0.90):
+    """Half-width of the t-interval of a mean: ``t(1-α/2; n-1) · sd / √n`` (docs/methodology.md §5.5).
+
+    The one t-interval of the workbench: the onderdeelscore intervals
+    (:func:`score_interval`, :func:`score_interval_from_summary`) and the Aedes margin of error
+    (:func:`kwh_calc.calculations.aedes.aedes_results`) all use it. The quantile is
+    ``scipy.stats.t.ppf``.
+
+    Parameters
+    ----------
+    n : respondents (scalar, array or Series).
+    sd : sample standard deviation (ddof = 1) of the respondent means (grade points).
+    confidence : confidence level as a fraction (default 0.90).
+
+    Returns
+    -------
+    float, ndarray or Series
+        Grade points, NaN where ``n < 2`` (no spread can be estimated) or ``sd`` is missing.
+    """
+    confidence = _check_confidence(confidence)
+    n_values, sds = np.broadcast_arrays(_floats(n), _floats(sd))
+    ok = n_values >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, np.where(ok, n_values - 1.0, 1.0))
+        half = t * sds / np.sqrt(n_values)
+    return _wrap(np.where(ok, half, np.nan), n, sd)
+
+
 def score_interval(respondent_means, confidence: float = 0.90) -> ScoreInterval:
     """t-interval of an onderdeelscore from its respondents' means (docs/methodology.md §5.5).
 
-    Uses statsmodels ``DescrStatsW(means).tconfint_mean(alpha=1-confidence)``: every
+    ``mean ± t_half_width(n, sd)`` (:func:`t_half_width`, sd with ddof = 1): every
     respondent weighs the same, as in the onderdeelscore (docs/methodology.md §2.2). No finite population
     correction is applied (conservative for small populations).
 
@@ -372,16 +400,14 @@ def score_interval(respondent_means, confidence: float = 0.90) -> ScoreInterval:
     mean = float(values.mean())
     if n < 2:
         return ScoreInterval(1, mean, math.nan, math.nan)
-    if np.all(values == values[0]):
-        return ScoreInterval(n, mean, mean, mean)
-    low, high = DescrStatsW(values).tconfint_mean(alpha=1.0 - confidence)
-    return ScoreInterval(n, mean, float(low), float(high))
+    half = float(t_half_width(n, float(values.std(ddof=1)), confidence))
+    return ScoreInterval(n, mean, mean - half, mean + half)
 
 
 def score_interval_from_summary(n, mean, sd, confidence: float = 0.90):
     """Vectorised t-interval from per-group summaries (e.g. :func:`component_scores`).
 
-    ``mean ± t(1-α/2; n-1) · sd / √n`` with ``scipy.stats.t`` — the same interval as
+    ``mean ± t_half_width(n, sd)`` (:func:`t_half_width`) — the same interval as
     :func:`score_interval` on the underlying respondent means.
 
     Parameters
@@ -396,15 +422,9 @@ def score_interval_from_summary(n, mean, sd, confidence: float = 0.90):
     (low, high)
         Bounds (grade), NaN where ``n < 2``.
     """
-    confidence = _check_confidence(confidence)
     n_values, means, sds = np.broadcast_arrays(_floats(n), _floats(mean), _floats(sd))
-    ok = n_values >= 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, np.where(ok, n_values - 1.0, 1.0))
-        half = t * sds / np.sqrt(n_values)
-    low = np.where(ok, means - half, np.nan)
-    high = np.where(ok, means + half, np.nan)
-    return _wrap(low, n, mean, sd), _wrap(high, n, mean, sd)
+    half = np.asarray(t_half_width(n_values, sds, confidence), dtype="float64")
+    return _wrap(means - half, n, mean, sd), _wrap(means + half, n, mean, sd)
 
 
 def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Literal["all"]:
@@ -790,3 +810,201 @@ def monthly_response(
         "delivered_share",
     ]
     return grid[columns]
+
+
+# --------------------------------------------------------------------------- label components
+
+
+def label_component_intervals(
+    components: pd.DataFrame, representativeness: pd.DataFrame, merged_away: pd.DataFrame, rules: Rules
+) -> pd.DataFrame:
+    """The label components with their intervals and margin of error (docs/methodology.md §5.5).
+
+    The label components pool a merged corporation's predecessors' respondents and the
+    ``representativeness`` table does not, so the CKV dossier's intervals are computed here,
+    per corporation × label component, all at ``representativeness.confidence``:
+
+    - ``score_low``, ``score_high``: t-interval of the onderdeelscore
+      (:func:`score_interval_from_summary` from ``n``, ``score``, ``sd``; grade, NaN below 2
+      respondents);
+    - ``pct_low``, ``pct_high``: Wilson interval of the percentage tevreden
+      (:func:`wilson_interval`; satisfied respondents = ``pct_satisfied`` × ``n`` / 100, an exact
+      whole number before rounding; percent);
+    - ``population``: N of the component, the corporation's and its predecessors' that merged
+      into it (``representativeness.population`` summed; NaN when unknown);
+    - ``margin``: worst-case margin of error of the percentage (``representativeness.worst_case_p``,
+      percentage points), with the finite population correction over N where N is known and
+      at least n (else none), as the representativeness analysis does.
+
+    The label itself is judged on the measured values, never on the intervals.
+
+    Parameters
+    ----------
+    components : :func:`kwh_calc.calculations.label.components_table` (``corporation_id``,
+        ``component``, ``n``, ``score``, ``sd``, ``pct_satisfied``, …).
+    representativeness : :func:`representativeness_table` (``corporation_id``,
+        ``questionnaire``, ``population``).
+    merged_away : :func:`kwh_calc.calculations.label.merged_away` (``corporation_id``,
+        ``successor_id``).
+    rules : rule set (``representativeness.confidence``, ``representativeness.worst_case_p``).
+
+    Returns
+    -------
+    DataFrame
+        ``components`` with the six columns added (a new frame; the input is not changed).
+    """
+    confidence = float(rules.representativeness.confidence)
+    own = representativeness[["corporation_id", "questionnaire", "population"]]
+    links = merged_away[["corporation_id", "successor_id"]].drop_duplicates()
+    inherited = own.merge(links, on="corporation_id").drop(columns="corporation_id")
+    pooled = pd.concat(
+        [own.rename(columns={"corporation_id": "owner"}), inherited.rename(columns={"successor_id": "owner"})],
+        ignore_index=True,
+    )
+    populations = pooled.groupby(["owner", "questionnaire"])["population"].sum().astype(float)
+    out = components.copy()
+    n = out["n"].to_numpy(dtype="float64")
+    satisfied = np.rint(out["pct_satisfied"].fillna(0).to_numpy(dtype="float64") * n / 100.0)
+    out["score_low"], out["score_high"] = score_interval_from_summary(
+        n, out["score"].to_numpy(dtype="float64"), out["sd"].to_numpy(dtype="float64"), confidence
+    )
+    out["pct_low"], out["pct_high"] = wilson_interval(satisfied, n, confidence)
+    keys = pd.MultiIndex.from_arrays([out["corporation_id"], out["component"]])
+    population = pd.Series(populations.reindex(keys).to_numpy(dtype="float64"), index=out.index)
+    fpc = population.where((population >= out["n"]) & (population > 0))  # else: no correction
+    out["population"] = population
+    out["margin"] = 100.0 * margin_of_error(
+        n, fpc.to_numpy(dtype="float64"), confidence, float(rules.representativeness.worst_case_p)
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- chart and text figures
+
+
+def margin_curve(population, confidence: float, worst_p: float, n_max: int, points: int = 120) -> pd.DataFrame:
+    """The margin of error (percentage points) against net response 1…``n_max``.
+
+    Parameters
+    ----------
+    population : population size N, or None/NaN for no finite population correction.
+    confidence, worst_p : fractions (rules).
+    n_max : largest net response on the curve (capped at N).
+    points : at most this many points (evenly spaced whole numbers, ``n_max`` included).
+
+    Returns
+    -------
+    DataFrame
+        ``n`` (int) and ``margin`` (percentage points, :func:`margin_of_error`).
+    """
+    upper = int(n_max)
+    if population is not None and not pd.isna(population):
+        upper = min(upper, int(population))
+    upper = max(upper, 1)
+    n = np.unique(np.round(np.linspace(1, upper, min(points, upper))).astype("int64"))
+    pop = None if population is None or pd.isna(population) else float(population)
+    return pd.DataFrame({"n": n, "margin": 100.0 * margin_of_error(n, pop, confidence, worst_p)})
+
+
+def extra_approached(extra_n, response_pct):
+    """Tenants to approach for ``extra_n`` more respondents at a response of ``response_pct``.
+
+    ``ceil(extra_n / (response_pct / 100))`` (a value within 1e-9 of a whole number counts
+    as that number): 37 respondents at 31% -> 120 tenants.
+
+    Parameters
+    ----------
+    extra_n : respondents still needed (>= 0).
+    response_pct : response in **percent** of approached tenants.
+
+    Returns
+    -------
+    int or None
+        0 when nothing is needed; None when the response is 0 or unknown (no estimate).
+    """
+    if extra_n is None or pd.isna(extra_n):
+        return None
+    if int(extra_n) <= 0:
+        return 0
+    if response_pct is None or pd.isna(response_pct) or float(response_pct) <= 0:
+        return None
+    return math.ceil(round(int(extra_n) * 100.0 / float(response_pct), 9))
+
+
+#: Expected count below which a month (or quarter) counts as small for the chi-square
+#: approximation (Cochran's rule: none below 1, at most 20% below this).
+MIN_EXPECTED = 5
+
+
+def _test_valid(expected: np.ndarray) -> bool:
+    """Cochran's rule for the chi-square approximation: every expected count at least 1 and
+    at most 20% of them below :data:`MIN_EXPECTED`."""
+    return bool(expected.min() >= 1 and (expected < MIN_EXPECTED).mean() <= 0.2)
+
+
+def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float, str]:
+    """Are the respondents spread over the year as the delivered tenants are? (docs/methodology.md §5.7)
+
+    Chi-square goodness-of-fit test (``scipy.stats.chisquare``) of the respondents per
+    period against the expected counts ``total × delivered share``, at significance
+    ``1 - confidence``, over the periods with deliveries. The test is done per month when
+    the expected counts allow it (Cochran's rule: all at least 1, at most 20% below
+    :data:`MIN_EXPECTED`); otherwise twelve months are pooled into quarters and tested again.
+
+    Parameters
+    ----------
+    respondents : respondents per month (counts; twelve months for quarterly pooling).
+    delivered : delivered tenants per month (may be fractional).
+    confidence : fraction (rules: 0.90).
+
+    Returns
+    -------
+    (verdict, p, period)
+        ``verdict``: ``"ja"`` (no significant difference), ``"nee"`` (a significant
+        difference, or respondents in periods without deliveries: p = 0), ``"één
+        leverperiode"`` (every delivered tenant in one period: no spread to compare),
+        ``"geen respons"``,
+        ``"geen levering"`` or ``"te weinig respons"`` (even per quarter the test would not
+        be reliable). ``p``: the p-value (NaN without a test).
+        ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
+    """
+    observed = np.asarray(respondents, dtype="float64")
+    weights = np.asarray(delivered, dtype="float64")
+    if observed.sum() == 0:
+        return "geen respons", math.nan, ""
+    if weights.sum() <= 0:
+        return "geen levering", math.nan, ""
+    candidates = [("maand", observed, weights)]
+    if len(observed) == 12:
+        candidates.append(("kwartaal", observed.reshape(4, 3).sum(axis=1), weights.reshape(4, 3).sum(axis=1)))
+    for period, counts, mass in candidates:
+        inside = mass > 0
+        if counts[~inside].sum() > 0:
+            return "nee", 0.0, period
+        if inside.sum() == 1:
+            # All tenants were delivered in one period: nothing to compare the spread with.
+            return "één leverperiode", math.nan, period
+        expected = counts.sum() * mass[inside] / mass[inside].sum()
+        if _test_valid(expected):
+            p = float(stats.chisquare(counts[inside], expected).pvalue)
+            return ("ja" if p >= 1.0 - confidence else "nee"), p, period
+    return "te weinig respons", math.nan, ""
+
+
+def response_spread(monthly: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """:func:`response_follows_deliveries` per corporation × questionnaire of :func:`monthly_response`.
+
+    Returns
+    -------
+    DataFrame
+        ``corporation_id, questionnaire, follows`` (the verdict), ``p`` (NaN without a test),
+        ``period`` (``maand`` / ``kwartaal`` / ``""``), at ``representativeness.confidence``;
+        one row per corporation × questionnaire of ``monthly`` (months in service-month order).
+    """
+    confidence = float(rules.representativeness.confidence)
+    rows = []
+    for (corporation_id, questionnaire), months in monthly.groupby(["corporation_id", "questionnaire"], sort=True):
+        months = months.sort_values("service_month")
+        follows, p, period = response_follows_deliveries(months["respondents"], months["delivered"], confidence)
+        rows.append((corporation_id, questionnaire, follows, p, period))
+    return pd.DataFrame(rows, columns=["corporation_id", "questionnaire", "follows", "p", "period"])

@@ -7,26 +7,15 @@ turn a corporation's slice of those tables (:class:`~kwh_calc.results.year.YearR
 tables and sentences a CKV member reads in ``notebooks/ckv-dossier.ipynb`` and, over all
 corporations, in ``notebooks/ckv-overzicht.ipynb`` (docs/methodology.md §3).
 
-They select, order and format; the only figures computed here are the **intervals and
-margins of error** of the label components (docs/methodology.md §5.2, "Decision (formulas)"), because the
-label components pool a merged corporation's predecessors' respondents and the
-``representativeness`` table does not:
-
-- onderdeelscore: t-interval over the respondent means
-  (:func:`kwh_calc.calculations.representativeness.score_interval_from_summary` from ``n``, ``score``,
-  ``sd`` of ``label_components``);
-- percentage tevreden: Wilson interval
-  (:func:`kwh_calc.calculations.representativeness.wilson_interval`; satisfied respondents =
-  ``pct_satisfied`` × ``n`` / 100, an exact whole number before rounding);
-- margin of error of the percentage (worst case p = ``representativeness.worst_case_p``, in
-  percentage points) with the finite population correction over the component's population
-  N (``representativeness.population`` of the corporation and its predecessors that merged
-  into it; no correction when N is unknown or smaller than n), as the representativeness
-  analysis does;
-
-all at the confidence level of the rule set (``representativeness.confidence``, 90%). The
-label itself is judged on the measured values, never on the intervals; the intervals show how
-sure a figure is ("hoe zeker is 7,1?").
+They select, order and format. The **intervals and margins of error** of the label
+components (docs/methodology.md §5.2, §5.5: t-interval of the onderdeelscore, Wilson interval of
+the percentage tevreden, worst-case margin of error with the finite population correction over
+the component's population, a merged corporation's predecessors included) are computed by
+:func:`kwh_calc.calculations.representativeness.label_component_intervals` during the close and
+stored in ``label_components`` (``score_low``, ``score_high``, ``pct_low``, ``pct_high``,
+``population``, ``margin``), all at the confidence level of the rule set
+(``representativeness.confidence``, 90%). The label itself is judged on the measured values,
+never on the intervals; the intervals show how sure a figure is ("hoe zeker is 7,1?").
 
 Suppression (docs/methodology.md §6.4): these views show a corporation's component totals, which the CKV
 needs to decide (also with few respondents: that is exactly when it decides); they add no
@@ -42,15 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_components, label_dates, possible_decisions
-from kwh_calc.calculations.representativeness import (
-    margin_of_error,
-    score_interval_from_summary,
-    wilson_interval,
-)
 from kwh_calc.common.numbers import (
     MONTHS_NL,
     fmt_count,
@@ -312,14 +295,6 @@ def validity_lines(results: YearResults) -> list[str]:
 # --------------------------------------------------------------------------- the four components
 
 
-def _populations(results: YearResults, corporation_id: str | None) -> dict[str, float]:
-    """Population N per questionnaire: the corporation's and its predecessors' (docs/methodology.md §5.4)."""
-    table = results.table("representativeness")
-    ids = {corporation_id, *_successors_predecessors(results, corporation_id)["corporation_id"]}
-    rows = table.loc[table["corporation_id"].isin(ids)]
-    return rows.groupby("questionnaire")["population"].sum().astype(float).to_dict()
-
-
 def component_figures(results: YearResults) -> pd.DataFrame:
     """Per label component the figures, thresholds, flags and intervals of the corporation.
 
@@ -336,26 +311,10 @@ def component_figures(results: YearResults) -> pd.DataFrame:
         ``hard_fail``, ``status`` (``gehaald`` / ``niet gehaald`` / ``CKV beslist``) and the
         coverage columns of ``label_components``.
     """
-    rules = results.rules
     comp = _components(results)
     if comp.empty:
         return comp
-    confidence = float(rules.representativeness.confidence)
-    n = comp["n"].to_numpy(dtype="float64")
-    satisfied = np.rint(comp["pct_satisfied"].fillna(0).to_numpy(dtype="float64") * n / 100.0)
-    out = comp.rename(columns={"component_name": "name"}).copy()
-    out["score_low"], out["score_high"] = score_interval_from_summary(
-        n, comp["score"].to_numpy(dtype="float64"), comp["sd"].to_numpy(dtype="float64"), confidence
-    )
-    out["pct_low"], out["pct_high"] = wilson_interval(satisfied, n, confidence)
-    populations = _populations(results, results.corporation_id)
-    population = out["component"].map(populations).astype("float64")
-    fpc = population.where((population >= out["n"]) & (population > 0))  # else: no correction
-    out["population"] = population
-    out["margin"] = 100.0 * margin_of_error(
-        n, fpc.to_numpy(dtype="float64"), confidence, float(rules.representativeness.worst_case_p)
-    )
-    return out
+    return comp.rename(columns={"component_name": "name"})
 
 
 def _score_interval_text(row) -> str:
@@ -1212,15 +1171,8 @@ def thin_passes(results: YearResults) -> pd.DataFrame:
         comp["corporation_id"].isin(passing.index) & (comp["n"] > 0) & (comp["n"] < comp["min_respondents"])
     ]
     label = results.rules.label
-    confidence = float(results.rules.representativeness.confidence)
-    n = comp["n"].to_numpy(dtype="float64")
-    satisfied = np.rint(comp["pct_satisfied"].fillna(0).to_numpy(dtype="float64") * n / 100.0)
-    pct_low, _ = wilson_interval(satisfied, n, confidence)
-    score_low, _ = score_interval_from_summary(
-        n, comp["score"].to_numpy(dtype="float64"), comp["sd"].to_numpy(dtype="float64"), confidence
-    )
-    unsure = (np.asarray(pct_low) < float(label.min_pct_satisfied)) | ~(
-        np.asarray(score_low, dtype="float64") >= float(label.min_score)
+    unsure = (comp["pct_low"].to_numpy(dtype="float64") < float(label.min_pct_satisfied)) | ~(
+        comp["score_low"].to_numpy(dtype="float64") >= float(label.min_score)
     )
     thin = comp.loc[unsure]
     abbreviations = component_abbreviations(results)

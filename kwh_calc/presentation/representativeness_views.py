@@ -4,15 +4,12 @@ Every function turns a corporation's slice of the year's results (:class:`YearRe
 the tables ``representativeness``, ``monthly_response`` and ``response`` written by the
 close) into Dutch text, a Dutch display table or chart data. The figures come from
 :mod:`kwh_calc.calculations.representativeness` (docs/methodology.md §5): margins of error, required sample sizes,
-Wilson and t-intervals, the telephone quota. The few derived figures that the document adds
-are computed here by small tested functions:
-
-- :func:`extra_approached` — tenants to approach for the respondents still missing, at the
-  current response (percent of approached tenants, the response of the results overview);
-- :func:`reach_standard` — per component what a margin of ``margin_standard`` takes;
-- :func:`response_follows_deliveries` — whether the respondents are spread over the months
-  of the year as the delivered tenants are (chi-square goodness-of-fit test, scipy);
-- :func:`margin_curve` — the curve margin of error against net response for a population.
+Wilson and t-intervals, the telephone quota, the tenants still to approach
+(:func:`~kwh_calc.calculations.representativeness.extra_approached`), the margin-of-error curve
+of the chart (:func:`~kwh_calc.calculations.representativeness.margin_curve`) and whether the
+respondents are spread over the year as the delivered tenants are (result table
+``response_spread``, a chi-square goodness-of-fit test). The functions here select, order and
+format; :func:`reach_standard` gathers per component what a margin of ``margin_standard`` takes.
 
 Units: margins in **percentage points**, rates and shares in **percent** (0–100), as in
 :func:`kwh_calc.calculations.representativeness.representativeness_table`. Rule values (confidence,
@@ -29,10 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kwh_calc.calculations.representativeness import (
-    margin_of_error,
+    extra_approached,
+    margin_curve,
     required_sample_size,
     sample_size_examples,
 )
@@ -43,16 +40,13 @@ from kwh_calc.results.year import YearResults
 
 __all__ = [
     "EXAMPLE_POPULATIONS",
-    "MIN_EXPECTED",
     "Standards",
     "components_table",
     "examples_text",
-    "extra_approached",
     "intro_text",
     "margin_chart",
     "margin_chart_alt",
     "margin_chart_data",
-    "margin_curve",
     "mode_table",
     "mode_text",
     "monthly_chart",
@@ -66,7 +60,6 @@ __all__ = [
     "quota_table",
     "reach_standard",
     "reach_standard_lines",
-    "response_follows_deliveries",
     "scope_text",
     "standards",
     "summary_text",
@@ -75,10 +68,6 @@ __all__ = [
 ]
 
 #: Dutch month abbreviations, January first (chart axis labels).
-
-#: Expected count below which a month (or quarter) counts as small for the chi-square
-#: approximation (Cochran's rule: none below 1, at most 20% below this).
-MIN_EXPECTED = 5
 
 #: Illustrative population sizes for "large populations need a smaller share".
 EXAMPLE_POPULATIONS = (50, 100, 250, 500, 1_000, 2_500, 10_000)
@@ -411,30 +400,6 @@ def examples_text(rules: Rules) -> str:
 # --------------------------------------------------------------------------- margin chart
 
 
-def margin_curve(population, confidence: float, worst_p: float, n_max: int, points: int = 120) -> pd.DataFrame:
-    """The margin of error (percentage points) against net response 1…``n_max``.
-
-    Parameters
-    ----------
-    population : population size N, or None/NaN for no finite population correction.
-    confidence, worst_p : fractions (rules).
-    n_max : largest net response on the curve (capped at N).
-    points : at most this many points (evenly spaced whole numbers, ``n_max`` included).
-
-    Returns
-    -------
-    DataFrame
-        ``n`` (int) and ``margin`` (percentage points, :func:`margin_of_error`).
-    """
-    upper = int(n_max)
-    if population is not None and not pd.isna(population):
-        upper = min(upper, int(population))
-    upper = max(upper, 1)
-    n = np.unique(np.round(np.linspace(1, upper, min(points, upper))).astype("int64"))
-    pop = None if population is None or pd.isna(population) else float(population)
-    return pd.DataFrame({"n": n, "margin": 100.0 * margin_of_error(n, pop, confidence, worst_p)})
-
-
 def _facet_label(rules: Rules, row) -> str:
     name = rules.questionnaire_name(row.questionnaire)
     if bool(row.population_mismatch):
@@ -636,31 +601,6 @@ def precision_table(results: YearResults) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- reaching 5%
-
-
-def extra_approached(extra_n, response_pct):
-    """Tenants to approach for ``extra_n`` more respondents at a response of ``response_pct``.
-
-    ``ceil(extra_n / (response_pct / 100))`` (a value within 1e-9 of a whole number counts
-    as that number): 37 respondents at 31% -> 120 tenants.
-
-    Parameters
-    ----------
-    extra_n : respondents still needed (>= 0).
-    response_pct : response in **percent** of approached tenants.
-
-    Returns
-    -------
-    int or None
-        0 when nothing is needed; None when the response is 0 or unknown (no estimate).
-    """
-    if extra_n is None or pd.isna(extra_n):
-        return None
-    if int(extra_n) <= 0:
-        return 0
-    if response_pct is None or pd.isna(response_pct) or float(response_pct) <= 0:
-        return None
-    return math.ceil(round(int(extra_n) * 100.0 / float(response_pct), 9))
 
 
 def reach_standard(results: YearResults) -> pd.DataFrame:
@@ -912,61 +852,6 @@ def mode_text(results: YearResults) -> str:
 # --------------------------------------------------------------------------- months
 
 
-def _test_valid(expected: np.ndarray) -> bool:
-    """Cochran's rule for the chi-square approximation: every expected count at least 1 and
-    at most 20% of them below :data:`MIN_EXPECTED`."""
-    return bool(expected.min() >= 1 and (expected < MIN_EXPECTED).mean() <= 0.2)
-
-
-def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float, str]:
-    """Are the respondents spread over the year as the delivered tenants are?
-
-    Chi-square goodness-of-fit test (``scipy.stats.chisquare``) of the respondents per
-    period against the expected counts ``total × delivered share``, at significance
-    ``1 - confidence``, over the periods with deliveries. The test is done per month when
-    the expected counts allow it (Cochran's rule: all at least 1, at most 20% below
-    :data:`MIN_EXPECTED`); otherwise twelve months are pooled into quarters and tested again.
-
-    Parameters
-    ----------
-    respondents : respondents per month (counts; twelve months for quarterly pooling).
-    delivered : delivered tenants per month (may be fractional).
-    confidence : fraction (rules: 0.90).
-
-    Returns
-    -------
-    (verdict, p, period)
-        ``verdict``: ``"ja"`` (no significant difference), ``"nee"`` (a significant
-        difference, or respondents in periods without deliveries: p = 0), ``"één
-        leverperiode"`` (every delivered tenant in one period: no spread to compare),
-        ``"geen respons"``,
-        ``"geen levering"`` or ``"te weinig respons"`` (even per quarter the test would not
-        be reliable). ``p``: the p-value (NaN without a test).
-        ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
-    """
-    observed = np.asarray(respondents, dtype="float64")
-    weights = np.asarray(delivered, dtype="float64")
-    if observed.sum() == 0:
-        return "geen respons", math.nan, ""
-    if weights.sum() <= 0:
-        return "geen levering", math.nan, ""
-    candidates = [("maand", observed, weights)]
-    if len(observed) == 12:
-        candidates.append(("kwartaal", observed.reshape(4, 3).sum(axis=1), weights.reshape(4, 3).sum(axis=1)))
-    for period, counts, mass in candidates:
-        inside = mass > 0
-        if counts[~inside].sum() > 0:
-            return "nee", 0.0, period
-        if inside.sum() == 1:
-            # All tenants were delivered in one period: nothing to compare the spread with.
-            return "één leverperiode", math.nan, period
-        expected = counts.sum() * mass[inside] / mass[inside].sum()
-        if _test_valid(expected):
-            p = float(stats.chisquare(counts[inside], expected).pvalue)
-            return ("ja" if p >= 1.0 - confidence else "nee"), p, period
-    return "te weinig respons", math.nan, ""
-
-
 def monthly_chart_data(results: YearResults) -> pd.DataFrame:
     """Long table for the monthly chart: per component and month the share of the year's
     respondents and of the year's delivered tenants (percent).
@@ -1054,12 +939,15 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
     Columns ``Onderdeel, Maanden met levering, Grootste verschil (procentpunt), In maand,
     Respons volgt levering``: the largest absolute difference between a month's share of
     the respondents and its share of the delivered tenants, and
-    :func:`response_follows_deliveries` at the rules' confidence. A component with fewer
+    whether the response follows the deliveries (result table ``response_spread``,
+    :func:`kwh_calc.calculations.representativeness.response_follows_deliveries` at the rules'
+    confidence). A component with fewer
     respondents than ``suppression.min_cell_size`` shows ``< 5 resp.`` instead.
     """
     rules = results.rules
     s = standards(rules)
     monthly = _ordered(results.of("monthly_response"), rules)
+    spread = results.of("response_spread").set_index("questionnaire")
     rows = []
     for questionnaire, months in monthly.groupby("questionnaire", sort=False):
         if months["respondents"].sum() == 0 and months["delivered"].sum() == 0:
@@ -1077,7 +965,7 @@ def monthly_table(results: YearResults) -> pd.DataFrame:
             )
             rows.append(entry)
             continue
-        follows, _, _ = response_follows_deliveries(months["respondents"], months["delivered"], s.confidence)
+        follows = spread.at[questionnaire, "follows"]
         difference = (months["respondents_share"].fillna(0) - months["delivered_share"].fillna(0)).abs()
         has_both = total > 0 and months["delivered"].sum() > 0
         largest = difference.idxmax() if has_both else None

@@ -6,7 +6,8 @@ corporation's slice through :class:`YearResults`; it computes nothing itself.
 
 Each table is produced by a function ``(dataset, rules, year) -> DataFrame`` registered in
 :data:`RESULT_TABLES`; later modules (label advice, Aedes, representativeness, checkvraag)
-register theirs the same way.
+register theirs the same way. Figures that need two tables (the label components' intervals,
+whether the response follows the deliveries) are added after them (:data:`DERIVED_TABLES`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from kwh_calc.intake.rules import Rules, load_rules
 
 __all__ = [
     "BREAKDOWNS",
+    "DERIVED_TABLES",
     "RESULT_TABLES",
     "YearResults",
     "clear_cache",
@@ -229,9 +231,27 @@ RESULT_TABLES: dict[str, ResultFunction] = {
 }
 
 
+def _derived(tables: dict[str, pd.DataFrame], rules: Rules) -> dict[str, pd.DataFrame]:
+    """Figures computed from other result tables, so that the documents only format them:
+    the label components' intervals and margins (pooled over a merged corporation's
+    predecessors) and whether the response follows the deliveries (docs/methodology.md §5.5, §5.7)."""
+    from kwh_calc.calculations.representativeness import label_component_intervals, response_spread
+
+    tables["label_components"] = label_component_intervals(
+        tables["label_components"], tables["representativeness"], tables["label_merged_away"], rules
+    )
+    tables["response_spread"] = response_spread(tables["monthly_response"], rules)
+    return tables
+
+
+#: Tables computed by :func:`_derived` from the tables of :data:`RESULT_TABLES`.
+DERIVED_TABLES = ("response_spread",)
+
+
 def compute_results(dataset: Dataset, rules: Rules, year: int) -> dict[str, pd.DataFrame]:
-    """Compute every registered table for research year ``year`` (all corporations)."""
-    return {name: function(dataset, rules, year) for name, function in RESULT_TABLES.items()}
+    """Compute every registered table for research year ``year`` (all corporations), then
+    the figures derived from them (:data:`DERIVED_TABLES`; intervals of ``label_components``)."""
+    return _derived({name: function(dataset, rules, year) for name, function in RESULT_TABLES.items()}, rules)
 
 
 def write_results(tables: dict[str, pd.DataFrame], directory: Path, meta: dict) -> Path:
