@@ -10,9 +10,12 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from kwh_calc.calculations.aedes import (
+    GRADE_DECIMALS,
     aedes_results,
     aedes_trend,
     benchmark_period,
@@ -490,3 +493,72 @@ def test_what_changes_letter_overall_up():
     assert ("reparaties", "B") in downs
     assert ("nieuwe_huurders", "C") in downs
     assert set(changes.overall["direction"]) == {"lager"}
+
+
+# --------------------------------------------------------------------------- letters at the boundaries, as properties
+
+_TOP_DOWN = sorted(RULES.aedes.letters, key=lambda b: b.min_grade, reverse=True)
+_HALF_UNIT = Fraction(1, 2 * 10**GRADE_DECIMALS)  # letters go on the grade rounded half up
+
+
+def _expected_letter(grade: Fraction) -> str:
+    """From the rule set alone: the first boundary (top-down) whose half-unit-lower edge the exact grade reaches."""
+    for boundary in _TOP_DOWN:
+        if grade >= Fraction(boundary.min_grade) - _HALF_UNIT:
+            return boundary.letter
+    return _TOP_DOWN[-1].letter
+
+
+_near_a_boundary = st.builds(
+    lambda boundary, offset: Fraction(boundary.min_grade) + offset,
+    st.sampled_from([b for b in _TOP_DOWN if b.min_grade > 0]),
+    st.fractions(min_value=Fraction(-1, 5), max_value=Fraction(1, 5), max_denominator=2000),
+)
+
+
+_a_hair_from_an_edge = st.builds(
+    lambda boundary, sign, digits: Fraction(boundary.min_grade) - _HALF_UNIT + sign * Fraction(1, 10**digits),
+    st.sampled_from([b for b in _TOP_DOWN if b.min_grade > 0]),
+    st.sampled_from([-1, 0, 1]),
+    st.integers(3, 25),  # beyond a float's precision too
+)
+
+
+@given(
+    grade=st.one_of(
+        _near_a_boundary, _a_hair_from_an_edge, st.fractions(min_value=1, max_value=10, max_denominator=500)
+    )
+)
+def test_letter_follows_the_rounded_boundaries_exactly(grade):
+    assert letter_for_grade(grade, RULES) == _expected_letter(grade)
+    flagged = any(
+        abs(grade - Fraction(b.min_grade)) <= Fraction(RULES.aedes.boundary_flag_margin) for b in _TOP_DOWN[:-1]
+    )
+    assert near_boundary(grade, RULES) is flagged
+
+
+@given(
+    st.fractions(min_value=1, max_value=10, max_denominator=500),
+    st.fractions(min_value=1, max_value=10, max_denominator=500),
+)
+def test_a_higher_grade_never_earns_a_lower_letter(low, high):
+    low, high = sorted((low, high))
+    rank = {b.letter: i for i, b in enumerate(_TOP_DOWN)}
+    assert rank[letter_for_grade(high, RULES)] <= rank[letter_for_grade(low, RULES)]
+
+
+@given(st.sampled_from([b.letter for b in _TOP_DOWN[1:]]))
+def test_next_letter_grade_is_the_smallest_that_earns_it(letter):
+    following, grade = next_letter(letter, RULES)
+    edge = Fraction(grade) - _HALF_UNIT
+    assert letter_for_grade(edge, RULES) == following
+    assert letter_for_grade(edge - Fraction(1, 10**9), RULES) != following
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, 10), min_size=1, max_size=40))
+def test_a_corporations_letter_is_the_letter_of_its_exact_mean(grades):
+    row = row_of(aedes_results(Aedes().corp("C1").add("C1", "reparaties", grades).build(), RULES, 2025), "C1")
+    exact = Fraction(sum(grades), len(grades))
+    assert row["reparaties_letter"] == _expected_letter(exact)
+    assert row["reparaties_grade"] == float(round_grade(exact))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from builders import DatasetBuilder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from label_helpers import (
     LABEL,
     YEAR,
@@ -20,6 +22,14 @@ from label_helpers import (
 )
 from typer.testing import CliRunner
 
+from kwh_calc.calculations.decisions import (
+    NEEDS_NO_LABEL,
+    NEEDS_VALID_LABEL,
+    PASSED_BY_DECISION,
+    check_register,
+    merge_label_history,
+    register_to_label_history,
+)
 from kwh_calc.calculations.label import (
     ADVICE_NAMES,
     ADVICES,
@@ -29,6 +39,7 @@ from kwh_calc.calculations.label import (
     label_dates,
     label_state,
     outcome,
+    possible_decisions,
 )
 from kwh_calc.cli import app
 from kwh_calc.intake.dataset import write_dataset
@@ -672,3 +683,59 @@ def test_registry_functions_share_one_computation(builder):
     assert len(components_table(dataset, RULES, YEAR)) == 4 * len(advice)
     assert set(coverage_table(dataset, RULES, YEAR)["corporation_id"]) == set(advice["corporation_id"])
     assert set(merged_away_table(dataset, RULES, YEAR)["corporation_id"]) == {"P1", "P2", "Q1", "Q2"}
+
+
+# --------------------------------------------------------------------------- the state machine over years
+
+
+@settings(max_examples=60, deadline=None)
+@given(years=st.lists(st.booleans(), min_size=1, max_size=9), has_label=st.booleans())
+def test_the_label_over_years_follows_the_state_machine(years, has_label):
+    """docs/methodology.md §3.7, §3.8, §3.11: year after year the CKV follows the advice and the
+    register becomes next year's label_history (decisions.register_to_label_history). Then:
+    a label is valid at a decision exactly when one of the last ``validity_years`` years
+    passed; a passing year grants or extends; it expires only after two consecutive failing
+    years; the advice is always a decision the register accepts without a reason."""
+    first = 2018
+    validity = RULES.label.validity_years
+    history = pd.DataFrame(
+        {
+            "corporation_id": pd.Series(["C1"] if has_label else [], dtype=object),
+            "research_year": pd.Series([first - 1] if has_label else [], dtype="int64"),
+            "decision": pd.Series(["toekennen"] if has_label else [], dtype=object),
+            "passed": pd.Series([True] if has_label else [], dtype=bool),
+            "valid_until": pd.Series([label_dates(RULES, first - 1)[1]] if has_label else [], dtype="datetime64[ns]"),
+        }
+    )
+    passed_in = {first - 1: True} if has_label else {}
+    for year, passed in enumerate(years, start=first):
+        state = label_state(history, ["C1"], RULES, year).iloc[0]
+        valid, previous = bool(state["label_valid"]), state["previous_year_passed"]
+        assert valid == any(passed_in.get(year - k, False) for k in range(1, validity + 1))
+        assert (pd.isna(previous) and year - 1 not in passed_in) or previous == passed_in[year - 1]
+        decision = outcome(passed, valid, None if pd.isna(previous) else bool(previous))
+        assert decision in possible_decisions(valid, None if pd.isna(previous) else bool(previous))
+        assert PASSED_BY_DECISION[decision] == passed
+        assert decision in (NEEDS_VALID_LABEL if valid else NEEDS_NO_LABEL)
+        assert (decision == "verloopt") == (valid and not passed and passed_in.get(year - 1) is False)
+        register = pd.DataFrame(
+            {
+                "corporation_id": ["C1"],
+                "research_year": [year],
+                "decision": [decision],
+                "passed": [passed],
+                "valid_until": [pd.NaT],
+                "reason": [pd.NA],
+            }
+        )
+        advice = pd.DataFrame(
+            {
+                "corporation_id": ["C1"],
+                "advice": [decision],
+                "label_valid": [valid],
+                "valid_until_before": [state["valid_until_before"]],
+            }
+        )
+        assert check_register(register, advice) == ([], [])
+        history = merge_label_history(history, register_to_label_history(register, RULES, year, advice))
+        passed_in[year] = passed

@@ -240,3 +240,49 @@ def test_no_complementary_suppression_when_the_rest_is_large_enough():
         component_scores(results.loc[results["aannemer"].notna()], RULES, by="aannemer"), RULES, totals=totals
     )
     assert shown["suppressed"].tolist() == [False, True]
+
+
+# --------------------------------------------------------------------------- suppression, as a property
+
+_group_sizes = st.lists(st.integers(1, 20), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corporations=st.lists(st.tuples(_group_sizes, st.integers(0, 12)), min_size=1, max_size=3))
+def test_no_hidden_cell_can_be_worked_out_from_the_totals(corporations):
+    """docs/methodology.md §6.4: every group below the minimum is hidden, and what the shown groups
+    leave of the component's total (hidden groups plus respondents without a value) is 0 or
+    at least the minimum, so total minus shown groups never reveals fewer than the minimum.
+    Only a total below the minimum itself remains (the overview suppresses that total)."""
+    minimum = RULES.suppression.min_cell_size
+    rows, totals = [], []
+    for index, (sizes, without_value) in enumerate(corporations):
+        cid = f"C{index}"
+        for number, n in enumerate(sizes):
+            rows.append(
+                {
+                    "corporation_id": cid,
+                    "questionnaire": "reparaties",
+                    "aannemer": f"Aannemer {number}",
+                    "n": n,
+                    "score": 7.0 + number / 10,
+                    "pct_satisfied": 50.0 + number,
+                    "n_satisfied": n // 2,
+                }
+            )
+        totals.append({"corporation_id": cid, "questionnaire": "reparaties", "n": sum(sizes) + without_value})
+    table = pd.DataFrame(rows)
+    out = suppress(table, RULES, totals=pd.DataFrame(totals))
+    assert (out["n"] == table["n"]).all()  # n stays visible
+    assert out.loc[out["n"] < minimum, "suppressed"].all()
+    hidden = out["suppressed"]
+    assert out.loc[hidden, ["score", "pct_satisfied", "n_satisfied"]].isna().all().all()
+    assert (out.loc[~hidden, "score"] == table.loc[~hidden, "score"]).all()
+    for total in totals:
+        mine = out["corporation_id"] == total["corporation_id"]
+        rest = total["n"] - out.loc[mine & ~hidden, "n"].sum()
+        assert rest == 0 or rest >= minimum or total["n"] < minimum, (total, out.loc[mine, ["n", "suppressed"]])
+        # no more is hidden than needed: a group hidden for the totals is never larger than a shown one
+        secondary = out.loc[mine & out["suppressed_secondary"], "n"]
+        shown = out.loc[mine & ~hidden, "n"]
+        assert secondary.empty or shown.empty or secondary.max() <= shown.min()
