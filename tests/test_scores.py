@@ -204,6 +204,15 @@ def test_invariants_row_order_weighting_bounds(grades, random):
     assert row["n"] == len(valid)
     assert row["score"] == pytest.approx(float(expected))
     assert row["meets_score"] == (expected >= 7)
+    # threshold arithmetic (docs/methodology.md §2.4): exact, from the rule set, borderline just below
+    label, margins = RULES.label, RULES.scores
+    satisfied = sum(Fraction(sum(r), len(r)) >= Fraction(margins.satisfied_grade) for r in valid)
+    pct = Fraction(100 * satisfied, len(valid))
+    assert row["n_satisfied"] == satisfied
+    assert row["meets_pct"] == (pct >= Fraction(label.min_pct_satisfied))
+    score_edge, pct_edge = Fraction(label.min_score), Fraction(label.min_pct_satisfied)
+    assert row["borderline_score"] == (score_edge - Fraction(margins.borderline_margin_grade) <= expected < score_edge)
+    assert row["borderline_pct"] == (pct_edge - Fraction(margins.borderline_margin_pct) <= pct < pct_edge)
     assert 1 <= row["score"] <= 10
     assert 0 <= row["pct_satisfied"] <= 100
     # Row order of the answers does not matter.
@@ -286,3 +295,35 @@ def test_no_hidden_cell_can_be_worked_out_from_the_totals(corporations):
         secondary = out.loc[mine & out["suppressed_secondary"], "n"]
         shown = out.loc[mine & ~hidden, "n"]
         assert secondary.empty or shown.empty or secondary.max() <= shown.min()
+
+
+def test_thresholds_are_exact_around_7_0_and_85_percent():
+    """docs/methodology.md §2.4: every mix of grades 5–8 of 20 respondents around the thresholds
+    (score 7,0 and its borderline from 6,95; 85% satisfied and its borderline from 84,5%) is
+    judged exactly, from the rule set, as fractions would judge it."""
+    label, margins = RULES.label, RULES.scores
+    builder = DatasetBuilder()
+    mixes = {}
+    for fives in range(7):
+        for sixes in range(5):
+            for eights in range(9):
+                sevens = 20 - fives - sixes - eights
+                if sevens < 0:
+                    continue
+                cid = f"C{fives}{sixes}{eights}"
+                grades = [5] * fives + [6] * sixes + [7] * sevens + [8] * eights
+                builder.corporation(cid).respondents(cid, "reparaties", [[g] for g in grades])
+                mixes[cid] = grades
+    _, table = year_scores(builder.build())
+    table = table.set_index("corporation_id")
+    for cid, grades in mixes.items():
+        row = table.loc[cid]
+        score = Fraction(sum(grades), len(grades))
+        pct = Fraction(100 * sum(Fraction(g) >= Fraction(margins.satisfied_grade) for g in grades), len(grades))
+        score_edge, pct_edge = Fraction(label.min_score), Fraction(label.min_pct_satisfied)
+        assert row["meets_score"] == (score >= score_edge), cid
+        assert row["meets_pct"] == (pct >= pct_edge), cid
+        assert row["borderline_score"] == (score_edge - Fraction(margins.borderline_margin_grade) <= score < score_edge)
+        assert row["borderline_pct"] == (pct_edge - Fraction(margins.borderline_margin_pct) <= pct < pct_edge)
+    assert table[["meets_score", "meets_pct", "borderline_score"]].any().all()  # every edge is met by some mix
+    assert not table[["meets_score", "meets_pct"]].all().any()  # and missed by another
