@@ -5,6 +5,7 @@ import pytest
 from builders import DatasetBuilder
 
 from kwh_calc.intake.dataset import (
+    TABLE_COLUMNS,
     DatasetError,
     from_tables,
     load_dataset,
@@ -133,6 +134,34 @@ def test_missing_required_column_is_named():
     tables = valid_builder().tables()
     tables["respondents"] = tables["respondents"].drop(columns=["mode"])
     assert "respondents.mode: required column missing" in refused(tables)
+
+
+def test_duplicate_keys_are_one_violation_naming_every_row():
+    """pandera checks the keys (DataFrameSchema(unique=...)); the message stays one line per
+    rule with table, column, rule and the keys of every duplicated row."""
+    tables = valid_builder().tables()
+    tables["questions"] = pd.concat([tables["questions"], tables["questions"].iloc[[0]]], ignore_index=True)
+    tables["label_history"] = pd.concat([tables["label_history"]] * 3, ignore_index=True)
+    lines = refused(tables).splitlines()
+    assert lines[0].endswith("refused: 2 rule(s) broken")
+    question = tables["questions"].iloc[0]
+    key = f"questionnaire={question['questionnaire']} question_id={question['question_id']}"
+    assert lines[1] == f"  - questions.question_id: must be unique within its questionnaire — 2 rows: {key}, {key}"
+    assert lines[2] == (
+        "  - label_history.research_year: one decision per corporation and research year — 3 rows: "
+        + ", ".join(["corporation_id=C1 research_year=2024"] * 3)
+    )
+
+
+def test_required_integers_and_booleans_are_plain_types():
+    dataset = valid_builder().build()
+    checked = []
+    for name in TABLE_COLUMNS:
+        for column, (kind, required) in TABLE_COLUMNS[name].items():
+            if required and kind in ("int", "bool"):
+                assert str(getattr(dataset, name)[column].dtype) == ("int64" if kind == "int" else "bool"), column
+                checked.append(column)
+    assert {"units", "aedes_member", "research_year", "passed"} <= set(checked)
 
 
 def test_duplicate_question_and_double_answer():

@@ -6,6 +6,15 @@ reads it, converts every column to its contract type and validates it completely
 allowed values, ranges, uniqueness, referential integrity and questions per questionnaire.
 Nothing is dropped, coerced or clipped silently: a grade of 11 is an error, not a 10.
 
+Who checks what: the conversion to the contract types is our own (:func:`_convert`: exact
+64-bit integers also beyond 2^53, ISO dates only, ``true``/``false`` words, one rule per bad
+value), because pandera's ``coerce`` would round or guess where the contract refuses. pandera
+then checks the values, the unique columns and the unique keys of a table
+(``DataFrameSchema(unique=...)``, :data:`UNIQUE_KEYS`), and coerces the validated required
+integers and booleans to plain ``int64`` / ``bool`` (``coerce=True``). The rules across
+tables (references, a respondent's delivery, one answer per respondent and question) are
+:func:`_relations`.
+
 Optional tables (:data:`OPTIONAL_TABLES`: the ``removals`` register, ``open_answers``) may be left out; a missing
 one is read as empty. Present, they are validated like any other table.
 
@@ -147,6 +156,18 @@ TABLE_KEYS: dict[str, tuple[str, ...] | None] = {
     "open_answers": ("response_id", "question_id"),
 }
 TABLES = tuple(TABLE_COLUMNS)
+#: Keys unique within a table, checked by pandera (``DataFrameSchema(unique=...)``): the key
+#: columns, the column named in the message and the rule (docs/data-contract.md §2). The answers' own key
+#: (one answer per respondent and question) is checked in :func:`_relations` on the linked rows.
+UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "questions": (("questionnaire", "question_id"), "question_id", "must be unique within its questionnaire"),
+    "label_history": (
+        ("corporation_id", "research_year"),
+        "research_year",
+        "one decision per corporation and research year",
+    ),
+    "open_answers": (("response_id", "question_id"), "question_id", "question answered twice by one respondent"),
+}
 
 
 @dataclass(frozen=True)
@@ -539,14 +560,21 @@ def _type_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Viol
     return typed, violations
 
 
+def _final_schema(name: str) -> pa.DataFrameSchema:
+    """Plain ``int64`` / ``bool`` where the contract says the value is required (pandera coerces)."""
+    return pa.DataFrameSchema(
+        {
+            column: pa.Column("int64" if kind == "int" else "bool", coerce=True)
+            for column, (kind, required) in TABLE_COLUMNS[name].items()
+            if required and kind in ("int", "bool")
+        }
+    )
+
+
 def _finalise_types(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """After validation: plain int64/bool where the contract says the value is required."""
-    for column, (kind, required) in TABLE_COLUMNS[name].items():
-        if required and kind == "int":
-            frame[column] = frame[column].astype("int64")
-        elif required and kind == "bool":
-            frame[column] = frame[column].astype(bool)
-    return frame
+    """After validation (no value is missing or out of type any more): the required integer and
+    boolean columns as plain ``int64`` / ``bool`` instead of the nullable types of the checks."""
+    return _final_schema(name).validate(frame)
 
 
 # --------------------------------------------------------------------------- rules
@@ -563,7 +591,10 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
     def col(*checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
         return pa.Column(checks=list(checks), nullable=nullable, unique=unique, required=False, coerce=False)
 
-    return {
+    def unique(name: str) -> dict:
+        return {"unique": list(UNIQUE_KEYS[name][0]), "report_duplicates": "all"}
+
+    schemas = {
         "corporations": pa.DataFrameSchema(
             {
                 "corporation_id": col(
@@ -579,7 +610,8 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
         "questions": pa.DataFrameSchema(
             {
                 "questionnaire": col(_isin(QUESTIONNAIRES)),
-            }
+            },
+            **unique("questions"),
         ),
         "respondents": pa.DataFrameSchema(
             {
@@ -610,7 +642,8 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
         "label_history": pa.DataFrameSchema(
             {
                 "decision": col(_isin(DECISIONS)),
-            }
+            },
+            **unique("label_history"),
         ),
         "removals": pa.DataFrameSchema(
             {
@@ -626,8 +659,10 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
                 ),
             }
         ),
-        "open_answers": pa.DataFrameSchema({}),  # rules across tables: _open_answer_relations
+        # the rules across tables: _open_answer_relations
+        "open_answers": pa.DataFrameSchema({}, **unique("open_answers")),
     }
+    return schemas
 
 
 def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Violation]:
@@ -637,6 +672,15 @@ def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchem
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     violations = []
+    key_rows = cases["check"] == "multiple_fields_uniqueness"
+    if key_rows.any():
+        _, column, rule = UNIQUE_KEYS[name]
+        mask = np.zeros(len(frame), bool)
+        mask[cases.loc[key_rows, "index"].dropna().astype(int).unique()] = True
+        found = _violation(name, column, rule, frame, mask)
+        if found:
+            violations.append(found)
+        cases = cases.loc[~key_rows]
     for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
         index = group["index"].dropna().astype(int).unique()
         mask = np.zeros(len(frame), bool)
@@ -671,10 +715,6 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
     )
 
     questions = t["questions"]
-    duplicate_q = questions.duplicated(["questionnaire", "question_id"], keep=False)
-    out.append(
-        _violation("questions", "question_id", "must be unique within its questionnaire", questions, duplicate_q)
-    )
 
     deliveries = t["deliveries"]
     out.append(
@@ -826,15 +866,6 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             ~history["corporation_id"].isin(corp_ids),
         )
     )
-    out.append(
-        _violation(
-            "label_history",
-            "research_year",
-            "one decision per corporation and research year",
-            history,
-            history.duplicated(["corporation_id", "research_year"], keep=False),
-        )
-    )
     removals = t["removals"]
     out.append(
         _violation(
@@ -880,13 +911,6 @@ def _open_answer_relations(t: dict[str, pd.DataFrame]) -> list[Violation]:
             "not an open question (label_question false) of the respondent's questionnaire",
             answers,
             known & ~is_open,
-        ),
-        _violation(
-            "open_answers",
-            "question_id",
-            "question answered twice by one respondent",
-            answers,
-            answers.duplicated(["response_id", "question_id"], keep=False),
         ),
         _violation(
             "open_answers",
