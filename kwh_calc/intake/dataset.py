@@ -8,7 +8,8 @@ Nothing is dropped, coerced or clipped silently: a grade of 11 is an error, not 
 
 Who checks what: the conversion to the contract types is our own (:func:`_convert`: exact
 64-bit integers also beyond 2^53, ISO dates only, ``true``/``false`` words, one rule per bad
-value), because pandera's ``coerce`` would round or guess where the contract refuses. pandera
+value), because pandera's ``coerce`` would accept what the contract refuses (a float beyond
+2^53 as an integer, any date format pandas can parse) and name no rows. pandera
 then checks the values, the unique columns and the unique keys of a table
 (``DataFrameSchema(unique=...)``, :data:`UNIQUE_KEYS`), and coerces the validated required
 integers and booleans to plain ``int64`` / ``bool`` (``coerce=True``). The rules across
