@@ -381,11 +381,25 @@ def _spawn(seed: int) -> list[np.random.Generator]:
 
 
 def _plan(n: int, year: int, seed: int) -> _Plan:
+    """Everything decided before respondents are drawn, in named steps that draw from one
+    random stream in a fixed order (the demo dataset of a seed never changes)."""
     if n < 1:
         raise ValueError("corporations must be at least 1")
     rng = _spawn(seed)[0]
+    plan = _plan_corporations(n, year, rng)
+    _plan_scenarios(plan, rng)
+    _plan_active_months(plan)
+    _plan_schedules(plan, rng)
+    _plan_label_history(plan, rng)
+    _plan_targets(plan, rng)
+    _plan_respondent_attributes(plan, rng)
+    return plan
+
+
+def _plan_corporations(n: int, year: int, rng: np.random.Generator) -> _Plan:
+    """Ids, size, region, urbanisation, Aedes membership, member since and name; every
+    corporation ``normaal`` until :func:`_plan_scenarios`."""
     width = max(3, len(str(n)))
-    ids = [f"C{i + 1:0{width}d}" for i in range(n)]
     units = np.clip(np.round(rng.lognormal(math.log(3500), 1.15, n)), 200, 90000).astype(np.int64)
     weights = np.array([w for _, w in PROVINCES])
     region = rng.choice(len(PROVINCES), size=n, p=weights / weights.sum())
@@ -396,13 +410,31 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
     span = (np.datetime64(f"{year - 4}-12", "M") - first_member).astype(int)
     member_since = [str((first_member + int(k)).astype("datetime64[D]")) for k in rng.integers(0, span + 1, n)]
     prefix = rng.integers(0, len(NAME_PREFIXES), n)
-    names = [f"{NAME_PREFIXES[p]} Demo {i + 1:0{width}d}" for i, p in enumerate(prefix)]
-    scenario = ["normaal"] * n
-    component: list[str | None] = [None] * n
-    merged_from: list[str | None] = [None] * n
-    merged_on: list[str | None] = [None] * n
+    return _Plan(
+        year=year,
+        ids=[f"C{i + 1:0{width}d}" for i in range(n)],
+        units=units,
+        region=region,
+        urbanisation=urbanisation,
+        aedes=aedes,
+        member_since=member_since,
+        names=[f"{NAME_PREFIXES[p]} Demo {i + 1:0{width}d}" for i, p in enumerate(prefix)],
+        merged_from=[None] * n,
+        merged_on=[None] * n,
+        scenario=["normaal"] * n,
+        component=[None] * n,
+    )
 
-    # ---- special scenarios, by size of corporation
+
+def _merged_date(year: int) -> str:
+    return f"{year}-07-01"
+
+
+def _plan_scenarios(plan: _Plan, rng: np.random.Generator) -> None:
+    """The special scenarios (:data:`_SPECIAL_ORDER`), each on a corporation of a fitting size,
+    a merger of two into a third, then about 7% ``zwak`` among the rest; new members' start."""
+    n, year, units = len(plan.ids), plan.year, plan.units
+    width = max(3, len(str(n)))
     free = np.ones(n, bool)
     small_cut, median = np.quantile(units, [0.3, 0.5])
     size_ok = {
@@ -422,7 +454,7 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         free[chosen] = False
         return chosen
 
-    merged_date = f"{year}-07-01"
+    merged_date = _merged_date(year)
     for key, size in _SPECIAL_ORDER:
         if key == "fusie":
             if free.sum() < 3:
@@ -432,62 +464,58 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             assert first is not None
             assert second is not None
             assert successor is not None
-            region[second] = region[successor] = region[first]
-            urbanisation[successor] = urbanisation[first]
-            aedes[successor] = aedes[first] or aedes[second]
-            units[successor] = units[first] + units[second]
-            scenario[first] = scenario[second] = "fusie_voorganger"
-            scenario[successor] = "fusie"
-            merged_from[successor] = f"{ids[first]};{ids[second]}"
-            merged_on[successor] = merged_date
-            member_since[successor] = merged_date
-            names[successor] = f"Woonalliantie Demo {successor + 1:0{width}d}"
+            _merge(plan, first, second, successor, merged_date, width)
             continue
         chosen = take(size)
         if chosen is None:
             break
-        scenario[chosen] = key
-        component[chosen] = SCENARIOS[key][0]
+        plan.scenario[chosen] = key
+        plan.component[chosen] = SCENARIOS[key][0]
     rest = np.flatnonzero(free)
     n_weak = max(1, round(0.07 * len(rest))) if len(rest) >= 2 else 0
     weak = rng.choice(rest, size=n_weak, replace=False) if n_weak else np.array([], int)
     for c in weak:
-        scenario[c] = "zwak"
-        component[c] = QUESTIONNAIRES[int(rng.choice(LABEL_COMPONENTS))]
-
-    plan = _Plan(
-        year=year,
-        ids=ids,
-        units=units,
-        region=region,
-        urbanisation=urbanisation,
-        aedes=aedes,
-        member_since=member_since,
-        names=names,
-        merged_from=merged_from,
-        merged_on=merged_on,
-        scenario=scenario,
-        component=component,
-    )
-    for c, key in enumerate(scenario):
+        plan.scenario[c] = "zwak"
+        plan.component[c] = QUESTIONNAIRES[int(rng.choice(LABEL_COMPONENTS))]
+    for c, key in enumerate(plan.scenario):
         if key == "nieuw_lid_route_b":
-            member_since[c] = f"{year}-07-01"
+            plan.member_since[c] = f"{year}-07-01"
         elif key == "nieuw_lid":
-            member_since[c] = f"{year}-08-01"
+            plan.member_since[c] = f"{year}-08-01"
 
-    # ---- active months
+
+def _merge(plan: _Plan, first: int, second: int, successor: int, merged_date: str, width: int) -> None:
+    """``first`` and ``second`` merge into ``successor`` on ``merged_date`` (scenario ``fusie``)."""
+    plan.region[second] = plan.region[successor] = plan.region[first]
+    plan.urbanisation[successor] = plan.urbanisation[first]
+    plan.aedes[successor] = plan.aedes[first] or plan.aedes[second]
+    plan.units[successor] = plan.units[first] + plan.units[second]
+    plan.scenario[first] = plan.scenario[second] = "fusie_voorganger"
+    plan.scenario[successor] = "fusie"
+    plan.merged_from[successor] = f"{plan.ids[first]};{plan.ids[second]}"
+    plan.merged_on[successor] = merged_date
+    plan.member_since[successor] = merged_date
+    plan.names[successor] = f"Woonalliantie Demo {successor + 1:0{width}d}"
+
+
+def _plan_active_months(plan: _Plan) -> None:
+    """First and last service month (0 = January Y-1 … 23 = December Y) of each corporation."""
+    n, year = len(plan.ids), plan.year
     first_month = np.zeros(n, np.int64)
     last_month = np.full(n, 23, np.int64)
-    for c, key in enumerate(scenario):
+    for c, key in enumerate(plan.scenario):
         if key == "fusie_voorganger":
-            last_month[c] = _month_index(year, merged_date) - 1
+            last_month[c] = _month_index(year, _merged_date(year)) - 1
         elif key in ("fusie", "nieuw_lid"):
-            first_month[c] = _month_index(year, member_since[c])
+            first_month[c] = _month_index(year, plan.member_since[c])
         elif key == "nieuw_lid_route_b":
             first_month[c] = 12  # the first delivery reaches back to January Y
     plan.first_month, plan.last_month = first_month, last_month
 
-    # ---- schedules
+
+def _plan_schedules(plan: _Plan, rng: np.random.Generator) -> None:
+    """Delivery schedule per corporation, questionnaire and year; Algemene waardering months."""
+    n, scenario = len(plan.ids), plan.scenario
     base = rng.choice(["maand", "kwartaal", "api"], size=n, p=[0.5, 0.25, 0.25])
     has_go = rng.random(n) < 0.6
     for c in range(n):
@@ -524,11 +552,15 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             plan.aw_months[c, 1] = [21]  # October Y
         # (months outside the active window are dropped when deliveries are built)
 
-    # ---- label history and the targets of Y-1
+
+def _plan_label_history(plan: _Plan, rng: np.random.Generator) -> None:
+    """The label history up to Y-1, the targets of Y-1 it implies and each corporation's
+    expected advice on Y (the scenario table)."""
+    n, year, ids = len(plan.ids), plan.year, plan.ids
     expected = []
     held_before = rng.random(n) < 0.85
     early_fail = rng.random((n, 2)) < 0.08
-    for c, key in enumerate(scenario):
+    for c, key in enumerate(plan.scenario):
         if key in ("nieuw_lid", "nieuw_lid_route_b", "fusie"):
             valid, previous_failed = False, False
         else:
@@ -556,7 +588,11 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             expected.append(_decide(key not in _HARD_FAIL, valid, previous_failed))
     plan.expected = expected
 
-    # ---- targets of Y and latent means
+
+def _plan_targets(plan: _Plan, rng: np.random.Generator) -> None:
+    """The target of every label component in Y-1 and Y (pass, fail, borderline, low
+    response) and the latent mean grade that reaches it."""
+    n = len(plan.ids)
     component_effect = rng.normal(0, 0.15, (n, 6))
     corporation_effect = rng.normal(0, 0.22, n)
     drift = rng.normal(-0.03, 0.08, (n, 6))
@@ -567,7 +603,7 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         for q in LABEL_COMPONENTS:
             for yi in (0, 1):
                 plan.targets.setdefault((c, q, yi), "pass")
-        key, comp = scenario[c], component[c]
+        key, comp = plan.scenario[c], plan.component[c]
         if not comp:
             continue
         q = QUESTIONNAIRES.index(comp)
@@ -587,7 +623,11 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
             mu[c, q, yi] = _FAIL_MU[target]
     plan.mu = mu
 
-    # ---- per-corporation attributes of respondents
+
+def _plan_respondent_attributes(plan: _Plan, rng: np.random.Generator) -> None:
+    """Per corporation what its respondents look like: telephone share, response, consent,
+    breakdowns (districts, offices, building type, complex), contractors."""
+    n, units = len(plan.ids), plan.units
     log_units = np.log(units)
     tel = np.interp(log_units, [math.log(2500), math.log(20000)], [0.30, 0.15])
     contractor_pool = rng.permutation(CONTRACTORS_PER_REGION * len(PROVINCES)).reshape(len(PROVINCES), -1)
@@ -605,10 +645,9 @@ def _plan(n: int, year: int, seed: int) -> _Plan:
         has_building_type=rng.random(n) < 0.3,
         has_complex=rng.random(n) < 0.1,
         has_contractor=rng.random(n) < 0.8,
-        contractors=np.stack([rng.permutation(contractor_pool[r])[:CONTRACTORS_PER_REGION] for r in region]),
+        contractors=np.stack([rng.permutation(contractor_pool[r])[:CONTRACTORS_PER_REGION] for r in plan.region]),
         n_contractors=rng.integers(2, CONTRACTORS_PER_REGION + 1, n),
     )
-    return plan
 
 
 def _scenario_table(plan: _Plan) -> pd.DataFrame:
