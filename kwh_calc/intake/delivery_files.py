@@ -948,25 +948,73 @@ def validate_delivery_file(path: str | Path, questionnaire: str, rules: Rules | 
 
 
 def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules) -> tuple[list[Finding], list[Finding]]:
-    """Apply the rules of the module docstring to extracted sheet data: (errors, attention points)."""
-    limit = config.rows_listed
-    lookup = _header_lookup(config)
-    errors: list[Finding] = []
-    attention: list[Finding] = []
+    """Apply the rules of the module docstring to extracted sheet data: (errors, attention points).
 
-    def err(rule: str, column: str | None, rows: Sequence[int], text: str) -> None:
-        errors.append(Finding(rule, column, tuple(rows), text, limit))
+    The rules run in the order of the validatieverslag: the sheet's structure, the header row,
+    the values (codes, contact details, dates), then the attention points.
+    """
+    check = _SheetCheck(sheet, config)
+    _check_structure(check)
+    _check_headers(check)
+    _check_codes(check)
+    _check_contact(check)
+    _check_dates(check)
+    _note_missing_email(check)
+    _note_empty_breakdowns(check)
+    if questionnaire in config.type_questionnaires:
+        _note_missing_type(check)
+    _note_duplicate_tenants(check)
+    return check.errors, check.attention
 
-    def note(rule: str, column: str | None, rows: Sequence[int], text: str) -> None:
-        attention.append(Finding(rule, column, tuple(rows), text, limit))
 
-    def label(col: int) -> str:
-        return sheet.headers.get(col, f"kolom {get_column_letter(col + 1)}")
+@dataclass
+class _SheetCheck:
+    """What the rules of :func:`check_sheet` share: the sheet, the columns found in its header
+    row (canonical name -> column index) and the findings so far."""
 
-    # -- structure
+    sheet: SheetData
+    config: DeliveryFileRules
+    found: dict[str, int] = field(default_factory=dict)
+    errors: list[Finding] = field(default_factory=list)
+    attention: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[int]:
+        return self.sheet.row_numbers
+
+    def err(self, rule: str, column: str | None, rows: Sequence[int], text: str) -> None:
+        self.errors.append(Finding(rule, column, tuple(rows), text, self.config.rows_listed))
+
+    def note(self, rule: str, column: str | None, rows: Sequence[int], text: str) -> None:
+        self.attention.append(Finding(rule, column, tuple(rows), text, self.config.rows_listed))
+
+    def label(self, col: int) -> str:
+        return self.sheet.headers.get(col, f"kolom {get_column_letter(col + 1)}")
+
+    def column(self, canonical: str) -> list | None:
+        col = self.found.get(canonical)
+        return None if col is None else self.sheet.values.get(col)
+
+    def name_of(self, canonical: str) -> str:
+        return self.sheet.headers[self.found[canonical]]
+
+    def invalid(self, canonical: str, valid, rule: str, text: str) -> list | None:
+        """Rows whose value in ``canonical`` is given but not ``valid`` (an error ``rule``); the
+        column's values, or None without the column."""
+        values = self.column(canonical)
+        if values is not None:
+            bad = [r for r, v in zip(self.rows, values, strict=True) if v is not None and not valid(v)]
+            if bad:
+                self.err(rule, self.name_of(canonical), bad, text.format(name=self.name_of(canonical)))
+        return values
+
+
+def _check_structure(check: _SheetCheck) -> None:
+    """More than one sheet with data, a filter, hidden rows or columns, formulas."""
+    sheet = check.sheet
     if len(sheet.data_sheets) > 1:
         positions = ", ".join(str(p) for p in sheet.data_sheets[:-1]) + f" en {sheet.data_sheets[-1]}"
-        err(
+        check.err(
             "meerdere_tabbladen",
             None,
             [],
@@ -974,37 +1022,40 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
             f"met huurdersgegevens per bestand aan (tabblad {sheet.data_sheets[0]} is gecontroleerd)",
         )
     if sheet.autofilter:
-        err("filter_actief", None, [], "Het tabblad heeft een filter (autofilter); verwijder het filter")
+        check.err("filter_actief", None, [], "Het tabblad heeft een filter (autofilter); verwijder het filter")
     if sheet.hidden_rows:
-        err("verborgen_rij", None, sheet.hidden_rows, "Verborgen rijen; maak alle rijen zichtbaar")
+        check.err("verborgen_rij", None, sheet.hidden_rows, "Verborgen rijen; maak alle rijen zichtbaar")
     for col in sorted(sheet.hidden_columns):
-        err(
+        check.err(
             "verborgen_kolom",
-            label(col),
+            check.label(col),
             [],
-            f"Kolom {get_column_letter(col + 1)} ('{label(col)}') is verborgen; maak alle kolommen zichtbaar",
+            f"Kolom {get_column_letter(col + 1)} ('{check.label(col)}') is verborgen; maak alle kolommen zichtbaar",
         )
     for col in sorted(sheet.formulas):
-        err(
+        check.err(
             "formule",
-            label(col),
+            check.label(col),
             sorted(sheet.formulas[col]),
-            f"Kolom '{label(col)}' bevat formules; vervang formules door vaste waarden",
+            f"Kolom '{check.label(col)}' bevat formules; vervang formules door vaste waarden",
         )
 
-    # -- headers
-    found: dict[str, int] = {}
+
+def _check_headers(check: _SheetCheck) -> None:
+    """Unknown columns (attention), doubled and missing required columns; fills ``check.found``."""
+    sheet, found = check.sheet, check.found
+    lookup = _header_lookup(check.config)
     for col in sorted(sheet.headers):
         canonical = lookup.get(normalise_header(sheet.headers[col]))
         if canonical is None:
-            note(
+            check.note(
                 "onbekende_kolom",
                 sheet.headers[col],
                 [],
                 f"Kolom '{sheet.headers[col]}' hoort niet bij het bestandsformat en wordt niet gebruikt",
             )
         elif canonical in found:
-            err(
+            check.err(
                 "kolom_dubbel",
                 sheet.headers[col],
                 [1],
@@ -1013,148 +1064,147 @@ def check_sheet(sheet: SheetData, questionnaire: str, config: DeliveryFileRules)
             )
         else:
             found[canonical] = col
-    for canonical in config.required_columns:
+    for canonical in check.config.required_columns:
         if canonical not in found:
-            err("kolom_ontbreekt", canonical, [], f"Verplichte kolom '{canonical}' ontbreekt in de kopregel (rij 1)")
+            check.err(
+                "kolom_ontbreekt", canonical, [], f"Verplichte kolom '{canonical}' ontbreekt in de kopregel (rij 1)"
+            )
 
-    rows = sheet.row_numbers
-    n = len(rows)
 
-    def column(canonical: str) -> list | None:
-        col = found.get(canonical)
-        return None if col is None else sheet.values.get(col)
-
-    def name_of(canonical: str) -> str:
-        return sheet.headers[found[canonical]]
-
-    # -- values
+def _check_codes(check: _SheetCheck) -> None:
+    """Gender codes and postcodes."""
+    config = check.config
     genders = {code.lower() for code in config.gender_codes}
-    values = column("geslacht")
+    check.invalid(
+        "geslacht",
+        lambda v: _text(v).lower() in genders,
+        "geslacht_ongeldig",
+        f"Ongeldige code in kolom '{{name}}' (toegestaan: {', '.join(config.gender_codes)} of leeg)",
+    )
+    values = check.column("postcode")
     if values is not None:
-        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and _text(v).lower() not in genders]
+        bad = [r for r, v in zip(check.rows, values, strict=True) if not valid_postcode(v)]
         if bad:
-            err(
-                "geslacht_ongeldig",
-                name_of("geslacht"),
-                bad,
-                f"Ongeldige code in kolom '{name_of('geslacht')}' "
-                f"(toegestaan: {', '.join(config.gender_codes)} of leeg)",
+            name = check.name_of("postcode")
+            check.err(
+                "postcode_ongeldig", name, bad, f"Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom '{name}'"
             )
-    values = column("postcode")
-    if values is not None:
-        bad = [r for r, v in zip(rows, values, strict=True) if not valid_postcode(v)]
-        if bad:
-            err(
-                "postcode_ongeldig",
-                name_of("postcode"),
-                bad,
-                f"Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom '{name_of('postcode')}'",
-            )
-    emails = column("email")
-    if emails is not None:
-        bad = [r for r, v in zip(rows, emails, strict=True) if v is not None and not valid_email(v)]
-        if bad:
-            err("email_ongeldig", name_of("email"), bad, f"Ongeldig e-mailadres in kolom '{name_of('email')}'")
-    phones = [column(c) for c in PHONE_COLUMNS]
-    for canonical, values in zip(PHONE_COLUMNS, phones, strict=True):
-        if values is None:
-            continue
-        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and not valid_phone(v)]
-        if bad:
-            err(
-                "telefoon_ongeldig",
-                name_of(canonical),
-                bad,
-                f"Ongeldig telefoonnummer in kolom '{name_of(canonical)}' (Nederlands nummer: 10 cijfers "
-                "beginnend met 0, of +31)",
-            )
+
+
+def _check_contact(check: _SheetCheck) -> None:
+    """E-mail addresses and phone numbers, and tenants with neither."""
+    emails = check.invalid("email", valid_email, "email_ongeldig", "Ongeldig e-mailadres in kolom '{name}'")
+    phones = [
+        check.invalid(
+            canonical,
+            valid_phone,
+            "telefoon_ongeldig",
+            "Ongeldig telefoonnummer in kolom '{name}' (Nederlands nummer: 10 cijfers beginnend met 0, of +31)",
+        )
+        for canonical in PHONE_COLUMNS
+    ]
     contact = [v for v in (emails, *phones) if v is not None]
-    unreachable = [r for i, r in enumerate(rows) if all(values[i] is None for values in contact)]
+    unreachable = [r for i, r in enumerate(check.rows) if all(values[i] is None for values in contact)]
     if unreachable:
-        columns = ", ".join(name_of(c) for c in ("email", *PHONE_COLUMNS) if c in found) or "e-mail, telefoon"
-        err(
+        names = [check.name_of(c) for c in ("email", *PHONE_COLUMNS) if c in check.found]
+        check.err(
             "niet_bereikbaar",
-            columns,
+            ", ".join(names) or "e-mail, telefoon",
             unreachable,
             f"{_tenants(len(unreachable), 'heeft', 'hebben')} geen e-mailadres en geen telefoonnummer",
         )
-    values = column("datum")
-    if values is not None:
-        bad = [r for r, v in zip(rows, values, strict=True) if v is not None and not valid_date(v)]
-        if bad:
-            err(
-                "datum_ongeldig",
-                name_of("datum"),
-                bad,
-                f"Geen geldige datum in kolom '{name_of('datum')}' (gebruik een Excel-datum of dd-mm-jjjj)",
-            )
 
-    # -- attention points
+
+def _check_dates(check: _SheetCheck) -> None:
+    check.invalid(
+        "datum",
+        valid_date,
+        "datum_ongeldig",
+        "Geen geldige datum in kolom '{name}' (gebruik een Excel-datum of dd-mm-jjjj)",
+    )
+
+
+def _note_missing_email(check: _SheetCheck) -> None:
+    """Tenants without an e-mail address are approached by telephone only."""
+    rows, emails = check.rows, check.column("email")
+    n = len(rows)
     missing_email = list(rows) if emails is None else [r for r, v in zip(rows, emails, strict=True) if v is None]
     if missing_email:
         share = fmt_pct(100 * len(missing_email) / n) if n else "–"
-        note(
+        check.note(
             "email_ontbreekt",
-            name_of("email") if "email" in found else "email",
+            check.name_of("email") if "email" in check.found else "email",
             missing_email,
             f"{fmt_count(len(missing_email))} van {fmt_count(n)} huurders ({share}) "
             f"{'heeft' if len(missing_email) == 1 else 'hebben'} geen e-mailadres; "
             "zij worden alleen telefonisch benaderd",
         )
-    present = [c for c in UITSPLITSINGEN if c in found]
-    if not present or all(all(v is None for v in column(c) or []) for c in present):
-        columns = ", ".join(name_of(c) for c in present) if present else "uitsplitsing 1–4"
-        note(
+
+
+def _note_empty_breakdowns(check: _SheetCheck) -> None:
+    present = [c for c in UITSPLITSINGEN if c in check.found]
+    if not present or all(all(v is None for v in check.column(c) or []) for c in present):
+        columns = ", ".join(check.name_of(c) for c in present) if present else "uitsplitsing 1–4"
+        check.note(
             "uitsplitsingen_leeg",
             columns,
             [],
             "De kolommen uitsplitsing 1 t/m 4 ontbreken of zijn leeg; uitsplitsen van de resultaten "
             "(bijvoorbeeld naar wijk of vestiging) is dan niet mogelijk",
         )
-    if questionnaire in config.type_questionnaires:
-        values = column("type")
-        if values is None:
-            note(
-                "type_leeg",
-                "type",
-                [],
-                "Kolom 'type' ontbreekt; zonder omschrijving van de werkzaamheden noemt de uitnodiging "
-                "niet waarover het onderzoek gaat",
-            )
-        else:
-            empty = [r for r, v in zip(rows, values, strict=True) if v is None]
-            if empty:
-                note(
-                    "type_leeg",
-                    name_of("type"),
-                    empty,
-                    f"{_tenants(len(empty))} zonder omschrijving in kolom '{name_of('type')}'; de "
-                    "uitnodiging noemt dan niet waarover het onderzoek gaat",
-                )
-    key_columns = [column(c) for c in ("postcode", "huisnummer", "toevoeging", *NAME_COLUMNS)]
-    if key_columns[0] is not None:
-        normalised = [
-            [" ".join(_text(v).lower().split()) if v is not None else "" for v in values]
-            if values is not None
-            else [""] * n
-            for values in key_columns
-        ]
-        normalised[0] = [v.replace(" ", "") for v in normalised[0]]
-        groups: dict[tuple, list[int]] = {}
-        for r, *key in zip(rows, *normalised, strict=True):
-            if key[0]:
-                groups.setdefault(tuple(key), []).append(r)
-        duplicates = sorted(r for group in groups.values() if len(group) > 1 for r in group)
-        if duplicates:
-            n_groups = sum(1 for group in groups.values() if len(group) > 1)
-            note(
-                "dubbele_huurder",
-                "postcode, huisnummer, toevoeging, naam",
-                duplicates,
-                f"{_tenants(n_groups, 'komt', 'komen')} meer dan één keer voor (zelfde postcode, huisnummer, "
-                "toevoeging en naam)",
-            )
-    return errors, attention
+
+
+def _note_missing_type(check: _SheetCheck) -> None:
+    """Questionnaires whose invitation names the work done (``type_questionnaires``)."""
+    values = check.column("type")
+    if values is None:
+        check.note(
+            "type_leeg",
+            "type",
+            [],
+            "Kolom 'type' ontbreekt; zonder omschrijving van de werkzaamheden noemt de uitnodiging "
+            "niet waarover het onderzoek gaat",
+        )
+        return
+    empty = [r for r, v in zip(check.rows, values, strict=True) if v is None]
+    if empty:
+        name = check.name_of("type")
+        check.note(
+            "type_leeg",
+            name,
+            empty,
+            f"{_tenants(len(empty))} zonder omschrijving in kolom '{name}'; de "
+            "uitnodiging noemt dan niet waarover het onderzoek gaat",
+        )
+
+
+def _note_duplicate_tenants(check: _SheetCheck) -> None:
+    """The same postcode, house number, addition and name more than once."""
+    rows, n = check.rows, len(check.rows)
+    key_columns = [check.column(c) for c in ("postcode", "huisnummer", "toevoeging", *NAME_COLUMNS)]
+    if key_columns[0] is None:
+        return
+    normalised = [
+        [" ".join(_text(v).lower().split()) if v is not None else "" for v in values]
+        if values is not None
+        else [""] * n
+        for values in key_columns
+    ]
+    normalised[0] = [v.replace(" ", "") for v in normalised[0]]
+    groups: dict[tuple, list[int]] = {}
+    for r, *key in zip(rows, *normalised, strict=True):
+        if key[0]:
+            groups.setdefault(tuple(key), []).append(r)
+    duplicates = sorted(r for group in groups.values() if len(group) > 1 for r in group)
+    if duplicates:
+        n_groups = sum(1 for group in groups.values() if len(group) > 1)
+        check.note(
+            "dubbele_huurder",
+            "postcode, huisnummer, toevoeging, naam",
+            duplicates,
+            f"{_tenants(n_groups, 'komt', 'komen')} meer dan één keer voor (zelfde postcode, huisnummer, "
+            "toevoeging en naam)",
+        )
 
 
 # --------------------------------------------------------------------------- output
