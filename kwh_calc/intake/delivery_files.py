@@ -653,67 +653,87 @@ def _parse_sheet(
     Per the schema a cell's children come in the order ``f``, ``v``, ``is``; the loop relies
     on that to touch as few elements as possible (this pass dominates the run time).
     """
-    q = f"{{{ns}}}" if ns else ""
-    ROW, C, V, F, IS, T, COL, AUTOFILTER, SHEETPR = (
-        q + x for x in ("row", "c", "v", "f", "is", "t", "col", "autoFilter", "sheetPr")
-    )
-    other = {COL, AUTOFILTER, SHEETPR}
-    sheet = SheetData(kind="xlsx", headers={}, row_numbers=[], values={})
-    letters_cache: dict[str, int] = {}
-    wanted: dict[int, int] = {}  # column index -> slot
-    slots: list[list] = []
-    hidden_rows: list[int] = []
-    hidden_cols: set[int] = set()
-    formulas: dict[int, list[int]] = {}
-    row_numbers = sheet.row_numbers
-    last_row = 0
-    last_col = -1
-    header_done = False
-    epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
-    value: object  # a cell's value: text, number, date or boolean
+    parser = _SheetParser(ns, sst, date_styles, date1904, lookup)
+    for _, elem in _events(stream):
+        if elem.tag == parser.ROW:
+            parser.row(elem)
+            elem.clear()
+        elif elem.tag in parser.other:
+            parser.sheet_setting(elem)
+    return parser.finish()
 
-    def column_of(ref: str) -> int:
+
+class _SheetParser:
+    """The state of :func:`_parse_sheet`: the sheet so far, the checked columns' slots, hidden
+    rows and columns, formulas and where the data ends."""
+
+    def __init__(
+        self, ns: str, sst: list[str], date_styles: frozenset[str], date1904: bool, lookup: dict[str, str]
+    ) -> None:
+        q = f"{{{ns}}}" if ns else ""
+        self.ROW, self.C, self.V, self.F, self.IS, self.T, self.COL, self.AUTOFILTER, self.SHEETPR = (
+            q + x for x in ("row", "c", "v", "f", "is", "t", "col", "autoFilter", "sheetPr")
+        )
+        self.other = {self.COL, self.AUTOFILTER, self.SHEETPR}
+        self.sst, self.date_styles, self.lookup = sst, date_styles, lookup
+        self.epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+        self.sheet = SheetData(kind="xlsx", headers={}, row_numbers=[], values={})
+        self.letters_cache: dict[str, int] = {}
+        self.wanted: dict[int, int] = {}  # column index -> slot
+        self.slots: list[list] = []
+        self.hidden_rows: list[int] = []
+        self.hidden_cols: set[int] = set()
+        self.formulas: dict[int, list[int]] = {}
+        self.last_row = 0
+        self.last_col = -1
+        self.header_done = False
+
+    def column_of(self, ref: str) -> int:
         letters = ref.rstrip("0123456789")
         col = 0
         for ch in letters.upper():
             col = col * 26 + ord(ch) - 64
-        letters_cache[letters] = col - 1
+        self.letters_cache[letters] = col - 1
         return col - 1
 
-    for _, elem in _events(stream):
-        tag = elem.tag
-        if tag != ROW:
-            if tag in other:
-                if tag == COL and elem.get("hidden") in ("1", "true"):
-                    lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
-                    hidden_cols.update(range(lo - 1, min(hi, lo + 16384)))
-                elif tag == AUTOFILTER or (tag == SHEETPR and elem.get("filterMode") in ("1", "true")):
-                    sheet.autofilter = True
-            continue
+    def sheet_setting(self, elem) -> None:
+        """A ``col`` (hidden columns), ``autoFilter`` or ``sheetPr`` (filter mode) element."""
+        if elem.tag == self.COL and elem.get("hidden") in ("1", "true"):
+            lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
+            self.hidden_cols.update(range(lo - 1, min(hi, lo + 16384)))
+        elif elem.tag == self.AUTOFILTER or (elem.tag == self.SHEETPR and elem.get("filterMode") in ("1", "true")):
+            self.sheet.autofilter = True
+
+    def row(self, elem) -> None:
+        """One ``row`` element: the header row names the columns, a data row adds its values."""
+        C, V, F, IS, T = self.C, self.V, self.F, self.IS, self.T
+        letters_cache, wanted, sheet = self.letters_cache, self.wanted, self.sheet
         r_attr = elem.get("r")
-        row_no = int(r_attr) if r_attr else last_row + 1
-        last_row = row_no
+        row_no = int(r_attr) if r_attr else self.last_row + 1
+        self.last_row = row_no
         if elem.get("hidden") in ("1", "true"):
-            hidden_rows.append(row_no)
-        is_header = not header_done and row_no == 1
-        header_done = True
-        row_vals: list[object] = [None] * len(slots)
+            self.hidden_rows.append(row_no)
+        is_header = not self.header_done and row_no == 1
+        self.header_done = True
+        row_vals: list[object] = [None] * len(self.slots)
         has_value = False
+        last_col = self.last_col
         col = -1
+        value: object  # a cell's value: text, number, date or boolean
         for c in elem:
             if c.tag != C:
                 continue  # extLst
             ref = c.get("r")
             if ref:
                 cached = letters_cache.get(ref.rstrip("0123456789"))
-                col = column_of(ref) if cached is None else cached
+                col = self.column_of(ref) if cached is None else cached
             else:
                 col += 1
             if not len(c):
                 continue  # a styled but empty cell
             first = c[0]
             if first.tag == F:
-                formulas.setdefault(col, []).append(row_no)
+                self.formulas.setdefault(col, []).append(row_no)
                 has_value = True
                 if col > last_col:
                     last_col = col
@@ -735,12 +755,12 @@ def _parse_sheet(
                 if vtext is None:
                     continue
                 if ctype == "s":
-                    value = sst[int(vtext)]
+                    value = self.sst[int(vtext)]
                 elif ctype is None or ctype == "n":
                     if is_header:
                         value = vtext
-                    elif c.get("s") in date_styles:
-                        value = epoch + dt.timedelta(days=float(vtext))
+                    elif c.get("s") in self.date_styles:
+                        value = self.epoch + dt.timedelta(days=float(vtext))
                     else:
                         number = float(vtext)
                         value = int(number) if number.is_integer() and abs(number) < 1e15 else number
@@ -763,24 +783,32 @@ def _parse_sheet(
                 sheet.headers[col] = value if isinstance(value, str) else str(value)
             elif slot is not None:  # always, outside the header row (see above)
                 row_vals[slot] = value
+        self.last_col = last_col
         if is_header:
-            for col, header in sheet.headers.items():
-                if lookup.get(normalise_header(header)) in CHECKED_COLUMNS:
-                    wanted[col] = len(slots)
-                    slots.append([])
+            self.checked_columns()
         elif has_value:
-            row_numbers.append(row_no)
+            sheet.row_numbers.append(row_no)
             for slot, value in enumerate(row_vals):
-                slots[slot].append(value)
-        elem.clear()
-    sheet.values = {col: slots[slot] for col, slot in wanted.items()}
-    data_rows = row_numbers[-1] if row_numbers else (1 if sheet.headers else 0)
-    sheet.hidden_rows = [r for r in hidden_rows if r <= data_rows]
-    sheet.hidden_columns = {c for c in hidden_cols if c <= last_col}
-    sheet.formulas = formulas
-    sheet.last_row = data_rows
-    sheet.last_column = last_col
-    return sheet
+                self.slots[slot].append(value)
+
+    def checked_columns(self) -> None:
+        """After the header row: a slot for each column whose values the checks read."""
+        for col, header in self.sheet.headers.items():
+            if self.lookup.get(normalise_header(header)) in CHECKED_COLUMNS:
+                self.wanted[col] = len(self.slots)
+                self.slots.append([])
+
+    def finish(self) -> SheetData:
+        """The sheet, with hidden rows and columns inside the data only."""
+        sheet = self.sheet
+        sheet.values = {col: self.slots[slot] for col, slot in self.wanted.items()}
+        data_rows = sheet.row_numbers[-1] if sheet.row_numbers else (1 if sheet.headers else 0)
+        sheet.hidden_rows = [r for r in self.hidden_rows if r <= data_rows]
+        sheet.hidden_columns = {c for c in self.hidden_cols if c <= self.last_col}
+        sheet.formulas = self.formulas
+        sheet.last_row = data_rows
+        sheet.last_column = self.last_col
+        return sheet
 
 
 def _has_data(stream, ns: str) -> bool:
