@@ -195,3 +195,52 @@ def test_inputs_are_not_modified(tmp_path):
     before = {p.name: p.read_bytes() for p in (tmp_path / "ds").iterdir()}
     load_dataset(tmp_path / "ds")
     assert before == {p.name: p.read_bytes() for p in (tmp_path / "ds").iterdir()}
+
+
+_UNKNOWN_CORPORATION = "corporation_id: corporation_id not in corporations"
+
+
+def _break(change):
+    tables = valid_builder().tables()
+    change(tables)
+    return refused(tables)
+
+
+def _set(table, column, value, row=0):
+    def change(tables):
+        tables[table][column] = tables[table][column].astype(object)
+        tables[table].loc[row, column] = value
+
+    return change
+
+
+def _drop_questions_of(questionnaire):
+    def change(tables):
+        tables["questions"] = tables["questions"].loc[tables["questions"]["questionnaire"] != questionnaire]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            _set("label_history", "corporation_id", "C9"),
+            f"label_history.{_UNKNOWN_CORPORATION}",
+        ),
+        (_set("respondents", "corporation_id", "C9"), f"respondents.{_UNKNOWN_CORPORATION}"),
+        (_set("deliveries", "corporation_id", "C9"), f"deliveries.{_UNKNOWN_CORPORATION}"),
+        (_set("corporations", "merged_on", "2025-07-01"), "corporations.merged_on: merged_on and merged_from must be"),
+        (
+            _set("respondents", "completed_on", "2025-02-27"),
+            "respondents.completed_on: completed_on before the first day of service_month — 1 row: response_id=",
+        ),
+        (
+            _drop_questions_of("nieuwe_huurders"),
+            "respondents.questionnaire: questionnaire has no questions in questions — 1 row: response_id=",
+        ),
+    ],
+)
+def test_every_relation_between_tables_is_checked(change, line):
+    """Each rule across tables (dataset._relations, one function per table) names its table, column and rows."""
+    assert f"  - {line}" in _break(change)

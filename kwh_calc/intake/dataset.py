@@ -694,10 +694,29 @@ def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchem
 
 
 def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray]) -> list[Violation]:
-    """Referential integrity and cross-table rules."""
-    out: list[Violation | None] = []
+    """Referential integrity and cross-table rules, table by table (docs/data-contract.md §2)."""
     corp_ids = set(t["corporations"]["corporation_id"].dropna())
-    corps = t["corporations"]
+    delivery_of = t["deliveries"].drop_duplicates("delivery_id").set_index("delivery_id")
+    out = [
+        *_corporation_relations(t["corporations"], corp_ids),
+        *_delivery_relations(t["deliveries"], corp_ids),
+        *_respondent_relations(t["respondents"], t["questions"], corp_ids, delivery_of),
+        *_answer_relations(t["answers"], t["questions"], links),
+        *_checkvraag_relations(t["checkvraag"], corp_ids, delivery_of),
+        *_reference(t["label_history"], "label_history", "corporation_id", corp_ids, "corporations"),
+        *_reference(t["removals"], "removals", "response_id", set(t["respondents"]["response_id"]), "respondents"),
+    ]
+    return [v for v in out if v is not None]
+
+
+def _reference(frame: pd.DataFrame, table: str, column: str, known: set, other: str) -> list[Violation | None]:
+    """``table.column`` must name a row of ``other``."""
+    return [_violation(table, column, f"{column} not in {other}", frame, ~frame[column].isin(known))]
+
+
+def _corporation_relations(corps: pd.DataFrame, corp_ids: set) -> list[Violation | None]:
+    """Mergers: known predecessors; merged_on and merged_from together."""
+    out: list[Violation | None] = []
     merged = corps["merged_from"].fillna("").str.split(";")
     predecessors = merged.explode().str.strip()
     unknown_predecessor = predecessors.ne("") & ~predecessors.isin(corp_ids)
@@ -714,19 +733,13 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             corps["merged_from"].isna() != corps["merged_on"].isna(),
         )
     )
+    return out
 
-    questions = t["questions"]
 
-    deliveries = t["deliveries"]
-    out.append(
-        _violation(
-            "deliveries",
-            "corporation_id",
-            "corporation_id not in corporations",
-            deliveries,
-            ~deliveries["corporation_id"].isin(corp_ids),
-        )
-    )
+def _delivery_relations(deliveries: pd.DataFrame, corp_ids: set) -> list[Violation | None]:
+    """A known corporation, a period that ends after it starts, no more approached than delivered."""
+    out: list[Violation | None] = []
+    out += _reference(deliveries, "deliveries", "corporation_id", corp_ids, "corporations")
     out.append(
         _violation(
             "deliveries",
@@ -745,18 +758,16 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             deliveries["n_approached"] > deliveries["n_delivered"],
         )
     )
+    return out
 
-    respondents = t["respondents"]
-    out.append(
-        _violation(
-            "respondents",
-            "corporation_id",
-            "corporation_id not in corporations",
-            respondents,
-            ~respondents["corporation_id"].isin(corp_ids),
-        )
-    )
-    delivery_of = deliveries.drop_duplicates("delivery_id").set_index("delivery_id")
+
+def _respondent_relations(
+    respondents: pd.DataFrame, questions: pd.DataFrame, corp_ids: set, delivery_of: pd.DataFrame
+) -> list[Violation | None]:
+    """A known corporation; a known delivery of the same corporation and questionnaire; completed
+    after the service month began; a questionnaire with questions."""
+    out: list[Violation | None] = []
+    out += _reference(respondents, "respondents", "corporation_id", corp_ids, "corporations")
     known_delivery = respondents["delivery_id"].isin(delivery_of.index)
     out.append(_violation("respondents", "delivery_id", "delivery_id not in deliveries", respondents, ~known_delivery))
     matched = respondents.loc[known_delivery]
@@ -797,8 +808,15 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             ~respondents["questionnaire"].isin(with_questions),
         )
     )
+    return out
 
-    answers = t["answers"]
+
+def _answer_relations(
+    answers: pd.DataFrame, questions: pd.DataFrame, links: tuple[np.ndarray, np.ndarray]
+) -> list[Violation | None]:
+    """A known respondent, a question of their questionnaire, one answer per respondent and
+    question (on the linked rows, by position: fast on millions of answers)."""
+    out: list[Violation | None] = []
     respondent_pos, question_row = links
     known_response = respondent_pos >= 0
     out.append(_violation("answers", "response_id", "response_id not in respondents", answers, ~known_response))
@@ -822,17 +840,13 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             pd.Series(pair).duplicated(keep="first").to_numpy(),
         )
     )
+    return out
 
-    check = t["checkvraag"]
-    out.append(
-        _violation(
-            "checkvraag",
-            "corporation_id",
-            "corporation_id not in corporations",
-            check,
-            ~check["corporation_id"].isin(corp_ids),
-        )
-    )
+
+def _checkvraag_relations(check: pd.DataFrame, corp_ids: set, delivery_of: pd.DataFrame) -> list[Violation | None]:
+    """A known corporation and a Reparaties delivery of that corporation."""
+    out: list[Violation | None] = []
+    out += _reference(check, "checkvraag", "corporation_id", corp_ids, "corporations")
     check_delivery_q = delivery_of["questionnaire"].reindex(check["delivery_id"]).to_numpy()
     out.append(
         _violation(
@@ -856,28 +870,7 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
             known_check & (check_delivery_corp != check["corporation_id"].to_numpy()),
         )
     )
-
-    history = t["label_history"]
-    out.append(
-        _violation(
-            "label_history",
-            "corporation_id",
-            "corporation_id not in corporations",
-            history,
-            ~history["corporation_id"].isin(corp_ids),
-        )
-    )
-    removals = t["removals"]
-    out.append(
-        _violation(
-            "removals",
-            "response_id",
-            "response_id not in respondents",
-            removals,
-            ~removals["response_id"].isin(respondents["response_id"]),
-        )
-    )
-    return [v for v in out if v is not None]
+    return out
 
 
 def empty_table(name: str) -> pd.DataFrame:
