@@ -587,18 +587,57 @@ def representativeness_table(
           ``telephone_quota_met`` — n_telefonisch ≥ that quota (NA for ``"all"``: 100% of the
           tenants without online response cannot be checked against a count).
     """
-    settings = rules.representativeness
-    confidence = float(settings.confidence)
-    worst_p = float(settings.worst_case_p)
-    standard = float(settings.margin_standard)
-    acceptable = float(settings.margin_acceptable)
-
     if results is None:
         first, last = research_months(year)
         results = respondent_results(dataset, rules, first_month=first, last_month=last)
-    keys = ["corporation_id", "questionnaire"]
     table = _components(year, dataset, results)
+    table = _with_scores_and_modes(table, results, rules)
+    corps = dataset.corporations.set_index("corporation_id")
+    table["units"] = corps["units"].reindex(table["corporation_id"]).to_numpy(dtype="int64")
+    table["size_class"] = [rules.size_class(int(u)) for u in table["units"]]
+    _add_margins(table, rules)
+    _add_intervals(table, rules)
+    _add_telephone_quota(table, dataset, rules, year)
+    return _in_rule_order(table, rules)
 
+
+#: The columns of :func:`representativeness_table`, in order.
+REPRESENTATIVENESS_COLUMNS = (
+    "corporation_id",
+    "questionnaire",
+    "units",
+    "size_class",
+    "population",
+    "n",
+    "response_rate",
+    "population_mismatch",
+    "margin_of_error",
+    "margin_observed",
+    "meets_5pct",
+    "meets_10pct",
+    "required_n_5pct",
+    "required_rate_5pct",
+    "extra_n_5pct",
+    "required_n_10pct",
+    "n_satisfied",
+    "pct_satisfied",
+    "pct_low",
+    "pct_high",
+    "score",
+    "score_low",
+    "score_high",
+    "n_online",
+    "n_telefonisch",
+    "telephone_quota",
+    "quota_months",
+    "telephone_quota_period",
+    "telephone_quota_met",
+)
+
+
+def _with_scores_and_modes(table: pd.DataFrame, results: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The component scores (n, satisfied, score, sd) and the mode mix of the respondents."""
+    keys = ["corporation_id", "questionnaire"]
     scores = component_scores(results, rules)
     if len(scores):
         table = table.merge(scores[[*keys, "n", "n_satisfied", "score", "pct_satisfied", "sd"]], on=keys, how="left")
@@ -613,11 +652,15 @@ def representativeness_table(
     table = table.merge(modes.reset_index(), on=keys, how="left")
     for column in ("n_online", "n_telefonisch"):
         table[column] = table[column].fillna(0).astype("int64")
+    return table
 
-    corps = dataset.corporations.set_index("corporation_id")
-    table["units"] = corps["units"].reindex(table["corporation_id"]).to_numpy(dtype="int64")
-    table["size_class"] = [rules.size_class(int(u)) for u in table["units"]]
 
+def _add_margins(table: pd.DataFrame, rules: Rules) -> None:
+    """Response rate, margins of error and required sizes, with the finite population correction
+    unless n > N (docs/methodology.md §5.2, §5.3)."""
+    settings = rules.representativeness
+    confidence = float(settings.confidence)
+    worst_p = float(settings.worst_case_p)
     n = table["n"].to_numpy(dtype="float64")
     population = table["population"].to_numpy(dtype="float64")
     mismatch = n > population
@@ -628,8 +671,8 @@ def representativeness_table(
     table["margin_of_error"] = 100.0 * margin_of_error(n, fpc_population, confidence, worst_p)
     observed_p = np.where(n > 0, table["n_satisfied"].to_numpy(dtype="float64") / np.maximum(n, 1), worst_p)
     table["margin_observed"] = 100.0 * margin_of_error(n, fpc_population, confidence, observed_p)
-    required_5 = required_sample_size(standard, confidence, worst_p, fpc_population)
-    required_10 = required_sample_size(acceptable, confidence, worst_p, fpc_population)
+    required_5 = required_sample_size(float(settings.margin_standard), confidence, worst_p, fpc_population)
+    required_10 = required_sample_size(float(settings.margin_acceptable), confidence, worst_p, fpc_population)
     table["required_n_5pct"] = required_5
     table["required_n_10pct"] = required_10
     table["meets_5pct"] = (n > 0) & (n >= required_5)
@@ -638,11 +681,20 @@ def representativeness_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         table["required_rate_5pct"] = np.where(population > 0, 100.0 * required_5 / population, np.nan)
 
+
+def _add_intervals(table: pd.DataFrame, rules: Rules) -> None:
+    """Wilson interval of % tevreden and t-interval of the score (docs/methodology.md §5.5)."""
+    confidence = float(rules.representativeness.confidence)
+    n = table["n"].to_numpy(dtype="float64")
     table["pct_low"], table["pct_high"] = wilson_interval(table["n_satisfied"].to_numpy(), n, confidence)
     table["score_low"], table["score_high"] = score_interval_from_summary(
         n, table["score"].to_numpy(dtype="float64"), table["sd"].to_numpy(dtype="float64"), confidence
     )
 
+
+def _add_telephone_quota(table: pd.DataFrame, dataset: Dataset, rules: Rules, year: int) -> None:
+    """The telephone quota of the size class, pro rata over the months of Y taken part, and
+    whether it was met (docs/methodology.md §5.6)."""
     quotas = [telephone_quota(int(u), q, rules) for u, q in zip(table["units"], table["questionnaire"], strict=True)]
     months = research_months_active(dataset.corporations, year).reindex(table["corporation_id"]).fillna(12)
     table["quota_months"] = months.to_numpy(dtype="int64")
@@ -660,41 +712,13 @@ def representativeness_table(
         dtype="boolean",
     )
 
+
+def _in_rule_order(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Sorted by corporation and questionnaire (rules order), the columns of :data:`REPRESENTATIVENESS_COLUMNS`."""
     order = {key: position for position, key in enumerate(rules.questionnaires)}
     table["_order"] = table["questionnaire"].map(order)
     table = table.sort_values(["corporation_id", "_order"], kind="stable").reset_index(drop=True)
-    columns = [
-        "corporation_id",
-        "questionnaire",
-        "units",
-        "size_class",
-        "population",
-        "n",
-        "response_rate",
-        "population_mismatch",
-        "margin_of_error",
-        "margin_observed",
-        "meets_5pct",
-        "meets_10pct",
-        "required_n_5pct",
-        "required_rate_5pct",
-        "extra_n_5pct",
-        "required_n_10pct",
-        "n_satisfied",
-        "pct_satisfied",
-        "pct_low",
-        "pct_high",
-        "score",
-        "score_low",
-        "score_high",
-        "n_online",
-        "n_telefonisch",
-        "telephone_quota",
-        "quota_months",
-        "telephone_quota_period",
-        "telephone_quota_met",
-    ]
-    table = table[columns]
+    table = table[list(REPRESENTATIVENESS_COLUMNS)]
     table["corporation_id"] = table["corporation_id"].astype("string")
     table["questionnaire"] = table["questionnaire"].astype("string")
     return table
