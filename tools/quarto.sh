@@ -9,7 +9,13 @@
 # byte-identical PDFs, so the shim is taught it here.
 set -euo pipefail
 DIR=$1 KIT=$2 PY=$3
+# The kit writes its version file with a trailing newline; Quarto puts the file's text into
+# every HTML theme's SCSS as a string ("1.11.0<newline>"), which dart-sass refuses: every
+# `--to html` render fails ("Theme file compilation failed"). A release's file has none.
+# Applied on every call (idempotent), so an existing build is mended too.
+strip_version() { local v=$DIR/quarto/src/resources/version; [[ -f $v ]] && printf '%s' "$(tr -d '[:space:]' <"$v")" >"$v"; return 0; }
 if [[ -x $DIR/bin/quarto && -f $DIR/.kwh-built ]]; then
+  strip_version
   echo "$DIR/bin/quarto"; exit 0
 fi
 if [[ ! -x $KIT/install.sh ]]; then
@@ -33,5 +39,6 @@ if "SOURCE_DATE_EPOCH" not in text:
         sys.exit("tools/quarto.sh: unexpected typst shim, cannot add SOURCE_DATE_EPOCH")
     open(path, "w", encoding="utf-8").write(text.replace(anchor, patch + anchor, 1))
 PY
+strip_version
 touch "$DIR/.kwh-built"
 echo "$DIR/bin/quarto"
