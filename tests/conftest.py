@@ -59,3 +59,18 @@ def monitor_run(demo_dir, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("monitor-reports")
     return run_monitor(demo_dir, MONITOR_AS_OF, out, corporations=["C001"], contractors=True)
+
+
+@pytest.fixture(scope="session")
+def monitor_run_quarto(demo_dir, tmp_path_factory, quarto_cli):
+    """The same run as :func:`monitor_run` through Quarto's ``html`` format (``--engine quarto``)."""
+    from kwh_calc.close.monitor import run_monitor
+
+    out = tmp_path_factory.mktemp("monitor-reports-quarto")
+    return run_monitor(demo_dir, MONITOR_AS_OF, out, corporations=["C001"], contractors=True, engine="quarto")
+
+
+@pytest.fixture(params=["builtin", "quarto"])
+def monitor_engine_run(request):
+    """:func:`monitor_run` and :func:`monitor_run_quarto` in turn: the checks every dashboard passes."""
+    return request.getfixturevalue("monitor_run" if request.param == "builtin" else "monitor_run_quarto")

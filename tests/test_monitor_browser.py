@@ -1,6 +1,7 @@
 """The monitor dashboard in a real browser (Debian's chromium, headless, driven by Playwright).
 
-Network off: every request other than the file itself is recorded and aborted; the test
+Both engines' dashboards (the built-in HTML engine and Quarto's ``html`` format) pass the
+same checks. Network off: every request other than the file itself is recorded and aborted; the test
 requires none, no console error, every chart drawn and the key figures visible, at phone
 and desktop widths. Screenshots go to the test's folder (``KWH_SCREENSHOTS`` to keep them).
 
@@ -82,7 +83,9 @@ def _open(browser, path: Path, width: int):
 
 
 @pytest.mark.parametrize("device", sorted(WIDTHS))
-def test_corporation_dashboard_in_a_browser(browser, monitor_run, device, tmp_path):
+def test_corporation_dashboard_in_a_browser(browser, monitor_engine_run, device, tmp_path):
+    monitor_run = monitor_engine_run
+    engine = monitor_run.records[0].engine
     path = monitor_run.out_dir / "C001" / "monitor.html"
     page, context, outside, errors = _open(browser, path, WIDTHS[device])
     try:
@@ -103,7 +106,7 @@ def test_corporation_dashboard_in_a_browser(browser, monitor_run, device, tmp_pa
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[device] + 1
         shots = Path(os.environ.get("KWH_SCREENSHOTS", tmp_path))
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"monitor-C001-{device}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"monitor-C001-{engine}-{device}.png"), full_page=True)
         # Printable: the print layout keeps the figures and opens folded sections.
         page.emulate_media(media="print")
         assert page.locator("figure svg").count() == charts.count()
@@ -111,7 +114,8 @@ def test_corporation_dashboard_in_a_browser(browser, monitor_run, device, tmp_pa
         context.close()
 
 
-def test_a_tooltip_is_dutch(browser, monitor_run):
+def test_a_tooltip_is_dutch(browser, monitor_engine_run):
+    monitor_run = monitor_engine_run
     path = monitor_run.out_dir / "C001" / "monitor.html"
     page, context, _, _ = _open(browser, path, 1280)
     try:
@@ -125,7 +129,8 @@ def test_a_tooltip_is_dutch(browser, monitor_run):
         context.close()
 
 
-def test_contractor_dashboard_in_a_browser(browser, monitor_run):
+def test_contractor_dashboard_in_a_browser(browser, monitor_engine_run):
+    monitor_run = monitor_engine_run
     record = next(r for r in monitor_run.records if r.document.startswith("monitor-aannemer/"))
     page, context, outside, errors = _open(browser, Path(record.pdf), 390)
     try:

@@ -28,9 +28,9 @@ def test_html_table_is_accessible_and_escaped():
     frame = pd.DataFrame({"Groep": ["<b>Oost</b>"], "Score": ["7,4"]})
     table = views.html_table(frame, "Uitsplitsing & meer", numeric=["Score"])
     assert "<caption>Uitsplitsing &amp; meer</caption>" in table
-    assert '<th scope="col" class=num>Score</th>' in table
+    assert '<th scope="col" class="num">Score</th>' in table
     assert '<th scope="row">&lt;b&gt;Oost&lt;/b&gt;</th>' in table
-    assert "<td class=num>7,4</td>" in table
+    assert '<td class="num">7,4</td>' in table
 
 
 def _capture(monkeypatch) -> list:

@@ -23,7 +23,11 @@ def monitor_command(
     sample: int | None = typer.Option(None, "--sample", help="Only this many corporations, spread over the ids."),
     contractors: bool = typer.Option(False, "--contractors", help="Also one dashboard per contractor (aannemer)."),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Parallel worker processes."),
-    engine: str = typer.Option("auto", "--engine", help="auto or builtin (the built-in HTML engine; Quarto not yet)."),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        help="builtin (built-in HTML engine; what auto takes) or quarto (Quarto's html format, quarto on PATH).",
+    ),
     force: bool = typer.Option(False, "--force", help="Redo dashboards whose inputs did not change."),
     fresh_kernels: bool = typer.Option(False, "--fresh-kernels", help="A new kernel per dashboard (slower)."),
     rules_path: Path | None = RULES_OPTION,

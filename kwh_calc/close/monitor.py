@@ -14,8 +14,15 @@ skip logic; only the renderer differs (``kwh_calc.rendering.html:render_dashboar
    ``…/<corporation_id>/aannemers/<contractor>.html``;
 3. record everything in ``manifest.json`` and ``monitor.log`` beside them.
 
-Engines: the built-in HTML engine. The Quarto ``dashboard``/``html`` variant is not built yet
-(issue 10 makes the Quarto engine work first): ``engine="quarto"`` is refused.
+Engines: the built-in HTML engine (``builtin``) or Quarto's ``html`` format (``quarto``, when the
+``quarto`` CLI is on PATH); both make the same page (:mod:`kwh_calc.rendering.html`).
+``engine="auto"`` takes the built-in one even where Quarto runs: the page is the same, and
+Quarto adds seconds per dashboard (a Deno start per render) to a run of hundreds
+(docs/architecture.md §9.2).
+
+Every finished dashboard is journalled at once (the close's ``manifest.journal.jsonl``), so a
+stopped or killed monitor does not redo it; a re-run skips a dashboard whose inputs did not
+change and whose files still have the bytes recorded (the close's ``files_current``).
 """
 
 from __future__ import annotations
@@ -38,11 +45,14 @@ from kwh_calc.close.run import (
     CloseSummary,
     DocumentRecord,
     _execute,
+    _journal,
     _read_manifest,
+    _record_from,
     _sha256_file,
     _update_manifest,
     _versions,
     code_fingerprint,
+    files_current,
     git_commit,
     log_record,
     log_summary,
@@ -51,13 +61,19 @@ from kwh_calc.close.run import (
 from kwh_calc.intake.dataset import load_dataset
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 from kwh_calc.rendering.html import vega_bundle_path
+from kwh_calc.rendering.render import quarto_available
 from kwh_calc.results.monitor import compute_monitor_results, write_results
 
 __all__ = ["CONTRACTOR_NOTEBOOK", "MONITOR_NOTEBOOK", "contractor_file_name", "run_monitor"]
 
 MONITOR_NOTEBOOK = PROJECT_ROOT / "notebooks" / "monitor.ipynb"
 CONTRACTOR_NOTEBOOK = PROJECT_ROOT / "notebooks" / "monitor-aannemer.ipynb"
-RENDERER = "kwh_calc.rendering.html:render_dashboard"
+#: The renderer of each engine (``task["renderer"]`` of the close's ``run_document``).
+RENDERERS = {
+    "builtin-html": "kwh_calc.rendering.html:render_dashboard",
+    "quarto-html": "kwh_calc.rendering.html:render_dashboard_quarto",
+}
+ENGINES = ("auto", "builtin", "quarto")
 log = logging.getLogger("kwh_calc.close.monitor")
 
 
@@ -101,7 +117,18 @@ def _contractors(results_dir: Path, corporation_ids: list[str]) -> dict[str, lis
     return {c: sorted(g["aannemer"].astype(str).unique()) for c, g in table.groupby("corporation_id")}
 
 
-def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, force, bundle: Path):
+def choose_monitor_engine(engine: str) -> str:
+    """``auto``/``builtin`` -> ``builtin-html``; ``quarto`` -> ``quarto-html`` (refused without Quarto)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: choose auto, builtin or quarto")
+    if engine == "quarto":
+        if not quarto_available():
+            raise ValueError("engine 'quarto' asked for, but the quarto CLI is not on PATH (make quarto builds it)")
+        return "quarto-html"
+    return "builtin-html"
+
+
+def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, force, bundle: Path, engine: str):
     manifest = _read_manifest(out_dir / "manifest.json")["documents"]
     names = dataset.corporations.set_index("corporation_id")["name"]
     commit = git_commit()
@@ -111,7 +138,7 @@ def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, fo
         "package_version": __version__,
         "code": code_fingerprint(),
         "commit": commit,
-        "engine": "builtin-html",
+        "engine": engine,
         "bundle": bundle.name,
     }
     footer = (
@@ -147,15 +174,13 @@ def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, fo
             versions=versions,
         )
         previous = manifest.get(f"{corporation_id}/{document}")
-        if (
-            not force
-            and previous
-            and previous.get("status") == "ok"
-            and previous.get("input_key") == input_key
-            and target.exists()
-        ):
-            skipped.append(DocumentRecord(**{**previous, "status": "skipped"}))
-            continue
+        if not force and previous and previous.get("status") == "ok" and previous.get("input_key") == input_key:
+            if files_current(previous.get("files")):
+                skipped.append(_record_from({**previous, "status": "skipped"}))
+                continue
+            log.warning(
+                "%s/%s: its files are missing or differ from the manifest; made again", corporation_id, document
+            )
         title = f"Monitor {names[corporation_id]}" + (f" · {aannemer}" if aannemer else "") + f" · t/m {as_of}"
         tasks.append(
             {
@@ -166,7 +191,7 @@ def _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, fo
                 "executed": str(target.with_suffix(".ipynb")),
                 "title": title,
                 "footer": footer,
-                "renderer": RENDERER,
+                "renderer": RENDERERS[engine],
                 "bundle_path": str(bundle),
                 "engine": "builtin",
                 "workdir": str(out_dir / ".work" / f"{corporation_id}-{target.stem}"),
@@ -200,7 +225,8 @@ def run_monitor(
     jobs : worker processes.
     corporations, sample : selection as in the close (national figures always use everyone).
     contractors : also one dashboard per contractor of each selected corporation.
-    engine : ``auto`` or ``builtin`` (the built-in HTML engine); ``quarto`` is refused for now.
+    engine : ``auto`` or ``builtin`` (the built-in HTML engine) or ``quarto`` (Quarto's ``html``
+        format; refused when the quarto CLI is not on PATH).
     force : redo dashboards whose inputs did not change.
     rules_path : rule set (default ``params/rules.yml``).
     kernels : ``kept`` or ``fresh``, as in the close.
@@ -213,8 +239,7 @@ def run_monitor(
     """
     started = time.perf_counter()
     year = month_window(as_of)[0]
-    if engine not in ("auto", "builtin"):
-        raise ValueError(f"engine {engine!r}: the monitor has only the built-in HTML engine for now (Quarto: issue 10)")
+    chosen = choose_monitor_engine(engine)  # refuse an engine that cannot run before anything runs
     if kernels not in ("kept", "fresh"):
         raise ValueError("kernels must be 'kept' or 'fresh'")
     data = Path(data).resolve()
@@ -232,7 +257,9 @@ def run_monitor(
         results_dir = _ensure_results(dataset, rules, as_of, out_dir, rules_path, force)
         bundle = vega_bundle_path()
         selected = select_corporations(dataset, corporations, sample)
-        tasks, records = _plan(dataset, rules, as_of, out_dir, results_dir, selected, contractors, force, bundle)
+        tasks, records = _plan(
+            dataset, rules, as_of, out_dir, results_dir, selected, contractors, force, bundle, chosen
+        )
         for task in tasks:
             task["kernels"] = kernels
         total = len(tasks) + len(records)
@@ -243,6 +270,7 @@ def run_monitor(
         for raw in _execute(tasks, jobs):
             record = DocumentRecord(**raw)
             records.append(record)
+            _journal(out_dir, record)  # at once: a killed monitor does not redo this dashboard
             done += 1
             log_record(log, record)
             if on_progress:

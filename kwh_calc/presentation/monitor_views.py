@@ -130,12 +130,13 @@ def html_table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = (), r
     """
     numeric = set(numeric)
     row_header = row_header or (frame.columns[0] if len(frame.columns) else None)
-    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{esc(c)}</th>' for c in frame.columns)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if c in numeric else ""}>{esc(c)}</th>' for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, values, strict=True):
-            attrs = " class=num" if column in numeric else ""
+            attrs = num if column in numeric else ""
             if column == row_header:
                 cells.append(f'<th scope="row"{attrs}>{esc(value)}</th>')
             else:
@@ -739,7 +740,7 @@ def _open_answer_section(m: MonitorResults, aannemer: str | None = None) -> None
     parts = []
     for (q, _), group in _order(answers).groupby(["questionnaire", "question_id"], sort=False):
         items = "".join(
-            f"<li><span class=month>{esc(fmt_month(r.service_month))}</span> {esc(r.text)}</li>"
+            f'<li><span class="month">{esc(fmt_month(r.service_month))}</span> {esc(r.text)}</li>'
             for r in group.itertuples()
         )
         parts.append(

@@ -1,4 +1,4 @@
-"""Executed dashboard notebook -> one self-contained HTML file (the built-in HTML engine).
+"""Executed dashboard notebook -> one self-contained HTML file (built-in engine or Quarto's html).
 
 A monitor dashboard must open from disk or an e-mail attachment with no network: every
 script, the font and all data are inside the file. The page is built from the executed
@@ -16,6 +16,12 @@ as caption and ARIA label.
   their own region, charts as wide as the container, print styles without interaction, a
   skip link, ``lang="nl"``, headings and real tables from the views.
 
+Two engines make the same page (:class:`_Page`: the same sections, style sheet, scripts and
+policy): :func:`render_html` writes it directly (``builtin-html``, milliseconds), and
+:func:`render_quarto_html` hands it to ``quarto render --to html`` (``quarto-html``: format
+``html`` with ``minimal`` and ``embed-resources``; the vega bundle as ``include-after-body``),
+for workstations where the analysts' Quarto is the renderer (docs/architecture.md §9.2).
+
 An error output anywhere raises :class:`RenderError` (a failed notebook never becomes a
 dashboard), as the PDF engines do.
 """
@@ -26,6 +32,9 @@ import base64
 import functools
 import html
 import json
+import re
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +43,7 @@ from typing import cast
 
 import nbformat
 
-from kwh_calc.common.atomic import write_text_atomic
+from kwh_calc.common.atomic import write_bytes_atomic, write_text_atomic
 from kwh_calc.common.numbers import MONTHS_NL, MONTHS_NL_SHORT
 from kwh_calc.common.paths import fonts_dir
 from kwh_calc.rendering.render import RenderError
@@ -43,8 +52,12 @@ __all__ = [
     "NL_FORMAT_LOCALE",
     "NL_TIME_LOCALE",
     "HtmlResult",
+    "bundle_include_path",
+    "quarto_html_document",
     "render_dashboard",
+    "render_dashboard_quarto",
     "render_html",
+    "render_quarto_html",
     "vega_bundle",
     "vega_bundle_path",
 ]
@@ -65,7 +78,7 @@ NL_TIME_LOCALE = {
 
 _CSS = """
 @font-face{font-family:"Inter";src:url(data:font/otf;base64,%(font)s) format("opentype");
- font-weight:100 900;font-style:normal}
+ font-weight:400;font-style:normal}
 :root{--ink:#1a1a1a;--muted:#5f5f5f;--line:#d9d9d9;--accent:#1d4f73;--warn:#b0413e;--ok:#2f6b3a;--bg:#fff;--soft:#f4f6f8}
 *{box-sizing:border-box}
 html{font-size:16px;-webkit-text-size-adjust:100%%}
@@ -204,8 +217,39 @@ def _body(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+# No request may leave the file: the policy blocks every fetch, image and font from elsewhere.
+# (``data:`` scripts: Quarto's embed-resources inlines its own scripts as data URLs.)
+_CSP = (
+    '<meta http-equiv="Content-Security-Policy" '
+    "content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' data:; "
+    "style-src 'unsafe-inline'; font-src data:; img-src data:\">"
+)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The parts of a dashboard page, the same for both engines."""
+
+    head: str  # Content-Security-Policy and the style sheet with the font
+    main: str  # skip link, <main> with the sections and the footer
+    script: str  # the embedding script (after the vega bundle)
+
+
+def _page(executed: Path, footer: str) -> _Page:
+    notebook = nbformat.read(str(executed), as_version=4)
+    body = _body(notebook)
+    return _Page(
+        head=f"{_CSP}\n<style>{_CSS % {'font': _font_base64()}}</style>",
+        main=(
+            '<a class="skip" href="#inhoud">Naar de inhoud</a>\n<main id="inhoud">\n'
+            f"{body}\n<footer><p>{html.escape(footer)}</p></footer>\n</main>"
+        ),
+        script=_EMBED_JS % {"format": _script_json(NL_FORMAT_LOCALE), "time": _script_json(NL_TIME_LOCALE)},
+    )
+
+
 def render_html(executed: Path, target: Path, *, title: str, footer: str, bundle: str) -> HtmlResult:
-    """Write the self-contained dashboard of an executed notebook.
+    """Write the self-contained dashboard of an executed notebook (the built-in HTML engine).
 
     Parameters
     ----------
@@ -221,24 +265,16 @@ def render_html(executed: Path, target: Path, *, title: str, footer: str, bundle
         Path, engine ``builtin-html``, seconds taken and file size in bytes.
     """
     started = time.perf_counter()
-    notebook = nbformat.read(str(executed), as_version=4)
-    body = _body(notebook)
-    script = _EMBED_JS % {"format": _script_json(NL_FORMAT_LOCALE), "time": _script_json(NL_TIME_LOCALE)}
-    page = (
+    page = _page(Path(executed), footer)
+    text = (
         '<!DOCTYPE html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        # No request may leave the file: the policy blocks every fetch, image and font from elsewhere.
-        '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
-        "style-src 'unsafe-inline'; font-src data:; img-src data:\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'font': _font_base64()}}</style>\n</head>\n<body>\n"
-        '<a class="skip" href="#inhoud">Naar de inhoud</a>\n<main id="inhoud">\n'
-        f"{body}\n<footer><p>{html.escape(footer)}</p></footer>\n</main>\n"
-        f"<script>{bundle}</script>\n<script>{script}</script>\n</body>\n</html>\n"
+        f"{page.head}\n<title>{html.escape(title)}</title>\n</head>\n<body>\n{page.main}\n"
+        f"<script>{bundle}</script>\n<script>{page.script}</script>\n</body>\n</html>\n"
     )
-    write_text_atomic(target, page)
+    write_text_atomic(target, text)
     elapsed = time.perf_counter() - started
-    return HtmlResult(Path(target), "builtin-html", elapsed, len(page.encode("utf-8")), {"write": elapsed})
+    return HtmlResult(Path(target), "builtin-html", elapsed, len(text.encode("utf-8")), {"write": elapsed})
 
 
 def render_dashboard(executed: Path, target: Path, task: dict) -> HtmlResult:
@@ -248,3 +284,131 @@ def render_dashboard(executed: Path, target: Path, task: dict) -> HtmlResult:
     """
     bundle = Path(task["bundle_path"]).read_text(encoding="utf-8")
     return render_html(Path(executed), Path(target), title=task["title"], footer=task["footer"], bundle=bundle)
+
+
+# --------------------------------------------------------------------------- Quarto's html format
+
+
+def bundle_include_path(bundle_path: Path) -> Path:
+    """The vega bundle wrapped in ``<script>`` as a file for Quarto's ``include-after-body``.
+
+    Written once beside the cached bundle (``vega-bundle-<version>.html``), so a Quarto render
+    reads it instead of every dashboard writing 0,9 MB of JavaScript again.
+    """
+    bundle_path = Path(bundle_path)
+    path = bundle_path.with_suffix(".html")
+    if not path.is_file() or path.stat().st_mtime < bundle_path.stat().st_mtime:
+        write_text_atomic(path, f"<script>{bundle_path.read_text(encoding='utf-8')}</script>\n")
+    return path
+
+
+def _raw_html_block(text: str) -> str:
+    """A pandoc raw HTML block that no backtick run inside ``text`` can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{{=html}}\n{text}\n{fence}\n"
+
+
+def quarto_html_document(page: _Page, title: str, bundle_include: Path) -> tuple[str, dict[str, str]]:
+    """The Markdown document and include files Quarto renders for one dashboard.
+
+    Quarto's ``html`` format with ``minimal: true`` (no Bootstrap theme: the page is styled
+    by the same style sheet as the built-in engine, and stays well under 2 MB) and
+    ``embed-resources: true`` (everything inline). The sections are one raw HTML block: the
+    notebook's outputs as they are, headings and tables included.
+
+    Returns
+    -------
+    (markdown, files)
+        The document text and the include files to write beside it (name -> text).
+    """
+    front = {
+        "pagetitle": title,
+        "lang": "nl",
+        # The views' tables are already accessible HTML (caption, scope): Quarto keeps them as they are.
+        "html-table-processing": "none",
+        "format": {
+            "html": {
+                "minimal": True,
+                "embed-resources": True,
+                "include-in-header": ["header.html"],
+                "include-after-body": [str(bundle_include), "embed.html"],
+            }
+        },
+    }
+    document = "---\n" + json.dumps(front, ensure_ascii=False, indent=1) + "\n---\n\n" + _raw_html_block(page.main)
+    files = {
+        "header.html": page.head + "\n",
+        "embed.html": f"<script>{page.script}</script>\n",
+        "_quarto.yml": "project:\n  type: default\n",  # stops Quarto from taking a project further up
+    }
+    return document, files
+
+
+def render_quarto_html(
+    executed: Path, target: Path, *, title: str, footer: str, bundle_path: Path, workdir: Path
+) -> HtmlResult:
+    """Write the self-contained dashboard of an executed notebook with Quarto's ``html`` format.
+
+    The same page as :func:`render_html` (same sections, style sheet, scripts and policy), put
+    together by ``quarto render --to html`` with ``embed-resources``. Needs ``quarto`` on PATH.
+
+    Parameters
+    ----------
+    executed, target, title, footer : as :func:`render_html`.
+    bundle_path : the cached vega bundle (:func:`vega_bundle_path`).
+    workdir : a private folder for Quarto's files (emptied first).
+
+    Returns
+    -------
+    HtmlResult
+        Engine ``quarto-html``; timings ``export`` (page parts) and ``quarto``.
+    """
+    started = time.perf_counter()
+    page = _page(Path(executed), footer)
+    document, files = quarto_html_document(page, title, bundle_include_path(Path(bundle_path)))
+    workdir = Path(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    for name, text in files.items():
+        (workdir / name).write_text(text, encoding="utf-8")
+    (workdir / "dashboard.md").write_text(document, encoding="utf-8")
+    exported = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            ["quarto", "render", "dashboard.md", "--to", "html"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RenderError("quarto", str(error)) from error
+    produced = workdir / "dashboard.html"
+    if proc.returncode != 0 or not produced.is_file():
+        text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stderr or proc.stdout or "")
+        lines = [line for line in text.strip().splitlines() if not line.lstrip().startswith("at ")]
+        raise RenderError("quarto", "\n".join(lines[-20:]) or f"quarto exited with {proc.returncode}")
+    data = produced.read_bytes()
+    write_bytes_atomic(target, data)
+    shutil.rmtree(workdir, ignore_errors=True)
+    done = time.perf_counter()
+    return HtmlResult(
+        Path(target),
+        "quarto-html",
+        done - started,
+        len(data),
+        {"export": exported - started, "quarto": done - exported},
+    )
+
+
+def render_dashboard_quarto(executed: Path, target: Path, task: dict) -> HtmlResult:
+    """The renderer hook for ``kwh monitor --engine quarto``: one dashboard through Quarto."""
+    return render_quarto_html(
+        Path(executed),
+        Path(target),
+        title=task["title"],
+        footer=task["footer"],
+        bundle_path=Path(task["bundle_path"]),
+        workdir=Path(task["workdir"]) / "quarto",
+    )
