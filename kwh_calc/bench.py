@@ -21,7 +21,7 @@ from kwh_calc.calculations.scores import component_scores, research_months, resp
 from kwh_calc.intake.dataset import load_dataset, write_dataset
 from kwh_calc.intake.rules import load_rules
 
-__all__ = ["bench_scores"]
+__all__ = ["bench_close", "bench_monitor", "bench_scores"]
 
 T = TypeVar("T")
 
@@ -442,4 +442,121 @@ def bench_close(
         figures["floor_s"] = figures["floor_papermill_s"] + figures["floor_typst_s"]
         figures["ratio"] = figures["per_document_worker_s"] / figures["floor_s"]
         figures["manifest_entries"] = float(len(manifest))
+    return figures
+
+
+def monitor_command(
+    data: Path, out: Path, as_of: str, jobs: int, sample: int | None, contractors: bool, engine: str
+) -> list[str]:
+    """The ``kwh monitor`` command line the benchmark runs (``--force``: every dashboard made)."""
+    import sys
+
+    command = [
+        sys.executable,
+        "-c",
+        "from kwh_calc.cli import main; main()",
+        "monitor",
+        str(data),
+        "--as-of",
+        as_of,
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--engine",
+        engine,
+        "--force",
+    ]
+    if sample is not None:
+        command += ["--sample", str(sample)]
+    if contractors:
+        command.append("--contractors")
+    return command
+
+
+def bench_monitor(
+    data: Path | None = None,
+    as_of: str = "2025-06",
+    jobs: int = 2,
+    sample: int | None = None,
+    contractors: bool = False,
+    engine: str = "builtin",
+    corporations: int = 250,
+    seed: int = 2025,
+) -> dict[str, float]:
+    """Time ``kwh monitor`` on the national demo: wall time, seconds per dashboard, file sizes, memory.
+
+    The monitor runs as ``kwh monitor --force`` in a process of its own, watched by
+    :class:`ProcessWatch` (main process, workers, kernels). Figures, not a test.
+
+    Parameters
+    ----------
+    data : dataset folder (default: a freshly generated demo of ``corporations``, ``seed``).
+    as_of : the as-of month ``YYYY-MM``.
+    jobs, sample, contractors, engine : as ``kwh monitor``.
+
+    Returns
+    -------
+    dict
+        Seconds (``*_s``), MB (``*_mb``), counts and the load average before and after.
+    """
+    import json
+    import os
+    import statistics
+    import subprocess
+
+    from kwh_calc.intake.demo import generate_demo
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        if data is None:
+            data = folder / "data"
+            write_dataset(generate_demo(corporations=corporations, year=int(as_of[:4]), seed=seed), data)
+        figures["load_before"] = os.getloadavg()[0]
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            monitor_command(Path(data), folder / "reports", as_of, jobs, sample, contractors, engine),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with ProcessWatch(process.pid) as watch:
+            _, stderr = process.communicate()
+        wall = time.perf_counter() - started
+        figures["wall_s"] = wall
+        figures["load_after"] = os.getloadavg()[0]
+        out_dir = folder / "reports" / "monitor" / as_of
+        if not (out_dir / "manifest.json").exists():
+            raise RuntimeError(f"the monitor did not finish: {stderr[-2000:]}")
+        records = json.loads((out_dir / "manifest.json").read_text())["documents"].values()
+        made = [r for r in records if r["status"] == "ok" and r.get("timings")]
+        count = max(len(made), 1)
+        log_text = (out_dir / "monitor.log").read_text()
+        results_s = next(
+            (
+                float(line.split(" in ")[1].split(" s")[0])
+                for line in log_text.splitlines()
+                if "results computed" in line
+            ),
+            0.0,
+        )
+        sizes = [Path(r["pdf"]).stat().st_size / 2**20 for r in made]
+        figures.update(
+            dashboards=float(len(made)),
+            failed=float(sum(r["status"] == "failed" for r in records)),
+            results_s=results_s,
+            per_dashboard_s=wall / count,
+            per_dashboard_without_results_s=(wall - results_s) / count,
+            per_dashboard_worker_s=(wall - results_s) * jobs / count,
+            notebook_median_s=statistics.median(r["timings"]["notebook"] for r in made) if made else 0.0,
+            render_median_s=statistics.median(r["timings"]["render"] for r in made) if made else 0.0,
+            size_mean_mb=statistics.fmean(sizes) if sizes else 0.0,
+            size_max_mb=max(sizes, default=0.0),
+            peak_memory_at_once_mb=watch.peak_total / 2**20,
+            cpu_s=sum(watch.cpu.values()),
+        )
+        for role, entry in watch.by_role().items():
+            for key, value in entry.items():
+                figures[f"{role}_{key}"] = value
     return figures

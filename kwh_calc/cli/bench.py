@@ -113,3 +113,45 @@ def bench_close_command(
             f"(median notebook {f['quarto_notebook_median_s']:.2f} s, render {f['quarto_render_median_s']:.2f} s)"
         )
         out.print(f"ratio quarto / builtin   {f['quarto_ratio']:8.2f}     (goal ≤ 1,5)")
+
+
+@bench_app.command("monitor")
+def bench_monitor_command(
+    data: Path | None = typer.Option(None, "--data", help="Dataset folder (default: a freshly generated demo)."),
+    as_of: str = typer.Option("2025-06", "--as-of", help="As-of month YYYY-MM."),
+    jobs: int = typer.Option(2, "--jobs", min=1),
+    sample: int | None = typer.Option(None, "--sample", help="Dashboards for N corporations only (default: all)."),
+    contractors: bool = typer.Option(False, "--contractors", help="Also the contractor dashboards."),
+    engine: str = typer.Option("builtin", "--engine", help="builtin | quarto"),
+) -> None:
+    """``kwh monitor`` on the national demo: wall time, seconds and MB per dashboard, peak memory."""
+    from kwh_calc.bench import bench_monitor
+
+    if engine not in ("builtin", "quarto"):
+        out.print("--engine must be builtin or quarto")
+        raise typer.Exit(2)
+    f = bench_monitor(data=data, as_of=as_of, jobs=jobs, sample=sample, contractors=contractors, engine=engine)
+    out.print(
+        f"dashboards made          {f['dashboards']:8.0f}     (failed {f['failed']:.0f}; jobs {jobs}; engine {engine}; "
+        f"load average {f['load_before']:.1f} before, {f['load_after']:.1f} after)"
+    )
+    out.print(f"wall time                {f['wall_s']:8.1f} s   (goal < 180 s; results pass {f['results_s']:.1f} s)")
+    out.print(
+        f"per dashboard, wall      {f['per_dashboard_s']:8.3f} s   "
+        f"({f['per_dashboard_without_results_s']:.3f} s without the results pass)"
+    )
+    out.print(
+        f"per dashboard, worker    {f['per_dashboard_worker_s']:8.3f} s   "
+        f"(median notebook {f['notebook_median_s']:.2f} s, render {f['render_median_s']:.2f} s)"
+    )
+    out.print(f"size per file            {f['size_mean_mb']:8.2f} MB  (largest {f['size_max_mb']:.2f} MB; goal < 2 MB)")
+    out.print(f"CPU of all processes     {f['cpu_s']:8.1f} s")
+    for role in ("main", "worker", "kernel", "other"):
+        if f.get(f"{role}_processes"):
+            out.print(
+                f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:6.0f} MB, "
+                f"together at most {f[role + '_peak_mb_at_once']:6.0f} MB"
+            )
+    out.print(
+        f"peak memory, all         {f['peak_memory_at_once_mb']:8.0f} MB  (summed over the processes at one moment)"
+    )
