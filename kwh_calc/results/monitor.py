@@ -34,7 +34,7 @@ from kwh_calc.calculations.response import response_table
 from kwh_calc.calculations.scores import component_scores, peer_scores, respondent_results, suppress
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules, load_rules
-from kwh_calc.results.year import BREAKDOWNS, load_results, write_results
+from kwh_calc.results.year import BREAKDOWNS, _loaded, load_results, write_results
 
 __all__ = ["MONITOR_TABLES", "MonitorResults", "compute_monitor_results", "months_back", "read_all", "write_results"]
 
@@ -304,19 +304,25 @@ class MonitorResults:
     def __init__(self, directory: str | Path, corporation_id: str):
         self.directory = Path(directory)
         self.corporation_id = corporation_id
-        self.meta = json.loads((self.directory / "meta.json").read_text())
+        # Read once per process and folder, as YearResults does: a kept kernel makes hundreds of
+        # dashboards from one folder; the cache is checked against the folder's content here.
+        self._loaded = _loaded(self.directory)
+        self.meta = json.loads(self._loaded.stamp[0])
         self.as_of = str(self.meta["as_of"])
         self.year = int(self.as_of[:4])
         self.rules = _rules(self.meta.get("rules_path") or None, self.year)
-        self._cache: dict[str, pd.DataFrame] = {}
 
     def of(self, name: str) -> pd.DataFrame:
-        """The rows of table ``name`` that belong to this corporation (read with a filter)."""
-        if name not in self._cache:
-            self._cache[name] = pd.read_parquet(
-                self.directory / f"{name}.parquet", filters=[("corporation_id", "==", self.corporation_id)]
-            )
-        return self._cache[name].copy()
+        """The rows of table ``name`` that belong to this corporation (in table order; a new frame)."""
+        tables = self._loaded.tables
+        if name not in tables:
+            tables[name] = pd.read_parquet(self.directory / f"{name}.parquet")
+        positions = self._loaded.positions.get(name)
+        if positions is None:
+            positions = tables[name].groupby("corporation_id", sort=False, dropna=True).indices
+            self._loaded.positions[name] = positions
+        rows = positions.get(self.corporation_id, np.array([], dtype=np.intp))
+        return tables[name].take(rows).reset_index(drop=True)
 
     @property
     def corporation(self) -> pd.Series:
