@@ -18,7 +18,7 @@ Engines: the built-in HTML engine (``builtin``) or Quarto's ``html`` format (``q
 ``quarto`` CLI is on PATH); both make the same page (:mod:`kwh_calc.rendering.html`).
 ``engine="auto"`` takes the built-in one even where Quarto runs: the page is the same, and
 Quarto adds seconds per dashboard (a Deno start per render) to a run of hundreds
-(docs/architecture.md §9.2).
+(docs/architecture.md §9.2, §9.5).
 
 Every finished dashboard is journalled at once (the close's ``manifest.journal.jsonl``), so a
 stopped or killed monitor does not redo it; a re-run skips a dashboard whose inputs did not
