@@ -27,14 +27,16 @@ change and whose files still have the bytes recorded (the close's ``files_curren
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -58,7 +60,7 @@ from kwh_calc.close.run import (
     log_summary,
     select_corporations,
 )
-from kwh_calc.intake.dataset import load_dataset
+from kwh_calc.intake.dataset import Dataset, load_dataset
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 from kwh_calc.rendering.html import vega_bundle_path
 from kwh_calc.rendering.render import quarto_available
@@ -115,6 +117,13 @@ def _contractors(results_dir: Path, corporation_ids: list[str]) -> dict[str, lis
     table = pd.read_parquet(results_dir / "contractor_scores.parquet", columns=["corporation_id", "aannemer"])
     table = table[table["corporation_id"].isin(corporation_ids)]
     return {c: sorted(g["aannemer"].astype(str).unique()) for c, g in table.groupby("corporation_id")}
+
+
+@dataclass(frozen=True)
+class _Fingerprinted:
+    """What the manifest needs of the dataset once the dashboards are planned."""
+
+    fingerprint: str
 
 
 def choose_monitor_engine(engine: str) -> str:
@@ -262,6 +271,11 @@ def run_monitor(
         )
         for task in tasks:
             task["kernels"] = kernels
+        # The dashboards read the results folder, not the dataset: let the main process give back
+        # its memory (about 1 GB for the national demo) before the workers and kernels start.
+        planned = _Fingerprinted(dataset.fingerprint)
+        del dataset
+        gc.collect()
         total = len(tasks) + len(records)
         for done, record in enumerate(records, start=1):
             if on_progress:
@@ -275,7 +289,7 @@ def run_monitor(
             log_record(log, record)
             if on_progress:
                 on_progress(record, done, total)
-        _update_manifest(out_dir, records, dataset, rules, year)
+        _update_manifest(out_dir, records, cast("Dataset", planned), rules, year)  # reads .fingerprint only
         summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
         log_summary(log, f"monitor {as_of}", summary)
         return summary

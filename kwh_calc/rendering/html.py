@@ -179,6 +179,12 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
     return vega_bundle_path(cache_dir).read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=2)
+def _read_bundle(path: str) -> str:
+    """The bundle's text, read once per worker (the file is named by its vl-convert version)."""
+    return Path(path).read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=1)
 def _font_base64() -> str:
     return base64.b64encode((fonts_dir() / "Inter-Regular.otf").read_bytes()).decode("ascii")
@@ -282,7 +288,7 @@ def render_dashboard(executed: Path, target: Path, task: dict) -> HtmlResult:
 
     ``task`` carries ``title``, ``footer`` and ``bundle_path`` (the cached vega bundle).
     """
-    bundle = Path(task["bundle_path"]).read_text(encoding="utf-8")
+    bundle = _read_bundle(str(task["bundle_path"]))
     return render_html(Path(executed), Path(target), title=task["title"], footer=task["footer"], bundle=bundle)
 
 
