@@ -65,3 +65,16 @@ def test_process_watch_counts_every_process_of_the_tree():
     assert roles["other"]["processes"] >= 1
     assert roles["other"]["peak_mb_max"] > 55  # the child's 60 MB block
     assert watch.peak_total / 2**20 >= roles["other"]["peak_mb_max"]
+
+
+@pytest.mark.e2e
+def test_monitor_benchmark_measures_dashboards(demo_dir):
+    from kwh_calc.bench import bench_monitor
+
+    figures = bench_monitor(data=demo_dir, jobs=1, sample=2)
+    assert figures["failed"] == 0
+    assert figures["dashboards"] == 2
+    assert figures["per_dashboard_s"] == pytest.approx(figures["wall_s"] / 2)
+    assert 0 < figures["size_mean_mb"] <= figures["size_max_mb"]
+    assert figures["kernel_processes"] >= 1
+    assert figures["peak_memory_at_once_mb"] > 0

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import cast
 
 import pandas as pd
+import pyarrow as pa
 
 from kwh_calc import __version__
 from kwh_calc.calculations.forecast import month_window
@@ -276,6 +277,7 @@ def run_monitor(
         planned = _Fingerprinted(dataset.fingerprint)
         del dataset
         gc.collect()
+        pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
         total = len(tasks) + len(records)
         for done, record in enumerate(records, start=1):
             if on_progress:
