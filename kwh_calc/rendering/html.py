@@ -120,6 +120,9 @@ footer{color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);margi
 _EMBED_JS = """
 (function(){
   var fmt = %(format)s, tfmt = %(time)s;
+  // Draw once the inline font is ready: vega measures legend and axis labels with the font it
+  // finds at that moment, and labels measured in a fallback font overlap once Inter is drawn.
+  function draw(){
   document.querySelectorAll('script[type="application/json"][data-kwh-chart]').forEach(function(el){
     var spec = JSON.parse(el.textContent);
     var target = document.getElementById(el.getAttribute('data-kwh-chart'));
@@ -130,6 +133,8 @@ _EMBED_JS = """
         if (svg){svg.setAttribute('role','img');svg.setAttribute('aria-label', spec.description || '');}
       }).catch(function(err){ target.textContent = 'Grafiek kon niet worden getekend.'; console.error(err); });
   });
+  }
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(draw, draw); } else { draw(); }
   // Printing: open every folded section so nothing is lost on paper.
   window.addEventListener('beforeprint', function(){
     document.querySelectorAll('details').forEach(function(d){d.open=true;});
