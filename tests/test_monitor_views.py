@@ -28,9 +28,19 @@ def test_html_table_is_accessible_and_escaped():
     frame = pd.DataFrame({"Groep": ["<b>Oost</b>"], "Score": ["7,4"]})
     table = views.html_table(frame, "Uitsplitsing & meer", numeric=["Score"])
     assert "<caption>Uitsplitsing &amp; meer</caption>" in table
-    assert '<th scope="col" class="num">Score</th>' in table
-    assert '<th scope="row">&lt;b&gt;Oost&lt;/b&gt;</th>' in table
-    assert '<td class="num">7,4</td>' in table
+    assert '<th scope="col" role="columnheader" class="num">Score</th>' in table
+    assert '<th scope="row" role="rowheader" data-label="Groep">&lt;b&gt;Oost&lt;/b&gt;</th>' in table
+    assert '<td role="cell" class="num" data-label="Score">7,4</td>' in table
+    assert 'class="stack"' not in table  # two columns fit a phone as they are
+
+
+def test_wide_tables_become_cards_on_a_phone_with_every_cell_labelled():
+    columns = ["Onderdeel", "Respondenten", "Onderdeelscore", "% tevreden & meer"]
+    frame = pd.DataFrame([["Reparaties", "12", "7,4", "88%"]], columns=columns)
+    table = views.html_table(frame, "Tot nu toe", numeric=columns[1:])
+    assert '<table role="table" class="stack">' in table
+    for column in columns:
+        assert f'data-label="{views.esc(column)}"' in table
 
 
 def _capture(monkeypatch) -> list:

@@ -119,6 +119,9 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+STACK_FROM_COLUMNS = 3  # tables with more columns than this are shown as cards on a phone
+
+
 def html_table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = (), row_header: str | None = None) -> str:
     """A real, accessible HTML table: caption, column headers with scope, row headers.
 
@@ -131,23 +134,33 @@ def html_table(frame: pd.DataFrame, caption: str, numeric: Iterable[str] = (), r
     """
     numeric = set(numeric)
     row_header = row_header or (frame.columns[0] if len(frame.columns) else None)
-    num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if c in numeric else ""}>{esc(c)}</th>' for c in frame.columns)
+    # Explicit roles keep the table a table for screen readers when a phone shows its rows as cards.
+    head = "".join(
+        f'<th scope="col" role="columnheader"{_num_class(c in numeric)}>{esc(c)}</th>' for c in frame.columns
+    )
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, values, strict=True):
-            attrs = num if column in numeric else ""
+            attrs = f'{_num_class(column in numeric)} data-label="{esc(column)}"'
             if column == row_header:
-                cells.append(f'<th scope="row"{attrs}>{esc(value)}</th>')
+                cells.append(f'<th scope="row" role="rowheader"{attrs}>{esc(value)}</th>')
             else:
-                cells.append(f"<td{attrs}>{esc(value)}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+                cells.append(f'<td role="cell"{attrs}>{esc(value)}</td>')
+        rows.append(f'<tr role="row">{"".join(cells)}</tr>')
+    # Wider tables become one card per row on a phone (CSS in rendering.html) instead of a
+    # sideways scroll that hides most columns.
+    stack = ' class="stack"' if len(frame.columns) > STACK_FROM_COLUMNS else ""
     return (
         f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
-        f"<table><caption>{esc(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f'<table role="table"{stack}><caption>{esc(caption)}</caption>'
+        f'<thead role="rowgroup"><tr role="row">{head}</tr></thead>'
+        f'<tbody role="rowgroup">{"".join(rows)}</tbody></table></div>'
     )
+
+
+def _num_class(numeric: bool) -> str:
+    return ' class="num"' if numeric else ""
 
 
 def period_label(period: str) -> str:

@@ -113,6 +113,11 @@ details{margin:8px 0}summary{cursor:pointer;color:var(--accent);font-weight:600}
 footer{color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);margin-top:2em;padding-top:.6em}
 :focus-visible{outline:3px solid #c8862a;outline-offset:2px}
 @media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}.big{font-size:1.5rem}table{font-size:.85rem}}
+@media (max-width:600px){.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%%)}
+ .stack tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
+ .stack th,.stack td{display:flex;justify-content:space-between;gap:1em;border:0;padding:2px 0;text-align:right}
+ .stack [data-label]::before{content:attr(data-label);color:var(--muted);text-align:left}
+ .stack th[scope=row]{font-weight:700;text-align:left}.stack th[scope=row]::before{content:none}}
 @media print{.skip{display:none}main{max-width:none;padding:0}details>*{display:block}
  section,figure,table,.tile{break-inside:avoid}a{color:inherit;text-decoration:none}h2{break-after:avoid}}
 """
