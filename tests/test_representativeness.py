@@ -418,15 +418,37 @@ def test_a_corporation_that_started_in_the_year_is_held_to_its_share_of_the_tele
     b.respondents("OLD", "reparaties", [[8]] * 10, month="2025-03", mode="telefonisch")
     dataset = b.build()
     months = research_months_active(dataset.corporations, 2025)
-    assert months.to_dict() == {"OLD": 12, "NEW": 5, "M": 6}
+    # OLD merged into M on 1 July: its own months are January to June.
+    assert months.to_dict() == {"OLD": 6, "NEW": 5, "M": 6}
     table = representativeness_table(dataset, RULES, 2025).set_index(["corporation_id", "questionnaire"])
     new = table.loc[("NEW", "reparaties")]
     # 3.000 units: 24 per year; 5 months: 10, and 10 telephone interviews meet it.
     assert (new["telephone_quota"], new["quota_months"], new["telephone_quota_period"]) == (24, 5, 10)
     assert bool(new["telephone_quota_met"])
     old = table.loc[("OLD", "reparaties")]
-    assert (old["quota_months"], old["telephone_quota_period"]) == (12, 24)
-    assert not bool(old["telephone_quota_met"])
+    assert (old["quota_months"], old["telephone_quota_period"]) == (6, 12)
+    assert not bool(old["telephone_quota_met"])  # 10 of 12
+
+
+@pytest.mark.parametrize(
+    ("member_since", "merged_on", "months"),
+    [
+        ("2015-01-01", "2025-07-01", 6),  # January to June
+        ("2015-01-01", "2025-07-15", 7),  # July's first day lies before the merger: July is its own
+        ("2025-03-01", "2025-07-15", 5),  # a new member in March that merged away in July
+        ("2015-01-01", "2025-01-01", 0),
+        ("2015-01-01", "2025-12-31", 12),
+        ("2015-01-01", "2024-10-01", 0),  # merged away before the year
+        ("2015-01-01", "2026-03-01", 12),  # merges after the year
+    ],
+)
+def test_a_predecessor_takes_part_until_its_merger(member_since, merged_on, months):
+    from kwh_calc.calculations.representativeness import research_months_active
+
+    b = DatasetBuilder(year=2025)
+    b.corporation("OLD", member_since=member_since).corporation("M", merged_from="OLD", merged_on=merged_on)
+    corporations = pd.DataFrame(b.corporations)
+    assert research_months_active(corporations, 2025)["OLD"] == months
 
 
 # --------------------------------------------------------------------------- chart and text figures

@@ -104,6 +104,17 @@ def test_precision_table_shows_intervals_and_suppresses_small_components(results
     assert set(table.loc["Nieuwe huurders"].iloc[1:]) == {f"< {MIN_CELL} resp."}
 
 
+def test_precision_caution_names_label_components_below_their_minimum(results):
+    # C1: Reparaties 120 (minimum 50), Nieuwe huurders 3 (below the minimum cell: no figures,
+    # so no caution), Groot onderhoud 6 (no label minimum).
+    assert rv.precision_caution(results) is None
+    # C2: Reparaties 10 of at least 50.
+    caution = rv.precision_caution(YearResults(results.directory, "C2"))
+    assert caution is not None
+    assert "Reparaties (10 van minimaal 50) rust op minder respondenten dan het minimum" in caution
+    assert "beslist de CKV" in caution
+
+
 # --------------------------------------------------------------------------- explanation
 
 

@@ -463,18 +463,28 @@ def telephone_quota(units: int, questionnaire: str, rules: Rules) -> int | Liter
 def research_months_active(corporations: pd.DataFrame, year: int) -> pd.Series:
     """Months of research year ``year`` in which each corporation took part in the survey.
 
-    12, unless the corporation started inside Y: from the month of ``member_since`` (a new
-    member) or of ``merged_on`` (a merged corporation, whose own respondents start at the
-    merger) through December. Index ``corporation_id``.
+    12, unless the corporation started or ended inside Y. It starts at the month of
+    ``member_since`` (a new member) or of ``merged_on`` (a merged corporation, whose own
+    respondents start at the merger). A predecessor that merged away ends with the last month
+    whose first day lies before the successor's ``merged_on``: the months whose respondents
+    count as its own (docs/methodology.md §3.10, §5.6); merged away before Y, it took part 0 months.
+    Index ``corporation_id``.
     """
     starts = []
     for column in ("member_since", "merged_on"):
         if column in corporations.columns:
             starts.append(pd.to_datetime(corporations[column]))
     start = pd.concat(starts, axis=1).max(axis=1) if starts else pd.Series(pd.NaT, index=corporations.index)
-    inside = start.dt.year == year
-    months = np.where(inside, 12 - start.dt.month.fillna(1).astype("int64") + 1, 12)
-    return pd.Series(months, index=corporations["corporation_id"].astype(str).to_numpy(), dtype="int64")
+    first = np.where(start.dt.year == year, start.dt.month.fillna(1).astype("int64"), 1)
+    ids = corporations["corporation_id"].astype(str)
+    last = pd.Series(12, index=ids.to_numpy(), dtype="int64")
+    if "merged_from" in corporations.columns:
+        for predecessor, merged_on in mergers(corporations)[["predecessor_id", "merged_on"]].itertuples(index=False):
+            if predecessor in last.index and not pd.isna(merged_on) and merged_on.year <= year:
+                before = merged_on.month - 1 + int(merged_on.day > 1) if merged_on.year == year else 0
+                last[predecessor] = before
+    months = np.maximum(last.to_numpy() - first + 1, 0)
+    return pd.Series(months, index=ids.to_numpy(), dtype="int64")
 
 
 def pro_rata_quota(quota_per_year: int, months: int) -> int:

@@ -33,7 +33,7 @@ from kwh_calc.calculations.representativeness import (
     required_sample_size,
     sample_size_examples,
 )
-from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct
+from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct, join_nl
 from kwh_calc.intake.rules import Rules
 from kwh_calc.presentation.present import escape_markdown
 from kwh_calc.results.year import YearResults
@@ -54,6 +54,7 @@ __all__ = [
     "monthly_chart_data",
     "monthly_table",
     "population_examples_table",
+    "precision_caution",
     "precision_table",
     "quota_class_label",
     "quota_index",
@@ -598,6 +599,27 @@ def precision_table(results: YearResults) -> pd.DataFrame:
             entry[pct_column] = f"{fmt_pct(row.pct_satisfied)} ({fmt_pct(row.pct_low)}–{fmt_pct(row.pct_high)})"
         rows.append(entry)
     return pd.DataFrame(rows, columns=["Onderdeel", "Respondenten", score_column, pct_column])
+
+
+def precision_caution(results: YearResults) -> str | None:
+    """A caution under the precision table for label components shown with fewer respondents
+    than the label's minimum (docs/methodology.md §3.5): their intervals are wide and the CKV
+    judges them. ``None`` when there are none. Components below the minimum cell show no
+    figures at all, so they need no caution."""
+    rules = results.rules
+    s = standards(rules)
+    thin = []
+    for row in _components(results).itertuples():
+        minimum = rules.questionnaires[row.questionnaire].min_respondents
+        if minimum is not None and s.min_cell <= row.n < minimum:
+            thin.append(f"{rules.questionnaire_name(row.questionnaire)} ({fmt_count(row.n)} van minimaal {minimum})")
+    if not thin:
+        return None
+    return (
+        f"Let op: {join_nl(thin)} {'rust' if len(thin) == 1 else 'rusten'} op minder respondenten dan het minimum "
+        "voor het kwaliteitslabel. Het interval is daardoor breed en de uitkomst onzeker; haalt zo'n onderdeel "
+        "de labelgrens niet, dan beslist de CKV."
+    )
 
 
 # --------------------------------------------------------------------------- reaching 5%
