@@ -334,6 +334,19 @@ def _clip_bars(spec: dict[str, Any]) -> None:
             _clip_bars(layer)
 
 
+def _spec(altair_chart: Any) -> dict[str, Any]:
+    """The Vega-Lite dict of a chart (a copy of a dict as it is).
+
+    Altair's schema validation is left out: it costs as much as the serialisation itself and,
+    since :func:`chart` needs the spec twice, it ran twice per chart of every document (about
+    a third of a chart cell, issue 13). The view functions' tests serialise their charts with
+    validation; vl-convert still refuses a spec it cannot compile.
+    """
+    if isinstance(altair_chart, Mapping):
+        return dict(altair_chart)
+    return dict(altair_chart.to_dict(validate=False))
+
+
 def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: float | None = None) -> str:
     """Render an Altair chart (or a Vega-Lite dict) to SVG text with the KWH theme.
 
@@ -357,7 +370,7 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: flo
     import vl_convert as vlc
 
     register_fonts()
-    spec = dict(altair_chart) if isinstance(altair_chart, Mapping) else altair_chart.to_dict()
+    spec = _spec(altair_chart)
     if not _is_compound(spec):
         _clip_bars(spec)
         spec["width"] = round(width_pt / 0.75)
@@ -381,8 +394,7 @@ def chart_alt_text(altair_chart: Any) -> str | None:
     Dutch sentence that says what the chart shows and its key figures, for readers who
     cannot see the image (PDF/UA). None when the chart has none.
     """
-    spec = dict(altair_chart) if isinstance(altair_chart, Mapping) else altair_chart.to_dict()
-    text = spec.get("description")
+    text = _spec(altair_chart).get("description")
     return str(text) if text else None
 
 
@@ -422,13 +434,14 @@ def chart(
 
     if intro:
         markdown(intro, keep_with_next=True)
-    svg = chart_svg(altair_chart, width_pt=width_pt, height_pt=height_pt)
+    spec = _spec(altair_chart)  # serialised once: the alt text and the SVG come from the same dict
+    alt = alt or chart_alt_text(spec)
+    svg = chart_svg(spec, width_pt=width_pt, height_pt=height_pt)
     meta: dict[str, Any] = {}
     if caption:
         meta["caption"] = caption
     if label:
         meta["label"] = label
-    alt = alt or chart_alt_text(altair_chart)
     if alt:
         meta["alt"] = alt
     display({"image/svg+xml": svg}, raw=True, metadata={"kwh": meta} if meta else None)
