@@ -285,3 +285,69 @@ def test_changed_code_redoes_the_documents(first_close, demo, picked, monkeypatc
     summary = run_close(demo, YEAR, out, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
     assert summary.count("ok") == 1
     assert summary.count("skipped") == 0
+
+
+def _task(tmp_path, name, *sources, timeout=None):
+    """A DocumentTask for a small notebook, executed only (``defer_render``: no PDF needed)."""
+    import nbformat
+
+    from kwh_calc.close.run import DocumentTask
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in ("x = 1", *sources)]
+    for cell in nb.cells:
+        cell.metadata["tags"] = []
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, notebook)
+    return DocumentTask(
+        record={"document": name, "corporation_id": "C1"},
+        notebook=str(notebook),
+        parameters={"x": 2},
+        pdf=str(tmp_path / "out" / f"{name}.pdf"),
+        executed=str(tmp_path / "out" / f"{name}-executed.ipynb"),
+        workdir=str(tmp_path / ".work" / name),
+        defer_render=True,
+        execution_timeout=timeout,
+    )
+
+
+def test_a_dying_kernel_or_a_hung_cell_fails_its_document_alone(tmp_path):
+    # The kept-kernel engine once used a blocking client: a kernel that died hung the close and
+    # the cell timeout was never enforced. Now each fails its own document, naming the cell,
+    # and the next document of the same worker runs in a fresh kernel.
+    from kwh_calc.close.run import _execute
+
+    tasks = [
+        _task(tmp_path, "dies", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "y = 1"),
+        _task(tmp_path, "hangs", "import time\ntime.sleep(120)", timeout=2),
+        _task(tmp_path, "fine", "y = x + 1"),
+    ]
+    records = {r["document"]: r for r in _execute(tasks, jobs=1)}
+    assert records["dies"]["status"] == "failed"
+    assert "DeadKernelError in cell 2 (import os, signal)" in records["dies"]["error"]
+    assert records["hangs"]["status"] == "failed"
+    assert "CellTimeoutError in cell 2 (import time)" in records["hangs"]["error"]
+    assert records["fine"]["status"] == "executed"
+    assert Path(records["dies"]["executed_notebook"]).exists()  # kept for the reader
+
+
+def test_ctrl_c_stops_a_serial_close(tmp_path, monkeypatch):
+    # --jobs 1 runs documents in the main process: a KeyboardInterrupt in one must end the
+    # close, not become one failed document after which the next one starts.
+    import papermill
+
+    from kwh_calc.close.run import _execute
+
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    tasks = [_task(tmp_path, "one"), _task(tmp_path, "two")]
+    with pytest.raises(KeyboardInterrupt):
+        list(_execute(tasks, jobs=1))
+    assert len(calls) == 1

@@ -38,8 +38,8 @@ import shutil
 import subprocess
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ __all__ = [
     "CloseSummary",
     "Document",
     "DocumentRecord",
+    "DocumentTask",
     "Output",
     "load_documents",
     "load_outputs",
@@ -95,6 +96,57 @@ class Output:
     def run(self, dataset: Dataset, rules: Rules, year: int, out_dir: Path) -> list[Path]:
         module, name = self.function.split(":")
         return list(getattr(importlib.import_module(module), name)(dataset, rules, year, out_dir))
+
+
+#: Seconds one cell of a document may run before the document fails (``CellTimeoutError``);
+#: a document's slowest cell takes well under a second, so this only catches a hung cell.
+EXECUTION_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class DocumentTask:
+    """One document to make: what crosses from the close to a worker process (pickled).
+
+    ``record`` holds the manifest fields known before the run (document, corporation_id,
+    input_key, parameters, inputs, versions). ``extra`` carries the fields a ``renderer``
+    (``"module:function"``, called as ``function(executed, target, fields)``) reads besides
+    these, such as the monitor's footer and bundle path.
+    """
+
+    record: Mapping[str, Any]
+    notebook: str
+    parameters: Mapping[str, Any]
+    pdf: str
+    executed: str
+    workdir: str
+    title: str = ""
+    subtitle: str | None = None
+    year_label: str | None = None
+    corporation_name: str | None = None
+    year: int | None = None
+    provenance: Mapping[str, str] | None = None
+    engine: str = "builtin"
+    timestamp: str | None = None
+    kernels: str = "kept"  # kept | fresh
+    defer_render: bool = False  # Quarto: rendered afterwards in batches
+    renderer: str | None = None
+    execution_timeout: float | None = EXECUTION_TIMEOUT_S
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, task: DocumentTask | Mapping[str, Any]) -> DocumentTask:
+        """A task as it is, or made from a dict of fields (the unknown keys go to ``extra``)."""
+        if isinstance(task, DocumentTask):
+            return task
+        known = {f.name for f in fields(cls)} - {"extra"}
+        given = {k: v for k, v in task.items() if k in known}
+        extra = {**dict(task.get("extra") or {}), **{k: v for k, v in task.items() if k not in known | {"extra"}}}
+        return cls(**given, extra=extra)
+
+    def fields(self) -> dict[str, Any]:
+        """Every field as one plain dict, ``extra`` merged in: what a ``renderer`` receives."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**values, **self.extra}
 
 
 @dataclass
@@ -297,6 +349,12 @@ def ensure_results(
 
 
 def _is_kernel_start_problem(error: BaseException) -> bool:
+    """A kernel that could not start (port clash, slow start): worth another attempt. A kernel
+    that died or a cell that timed out while the document ran is the document's failure."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(error, (DeadKernelError, CellTimeoutError)):
+        return False
     text = f"{type(error).__name__}: {error}"
     return any(
         s in text
@@ -311,43 +369,67 @@ def _is_kernel_start_problem(error: BaseException) -> bool:
     )
 
 
-def run_document(task: dict) -> dict:
-    """Execute one notebook with papermill and render it; never raises (returns the record).
+def _cell_of_failure(executed: Path) -> str | None:
+    """Which cell was running when execution broke off (a dead kernel, a timeout): the last
+    cell papermill started, as ``cell N (first line)``; None when it cannot be told."""
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return None
+    started = [
+        (index, cell)
+        for index, cell in enumerate(cells)
+        if (cell.get("metadata", {}).get("papermill") or {}).get("start_time")
+    ]
+    if not started:
+        return None
+    index, cell = started[-1]
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else str(source)
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return f"cell {index}" + (f" ({first[:80]})" if first else "")
 
-    ``task`` holds plain values (it crosses process boundaries): document, corporation_id,
-    notebook, parameters, pdf, executed, title, subtitle, corporation_name, year,
-    provenance, engine, timestamp, workdir.
+
+def run_document(task: DocumentTask | Mapping[str, Any]) -> dict:
+    """Execute one notebook with papermill and render it; returns the record (a dict).
+
+    Never raises for a failing document (its record says ``failed``, naming the stage, the
+    error and, for a kernel that died or a cell that timed out, the cell). Ctrl-C and SIGTERM
+    (``KeyboardInterrupt``, :class:`kwh_calc.rendering.lifeline.Stopped`) do go through: they
+    stop the close, not just this document.
     """
     import papermill
 
     from kwh_calc.rendering.kernels import ENGINE_NAME, KEPT_KERNEL_ARGUMENTS
     from kwh_calc.rendering.render import render_notebook
 
-    record = dict(task["record"])
+    task = DocumentTask.of(task)
+    record = dict(task.record)
     started = time.perf_counter()
-    workdir = Path(task["workdir"])
+    workdir = Path(task.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     executed_tmp = workdir / "executed.ipynb"
-    executed = Path(task["executed"])
+    executed = Path(task.executed)
     executed.parent.mkdir(parents=True, exist_ok=True)
     stage = "notebook"
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             try:
                 engine_options: dict[str, object]
-                if task["kernels"] == "kept":
+                if task.kernels == "kept":
                     engine_options = {"engine_name": ENGINE_NAME, "kernel_cwd": str(workdir)}
                 else:
                     # The kernel's start-up notices (e.g. "running over TCP") are noise in a close.
                     engine_options = {"cwd": str(workdir), "extra_arguments": KEPT_KERNEL_ARGUMENTS}
                 papermill.execute_notebook(
-                    str(task["notebook"]),
+                    str(task.notebook),
                     str(executed_tmp),
-                    parameters=task["parameters"],
+                    parameters=dict(task.parameters),
                     progress_bar=False,
                     log_output=False,
                     start_timeout=120,
+                    execution_timeout=task.execution_timeout,
                     kernel_name="python3",
                     **engine_options,
                 )
@@ -359,7 +441,7 @@ def run_document(task: dict) -> dict:
                     raise
                 time.sleep(0.5 * attempt)
         notebook_done = time.perf_counter()
-        if task.get("defer_render"):
+        if task.defer_render:
             # Quarto: rendered later with the other documents in one `quarto render` per batch.
             os.replace(executed_tmp, executed)
             record.update(
@@ -371,27 +453,27 @@ def run_document(task: dict) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
             return record
         stage = "render"
-        pdf_tmp = workdir / f"document{Path(task['pdf']).suffix}"
-        if task.get("renderer"):
+        pdf_tmp = workdir / f"document{Path(task.pdf).suffix}"
+        if task.renderer:
             # Another output than a PDF (issue 14: HTML dashboards): "module:function" called
-            # as function(executed, target, task), returning .engine and .duration_s.
-            module, name = task["renderer"].split(":")
-            result = getattr(importlib.import_module(module), name)(executed_tmp, pdf_tmp, task)
+            # as function(executed, target, fields), returning .engine and .duration_s.
+            module, name = task.renderer.split(":")
+            result = getattr(importlib.import_module(module), name)(executed_tmp, pdf_tmp, task.fields())
         else:
             result = render_notebook(
                 executed_tmp,
                 pdf_tmp,
-                title=task["title"],
-                subtitle=task["subtitle"],
-                corporation=task["corporation_name"],
-                year=task["year"],
-                provenance=task["provenance"],
-                engine=task["engine"],
+                title=task.title,
+                subtitle=task.subtitle,
+                corporation=task.corporation_name,
+                year=task.year,
+                provenance=task.provenance,
+                engine=task.engine,
                 workdir=workdir / "render",
-                timestamp=datetime.fromisoformat(task["timestamp"]),
-                year_label=task["year_label"],
+                timestamp=datetime.fromisoformat(task.timestamp) if task.timestamp else None,
+                year_label=task.year_label,
             )
-        pdf = Path(task["pdf"])
+        pdf = Path(task.pdf)
         for target in (pdf, executed):  # never rename over a folder, device or other non-file
             check_output_target(target)
         files = {str(executed): _sha256_file(executed_tmp), str(pdf): _sha256_file(pdf_tmp)}
@@ -413,9 +495,8 @@ def run_document(task: dict) -> dict:
             },
         )
         shutil.rmtree(workdir, ignore_errors=True)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (lifeline.Stopped) stops the close, not just this document
-        raise
-    except BaseException as error:
+    except Exception as error:  # the document fails, the close goes on (Ctrl-C/SIGTERM go through)
+        cell = _cell_of_failure(executed_tmp) if stage == "notebook" and executed_tmp.exists() else None
         if executed_tmp.exists():
             try:
                 check_output_target(executed)
@@ -424,7 +505,9 @@ def run_document(task: dict) -> dict:
             except OSError:  # the place is taken by a folder or device: the error message says enough
                 pass
         message = f"{stage}: {type(error).__name__}: {error}".strip()
-        aside = set_aside(Path(task["pdf"]))  # last run's PDF must not pass for this run's
+        if cell and not isinstance(error, papermill.PapermillExecutionError):  # that one names its cell
+            message = f"{stage}: {type(error).__name__} in {cell}: {error}".strip()
+        aside = set_aside(Path(task.pdf))  # last run's PDF must not pass for this run's
         if aside is not None:
             message += f" (previous output moved aside to {aside.name})"
         record.update(status="failed", error=message[-4000:])
@@ -583,9 +666,7 @@ def run_close(
         selected = select_corporations(dataset, corporations, sample)
         # The engine that will render (not "auto"): a document is redone when it changes.
         tasks, records = _plan(dataset, rules, year, out_dir, results_dir, documents, selected, chosen, force)
-        for task in tasks:
-            task["kernels"] = kernels
-            task["defer_render"] = chosen == "quarto"
+        tasks = [replace(task, kernels=kernels, defer_render=chosen == "quarto") for task in tasks]
         records += [_run_output(output, dataset, rules, year, out_dir, force) for output in outputs]
         total = len(tasks) + len(records)
         for done, record in enumerate(records, start=1):
@@ -601,7 +682,7 @@ def run_close(
         for record in records:
             if record.status != "skipped":
                 _journal(out_dir, record)
-        by_pdf = {task["pdf"]: task for task in tasks}
+        by_pdf = {task.pdf: task for task in tasks}
         executed = []
 
         def finished():
@@ -702,22 +783,22 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
                 )
             corporation_name = str(corps.loc[corporation_id, "name"]) if corporation_id else None
             tasks.append(
-                {
-                    "record": dict(base, status="pending"),
-                    "notebook": str(document.notebook),
-                    "parameters": parameters,
-                    "pdf": str(pdf),
-                    "executed": str(folder / f"{document.key}.ipynb"),
-                    "title": document.title,
-                    "subtitle": document.subtitle.format(year=year),
-                    "year_label": document.year_label,
-                    "corporation_name": corporation_name,
-                    "year": year,
-                    "provenance": provenance,
-                    "engine": engine,
-                    "timestamp": timestamp,
-                    "workdir": str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
-                }
+                DocumentTask(
+                    record=dict(base, status="pending"),
+                    notebook=str(document.notebook),
+                    parameters=parameters,
+                    pdf=str(pdf),
+                    executed=str(folder / f"{document.key}.ipynb"),
+                    title=document.title,
+                    subtitle=document.subtitle.format(year=year),
+                    year_label=document.year_label,
+                    corporation_name=corporation_name,
+                    year=year,
+                    provenance=provenance,
+                    engine=engine,
+                    timestamp=timestamp,
+                    workdir=str(out_dir / ".work" / f"{corporation_id or '_national'}-{document.key}"),
+                )
             )
     return tasks, skipped
 
@@ -763,7 +844,7 @@ def _run_output(
     return record
 
 
-def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, out_dir: Path):
+def _render_batches(executed: list[dict], by_pdf: dict[str, DocumentTask], jobs: int, out_dir: Path):
     """Render the executed notebooks with Quarto in ``jobs`` batches at once; yield records.
 
     Quarto pays a Deno start and a project set-up per ``quarto render`` (seconds): one call
@@ -787,14 +868,14 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
                 task,
                 RenderJob(
                     Path(record["executed_notebook"]),
-                    Path(task["pdf"]),
-                    title=task["title"],
-                    subtitle=task["subtitle"],
-                    corporation=task["corporation_name"],
-                    year=task["year"],
-                    provenance=task["provenance"],
-                    year_label=task["year_label"],
-                    timestamp=datetime.fromisoformat(task["timestamp"]),
+                    Path(task.pdf),
+                    title=task.title,
+                    subtitle=task.subtitle,
+                    corporation=task.corporation_name,
+                    year=task.year,
+                    provenance=task.provenance,
+                    year_label=task.year_label,
+                    timestamp=datetime.fromisoformat(task.timestamp) if task.timestamp else None,
                 ),
             )
         )
@@ -837,14 +918,15 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, dict], jobs: int, ou
                 yield record
 
 
-def _execute(tasks: list[dict], jobs: int):
+def _execute(given: list[DocumentTask] | list[dict], jobs: int):
     """Run tasks in ``jobs`` worker processes, yielding records as they finish."""
+    tasks = [DocumentTask.of(task) for task in given]
     if jobs <= 1 or len(tasks) <= 1:
         try:
             for task in tasks:
                 yield run_document(task)
         finally:
-            if tasks and tasks[0].get("kernels") == "kept":
+            if tasks and tasks[0].kernels == "kept":
                 from kwh_calc.rendering.kernels import shutdown_kernels
 
                 shutdown_kernels()
@@ -860,9 +942,7 @@ def _execute(tasks: list[dict], jobs: int):
             try:
                 yield future.result()
             except Exception as error:  # a worker process died: the document fails, the close goes on
-                record = dict(
-                    pending[future]["record"], status="failed", error=f"worker: {type(error).__name__}: {error}"
-                )
+                record = dict(pending[future].record, status="failed", error=f"worker: {type(error).__name__}: {error}")
                 yield record
         stopped = False
     finally:

@@ -33,8 +33,9 @@ import os
 import signal
 import threading
 
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import KernelManager
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.log import logger
@@ -72,14 +73,27 @@ RESET_NAMES = "get_ipython().reset(new_session=False)\n"
 RESTART_EVERY = 50
 
 
+#: Seconds the clearing of the previous document's names may take before the kernel is taken
+#: for hung and replaced.
+PREPARE_TIMEOUT_S = 60
+
+
 class KeptKernel:
-    """One running kernel and its client, restarted on error and every ``restart_every`` runs."""
+    """One running kernel and its client, restarted on error and every ``restart_every`` runs.
+
+    The client is nbclient's own kind, an *asynchronous* one: nbclient waits for a cell's reply
+    while it polls, beside it, whether the kernel is still alive and whether the cell's
+    ``execution_timeout`` has passed. A blocking client stops the event loop inside every wait,
+    so a kernel that died (or a cell that ran for ever) hung the whole worker (issue 13); now
+    the document fails with ``DeadKernelError`` or ``CellTimeoutError`` naming its cell and the
+    kernel is replaced for the next document.
+    """
 
     def __init__(self, kernel_name: str = "python3", restart_every: int = RESTART_EVERY):
         self.kernel_name = kernel_name
         self.restart_every = restart_every
         self.km: KernelManager | None = None
-        self.kc: BlockingKernelClient | None = None
+        self.kc: AsyncKernelClient | None = None
         self.runs = 0
 
     def ensure(self, start_timeout: float) -> None:
@@ -97,9 +111,15 @@ class KeptKernel:
             ],
             preexec_fn=kernel_preexec,
         )
-        self.kc = self.km.client()
+        # The manager's own connection details, in nbclient's client class (the manager's default
+        # client would be a blocking one).
+        self.kc = AsyncKernelClient(
+            **self.km.get_connection_info(session=True),
+            connection_file=self.km.connection_file,
+            parent=self.km,
+        )
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=start_timeout)
+        run_sync(self.kc.wait_for_ready)(timeout=start_timeout)
         self.runs = 0
 
     def prepare(self, cwd: str | None) -> None:
@@ -108,7 +128,13 @@ class KeptKernel:
         code = f"import os as _os\n_os.chdir({cwd!r})\ndel _os\n" if cwd else ""
         code += RESET_NAMES
         assert self.kc is not None, "ensure() starts the kernel before prepare()"
-        reply = self.kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                code, store_history=False, timeout=PREPARE_TIMEOUT_S, output_hook=lambda msg: None
+            )
+        except TimeoutError:
+            self.shutdown()
+            raise RuntimeError(f"kept kernel did not answer within {PREPARE_TIMEOUT_S} s; replaced") from None
         if reply["content"].get("status") != "ok":
             self.shutdown()
             raise RuntimeError(f"kept kernel could not be prepared: {reply['content'].get('evalue', '')}")
