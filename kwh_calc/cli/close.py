@@ -24,7 +24,7 @@ from kwh_calc.cli.common import (
     load_or_exit,
     require_year_data,
 )
-from kwh_calc.close.run import load_documents, load_outputs, run_close
+from kwh_calc.close.run import load_documents, load_outputs, release_memory, run_close
 from kwh_calc.common.atomic import OutputRefused
 
 
@@ -63,6 +63,8 @@ def close_command(
         raise OutputRefused(out, "is not a folder (--out is the reports root)")
     dataset = load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
     require_year_data(dataset, year)
+    del dataset  # the close reads it again where it needs it: not kept here for the whole close
+    release_memory()
     documents, outputs = load_documents(), load_outputs()
     if document:
         known = {d.key for d in documents} | {o.key for o in outputs}

@@ -50,6 +50,7 @@ __all__ = [
     "KeptKernelEngine",
     "kill_kernels_now",
     "shutdown_kernels",
+    "warm_kernel",
 ]
 
 ENGINE_NAME = "kwh-kept-kernel"
@@ -71,6 +72,19 @@ KEPT_KERNEL_SETTINGS = ["--HistoryManager.enabled=False", "--InteractiveShell.ca
 #: that memory anyway when it is needed.
 RESET_NAMES = "get_ipython().reset(new_session=False)\n"
 RESTART_EVERY = 50
+#: Run once in a worker's kernel before its first document (:func:`warm_kernel`), while the close
+#: computes the year's results: the imports of the documents and vl-convert's first chart
+#: (its JavaScript engine starts then) cost 2–3 s that the first document would otherwise pay.
+#: Only modules are loaded; every document still starts with its names cleared.
+WARM_UP = """\
+import altair, pandas, IPython.display
+import kwh_calc.presentation.aedes_views, kwh_calc.presentation.ckv_views
+import kwh_calc.presentation.removal_views, kwh_calc.presentation.representativeness_views
+import kwh_calc.presentation.results_views, kwh_calc.results.year
+from kwh_calc.presentation.present import chart_svg as _chart_svg
+_chart_svg({"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+del _chart_svg
+"""
 
 
 #: Seconds the clearing of the previous document's names may take before the kernel is taken
@@ -139,6 +153,18 @@ class KeptKernel:
             self.shutdown()
             raise RuntimeError(f"kept kernel could not be prepared: {reply['content'].get('evalue', '')}")
 
+    def warm(self, code: str = WARM_UP, timeout: float = 120) -> bool:
+        """Run ``code`` (imports) before any document; False when it failed (the documents
+        then simply pay the imports themselves)."""
+        assert self.kc is not None, "ensure() starts the kernel before warm()"
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                code, store_history=False, timeout=timeout, output_hook=lambda msg: None
+            )
+        except TimeoutError:
+            return False
+        return reply["content"].get("status") == "ok"
+
     def finished(self, failed: bool) -> None:
         """Count a run; replace the kernel after an error or every ``restart_every`` runs."""
         self.runs += 1
@@ -165,6 +191,13 @@ def _kernel(kernel_name: str) -> KeptKernel:
         if kernel_name not in _kernels:
             _kernels[kernel_name] = KeptKernel(kernel_name)
         return _kernels[kernel_name]
+
+
+def warm_kernel(kernel_name: str = "python3", start_timeout: float = 120) -> bool:
+    """Start this process's kept kernel now and load what documents import (:data:`WARM_UP`)."""
+    kernel = _kernel(kernel_name)
+    kernel.ensure(start_timeout)
+    return kernel.warm()
 
 
 def shutdown_kernels() -> None:
