@@ -351,3 +351,22 @@ def test_ctrl_c_stops_a_serial_close(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         list(_execute(tasks, jobs=1))
     assert len(calls) == 1
+
+
+def test_a_parallel_close_refuses_a_broken_dataset_with_its_message(demo, tmp_path):
+    # With workers the dataset is loaded in a process of its own; its refusal (a DatasetError,
+    # which does not survive pickling as itself) still reaches the caller as a ValueError
+    # with the same message.
+    import shutil
+
+    broken = tmp_path / "data"
+    shutil.copytree(demo, broken)
+    path = next(broken.glob("corporations.*"))
+    corporations = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    corporations.loc[0, "corporation_id"] = corporations.loc[1, "corporation_id"]
+    if path.suffix == ".parquet":
+        corporations.to_parquet(path)
+    else:
+        corporations.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="(?s)refused: .*corporation_id: must be unique"):
+        run_close(broken, YEAR, tmp_path / "reports", jobs=2, documents=RESULTATEN, outputs=[], engine="builtin")
