@@ -71,7 +71,11 @@ KEPT_KERNEL_SETTINGS = ["--HistoryManager.enabled=False", "--InteractiveShell.ca
 #: garbage collection (~0,1 s with pandas and altair loaded); Python's own collector frees
 #: that memory anyway when it is needed.
 RESET_NAMES = "get_ipython().reset(new_session=False)\n"
-RESTART_EVERY = 50
+#: Documents per kept kernel before it is replaced. A replacement costs ≈4 s of CPU (start,
+#: imports, the results tables, vl-convert's JavaScript engine): at 50 that was ≈20 replacements
+#: and ≈75 CPU-seconds of a national close (issue 13). What a kernel keeps between documents is
+#: bounded (module caches keyed on content) and names are cleared after every document.
+RESTART_EVERY = 200
 #: Run once in a worker's kernel before its first document (:func:`warm_kernel`), while the close
 #: computes the year's results: the imports of the documents and vl-convert's first chart
 #: (its JavaScript engine starts then) cost 2–3 s that the first document would otherwise pay.
