@@ -368,5 +368,5 @@ def test_a_parallel_close_refuses_a_broken_dataset_with_its_message(demo, tmp_pa
         corporations.to_parquet(path)
     else:
         corporations.to_csv(path, index=False)
-    with pytest.raises(ValueError, match="(?s)refused: .*corporation_id: must be unique"):
+    with pytest.raises(ValueError, match=r"(?s)refused: .*corporation_id: must be unique"):
         run_close(broken, YEAR, tmp_path / "reports", jobs=2, documents=RESULTATEN, outputs=[], engine="builtin")

@@ -98,6 +98,26 @@ def test_tables_are_read_once_per_process(results_dir, monkeypatch):
     assert len(reads) == 1
 
 
+def test_derived_frames_are_computed_once_per_folder_and_anew_after_a_recompute(results_dir):
+    import kwh_calc.results.year as year
+
+    year.clear_cache()
+    calls = []
+
+    def national():
+        calls.append(1)
+        return YearResults(results_dir).table("scores").groupby("questionnaire")[["n"]].sum()
+
+    first = YearResults(results_dir, "C1").derived("n", national)
+    first["n"] = 0  # a caller's change stays its own
+    second = YearResults(results_dir, "C2").derived("n", national)
+    assert len(calls) == 1
+    assert (second["n"] > 0).all()
+    write_results(compute_results(dataset(), RULES, 2025), results_dir, {"year": 2025, "rules_path": ""})
+    YearResults(results_dir, "C1").derived("n", national)
+    assert len(calls) == 2
+
+
 def test_recomputed_results_are_read_anew(results_dir):
     before = YearResults(results_dir, "C1").of("corporations")
     tables = compute_results(dataset(), RULES, 2025)

@@ -159,8 +159,20 @@ def national_results(results: YearResults, year: int | None = None) -> pd.DataFr
     ``year`` column dropped); Decimal cells come back as floats.
     """
     year = results.year if year is None else year
-    table = results.table("aedes")
-    return table.loc[table["year"] == year].drop(columns="year").reset_index(drop=True)
+
+    def compute() -> pd.DataFrame:
+        table = results.table("aedes")
+        return table.loc[table["year"] == year].drop(columns="year").reset_index(drop=True)
+
+    return results.derived(("aedes_national_results", year), compute)  # ~30 calls per document
+
+
+def _national_distribution(results: YearResults) -> pd.DataFrame:
+    """:func:`national_distribution` of benchmark year Y, once per process and results folder."""
+    return results.derived(
+        ("aedes_national_distribution", results.year),
+        lambda: national_distribution(national_results(results), results.rules),
+    )
 
 
 def member_row(results: YearResults, year: int | None = None) -> pd.Series | None:
@@ -527,7 +539,7 @@ def position_table(results: YearResults) -> pd.DataFrame:
     row = _require(results)
     rules = results.rules
     table = national_results(results)
-    distribution = national_distribution(table, rules)
+    distribution = _national_distribution(results)
     summary = national_summary(table, rules).set_index("questionnaire")
     letters = [b.letter for b in _letters_top_down(rules)]
     rows = []
@@ -581,7 +593,7 @@ def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
     corporation included) and ``basis`` (0; kept for the chart's stacking encoding). Members without
     respondents on the sub-score are left out.
     """
-    distribution = national_distribution(national_results(results), results.rules)
+    distribution = _national_distribution(results)
     part = distribution.loc[distribution["questionnaire"] == key]
     half = 0.5 * 10**-GRADE_DECIMALS
     rows = []

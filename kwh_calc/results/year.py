@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -290,6 +290,7 @@ class _Loaded:
     stamp: tuple
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     positions: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
+    derived: dict[Hashable, pd.DataFrame] = field(default_factory=dict)
 
 
 # Results folders read by this process, by resolved path. A kept kernel makes hundreds of
@@ -376,6 +377,19 @@ class YearResults:
             self._loaded.positions[name] = positions
         rows = positions.get(self.corporation_id, _NO_ROWS) if self.corporation_id is not None else _NO_ROWS
         return table.take(rows).reset_index(drop=True)
+
+    def derived(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A national frame computed from this folder's tables, once per process and folder.
+
+        ``key`` must name everything ``compute`` depends on besides the folder's tables (not
+        the corporation: the frame is the same for every document). Like :meth:`table`, a
+        shallow copy: a caller that changes it never changes what the next document reads
+        (issue 13: national figures were computed again for every chart of every document).
+        """
+        cache = self._loaded.derived
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key].copy(deep=False)
 
     @property
     def corporation(self) -> pd.Series:
