@@ -46,6 +46,7 @@ def test_close_benchmark_measures_documents_and_floor():
     assert figures["kernel_peak_mb_max"] > 0
     assert figures["cpu_s"] > 0
     assert figures["peak_memory_at_once_mb"] >= figures["kernel_peak_mb_at_once"]
+    assert 0 < figures["peak_pss_at_once_mb"] <= figures["peak_memory_at_once_mb"]
 
 
 def test_process_watch_counts_every_process_of_the_tree():
@@ -65,6 +66,9 @@ def test_process_watch_counts_every_process_of_the_tree():
     assert roles["other"]["processes"] >= 1
     assert roles["other"]["peak_mb_max"] > 55  # the child's 60 MB block
     assert watch.peak_total / 2**20 >= roles["other"]["peak_mb_max"]
+    # Proportional sizes too: the block is the child's own, so it counts whole there.
+    assert roles["other"]["pss_mb_max"] > 55
+    assert watch.peak_pss_total <= watch.peak_total
 
 
 @pytest.mark.e2e

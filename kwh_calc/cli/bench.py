@@ -87,17 +87,19 @@ def bench_close_command(
         f"+ Typst compile {f['floor_typst_s']:.3f} s = {f['floor_s']:.2f} s"
     )
     out.print(f"ratio per document/floor {f['ratio']:8.2f}")
-    out.print("peak memory per process (resident):")
+    out.print("peak memory per process: resident (RSS) / proportional (PSS, shared pages split):")
     for role in ("main", "worker", "kernel", "pandoc", "other"):
         if f.get(f"{role}_processes"):
             out.print(
-                f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:6.0f} MB, "
-                f"together at most {f[role + '_peak_mb_at_once']:6.0f} MB, CPU {f[role + '_cpu_s']:.1f} s"
+                f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:5.0f} / "
+                f"{f[role + '_pss_mb_max']:5.0f} MB, together at most {f[role + '_peak_mb_at_once']:5.0f} / "
+                f"{f[role + '_pss_mb_at_once']:5.0f} MB, CPU {f[role + '_cpu_s']:.1f} s"
             )
     out.print(
-        f"peak memory, all         {f['peak_memory_at_once_mb']:8.0f} MB  "
+        f"peak memory, all (RSS)   {f['peak_memory_at_once_mb']:8.0f} MB  "
         "summed over the processes alive at one moment (goal < 1536 MB)"
     )
+    out.print(f"peak memory, all (PSS)   {f['peak_pss_at_once_mb']:8.0f} MB  the same, each shared page counted once")
     if engine == "quarto":
         out.print(
             f"quarto: documents made   {f['quarto_documents']:8.0f}     (failed {f['quarto_failed']:.0f}; same sample)"
