@@ -59,7 +59,7 @@ def test_process_watch_counts_every_process_of_the_tree():
     parent = subprocess.Popen(
         [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"]
     )
-    with ProcessWatch(parent.pid) as watch:
+    with ProcessWatch(parent.pid, pss_interval=0.2) as watch:
         parent.wait()
     roles = watch.by_role()
     assert roles["main"]["processes"] == 1
