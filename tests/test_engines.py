@@ -136,15 +136,15 @@ def test_rerenders_are_byte_identical(closes, special_demo, tmp_path):
         )
         jobs = [
             RenderJob(
-                Path(t["executed"]),
-                tmp_path / engine / Path(t["pdf"]).name,
-                title=t["title"],
-                subtitle=t["subtitle"],
-                corporation=t["corporation_name"],
-                year=t["year"],
-                provenance=t["provenance"],
-                year_label=t["year_label"],
-                timestamp=__import__("datetime").datetime.fromisoformat(t["timestamp"]),
+                Path(t.executed),
+                tmp_path / engine / Path(t.pdf).name,
+                title=t.title,
+                subtitle=t.subtitle,
+                corporation=t.corporation_name,
+                year=t.year,
+                provenance=t.provenance,
+                year_label=t.year_label,
+                timestamp=__import__("datetime").datetime.fromisoformat(t.timestamp),
             )
             for t in tasks
         ]
