@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table
+from pdfs import font_names, pdf_text, squeezed, standards
 from typer.testing import CliRunner
 
 from kwh_calc.cli import app
@@ -515,10 +516,23 @@ def test_no_personal_data_in_output(tmp_path):
     ]
     path = make_xlsx(tmp_path / "avg.xlsx", rows)
     result = runner.invoke(
-        app, ["validate-delivery", str(path), "-q", "reparaties", "--json", str(tmp_path / "v.json")]
+        app,
+        [
+            "validate-delivery",
+            str(path),
+            "-q",
+            "reparaties",
+            "--json",
+            str(tmp_path / "v.json"),
+            "--pdf",
+            str(tmp_path / "v.pdf"),
+            "--engine",
+            "builtin",
+        ],
     )
     assert result.exit_code == 1
-    text = result.output + (tmp_path / "v.json").read_text(encoding="utf-8")
+    text = result.output + (tmp_path / "v.json").read_text(encoding="utf-8") + pdf_text(tmp_path / "v.pdf")
+    assert "rij 2" in pdf_text(tmp_path / "v.pdf")  # the findings are there, by row number
     for secret in (
         "Huurder1",
         "Huurder2",
@@ -632,8 +646,6 @@ def test_cli_accepted_exit_0_and_json(tmp_path):
 
 
 def test_cli_refused_exit_1_json_and_pdf(tmp_path):
-    from pypdf import PdfReader
-
     rows = [tenant(1, Postcode="fout"), *good_rows(3)]
     path = make_xlsx(tmp_path / "fout.xlsx", rows)
     result = runner.invoke(
@@ -647,6 +659,8 @@ def test_cli_refused_exit_1_json_and_pdf(tmp_path):
             str(tmp_path / "v.json"),
             "--pdf",
             str(tmp_path / "v.pdf"),
+            "--engine",
+            "builtin",
         ],
     )
     assert result.exit_code == 1, result.output
@@ -660,26 +674,118 @@ def test_cli_refused_exit_1_json_and_pdf(tmp_path):
         "rows": [2],
         "message": "Postcode ontbreekt of heeft niet de vorm 1234 AB in kolom 'Postcode': rij 2.",
     }
-    text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v.pdf").pages)
-    assert "Validatieverslag" in text
+    text = pdf_text(tmp_path / "v.pdf")
+    assert "Validatieverslag huurdersbestand" in text  # the cover of the house style
+    assert "Vragenlijst Reparaties" in text
     assert "Geweigerd" in text
-    assert "postcode_ongeldig" in text
-    assert "Reparaties" in text
+    assert "postcode_ongeldig" in squeezed(text)  # the rule code, its Excel row, its column
+    assert "rij 2" in text
+    assert "Regelset" in text  # the footer names the rule set that judged the file
+    # The house style: PDF/A-2a + PDF/UA-1 in Dutch, set in the bundled Inter only.
+    assert standards(tmp_path / "v.pdf") == {"pdfa": "2A", "pdfua": "1", "lang": "nl-NL"}
+    assert font_names(tmp_path / "v.pdf")
+    assert all(name.startswith("Inter") for name in font_names(tmp_path / "v.pdf"))
 
 
 def test_cli_unknown_questionnaire_exit_2(tmp_path):
     path = make_xlsx(tmp_path / "goed.xlsx", good_rows())
     assert runner.invoke(app, ["validate-delivery", str(path), "-q", "huurders"]).exit_code == 2
+    result = runner.invoke(app, ["validate-delivery", str(path), "-q", "reparaties", "--engine", "latex"])
+    assert result.exit_code == 2
+    assert "--engine latex" in result.output
 
 
-def test_pdf_escapes_file_supplied_text(tmp_path):
-    header = [*HEADER, 'raar "#set" [kolom] $x$ \\ #panic()']
-    rows = [[*row, None] for row in good_rows(2)]
-    report = check(make_xlsx(tmp_path / "raar.xlsx", rows, header=header))
-    target = df.write_report_pdf(report, tmp_path / "raar.pdf", timestamp=0)
-    assert target.read_bytes().startswith(b"%PDF")
-    again = df.write_report_pdf(report, tmp_path / "raar2.pdf", timestamp=0)
-    assert again.read_bytes() == target.read_bytes()  # fixed timestamp: reproducible
+#: Text from the uploaded file that Markdown, Typst or pandoc would otherwise read as markup.
+NASTY = r"*bold* #1 $x$ <x> [a](b) @home C:\map\ \\ a|b _u_ `c` &amp; ~x~"
+
+
+def test_pdf_shows_file_supplied_text_literally(tmp_path):
+    # A column header and the file name are the only text from the file the report shows.
+    header = [*HEADER, NASTY]
+    rows = [[*row, "x"] for row in good_rows(2)]
+    path = make_xlsx(tmp_path / "raar $x$ @home [a](b).xlsx", rows, header=header)
+    target = tmp_path / "raar.pdf"
+    result = runner.invoke(
+        app, ["validate-delivery", str(path), "-q", "reparaties", "--pdf", str(target), "--engine", "builtin"]
+    )
+    assert result.exit_code == 0, result.output
+    text = squeezed(pdf_text(target))
+    assert text.count(squeezed(NASTY)) == 2  # the column of the finding and its explanation
+    assert squeezed(path.name) in text
+    assert "onbekende_kolom" in text
+
+
+def test_pdf_is_reproducible_for_one_report(tmp_path):
+    from kwh_calc.presentation.delivery_views import TITLE, validation_markdown
+    from kwh_calc.rendering.render import render_markdown
+
+    report = check(make_xlsx(tmp_path / "twee.xlsx", [tenant(1, Postcode="fout"), *good_rows(2)]))
+    report.checked_at = dt.datetime(2025, 3, 4, 10, 30, tzinfo=dt.UTC)
+    first, again = (
+        render_markdown(
+            validation_markdown(report), tmp_path / name, title=TITLE, engine="builtin", timestamp=report.checked_at
+        )
+        for name in ("a.pdf", "b.pdf")
+    )
+    assert first.pdf_path.read_bytes() == again.pdf_path.read_bytes()
+
+
+def test_pdf_without_pandoc_is_refused_before_the_file_is_read(tmp_path, monkeypatch):
+    import pypandoc
+
+    from kwh_calc.rendering import render
+
+    def missing():
+        raise OSError("No pandoc was found: either install pandoc and add it to your PATH or install pypandoc-binary")
+
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", missing)
+    render._pandoc_path.cache_clear()
+    try:
+        path = make_xlsx(tmp_path / "goed.xlsx", good_rows())
+        result = runner.invoke(
+            app,
+            [
+                "validate-delivery",
+                str(path),
+                "-q",
+                "reparaties",
+                "--json",
+                str(tmp_path / "v.json"),
+                "--pdf",
+                str(tmp_path / "v.pdf"),
+                "--engine",
+                "builtin",
+            ],
+        )
+    finally:
+        monkeypatch.undo()
+        render._pandoc_path.cache_clear()
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "PDF kan niet worden gemaakt" in result.output
+    assert "pandoc not found" in result.output
+    assert "pypandoc-binary" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["goed.xlsx"]  # nothing written
+
+
+def test_a_failing_render_leaves_no_pdf_and_exit_3(tmp_path, monkeypatch):
+    from kwh_calc.cli import delivery
+    from kwh_calc.rendering.render import RenderError
+
+    def fails(*args, **kwargs):
+        raise RenderError("typst", "kapot")
+
+    monkeypatch.setattr(delivery, "render_markdown", fails)
+    path = make_xlsx(tmp_path / "goed.xlsx", good_rows())
+    result = runner.invoke(
+        app,
+        ["validate-delivery", str(path), "-q", "reparaties", "--pdf", str(tmp_path / "v.pdf"), "--engine", "builtin"],
+    )
+    assert result.exit_code == 3
+    assert "PDF niet geschreven" in result.output
+    assert "kapot" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "v.pdf").exists()
 
 
 def test_rules_without_delivery_section_are_refused():

@@ -383,6 +383,48 @@ def test_engine_choice(monkeypatch):
         render.choose_engine("quarto")
 
 
+def test_require_engine_names_a_missing_pandoc(monkeypatch):
+    import pypandoc
+
+    assert render.require_engine("builtin") == "builtin"
+
+    def missing():
+        raise OSError("No pandoc was found")
+
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", missing)
+    render._pandoc_path.cache_clear()
+    try:
+        with pytest.raises(RenderError, match=r"pandoc not found.*pypandoc-binary") as caught:
+            render.require_engine("builtin")
+        assert caught.value.stage == "pandoc"
+    finally:
+        monkeypatch.undo()
+        render._pandoc_path.cache_clear()
+
+
+def test_render_markdown_goes_the_notebook_way(tmp_path):
+    """Markdown made by a view renders as the one Markdown cell of a notebook would."""
+    markdown = "## Kop\n\nTekst met *nadruk*.\n\n" + present.markdown_table(SCORES)
+    result = render.render_markdown(
+        markdown, tmp_path / "md.pdf", title="Een verslag", provenance=PROVENANCE, engine="builtin", timestamp=STAMP
+    )
+    nb = new_notebook(cells=[new_markdown_cell(markdown)])
+    nbformat.write(nb, tmp_path / "same.ipynb")
+    same = render_notebook(
+        tmp_path / "same.ipynb",
+        tmp_path / "nb.pdf",
+        title="Een verslag",
+        provenance=PROVENANCE,
+        engine="builtin",
+        timestamp=STAMP,
+    )
+    assert result.pdf_path.read_bytes() == same.pdf_path.read_bytes()
+    text = pypdf.PdfReader(result.pdf_path).pages[0].extract_text()
+    assert "Een verslag" in text
+    assert "Kop" in text
+    assert "Reparaties" in text
+
+
 def test_project_files_are_consistent():
     """The house style is one Quarto format extension that _quarto.yml uses and both engines read."""
     root = render.project_root()

@@ -11,18 +11,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kwh_calc import __version__
 from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
 from kwh_calc.cli.app import app
 from kwh_calc.cli.common import RULES_OPTION, check_outputs, console, out, write_csv_atomic
+from kwh_calc.cli.guard import EXIT_OUTPUT
 from kwh_calc.common.atomic import protect_inputs
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.delivery_files import (
     DeliveryFileUnreadable,
+    ValidationReport,
     validate_delivery_file,
     write_report_json,
-    write_report_pdf,
 )
-from kwh_calc.intake.rules import QUESTIONNAIRES, load_rules
+from kwh_calc.intake.rules import QUESTIONNAIRES, Rules, load_rules
+from kwh_calc.presentation.delivery_views import TITLE, validation_markdown
+from kwh_calc.rendering.render import ENGINES, RenderError, render_markdown, require_engine
 
 CALENDAR_COLUMNS = {
     "month_name": "maand",
@@ -53,20 +57,33 @@ def validate_delivery(
         ..., "--questionnaire", "-q", help=f"Questionnaire key: {', '.join(QUESTIONNAIRES)}."
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the validatieverslag as JSON."),
-    pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the validatieverslag as PDF."),
+    pdf_out: Path | None = typer.Option(
+        None, "--pdf", help="Write the validatieverslag as PDF (house style, as every document)."
+    ),
+    engine: str = typer.Option("auto", "--engine", help="Render engine of the PDF: auto | quarto | builtin"),
     rules_path: Path | None = RULES_OPTION,
 ) -> None:
     """Check a tenant delivery file and print its validatieverslag (docs/methodology.md §9).
 
-    Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read.
+    Exit status 0: accepted; 1: refused (errors); 2: the file cannot be read (or a bad option);
+    3: an output refused, also a PDF that cannot be made (render engine missing).
 
     Only row numbers and column names are printed, never tenant data.
     """
     if questionnaire not in QUESTIONNAIRES:
         console.print(f"--questionnaire {questionnaire}: onbekend; kies uit {', '.join(QUESTIONNAIRES)}", markup=False)
         raise typer.Exit(2)
+    if engine not in ENGINES:
+        console.print(f"--engine {engine}: onbekend; kies uit {', '.join(ENGINES)}", markup=False)
+        raise typer.Exit(2)
     protect_inputs(file)
     check_outputs(None, rules_path, **{"--json": json_out, "--pdf": pdf_out})
+    if pdf_out is not None:
+        try:  # before reading the file: a PDF that cannot be made is refused like a bad output path
+            engine = require_engine(engine)
+        except RenderError as error:
+            console.print(f"--pdf {pdf_out}: PDF kan niet worden gemaakt ({error.message})", markup=False)
+            raise typer.Exit(EXIT_OUTPUT) from None
     rules = _rules(rules_path)
     try:
         report = validate_delivery_file(file, questionnaire, rules)
@@ -101,9 +118,31 @@ def validate_delivery(
         write_report_json(report, json_out)
         console.print(f"JSON geschreven: {json_out}", markup=False)
     if pdf_out is not None:
-        write_report_pdf(report, pdf_out, rules.questionnaire_name(questionnaire))
+        _write_pdf(report, rules, pdf_out, engine)
         console.print(f"PDF geschreven: {pdf_out}", markup=False)
     raise typer.Exit(0 if report.accepted else 1)
+
+
+def _write_pdf(report: ValidationReport, rules: Rules, target: Path, engine: str) -> None:
+    """The validatieverslag as a house-style PDF: the view's Markdown through the renderer.
+
+    Dated by the check (cover and PDF date), so the same report gives the same bytes; the
+    footer names the rule set that judged the file. A render that fails leaves no PDF (exit 3).
+    """
+    name = rules.questionnaire_name(report.questionnaire)
+    try:
+        render_markdown(
+            validation_markdown(report, name),
+            target,
+            title=TITLE,
+            subtitle=f"Vragenlijst {name}",
+            provenance={"rules_version": rules.version, "package_version": __version__},
+            engine=engine,
+            timestamp=report.checked_at,
+        )
+    except RenderError as error:
+        console.print(f"--pdf {target}: PDF niet geschreven ({error})", markup=False)
+        raise typer.Exit(EXIT_OUTPUT) from None
 
 
 @app.command("calendar")

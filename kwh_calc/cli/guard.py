@@ -8,7 +8,8 @@ Exit codes (also in README.md):
    data, a refused delivery file, a failed document in a close
 2  usage: an unknown option or value, an unreadable file or rule set
 3  output refused: the path is an input of the command, a folder, a device or another
-   non-regular file, or cannot be written (the message names the path)
+   non-regular file, or cannot be written (the message names the path); also a PDF that no
+   render engine can make (``validate-delivery --pdf`` without pandoc)
 70 internal error: a defect of the workbench (one line; ``KWH_DEBUG=1`` shows the traceback)
 130, 143 stopped by Ctrl-C (SIGINT) or SIGTERM; nothing half-written is left, no process stays
 == ==========================================================================================

@@ -114,8 +114,7 @@ from xml.etree.ElementTree import ParseError, XMLPullParser, iterparse
 from openpyxl.utils import get_column_letter
 
 from kwh_calc.common.atomic import write_bytes_atomic
-from kwh_calc.common.numbers import fmt_count, fmt_date, fmt_pct
-from kwh_calc.common.paths import fonts_dir
+from kwh_calc.common.numbers import fmt_count, fmt_pct
 from kwh_calc.intake import archive_limits
 from kwh_calc.intake.rules import QUESTIONNAIRES, DeliveryFileRules, Rules, load_rules
 
@@ -128,14 +127,12 @@ __all__ = [
     "format_rows",
     "normalise_header",
     "read_delivery_file",
-    "render_report_typst",
     "valid_date",
     "valid_email",
     "valid_phone",
     "valid_postcode",
     "validate_delivery_file",
     "write_report_json",
-    "write_report_pdf",
 ]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -1242,81 +1239,3 @@ def write_report_json(report: ValidationReport | dict, target: str | Path) -> Pa
     """Write the validatieverslag as JSON (UTF-8), atomically (temp file + ``os.replace``)."""
     data = report.to_dict() if isinstance(report, ValidationReport) else report
     return write_bytes_atomic(Path(target), (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-
-
-def _typ(text: object) -> str:
-    """A Typst string literal (shown verbatim: no markup in file-supplied text can run)."""
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
-    return f'"{escaped}"'
-
-
-def render_report_typst(report: ValidationReport, questionnaire_name: str | None = None) -> str:
-    """Typst markup of the validatieverslag: summary and one table per kind of finding."""
-    when = report.checked_at
-    checked = f"{fmt_date(when)}, {when:%H:%M}"
-    verdict = "Geaccepteerd" if report.accepted else "Geweigerd"
-    lines = [
-        '#set document(title: "Validatieverslag huurdersbestand")',
-        '#set page(paper: "a4", margin: 2cm, numbering: "1")',
-        '#set text(font: ("Inter", "Libertinus Serif"), size: 9.5pt, lang: "nl")',
-        "#set table(stroke: 0.4pt + luma(180), inset: 5pt)",
-        "= Validatieverslag huurdersbestand",
-        "#table(columns: (auto, 1fr), stroke: none,",
-        f"  [Bestand], {_typ(report.file)},",
-        f"  [Vragenlijst], {_typ(questionnaire_name or report.questionnaire)},",
-        f"  [Gecontroleerd], {_typ(checked)},",
-        f"  [Huurders (rijen)], {_typ(fmt_count(report.tenant_rows))},",
-        f"  [Fouten], {_typ(fmt_count(len(report.errors)))},",
-        f"  [Aandachtspunten], {_typ(fmt_count(len(report.attention_points)))},",
-        f"  [Uitkomst], strong({_typ(verdict)}),",
-        ")",
-    ]
-    if not report.accepted:
-        lines.append("Het bestand is *geweigerd*: herstel de fouten hieronder en lever het bestand opnieuw aan.")
-    for title, findings in (("Fouten", report.errors), ("Aandachtspunten", report.attention_points)):
-        lines.append(f"== {title}")
-        if not findings:
-            lines.append("Geen.")
-            continue
-        lines.append("#table(columns: (auto, auto, 1fr, 1.6fr),")
-        lines.append("  table.header([*Regel*], [*Kolom*], [*Rijen*], [*Toelichting*]),")
-        for finding in findings:
-            rows = format_rows(finding.rows, finding.rows_listed) if finding.rows else "–"
-            lines.append(f"  {_typ(finding.rule)}, {_typ(finding.column or '–')}, {_typ(rows)}, {_typ(finding.text)},")
-        lines.append(")")
-    lines.append(
-        "#v(1em)#text(size: 8pt)[Dit verslag noemt alleen rijnummers (de kopregel is rij 1) en kolomnamen, "
-        "nooit gegevens van huurders.]"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def _font_dirs() -> list[str]:
-    fonts = fonts_dir()
-    return [str(fonts)] if fonts.is_dir() else []
-
-
-def write_report_pdf(
-    report: ValidationReport,
-    target: str | Path,
-    questionnaire_name: str | None = None,
-    timestamp: dt.datetime | int | None = None,
-) -> Path:
-    """Render the validatieverslag as a small Dutch A4 PDF with ``typst``, atomically.
-
-    Uses the project's ``fonts/`` folder when present (else Typst's embedded fonts), never
-    system fonts; ``timestamp`` (default: the report's ``checked_at``) fixes the PDF date so the
-    same report gives the same bytes.
-    """
-    import typst
-
-    source = render_report_typst(report, questionnaire_name).encode("utf-8")
-    # The stub ties font_paths' element type to the input's (bytes here); typst takes str folder paths.
-    pdf = typst.compile(  # type: ignore[call-overload]
-        source,
-        format="pdf",
-        font_paths=_font_dirs(),
-        ignore_system_fonts=True,
-        timestamp=timestamp if timestamp is not None else report.checked_at,
-    )
-    return write_bytes_atomic(Path(target), pdf)

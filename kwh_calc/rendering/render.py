@@ -39,6 +39,10 @@ How the built-in export treats a notebook (the decisions):
   ``output``, ``include``, ``warning``) like in Quarto; raw cells in Markdown or Typst format
   are passed through.
 
+Markdown that Python code made (a view's) goes the same way: :func:`render_markdown` renders it
+as the one Markdown cell of an executed notebook (the validatieverslag of ``kwh
+validate-delivery``).
+
 Reproducibility and safety: PDFs carry a fixed creation timestamp and use only the bundled
 fonts (``fonts/``, system fonts ignored), so the same inputs give byte-identical PDFs. Every
 render has its own working folder. The PDF is written to a temporary file beside its target
@@ -92,9 +96,11 @@ __all__ = [
     "project_root",
     "quarto_available",
     "quarto_project_config",
+    "render_markdown",
     "render_notebook",
     "render_notebooks",
     "report_metadata",
+    "require_engine",
 ]
 
 ENGINES = ("auto", "quarto", "builtin")
@@ -238,6 +244,19 @@ def choose_engine(engine: str = "auto") -> str:
     if engine == "quarto" and not quarto_available():
         raise RenderError("quarto", "engine 'quarto' asked for, but the quarto CLI is not on PATH")
     return engine
+
+
+def require_engine(engine: str = "auto") -> str:
+    """:func:`choose_engine`, and for the built-in engine pandoc found as well.
+
+    For a command that makes a PDF after other work (``kwh validate-delivery --pdf``): it
+    refuses an engine that cannot run before that work, with the :class:`RenderError` that
+    names what is missing.
+    """
+    chosen = choose_engine(engine)
+    if chosen == "builtin":
+        _pandoc_path()
+    return chosen
 
 
 # --------------------------------------------------------------------------- notebook export
@@ -626,9 +645,17 @@ def _write_yaml(path: Path, data: Mapping[str, Any]) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _pandoc_path() -> str:
-    import pypandoc
+    """pandoc's executable (pypandoc-binary's, else one on PATH); a clear RenderError without it."""
+    try:
+        import pypandoc
 
-    return pypandoc.get_pandoc_path()
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError) as exc:  # no pypandoc, or pypandoc found no pandoc
+        raise RenderError(
+            "pandoc",
+            "pandoc not found: the built-in engine needs pandoc (pip install pypandoc-binary, "
+            "as make setup does, or pandoc on PATH)",
+        ) from exc
 
 
 @functools.lru_cache(maxsize=1)
@@ -1004,6 +1031,60 @@ def render_notebook(
     if isinstance(outcome, RenderError):
         raise outcome
     return outcome
+
+
+def render_markdown(
+    markdown: str,
+    pdf_path: Path,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    corporation: str | None = None,
+    year: int | None = None,
+    provenance: Mapping[str, str] | None = None,
+    engine: str = "auto",
+    timestamp: datetime | None = None,
+) -> RenderResult:
+    """Render Markdown that Python code made (a view's) to a PDF, the way notebooks are rendered.
+
+    The Markdown becomes the one Markdown cell of an executed notebook that
+    :func:`render_notebook` renders: the same engines, house style, cover and checks, and no
+    kernel to start. For a document made from a value the command already holds (the
+    validatieverslag of ``kwh validate-delivery``), not from the year's results.
+
+    Parameters
+    ----------
+    markdown : str
+        pandoc Markdown, as :mod:`kwh_calc.presentation.present` writes it (text from outside
+        escaped with :func:`kwh_calc.presentation.present.escape_markdown`).
+    pdf_path, title, subtitle, corporation, year, provenance, engine, timestamp
+        As for :func:`render_notebook`.
+
+    Raises
+    ------
+    RenderError
+        As :func:`render_notebook`; the target PDF is then left untouched.
+    """
+    notebook = {
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": markdown}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    with tempfile.TemporaryDirectory(prefix="kwh-markdown-") as folder:
+        path = Path(folder) / "document.ipynb"
+        path.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+        return render_notebook(
+            path,
+            Path(pdf_path),
+            title=title,
+            subtitle=subtitle,
+            corporation=corporation,
+            year=year,
+            provenance=provenance,
+            engine=engine,
+            timestamp=timestamp,
+        )
 
 
 @dataclass(frozen=True)
