@@ -277,6 +277,18 @@ def test_an_engine_that_cannot_run_is_refused_before_any_notebook(demo, picked, 
     assert not (tmp_path / str(YEAR) / picked[0]).exists()
 
 
+def test_a_missing_pandoc_is_refused_before_any_notebook(demo, picked, tmp_path, monkeypatch):
+    from kwh_calc.rendering.render import RenderError
+
+    def no_pandoc():
+        raise RenderError("pandoc", "pandoc not found: pip install pypandoc-binary")
+
+    monkeypatch.setattr("kwh_calc.rendering.render._pandoc_path", no_pandoc)
+    with pytest.raises(ValueError, match="pandoc not found"):
+        run_close(demo, YEAR, tmp_path, corporations=picked[:1], documents=RESULTATEN, outputs=[], engine="builtin")
+    assert not (tmp_path / str(YEAR) / picked[0]).exists()
+
+
 def test_changed_code_redoes_the_documents(first_close, demo, picked, monkeypatch):
     import kwh_calc.close.run as close
 

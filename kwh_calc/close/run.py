@@ -54,7 +54,7 @@ from kwh_calc.common.paths import PACKAGE_DIR, project_root
 from kwh_calc.intake.dataset import Dataset, load_dataset
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, Rules, load_rules
 from kwh_calc.rendering.lifeline import kill_worker, worker_initializer
-from kwh_calc.rendering.render import RenderError, choose_engine
+from kwh_calc.rendering.render import RenderError, require_engine
 from kwh_calc.results.year import compute_results, write_results
 
 __all__ = [
@@ -747,7 +747,7 @@ def run_close(
         if kernels not in ("kept", "fresh"):
             raise ValueError("kernels must be 'kept' or 'fresh'")
         try:
-            chosen = choose_engine(engine)  # refuse an engine that cannot run before any notebook runs
+            chosen = require_engine(engine)  # refuse an engine that cannot run (or no pandoc) before any notebook
         except RenderError as error:
             raise ValueError(str(error)) from None
         rules = load_rules(rules_path, year)
