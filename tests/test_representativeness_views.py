@@ -14,7 +14,7 @@ from kwh_calc.calculations.representativeness import (
 from kwh_calc.common.numbers import fmt_decimal
 from kwh_calc.intake.rules import load_rules
 from kwh_calc.presentation import representativeness_views as rv
-from kwh_calc.presentation.present import chart_svg
+from kwh_calc.presentation.present import chart_svg, escape_markdown
 from kwh_calc.results.year import YearResults, compute_results, write_results
 
 RULES = load_rules()
@@ -113,6 +113,25 @@ def test_precision_caution_names_label_components_below_their_minimum(results):
     assert caution is not None
     assert "Reparaties (10 van minimaal 50) rust op minder respondenten dan het minimum" in caution
     assert "beslist de CKV" in caution
+
+
+def test_texts_about_a_merger_show_special_names_literally(tmp_path):
+    # A predecessor merging away in July: the successor's scope text and the predecessor's
+    # part-year norm text name corporations whose names hold Markdown characters.
+    b = DatasetBuilder().corporation("OLD").corporation("M", merged_from="OLD", merged_on="2025-07-01")
+    names = {"OLD": "Oud *Plus* [x] #1", "M": "Nieuw <Zuid> _a_ $5"}
+    for row in b.corporations:
+        row["name"] = names[row["corporation_id"]]
+    b.respondents("OLD", "reparaties", [[8]] * 10, month="2025-03")
+    b.respondents("M", "reparaties", [[8]] * 10, month="2025-09")
+    directory = tmp_path / "results"
+    write_results(compute_results(b.build(), RULES, 2025), directory, {"year": 2025, "rules_path": ""})
+    merged = rv.scope_text(YearResults(directory, "M"))
+    predecessor = rv.mode_text(YearResults(directory, "OLD"))
+    assert "6 maanden mee" in predecessor
+    for text, name in ((merged, "M"), (merged, "OLD"), (predecessor, "OLD")):
+        assert escape_markdown(names[name]) in text
+        assert names[name] not in text.replace(escape_markdown(names[name]), "")
 
 
 # --------------------------------------------------------------------------- explanation

@@ -287,14 +287,14 @@ def scope_text(results: YearResults) -> str:
     Empty for a corporation that took part all year.
     """
     corporation = results.corporation
-    name = corporation["name"]
+    name = escape_markdown(corporation["name"])  # Markdown text: the name shows literally
     table = results.of("representativeness")
     months = int(table["quota_months"].min()) if "quota_months" in table.columns and len(table) else 12
     merged_on = corporation.get("merged_on")
     if merged_on is not None and not pd.isna(merged_on) and pd.Timestamp(merged_on).year == results.year:
         corporations = results.table("corporations").set_index("corporation_id")["name"]
         ids = [i for i in str(corporation.get("merged_from") or "").split(";") if i]
-        parts = " en ".join(f"{corporations.get(i, i)} ({i})" for i in ids) or "rechtsvoorgangers"
+        parts = " en ".join(f"{escape_markdown(corporations.get(i, i))} ({i})" for i in ids) or "rechtsvoorgangers"
         return (
             f"{name} is per {fmt_date(merged_on)} ontstaan uit de fusie van {parts}. Deze analyse gaat over de "
             f"huurders en respondenten van {name} zelf vanaf de fusie: {months} maanden. Populatie, netto respons, "
@@ -842,8 +842,9 @@ def _months_text(results: YearResults) -> str:
     months = int(table["quota_months"].min())
     if months >= 12:
         return ""
+    name = escape_markdown(results.corporation["name"])  # Markdown text: the name shows literally
     return (
-        f" {results.corporation['name']} doet in {results.year} {months} maanden mee; de norm is daarom het deel "
+        f" {name} doet in {results.year} {months} maanden mee; de norm is daarom het deel "
         f"van de jaarnorm voor die {months} maanden (naar boven afgerond)."
     )
 
