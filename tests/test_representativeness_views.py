@@ -129,7 +129,11 @@ def test_texts_about_a_merger_show_special_names_literally(tmp_path):
     merged = rv.scope_text(YearResults(directory, "M"))
     predecessor = rv.mode_text(YearResults(directory, "OLD"))
     assert "6 maanden mee" in predecessor
-    for text, name in ((merged, "M"), (merged, "OLD"), (predecessor, "OLD")):
+    # The predecessor's own analysis says whom it merged into and that it covers 6 months.
+    scope = rv.scope_text(YearResults(directory, "OLD"))
+    assert "gefuseerd in" in scope
+    assert "over de 6 maanden tot de fusie" in scope
+    for text, name in ((merged, "M"), (merged, "OLD"), (predecessor, "OLD"), (scope, "OLD"), (scope, "M")):
         assert escape_markdown(names[name]) in text
         assert names[name] not in text.replace(escape_markdown(names[name]), "")
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kwh_calc.calculations.coverage import mergers
 from kwh_calc.calculations.representativeness import (
     extra_approached,
     margin_curve,
@@ -282,8 +283,9 @@ def scope_text(results: YearResults) -> str:
     A corporation that merged inside Y: the analysis (populations, respondents, margins,
     intervals) is about its own tenants from the merger on, the months it existed; the CKV
     dossier pools the predecessors' respondents of before the merger for the label
-    (docs/methodology.md §3), so its counts and margins are larger. A new member: the months
-    since the start.
+    (docs/methodology.md §3), so its counts and margins are larger. A predecessor that merged
+    away inside Y: the months until the merger, and where its later respondents count. A new
+    member: the months since the start.
     Empty for a corporation that took part all year.
     """
     corporation = results.corporation
@@ -303,6 +305,15 @@ def scope_text(results: YearResults) -> str:
             "daarom meer respondenten, andere scores en kleinere foutmarges. De resultaten tellen, net als deze "
             f"analyse, alleen de respondenten van {name} zelf."
         )
+    successor = _successor_in_year(results)
+    if successor is not None:
+        successor_id, successor_name, when = successor
+        return (
+            f"{name} is per {fmt_date(when)} gefuseerd in {escape_markdown(successor_name)} ({successor_id}). Deze "
+            f"analyse gaat over de {months} maanden tot de fusie; met minder maanden zijn er minder respondenten en "
+            "grotere foutmarges dan over een heel jaar. De respondenten van daarna tellen mee bij "
+            f"{escape_markdown(successor_name)}."
+        )
     since = corporation.get("member_since")
     if months < 12 and since is not None and not pd.isna(since) and pd.Timestamp(since).year == results.year:
         return (
@@ -311,6 +322,18 @@ def scope_text(results: YearResults) -> str:
             "foutmarges dan over een heel jaar."
         )
     return ""
+
+
+def _successor_in_year(results: YearResults) -> tuple[str, str, pd.Timestamp] | None:
+    """``(id, name, merged_on)`` of the corporation this one merged into during the research year."""
+    corporations = results.table("corporations")
+    if "merged_from" not in corporations.columns:
+        return None
+    for row in mergers(corporations).itertuples(index=False):
+        if row.predecessor_id == results.corporation_id and row.merged_on.year == results.year:
+            name = corporations.set_index("corporation_id").at[row.successor_id, "name"]
+            return str(row.successor_id), str(name), row.merged_on
+    return None
 
 
 def terms_text(results: YearResults) -> str:
