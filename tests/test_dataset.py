@@ -244,3 +244,17 @@ def _drop_questions_of(questionnaire):
 def test_every_relation_between_tables_is_checked(change, line):
     """Each rule across tables (dataset._relations, one function per table) names its table, column and rows."""
     assert f"  - {line}" in _break(change)
+
+
+@pytest.mark.parametrize("dtype", ["object", "string[pyarrow]", "string[python]"])
+def test_reference_membership_agrees_with_pandas_isin(dtype):
+    from kwh_calc.intake.dataset import _known
+
+    ids = pd.Series(["C1", "C2", None, "C9", "", "c1", "C1 "], dtype=dtype, index=range(10, 17))
+    known = {"C1", "C2", ""}
+    result = _known(ids, known)
+    assert result.index.equals(ids.index)
+    assert result.tolist() == [True, True, False, False, True, False, False]
+    assert result.tolist() == ids.isin(known).fillna(False).astype(bool).tolist()
+    # Ids that are not strings fall back to pandas.
+    assert _known(pd.Series([1, 2, 3]), {1, 3}).tolist() == [True, False, True]

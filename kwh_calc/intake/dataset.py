@@ -711,7 +711,22 @@ def _relations(t: dict[str, pd.DataFrame], links: tuple[np.ndarray, np.ndarray])
 
 def _reference(frame: pd.DataFrame, table: str, column: str, known: set, other: str) -> list[Violation | None]:
     """``table.column`` must name a row of ``other``."""
-    return [_violation(table, column, f"{column} not in {other}", frame, ~frame[column].isin(known))]
+    return [_violation(table, column, f"{column} not in {other}", frame, ~_known(frame[column], known))]
+
+
+def _known(ids: pd.Series, known: Iterable) -> pd.Series:
+    """``ids.isin(known)`` for identifier columns, done by pyarrow in one call.
+
+    pandas' ``isin`` on Arrow strings turns every value of ``known`` into an Arrow scalar one by
+    one: 2,2 s of the demo's 6 s load, mostly for the respondents' 494.226 ids (issue 13). A
+    missing id is never known.
+    """
+    try:
+        value_set = pyarrow.array(list(known), type=pyarrow.string())
+        found = pc.is_in(pyarrow.array(ids, from_pandas=True), value_set=value_set, skip_nulls=True)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):  # ids that are not strings: pandas can
+        return ids.isin(known)
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=ids.index, dtype=bool)
 
 
 def _corporation_relations(corps: pd.DataFrame, corp_ids: set) -> list[Violation | None]:
