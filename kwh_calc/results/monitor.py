@@ -34,7 +34,7 @@ from kwh_calc.calculations.response import response_table
 from kwh_calc.calculations.scores import component_scores, peer_scores, respondent_results, suppress
 from kwh_calc.intake.dataset import Dataset
 from kwh_calc.intake.rules import Rules, load_rules
-from kwh_calc.results.year import BREAKDOWNS, _loaded, load_results, write_results
+from kwh_calc.results.year import _loaded, breakdown_tables, load_results, write_results
 
 __all__ = ["MONITOR_TABLES", "MonitorResults", "compute_monitor_results", "months_back", "read_all", "write_results"]
 
@@ -77,29 +77,7 @@ def _peers(c: _Context) -> pd.DataFrame:
 
 
 def _breakdowns(c: _Context) -> pd.DataFrame:
-    frames = []
-    for column in BREAKDOWNS:
-        present = c.results.loc[c.results[column].notna()]
-        if present.empty:
-            continue
-        table = suppress(component_scores(present, c.rules, by=column), c.rules, totals=c.totals)
-        frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            columns=[
-                "corporation_id",
-                "questionnaire",
-                "breakdown",
-                "group",
-                "n",
-                "score",
-                "pct_satisfied",
-                "suppressed",
-            ]
-        )
-    )
+    return breakdown_tables(c.results, c.rules, c.totals)
 
 
 def _series(c: _Context) -> pd.DataFrame:

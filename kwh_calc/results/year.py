@@ -39,9 +39,11 @@ from kwh_calc.intake.rules import Rules, load_rules
 
 __all__ = [
     "BREAKDOWNS",
+    "BREAKDOWN_COLUMNS",
     "DERIVED_TABLES",
     "RESULT_TABLES",
     "YearResults",
+    "breakdown_tables",
     "clear_cache",
     "compute_results",
     "load_results",
@@ -50,6 +52,17 @@ __all__ = [
 
 #: Breakdowns shown in the documents (docs/methodology.md §6.2), in display order.
 BREAKDOWNS = ("aannemer", "uitsplitsing_1", "uitsplitsing_2", "uitsplitsing_3", "uitsplitsing_4")
+#: Columns of the breakdowns table (:func:`breakdown_tables`).
+BREAKDOWN_COLUMNS = (
+    "corporation_id",
+    "questionnaire",
+    "breakdown",
+    "group",
+    "n",
+    "score",
+    "pct_satisfied",
+    "suppressed",
+)
 
 
 def _year_results(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
@@ -75,7 +88,15 @@ def _peers(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
 
 def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
     results = _year_results(dataset, rules, year)
-    totals = component_scores(results, rules)
+    return breakdown_tables(results, rules, component_scores(results, rules))
+
+
+def breakdown_tables(results: pd.DataFrame, rules: Rules, totals: pd.DataFrame) -> pd.DataFrame:
+    """Scores per group of every breakdown (``BREAKDOWNS``), suppressed against ``totals``.
+
+    One long table: ``corporation_id, questionnaire, breakdown, group, n, score,
+    pct_satisfied, suppressed``; shared by the close and the monitor (year to date).
+    """
     frames = []
     for column in BREAKDOWNS:
         present = results.loc[results[column].notna()]
@@ -84,18 +105,7 @@ def _breakdowns(dataset: Dataset, rules: Rules, year: int) -> pd.DataFrame:
         table = suppress(component_scores(present, rules, by=column), rules, totals=totals)
         frames.append(table.rename(columns={column: "group"}).assign(breakdown=column))
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "corporation_id",
-                "questionnaire",
-                "breakdown",
-                "group",
-                "n",
-                "score",
-                "pct_satisfied",
-                "suppressed",
-            ]
-        )
+        return pd.DataFrame(columns=list(BREAKDOWN_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 
