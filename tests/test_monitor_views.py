@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 
+from kwh_calc.intake.rules import load_rules
 from kwh_calc.presentation import monitor_views as views
+
+RULES = load_rules(year=2025)
 
 
 def test_period_labels_are_dutch():
@@ -64,7 +69,7 @@ def test_dashboard_sections_and_charts(monkeypatch, monitor_run):
         "Open antwoorden",
     ):
         assert heading in html
-    assert views.FORECAST_METHOD_NL in html
+    assert views.forecast_method_nl(RULES) in html
     charts = [p[views.VEGALITE_MIME] for p in shown if views.VEGALITE_MIME in p]
     assert len(charts) >= 4
     assert all(c["description"] and c["spec"]["description"] for c in charts)
@@ -151,3 +156,13 @@ def test_a_corporation_without_respondents_gets_no_empty_table():
     overview = views._label_overview(Empty(load_rules(year=2025)))
     assert "<table" not in overview
     assert "Nog geen respondenten dit jaar" in overview
+
+
+def test_the_forecast_method_names_the_thresholds_of_the_rules():
+    assert "minstens 7,0" in views.forecast_method_nl(RULES)
+    assert "minstens 85% tevreden" in views.forecast_method_nl(RULES)
+    label = RULES.label.model_copy(update={"min_score": Decimal("7.5"), "min_pct_satisfied": Decimal("80")})
+    text = views.forecast_method_nl(RULES.model_copy(update={"label": label}))
+    assert "minstens 7,5" in text
+    assert "minstens 80% tevreden" in text
+    assert "precies 7,5" in text

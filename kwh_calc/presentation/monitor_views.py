@@ -25,12 +25,13 @@ import pandas as pd
 
 from kwh_calc.calculations.open_answers import shown_open_answers
 from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_decimal, fmt_grade, fmt_month, fmt_pct
+from kwh_calc.intake.rules import Rules
 from kwh_calc.presentation.present import FONT_FAMILY, PALETTE, THEME
 from kwh_calc.results.monitor import MonitorResults
 
 __all__ = [
-    "FORECAST_METHOD_NL",
     "VEGALITE_MIME",
+    "forecast_method_nl",
     "html_table",
     "period_label",
     "show_contractor_dashboard",
@@ -40,19 +41,27 @@ __all__ = [
 #: Output type of a chart cell: a Vega-Lite spec plus a ``description`` (accessibility).
 VEGALITE_MIME = "application/vnd.kwh.vegalite+json"
 
-#: The forecast method in plain Dutch, shown in every dashboard.
-FORECAST_METHOD_NL = (
-    "De prognose gaat uit van de respondenten tot nu toe en van het aantal respondenten dat we de rest "
-    "van het jaar nog verwachten: evenveel per maand als tot nu toe. Voor die nog verwachte respondenten "
-    "trekt de computer duizenden keren een mogelijk verloop van het jaar: hun oordelen lijken op die van "
-    "uw eigen huurders tot nu toe, en bij weinig respondenten ook op die van huurders in heel Nederland. "
-    "De kans is het deel van die trekkingen waarin het hele jaar een onderdeelscore van minstens 7,0 "
-    "én minstens 85% tevreden huurders oplevert, met minstens het minimumaantal respondenten. "
-    "Het benodigde cijfer is het gemiddelde cijfer dat de nog verwachte respondenten samen moeten geven "
-    "voor een jaarscore van precies 7,0. We hebben de methode getoetst op het vorige onderzoeksjaar: "
-    "van de onderdelen met een kans boven 90% haalde rond 99% het label. Het is een verwachting, geen "
-    "uitslag: het CKV beoordeelt na afloop van het jaar."
-)
+
+def forecast_method_nl(rules: Rules) -> str:
+    """The forecast method in plain Dutch, shown in every dashboard; thresholds from ``rules``."""
+    score, pct = _threshold_texts(rules)
+    return (
+        "De prognose gaat uit van de respondenten tot nu toe en van het aantal respondenten dat we de rest "
+        "van het jaar nog verwachten: evenveel per maand als tot nu toe. Voor die nog verwachte respondenten "
+        "trekt de computer duizenden keren een mogelijk verloop van het jaar: hun oordelen lijken op die van "
+        "uw eigen huurders tot nu toe, en bij weinig respondenten ook op die van huurders in heel Nederland. "
+        f"De kans is het deel van die trekkingen waarin het hele jaar een onderdeelscore van minstens {score} "
+        f"én minstens {pct} tevreden huurders oplevert, met minstens het minimumaantal respondenten. "
+        "Het benodigde cijfer is het gemiddelde cijfer dat de nog verwachte respondenten samen moeten geven "
+        f"voor een jaarscore van precies {score}. De methode is getoetst op het vorige onderzoeksjaar. Het is "
+        "een verwachting, geen uitslag: het CKV beoordeelt na afloop van het jaar."
+    )
+
+
+def _threshold_texts(rules: Rules) -> tuple[str, str]:
+    """The label's score and % tevreden thresholds as printed: ``("7,0", "85%")``."""
+    return fmt_grade(rules.label.min_score), fmt_pct(rules.label.min_pct_satisfied)
+
 
 _QUESTIONNAIRE_ORDER = (
     "nieuwe_huurders",
@@ -367,13 +376,14 @@ def _forecast_section(m: MonitorResults) -> None:
             )
         )
         return
+    score, pct = _threshold_texts(rules)
     table = html_table(
         pd.DataFrame(
             {
                 "Onderdeel": [rules.questionnaire_name(q) for q in forecast["questionnaire"]],
                 "Kans op label": [_probability(p) for p in forecast["p_meets_label"]],
-                "Kans score ≥ 7,0": [_probability(p) for p in forecast["p_score"]],
-                "Kans ≥ 85% tevreden": [_probability(p) for p in forecast["p_pct"]],
+                f"Kans score ≥ {score}": [_probability(p) for p in forecast["p_score"]],
+                f"Kans ≥ {pct} tevreden": [_probability(p) for p in forecast["p_pct"]],
                 "Nog verwacht": [fmt_decimal(v, 0) for v in forecast["respondents_expected"]],
                 "Nodig voor minimum": [fmt_count(v) for v in forecast["respondents_needed_for_minimum"]],
                 "Benodigd gemiddeld cijfer": [_grade_needed(v) for v in forecast["grade_needed"]],
@@ -382,14 +392,17 @@ def _forecast_section(m: MonitorResults) -> None:
         f"Prognose voor heel {m.year}",
         numeric=(
             "Kans op label",
-            "Kans score ≥ 7,0",
-            "Kans ≥ 85% tevreden",
+            f"Kans score ≥ {score}",
+            f"Kans ≥ {pct} tevreden",
             "Nog verwacht",
             "Nodig voor minimum",
             "Benodigd gemiddeld cijfer",
         ),
     )
-    method = f"<details open><summary>Hoe is de prognose berekend?</summary><p>{esc(FORECAST_METHOD_NL)}</p></details>"
+    method = (
+        "<details open><summary>Hoe is de prognose berekend?</summary>"
+        f"<p>{esc(forecast_method_nl(rules))}</p></details>"
+    )
     show_html(_section("Prognose kwaliteitslabel", "prognose", table + note + method))
     import altair as alt
 
@@ -437,6 +450,7 @@ def _series_section(m: MonitorResults) -> None:
             "worden niet getoond (anonimiteit).",
         )
     )
+    score_line, pct_line = _threshold_texts(rules)
     for kind, heading in (("kwartaal", "per kwartaal"), ("maand", "per maand")):
         part = series[(series["kind"] == kind) & ~series["suppressed"].astype(bool)].sort_values("period")
         if part.empty:
@@ -461,7 +475,7 @@ def _series_section(m: MonitorResults) -> None:
             "Onderdeelscore",
             "score_tekst",
             float(rules.label.min_score),
-            "7,0",
+            score_line,
             domain=(5, 10),
             color_domain=[rules.questionnaire_name(q) for q in rules.label_questionnaires],
         )
@@ -469,7 +483,8 @@ def _series_section(m: MonitorResults) -> None:
         _sort_periods(spec, order)
         show_chart(
             spec,
-            f"Lijndiagram van de onderdeelscore {heading} per labelonderdeel, met de labelgrens 7,0 als stippellijn.",
+            f"Lijndiagram van de onderdeelscore {heading} per labelonderdeel, met de labelgrens {score_line} als "
+            "stippellijn.",
             f"Onderdeelscore {heading}",
         )
         if kind == "kwartaal":
@@ -479,7 +494,7 @@ def _series_section(m: MonitorResults) -> None:
                 "% tevreden",
                 "pct_tekst",
                 float(rules.label.min_pct_satisfied),
-                "85%",
+                pct_line,
                 domain=(50, 100),
                 color_domain=[rules.questionnaire_name(q) for q in rules.label_questionnaires],
             )
@@ -488,7 +503,7 @@ def _series_section(m: MonitorResults) -> None:
             show_chart(
                 spec,
                 f"Lijndiagram van het percentage tevreden huurders {heading} per labelonderdeel, "
-                "met de grens 85% als stippellijn.",
+                f"met de grens {pct_line} als stippellijn.",
                 f"Percentage tevreden {heading}",
             )
 
@@ -876,13 +891,14 @@ def show_contractor_dashboard(results_dir: str, corporation_id: str, aannemer: s
     if data:
         frame = pd.DataFrame(data)
         order = [period_label(p) for p in sorted(frame["sort"].unique())]
+        score_line, _ = _threshold_texts(rules)
         spec = _line_chart(
             frame.drop(columns="sort"),
             "score",
             "Onderdeelscore",
             "score_tekst",
             float(rules.label.min_score),
-            "7,0",
+            score_line,
             color="groep",
             domain=(5, 10),
         ).to_dict(validate=False)
@@ -890,7 +906,7 @@ def show_contractor_dashboard(results_dir: str, corporation_id: str, aannemer: s
         show_chart(
             spec,
             "Lijndiagram van de onderdeelscore per kwartaal: uw eigen resultaat naast de andere aannemers samen, "
-            "met de grens 7,0 als stippellijn.",
+            f"met de grens {score_line} als stippellijn.",
             "Onderdeelscore per kwartaal",
         )
     _checkvraag_section(m, aannemer)
