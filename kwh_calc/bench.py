@@ -192,6 +192,10 @@ class ProcessWatch:
         self.peak_pss: dict[tuple[int, str], int] = {}
         self.peak_pss_at_once: dict[str, int] = {}
         self.peak_pss_total = 0
+        # What made up the largest PSS sum: role -> bytes at that sample, and when (s after start).
+        self.peak_pss_mix: dict[str, int] = {}
+        self.peak_pss_when = 0.0
+        self._started = time.monotonic()
         self.pss_interval = pss_interval
         self._pss_due = 0.0  # monotonic time of the next PSS reading
         self._stop = threading.Event()
@@ -246,7 +250,10 @@ class ProcessWatch:
         self.peak_total = max(self.peak_total, sum(sums.values()))
         for role, total in pss_sums.items():
             self.peak_pss_at_once[role] = max(self.peak_pss_at_once.get(role, 0), total)
-        self.peak_pss_total = max(self.peak_pss_total, sum(pss_sums.values()))
+        if sum(pss_sums.values()) > self.peak_pss_total:
+            self.peak_pss_total = sum(pss_sums.values())
+            self.peak_pss_mix = dict(pss_sums)
+            self.peak_pss_when = time.monotonic() - self._started
 
     def by_role(self) -> dict[str, dict[str, float]]:
         """Per role: processes seen, largest peak of one process and largest sum at one
@@ -449,6 +456,9 @@ def bench_close(
                 figures[f"{role}_{key}"] = value
         figures["peak_memory_at_once_mb"] = watch.peak_total / 2**20
         figures["peak_pss_at_once_mb"] = watch.peak_pss_total / 2**20
+        figures["peak_pss_at_s"] = watch.peak_pss_when
+        for role, size in watch.peak_pss_mix.items():
+            figures[f"peak_pss_{role}_mb"] = size / 2**20
         figures["cpu_s"] = sum(watch.cpu.values())
         figures["cpu_per_document_s"] = figures["cpu_s"] / max(len(made), 1)
         figures["per_document_without_results_s"] = (figures["close_wall_s"] - figures["results_s"]) / max(len(made), 1)

@@ -47,6 +47,8 @@ def test_close_benchmark_measures_documents_and_floor():
     assert figures["cpu_s"] > 0
     assert figures["peak_memory_at_once_mb"] >= figures["kernel_peak_mb_at_once"]
     assert 0 < figures["peak_pss_at_once_mb"] <= figures["peak_memory_at_once_mb"]
+    assert figures["peak_pss_main_mb"] > 0
+    assert figures["peak_pss_at_s"] > 0
 
 
 def test_process_watch_counts_every_process_of_the_tree():
@@ -69,6 +71,10 @@ def test_process_watch_counts_every_process_of_the_tree():
     # Proportional sizes too: the block is the child's own, so it counts whole there.
     assert roles["other"]["pss_mb_max"] > 55
     assert watch.peak_pss_total <= watch.peak_total
+    # The largest sum is told by role, with the moment it happened.
+    assert sum(watch.peak_pss_mix.values()) == watch.peak_pss_total
+    assert watch.peak_pss_mix.get("other", 0) / 2**20 > 55
+    assert 0 < watch.peak_pss_when < 10
 
 
 @pytest.mark.e2e

@@ -172,6 +172,46 @@ def test_chart_svg_keeps_step_heights_and_clips_bars():
     assert "clip-path" in svg  # bars starting at 0 do not run over the axis labels
 
 
+def _bars(own: str, description: str) -> dict:
+    return {
+        "data": {"values": [{"g": "7,1", "n": 3, "s": own == "7,1"}, {"g": "7,2", "n": 5, "s": own == "7,2"}]},
+        "mark": "bar",
+        "encoding": {"x": {"field": "g", "type": "nominal"}, "y": {"field": "n", "type": "quantitative"}},
+        "description": description,
+    }
+
+
+def test_chart_svg_draws_a_recurring_chart_once(monkeypatch):
+    """Charts that differ only in their alt text share one drawing; any other difference is drawn."""
+    monkeypatch.setattr(present, "_svg_cache", {})
+    drawn: list[dict] = []
+    draw = present._draw_svg
+    monkeypatch.setattr(present, "_draw_svg", lambda spec: drawn.append(spec) or draw(spec))
+    first = present.chart_svg(_bars("7,1", "Het cijfer van Woonstichting A is 7,1."))
+    again = present.chart_svg(_bars("7,1", "Het cijfer van Woonstichting B is 7,1."))
+    other = present.chart_svg(_bars("7,2", "Het cijfer van Woonstichting A is 7,2."))
+    narrow = present.chart_svg(_bars("7,1", "Het cijfer van Woonstichting A is 7,1."), width_pt=200)
+    assert again == first
+    assert len(drawn) == 3
+    assert other != first
+    assert narrow != first
+    assert all("description" not in spec for spec in drawn)  # the alt text is not part of the drawing
+    # What the cache returns is what vl-convert draws (bar the process-wide number of its clip paths).
+    fresh = draw({**drawn[0]})
+    assert re.sub(r"clip\d+", "clip", again) == re.sub(r"clip\d+", "clip", fresh)
+
+
+def test_chart_svg_cache_is_bounded_and_leaves_the_callers_spec_alone(monkeypatch):
+    monkeypatch.setattr(present, "_svg_cache", {})
+    monkeypatch.setattr(present, "_SVG_CACHE_SIZE", 2)
+    monkeypatch.setattr(present, "_draw_svg", lambda spec: f"<svg>{spec['width']}</svg>")
+    spec = {"layer": [{"mark": "bar"}], "description": "alt"}
+    for width in (100, 200, 300):
+        present.chart_svg(spec, width_pt=width)
+    assert len(present._svg_cache) == 2
+    assert spec == {"layer": [{"mark": "bar"}], "description": "alt"}
+
+
 def test_use_theme_registers_the_kwh_theme():
     present.use_theme()
     assert alt.theme.active == "kwh"

@@ -100,6 +100,12 @@ def bench_close_command(
         "summed over the processes alive at one moment (goal < 1536 MB)"
     )
     out.print(f"peak memory, all (PSS)   {f['peak_pss_at_once_mb']:8.0f} MB  the same, each shared page counted once")
+    mix = ", ".join(
+        f"{role} {f[f'peak_pss_{role}_mb']:.0f}"
+        for role in ("main", "worker", "kernel", "pandoc", "other")
+        if f.get(f"peak_pss_{role}_mb")
+    )
+    out.print(f"  made up of (PSS, MB)   {mix}; at {f['peak_pss_at_s']:.0f} s into the close")
     if engine == "quarto":
         out.print(
             f"quarto: documents made   {f['quarto_documents']:8.0f}     (failed {f['quarto_failed']:.0f}; same sample)"

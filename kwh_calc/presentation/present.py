@@ -18,6 +18,8 @@ shown (``7,4``, ``85%``); :func:`table` only formats raw numeric columns as a fa
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -120,6 +122,13 @@ THEME: dict[str, Any] = {
 
 _LOCALE: Final = "nl-NL"
 _fonts_registered: set[str] = set()
+
+#: Charts already drawn in this process, by their Vega-Lite spec (oldest dropped first). A chart
+#: costs vl-convert 20-180 ms, mostly measuring its text; in the close many recur: the Aedes
+#: distribution of a sub-score is the same drawing for every member with the same grade (681
+#: charts, 64 distinct drawings in the demo's close, issue 13).
+_SVG_CACHE_SIZE: Final = 256
+_svg_cache: dict[str, str] = {}
 
 # Markdown punctuation that could change meaning inside generated text: emphasis, code,
 # links, raw HTML (<x> would be dropped), citations (@word), math, table cells, entities.
@@ -343,7 +352,7 @@ def _spec(altair_chart: Any) -> dict[str, Any]:
     validation; vl-convert still refuses a spec it cannot compile.
     """
     if isinstance(altair_chart, Mapping):
-        return dict(altair_chart)
+        return copy.deepcopy(dict(altair_chart))  # the sizing below must not change the caller's layers
     return dict(altair_chart.to_dict(validate=False))
 
 
@@ -367,9 +376,6 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: flo
         SVG text; sizes in px, which Typst lays out as 0,75 pt each. Number and date
         formats are Dutch (locale ``nl-NL``); text uses the bundled font.
     """
-    import vl_convert as vlc
-
-    register_fonts()
     spec = _spec(altair_chart)
     if not _is_compound(spec):
         _clip_bars(spec)
@@ -379,12 +385,24 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: flo
         elif "height" not in spec:  # keep the chart's own height (a number or a step)
             spec["height"] = round(0.42 * width_pt / 0.75)
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return vlc.vegalite_to_svg(
-        spec,
-        config=THEME,
-        format_locale=_LOCALE,
-        time_format_locale=_LOCALE,
-    )
+    # The description is alt text for the PDF (chart_alt_text); Vega writes none of it into the
+    # SVG, and leaving it out lets charts that differ only in it share one drawing.
+    spec.pop("description", None)
+    key = json.dumps([spec, THEME, _LOCALE], sort_keys=True, separators=(",", ":"), default=str)
+    svg = _svg_cache.get(key)
+    if svg is None:
+        svg = _draw_svg(spec)
+        if len(_svg_cache) >= _SVG_CACHE_SIZE:
+            del _svg_cache[next(iter(_svg_cache))]
+        _svg_cache[key] = svg
+    return svg
+
+
+def _draw_svg(spec: dict[str, Any]) -> str:
+    import vl_convert as vlc
+
+    register_fonts()
+    return vlc.vegalite_to_svg(spec, config=THEME, format_locale=_LOCALE, time_format_locale=_LOCALE)
 
 
 def chart_alt_text(altair_chart: Any) -> str | None:
