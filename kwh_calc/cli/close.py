@@ -21,10 +21,9 @@ from kwh_calc.cli.common import (
     RULES_OPTION,
     YEAR_OPTION,
     console,
-    load_or_exit,
-    require_year_data,
+    protect_dataset,
 )
-from kwh_calc.close.run import load_documents, load_outputs, release_memory, run_close
+from kwh_calc.close.run import InputRefused, load_documents, load_outputs, run_close
 from kwh_calc.common.atomic import OutputRefused
 
 
@@ -61,10 +60,8 @@ def close_command(
         raise typer.Exit(2)
     if out.exists() and not out.is_dir():
         raise OutputRefused(out, "is not a folder (--out is the reports root)")
-    dataset = load_or_exit(data)  # a broken dataset is refused with its violations before anything runs
-    require_year_data(dataset, year)
-    del dataset  # the close reads it again where it needs it: not kept here for the whole close
-    release_memory()
+    # The dataset is checked where the close loads it (close.run.InputRefused): no copy here.
+    protect_dataset(data)
     documents, outputs = load_documents(), load_outputs()
     if document:
         known = {d.key for d in documents} | {o.key for o in outputs}
@@ -108,6 +105,9 @@ def close_command(
                 kernels="fresh" if fresh_kernels else "kept",
                 on_progress=on_progress,
             )
+        except InputRefused as error:
+            console.print(str(error), markup=False)
+            raise typer.Exit(1) from None
         except ValueError as error:
             console.print(str(error))
             raise typer.Exit(2) from None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from kwh_calc.common.atomic import OutputRefused, atomic_path, check_output_target, protect_inputs
-from kwh_calc.intake.dataset import TABLES, Dataset, DatasetError, load_dataset
+from kwh_calc.intake.dataset import TABLES, Dataset, DatasetError, load_dataset, refusal_text, year_data_problem
 from kwh_calc.intake.rules import Rules, load_rules
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never re-wrapped
@@ -63,31 +63,20 @@ def load_or_exit(path: Path) -> Dataset:
     protect_dataset(path)
     try:
         return load_dataset(path)
-    except (DatasetError, FileNotFoundError) as error:
-        console.print(str(error), markup=False)
-        raise typer.Exit(1) from None
-    except OSError as error:  # e.g. a folder without read permission
-        console.print(f"Dataset {path} refused: cannot be read ({error.strerror or error})", markup=False)
+    except (DatasetError, OSError) as error:  # OSError: missing, or e.g. a folder without read permission
+        console.print(refusal_text(path, error), markup=False)
         raise typer.Exit(1) from None
 
 
 def require_year_data(
     dataset: Dataset, year: int, first_month: str | None = None, last_month: str | None = None
 ) -> None:
-    """Refuse (exit 1) a research year without a single respondent in its service months.
-
-    Without this, ``--year 2099`` wrote empty tables with exit 0 and ``kwh label`` advised
-    "niet toekennen" for every corporation. The window defaults to Jan–Dec of ``year``.
-    """
-    first = first_month or f"{year:04d}-01"
-    last = last_month or f"{year:04d}-12"
-    months = dataset.respondents["service_month"]
-    if ((months >= first) & (months <= last)).any():
-        return
-    years = sorted(set(months.dropna().str.slice(0, 4)))
-    present = f"the dataset has service years {years[0]}–{years[-1]}" if years else "the dataset has no respondents"
-    console.print(f"--year {year}: no respondents with service_month {first} … {last}; {present}.", markup=False)
-    raise typer.Exit(1)
+    """Refuse (exit 1) a research year without a single respondent in its service months
+    (:func:`kwh_calc.intake.dataset.year_data_problem`)."""
+    problem = year_data_problem(dataset, year, first_month, last_month)
+    if problem:
+        console.print(problem, markup=False)
+        raise typer.Exit(1)
 
 
 def rules_or_exit(path: Path | None, year: int | None) -> Rules:

@@ -998,6 +998,34 @@ def write_dataset(tables: dict[str, pd.DataFrame] | Dataset, directory: str | Pa
     return out
 
 
+def refusal_text(path: str | Path, error: Exception) -> str:
+    """What a command says when the dataset at ``path`` cannot be loaded (``load_dataset``
+    raised ``error``): the violations of a broken contract, or why the files cannot be read."""
+    if isinstance(error, DatasetError | FileNotFoundError):
+        return str(error)
+    reason = getattr(error, "strerror", None) or error
+    return f"Dataset {path} refused: cannot be read ({reason})"
+
+
+def year_data_problem(
+    dataset: Dataset, year: int, first_month: str | None = None, last_month: str | None = None
+) -> str | None:
+    """Why research year ``year`` cannot be computed from ``dataset`` (not a single respondent
+    in its service months), or None. The window defaults to January–December of ``year``.
+
+    Without this check ``--year 2099`` wrote empty tables with exit 0, and ``kwh label``
+    advised "niet toekennen" for every corporation.
+    """
+    first = first_month or f"{year:04d}-01"
+    last = last_month or f"{year:04d}-12"
+    months = dataset.respondents["service_month"]
+    if ((months >= first) & (months <= last)).any():
+        return None
+    years = sorted(set(months.dropna().str.slice(0, 4)))
+    present = f"the dataset has service years {years[0]}–{years[-1]}" if years else "the dataset has no respondents"
+    return f"--year {year}: no respondents with service_month {first} … {last}; {present}."
+
+
 def respondent_counts(dataset: Dataset) -> pd.DataFrame:
     """Inventory: respondents per questionnaire (rows) and service year (columns)."""
     respondents = dataset.respondents
