@@ -18,10 +18,13 @@ one way, from top to bottom:
 Public API of this top level: the two entry points every analysis starts from.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from kwh_calc.intake.dataset import Dataset, DatasetError, load_dataset, write_dataset
-from kwh_calc.intake.rules import Rules, load_rules
+if TYPE_CHECKING:
+    from kwh_calc.intake.dataset import Dataset, DatasetError, load_dataset, write_dataset
+    from kwh_calc.intake.rules import Rules, load_rules
 
 try:
     __version__ = version("kwh-workbench")
@@ -37,3 +40,21 @@ __all__ = [
     "load_rules",
     "write_dataset",
 ]
+
+# Imported when first used (PEP 562): a document's kernel imports kwh_calc.presentation and
+# kwh_calc.results only, and the dataset contract's validation library (pandera, ≈17 MB) is
+# not among what it needs.
+_LAZY = {
+    "Dataset": "kwh_calc.intake.dataset",
+    "DatasetError": "kwh_calc.intake.dataset",
+    "load_dataset": "kwh_calc.intake.dataset",
+    "write_dataset": "kwh_calc.intake.dataset",
+    "Rules": "kwh_calc.intake.rules",
+    "load_rules": "kwh_calc.intake.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'kwh_calc' has no attribute {name!r}")

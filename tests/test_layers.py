@@ -67,3 +67,28 @@ def test_the_check_catches_an_upward_import(tmp_path):
     sample.write_text("from kwh_calc.presentation.present import table\n")
     assert LAYERS[layer_of("kwh_calc.presentation.present")] > LAYERS["calculations"]
     assert "kwh_calc.presentation.present" in imported_modules(sample)
+
+
+def test_a_documents_kernel_imports_no_validation_or_test_statistics():
+    """What a document's kernel imports (the views and the results tables) leaves out the
+    dataset contract's pandera, scipy.stats and statsmodels: each kernel of the close would
+    carry them (≈60 MB and ≈1 s of start-up; issue 13)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import kwh_calc.presentation.aedes_views, kwh_calc.presentation.ckv_views\n"
+        "import kwh_calc.presentation.removal_views, kwh_calc.presentation.representativeness_views\n"
+        "import kwh_calc.presentation.results_views, kwh_calc.results.year\n"
+        "print(sorted(m for m in ('pandera', 'scipy.stats', 'statsmodels') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    # The top level still offers its entry points (imported when first used).
+    import kwh_calc
+    from kwh_calc.intake.dataset import load_dataset
+
+    assert kwh_calc.load_dataset is load_dataset
+    with pytest.raises(AttributeError):
+        _ = kwh_calc.no_such_name

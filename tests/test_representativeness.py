@@ -569,3 +569,15 @@ def test_response_spread_tests_each_corporation_and_questionnaire():
     c2 = spread.loc["C2"]
     assert (c2["follows"], c2["period"]) == ("nee", "kwartaal")
     assert c2["p"] == pytest.approx(stats.chisquare([18, 0, 18, 0]).pvalue)
+
+
+def test_quantiles_are_scipy_stats_own_to_the_last_bit():
+    """z_value and t_half_width call scipy.special (what norm.ppf and t.ppf call themselves, so
+    that kernels need not import scipy.stats): the floats are exactly scipy.stats'."""
+    from kwh_calc.calculations.representativeness import t_half_width, z_value
+
+    for confidence in (0.80, 0.90, 0.95, 0.99, 0.999):
+        assert z_value(confidence) == float(stats.norm.ppf(1 - (1 - confidence) / 2))
+        n = np.arange(2, 3000, dtype=float)
+        expected = stats.t.ppf(1 - (1 - confidence) / 2, n - 1) * 1.3 / np.sqrt(n)
+        assert np.array_equal(t_half_width(n, 1.3, confidence), expected)

@@ -38,16 +38,19 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 import pyarrow.parquet
 
 from kwh_calc.common.atomic import atomic_path, csv_ready
 from kwh_calc.intake.rules import QUESTIONNAIRES
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 MAX_KEYS_SHOWN = 10
 MODES = ("online", "telefonisch")
@@ -563,6 +566,8 @@ def _type_table(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Viol
 
 def _final_schema(name: str) -> pa.DataFrameSchema:
     """Plain ``int64`` / ``bool`` where the contract says the value is required (pandera coerces)."""
+    import pandera.pandas as pa  # loading and checking only: not in a document's kernel
+
     return pa.DataFrameSchema(
         {
             column: pa.Column("int64" if kind == "int" else "bool", coerce=True)
@@ -582,12 +587,15 @@ def _finalise_types(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _isin(values: Iterable[str]) -> pa.Check:
+    import pandera.pandas as pa  # loading and checking only: not in a document's kernel
+
     allowed = tuple(values)
     return pa.Check.isin(allowed, error=f"value not one of {', '.join(allowed)}")
 
 
 def _schemas() -> dict[str, pa.DataFrameSchema]:
     """Value rules per table (types were converted before; nullable = optional in docs/data-contract.md §2)."""
+    import pandera.pandas as pa  # loading and checking only: not in a document's kernel
 
     def col(*checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
         return pa.Column(checks=list(checks), nullable=nullable, unique=unique, required=False, coerce=False)
@@ -667,6 +675,8 @@ def _schemas() -> dict[str, pa.DataFrameSchema]:
 
 
 def _schema_violations(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Violation]:
+    import pandera.pandas as pa  # loading and checking only: not in a document's kernel
+
     try:
         schema.validate(frame, lazy=True)
         return []
