@@ -249,3 +249,42 @@ def test_table_and_chart_show_their_intro_first():
     assert "#block(sticky: true)[" in first
     assert "De respons per kanaal." in first
     assert second.startswith("| Kanaal | Respons |")
+
+
+_MEASURE = r"""
+import json, re, sys
+import vl_convert as vlc
+from kwh_calc.presentation import present
+present.register_fonts(__import__("pathlib").Path(sys.argv[1]))
+words = ["Nieuwe huurders", "Reparatieverzoeken", "Algemene waardering (N = 929)", "7,4", "85%",
+         "één – ëxtra café", "Woonstichting Zuid-Oost", "WAVE fi fl 0123456789"]
+specs = []
+for weight, style in ((400, "normal"), (600, "normal"), (700, "normal"), (400, "italic"), (700, "italic")):
+    specs.append({
+        "data": {"values": [{"t": w, "x": i, "y": i} for i, w in enumerate(words)]},
+        "mark": {"type": "text", "fontWeight": weight, "fontStyle": style, "align": "left"},
+        "encoding": {"x": {"field": "x", "type": "quantitative", "title": "Onderdeelscore"},
+                     "y": {"field": "t", "type": "nominal", "title": None}, "text": {"field": "t"}},
+        "width": 300,
+    })
+print(json.dumps([re.sub(r"clip\d+", "clip", present._draw_svg(s)) for s in specs]))
+"""
+
+
+def test_chart_fonts_measure_as_the_fonts_the_pdf_draws_with():
+    """chart-fonts/ (TrueType, for vl-convert's measuring) gives the same SVG as fonts/ (the
+    OpenType files Typst draws with) for every weight and style, accents and ligatures included:
+    a chart's layout never depends on which of the two measured it."""
+    import json
+    import sys
+
+    from kwh_calc.common.paths import chart_fonts_dir, fonts_dir
+
+    def measured(folder):
+        run = subprocess.run([sys.executable, "-c", _MEASURE, str(folder)], capture_output=True, text=True, check=True)
+        return json.loads(run.stdout)
+
+    assert sorted(p.stem for p in chart_fonts_dir().glob("*.ttf")) == sorted(p.stem for p in fonts_dir().glob("*.otf"))
+    truetype, opentype = measured(chart_fonts_dir()), measured(fonts_dir())
+    assert truetype == opentype
+    assert all('font-family="Inter' in svg for svg in truetype)

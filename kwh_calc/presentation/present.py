@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from kwh_calc.common.numbers import fmt_count, fmt_decimal
-from kwh_calc.common.paths import fonts_dir
+from kwh_calc.common.paths import chart_fonts_dir
 
 __all__ = [
     "FONT_FAMILY",
@@ -316,10 +316,16 @@ def markdown(text: str, keep_with_next: bool = False) -> None:
 
 
 def register_fonts(font_dir: Path | None = None) -> None:
-    """Make vl-convert measure and draw chart text with the project's fonts (once per process)."""
+    """Make vl-convert measure chart text with the project's font (once per process).
+
+    The default is ``chart-fonts/``: the font of ``fonts/`` with TrueType outlines, the same
+    widths. vl-convert reads the font file for every glyph it measures, and CFF outlines made
+    that a third of a chart's time (issue 13). The SVG only names the font; Typst draws the
+    text with ``fonts/``.
+    """
     import vl_convert as vlc
 
-    path = str((font_dir or fonts_dir()).resolve())
+    path = str((font_dir or chart_fonts_dir()).resolve())
     if path not in _fonts_registered:
         vlc.register_font_directory(path)
         _fonts_registered.add(path)

@@ -1,0 +1,78 @@
+"""Make ``chart-fonts/``: TrueType copies of ``fonts/`` for measuring chart text (issue 13).
+
+vl-convert measures every text of a chart (axis labels, legends, titles) by laying it out with
+the registered font, and reads a font file from disk for every glyph it lays out. With the
+OpenType (CFF) files of ``fonts/`` that reading is about a third of a chart's time; with
+TrueType outlines of the same font it is far cheaper, and the widths are the same (the
+conversion keeps every advance width and kerning pair; only the outlines become quadratic, to
+within one font unit). vl-convert draws no glyph itself: the SVG names the font and Typst draws
+the text with ``fonts/``. A test requires the same SVG from both folders.
+
+Run once when ``fonts/`` changes (needs fontTools, which the project does not install)::
+
+    python -m venv /tmp/ft && /tmp/ft/bin/pip install fonttools==4.68.0
+    /tmp/ft/bin/python tools/chart_fonts.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, newTable
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Largest distance between a cubic curve and its quadratic replacement, in font units (of 2048).
+MAX_ERROR = 1.0
+
+
+def to_truetype(source: Path, target: Path) -> None:
+    """``source`` (CFF outlines) as ``target`` with TrueType (glyf) outlines, metrics unchanged."""
+    font = TTFont(source, recalcTimestamp=False)  # the same file from the same source
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, MAX_ERROR, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["maxp"] = maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    post = font["post"]
+    post.formatType = 2.0
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    font.sfntVersion = "\000\001\000\000"
+    font.save(target)
+
+
+def main() -> None:
+    target = ROOT / "chart-fonts"
+    target.mkdir(exist_ok=True)
+    for source in sorted((ROOT / "fonts").glob("*.otf")):
+        to_truetype(source, target / f"{source.stem}.ttf")
+        print(f"{source.name} -> chart-fonts/{source.stem}.ttf")
+
+
+if __name__ == "__main__":
+    main()
