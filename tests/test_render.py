@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import stat
 import sys
 import textwrap
@@ -643,3 +644,104 @@ def test_sticky_intro_stays_with_its_table(tmp_path):
     intro = next(i for i, page in enumerate(pages) if "INTROZIN" in page)
     assert "Tabel bij de intro" in pages[intro]
     assert "Onderdeel 11" in pages[intro]
+
+
+# --------------------------------------------------------------------------- the pandoc process
+
+#: Markdown that exercises what the pandoc step does: a setext title that a negative heading
+#: shift turns into the document title, CRLF line ends, a tab, a citation and raw HTML for the
+#: filter, a pipe table, an image with alt text and a warning (a duplicate link reference).
+TRICKY_MARKDOWN = (
+    "Titel\r\n=====\r\n\r\nTekst\tmet @kwh en <5 respondenten> en [a].\r\n\r\n"
+    "[a]: https://example.org\r\n[a]: https://example.com\r\n\r\n## Onderdeel\r\n\r\n"
+    "| Onderdeel | Score |\r\n|---|--:|\r\n| Reparaties | 7,4 |\r\n\r\n"
+    '![Scores](figures/x.svg){fig-alt="Staafdiagram" width=100%}\r\n'
+)
+
+
+def _pandoc_command(md: Path, meta: Path, typ: Path, shift: int, lua_filter: bool) -> list[str]:
+    """The pandoc command the built-in engine ran per document before the pandoc process was kept."""
+    templates = paths.templates_dir()
+    cmd = [
+        render._pandoc_path(),
+        str(md),
+        "--from=markdown",
+        "--to=typst",
+        "--wrap=preserve",
+        "--columns=100000",
+        f"--template={templates / 'kwh-builtin.typ'}",
+        f"--metadata-file={meta}",
+        f"--output={typ}",
+    ]
+    if lua_filter:
+        cmd.append(f"--lua-filter={templates / 'kwh-builtin.lua'}")
+    if shift:
+        cmd.append(f"--shift-heading-level-by={shift}")
+    return cmd
+
+
+@pytest.mark.parametrize("shift", [0, -1, 1])
+@pytest.mark.parametrize("lua_filter", [True, False])
+def test_kept_pandoc_process_writes_what_the_pandoc_command_writes(tmp_path, shift, lua_filter):
+    import subprocess
+
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_bytes(TRICKY_MARKDOWN.encode())
+    meta.write_text(
+        "corporation: Woonstichting *Test*\nprovenance:\n- label: Dataset\n  value: 3f9a\n"
+        "title: Resultaten\nyear: '2026'\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        _pandoc_command(md, meta, tmp_path / "command.typ", shift, lua_filter), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    # The filter runs when the Markdown needs it; "@" makes it so, and plain text does not.
+    warnings = render._run_pandoc(md, meta, tmp_path / "kept.typ", shift, tmp_path, "@" if lua_filter else "")
+    assert (tmp_path / "kept.typ").read_bytes() == (tmp_path / "command.typ").read_bytes()
+    assert warnings == [f"pandoc: {line}" for line in proc.stderr.splitlines() if line.strip()]
+    assert any("Duplicate link reference" in w and str(md) in w for w in warnings)
+
+
+def test_a_pandoc_failure_fails_its_document_only(tmp_path):
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_text("# Kop\n\nTekst.\n", encoding="utf-8")
+    meta.write_text("title: [unclosed\n", encoding="utf-8")  # YAML pandoc cannot read
+    with pytest.raises(RenderError) as caught:
+        render._run_pandoc(md, meta, tmp_path / "bad.typ", 0, tmp_path, "")
+    assert caught.value.stage == "pandoc"
+    assert "YAML" in caught.value.message
+    meta.write_text("title: Goed\n", encoding="utf-8")
+    render._run_pandoc(md, meta, tmp_path / "good.typ", 0, tmp_path, "")
+    assert "title: [Goed]" in (tmp_path / "good.typ").read_text(encoding="utf-8")
+
+
+def test_a_pandoc_process_that_died_is_replaced(tmp_path):
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_text("Tekst.\n", encoding="utf-8")
+    meta.write_text("title: Een\n", encoding="utf-8")
+    render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
+    server = render._pandoc_server
+    assert server is not None
+    server.proc.kill()
+    server.proc.wait()
+    render._run_pandoc(md, meta, tmp_path / "two.typ", 0, tmp_path, "")
+    assert render._pandoc_server is not server
+    assert (tmp_path / "two.typ").read_bytes() == (tmp_path / "one.typ").read_bytes()
+
+
+def test_a_hung_pandoc_times_out_and_is_replaced(tmp_path, monkeypatch):
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_text("Tekst.\n", encoding="utf-8")
+    meta.write_text("title: Een\n", encoding="utf-8")
+    render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
+    server = render._pandoc_server
+    assert server is not None
+    os.kill(server.proc.pid, signal.SIGSTOP)  # the process stays, but never answers
+    monkeypatch.setattr(render, "PANDOC_TIMEOUT_S", 0.5)
+    with pytest.raises(RenderError, match="timed out") as caught:
+        render._run_pandoc(md, meta, tmp_path / "two.typ", 0, tmp_path, "")
+    assert caught.value.stage == "pandoc"
+    assert server.proc.poll() is not None  # killed, not left behind
+    render._run_pandoc(md, meta, tmp_path / "three.typ", 0, tmp_path, "")
+    assert (tmp_path / "three.typ").read_bytes() == (tmp_path / "one.typ").read_bytes()

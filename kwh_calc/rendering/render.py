@@ -15,7 +15,9 @@ PDF/A-2a + PDF/UA-1), which the built-in engine reads too:
     executed notebook → pandoc Markdown (:func:`export_markdown`, honouring the Quarto cell
     options the notebooks use) → pandoc's Typst writer (``pypandoc-binary``) with
     ``_extensions/kwh/kwh-builtin.typ`` (the counterpart of Quarto's main Typst template,
-    including the same partials) → the ``typst`` package → PDF.
+    including the same partials) → the ``typst`` package → PDF. pandoc runs as one kept
+    process per Python process (``pandoc lua _extensions/kwh/kwh-builtin-server.lua``), which
+    converts document after document as the pandoc command would.
 
 How the built-in export treats a notebook (the decisions):
 
@@ -51,15 +53,20 @@ and moved into place with :func:`os.replace`: no half-written PDF ever carries i
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import copy
 import functools
 import json
+import multiprocessing.util
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -669,33 +676,149 @@ def _typst_fonts() -> Any:
 _FILTER_TRIGGER = re.compile(r"[@<]|fig-alt=")
 
 
+#: Seconds one document may take in pandoc before it is taken for hung (the process is replaced).
+PANDOC_TIMEOUT_S = 300
+
+
+class _PandocServer:
+    """One ``pandoc lua`` process that converts the documents of a process one after the other.
+
+    A pandoc process per document cost ≈0,09 CPU-s, more than half of it starting (the Haskell
+    runtime and its 64 MB heap, the template, the Lua engine): the close's 1.000 documents paid
+    that a thousand times (issue 13). ``kwh-builtin-server.lua`` does per request what the
+    pandoc command did, with byte-identical output (a test compares both). A document that
+    makes pandoc fail fails alone; a process that died or hung is replaced for the next one.
+    """
+
+    def __init__(self, pandoc: str, template: Path):
+        self.key = (pandoc, *_template_signature(template))
+        script = template.parent / "kwh-builtin-server.lua"
+        # Read only when the process fails, closed with it (a pipe nobody reads could fill up).
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            [pandoc, "lua", str(script), str(template)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        self._buffer = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def convert(self, request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait for its reply; raises RenderError when the process fails."""
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+            line = self._read_line(timeout)
+        except (OSError, TimeoutError) as exc:
+            reason = f"timed out after {timeout:g} seconds" if isinstance(exc, TimeoutError) else str(exc)
+            tail = self._stderr_tail()
+            self.close()
+            raise RenderError("pandoc", f"pandoc {reason}{tail}") from None
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            tail = self._stderr_tail()
+            self.close()
+            raise RenderError("pandoc", f"pandoc answered {line[:200]!r}{tail}") from None
+        return reply if isinstance(reply, dict) else {"error": f"pandoc answered {line[:200]!r}"}
+
+    def _read_line(self, timeout: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise OSError(f"pandoc stopped (exit status {self.proc.wait()})")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _stderr_tail(self) -> str:
+        try:
+            self._stderr.seek(0)
+            text = self._stderr.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f": {text[-2000:]}" if text else ""
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        with contextlib.suppress(OSError):
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self._stderr.close()
+
+
+def _template_signature(template: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and mtime of the template and its partials: the server restarts when one changes."""
+    signature = []
+    for path in sorted(template.parent.glob("*.typ")):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            signature.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+_pandoc_server: _PandocServer | None = None
+_pandoc_lock = threading.Lock()
+
+
+def _close_pandoc_server() -> None:
+    global _pandoc_server
+    if _pandoc_server is not None:
+        _pandoc_server.close()
+        _pandoc_server = None
+
+
+atexit.register(_close_pandoc_server)
+# multiprocessing workers leave through os._exit, which skips atexit: finalise there too.
+multiprocessing.util.Finalize(None, _close_pandoc_server, exitpriority=10)
+
+
 def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, workdir: Path, markdown: str) -> list[str]:
+    global _pandoc_server
     templates = templates_dir()
-    cmd = [
-        _pandoc_path(),
-        str(md_path),
-        "--from=markdown",
-        "--to=typst",
-        "--wrap=preserve",
-        # No line is "too long": pipe tables keep automatic column widths (as kwh-tables.lua
-        # does for Quarto), so Typst sizes the columns to their content.
-        "--columns=100000",
-        f"--template={templates / 'kwh-builtin.typ'}",
-        f"--metadata-file={meta_path}",
-        f"--output={typ_path}",
-    ]
-    if _FILTER_TRIGGER.search(markdown):
-        # Starting pandoc's Lua engine costs about a quarter of the pandoc call: only when needed.
-        cmd.append(f"--lua-filter={templates / 'kwh-builtin.lua'}")
-    if shift:
-        cmd.append(f"--shift-heading-level-by={shift}")
-    try:
-        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RenderError("pandoc", str(exc)) from exc
-    if proc.returncode != 0:
-        raise RenderError("pandoc", proc.stderr.strip() or f"pandoc exited with {proc.returncode}")
-    return [f"pandoc: {line}" for line in proc.stderr.splitlines() if line.strip()]
+    template = templates / "kwh-builtin.typ"
+    request = {
+        # The server's working folder is not the document's: absolute paths, named as given.
+        "input": os.path.abspath(md_path),
+        "metadata": os.path.abspath(meta_path),
+        "output": os.path.abspath(typ_path),
+        "shift": shift,
+        # Only text with an "@", "<" or an image needs the filter; it costs a third of a
+        # small document's conversion.
+        "filter": str(templates / "kwh-builtin.lua") if _FILTER_TRIGGER.search(markdown) else "",
+    }
+    pandoc = _pandoc_path()
+    with _pandoc_lock:
+        server = _pandoc_server
+        if server is None or not server.alive() or server.key != (pandoc, *_template_signature(template)):
+            if server is not None:
+                server.close()
+            try:
+                server = _pandoc_server = _PandocServer(pandoc, template)
+            except OSError as exc:
+                _pandoc_server = None
+                raise RenderError("pandoc", str(exc)) from exc
+        reply = server.convert(request, PANDOC_TIMEOUT_S)
+    if reply.get("error"):
+        raise RenderError("pandoc", str(reply["error"]).strip() or "pandoc failed")
+    return [f"pandoc: {line}" for line in reply.get("warnings") or [] if str(line).strip()]
 
 
 def _typst_error_message(exc: Exception, typ_path: Path) -> str:
