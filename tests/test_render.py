@@ -745,3 +745,27 @@ def test_a_hung_pandoc_times_out_and_is_replaced(tmp_path, monkeypatch):
     assert server.proc.poll() is not None  # killed, not left behind
     render._run_pandoc(md, meta, tmp_path / "three.typ", 0, tmp_path, "")
     assert (tmp_path / "three.typ").read_bytes() == (tmp_path / "one.typ").read_bytes()
+
+
+def test_a_forked_process_starts_its_own_pandoc(tmp_path):
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_text("Tekst.\n", encoding="utf-8")
+    meta.write_text("title: Een\n", encoding="utf-8")
+    render._run_pandoc(md, meta, tmp_path / "parent.typ", 0, tmp_path, "")
+    parent = render._pandoc_server
+    assert parent is not None
+    pid = os.fork()
+    if pid == 0:  # the child: its own process, the parent's untouched
+        try:
+            render._run_pandoc(md, meta, tmp_path / "child.typ", 0, tmp_path, "")
+            own = render._pandoc_server is not parent
+            render._close_pandoc_server()
+            os._exit(0 if own else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert parent.alive()
+    assert (tmp_path / "child.typ").read_bytes() == (tmp_path / "parent.typ").read_bytes()
+    render._run_pandoc(md, meta, tmp_path / "again.typ", 0, tmp_path, "")
+    assert render._pandoc_server is parent

@@ -692,6 +692,7 @@ class _PandocServer:
 
     def __init__(self, pandoc: str, template: Path):
         self.key = (pandoc, *_template_signature(template))
+        self.owner = os.getpid()  # a forked child must not talk to (or stop) its parent's process
         script = template.parent / "kwh-builtin-server.lua"
         # Read only when the process fails, closed with it (a pipe nobody reads could fill up).
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
@@ -780,9 +781,9 @@ _pandoc_lock = threading.Lock()
 
 def _close_pandoc_server() -> None:
     global _pandoc_server
-    if _pandoc_server is not None:
+    if _pandoc_server is not None and _pandoc_server.owner == os.getpid():
         _pandoc_server.close()
-        _pandoc_server = None
+    _pandoc_server = None
 
 
 atexit.register(_close_pandoc_server)
@@ -807,6 +808,8 @@ def _run_pandoc(md_path: Path, meta_path: Path, typ_path: Path, shift: int, work
     pandoc = _pandoc_path()
     with _pandoc_lock:
         server = _pandoc_server
+        if server is not None and server.owner != os.getpid():
+            server = None  # inherited through fork: the parent's, left alone
         if server is None or not server.alive() or server.key != (pandoc, *_template_signature(template)):
             if server is not None:
                 server.close()
