@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -292,6 +292,9 @@ def load_results(directory: Path) -> dict[str, pd.DataFrame]:
     return {path.stem: pd.read_parquet(path) for path in sorted(Path(directory).glob("*.parquet"))}
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class _Loaded:
     """One results folder as read by this process: its tables and, per table, the row
@@ -300,7 +303,7 @@ class _Loaded:
     stamp: tuple
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     positions: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
-    derived: dict[Hashable, pd.DataFrame] = field(default_factory=dict)
+    derived: dict[Hashable, Any] = field(default_factory=dict)
 
 
 # Results folders read by this process, by resolved path. A kept kernel makes hundreds of
@@ -359,6 +362,7 @@ class YearResults:
         self.meta = json.loads(self._loaded.stamp[0])
         self.year = int(self.meta["year"])
         self.rules = load_rules(self.meta.get("rules_path") or None, self.year)
+        self._slices: dict[str, pd.DataFrame] = {}
 
     def table(self, name: str) -> pd.DataFrame:
         """The national table ``name`` (all corporations).
@@ -378,7 +382,17 @@ class YearResults:
         return tables[name]
 
     def of(self, name: str) -> pd.DataFrame:
-        """The rows of table ``name`` that belong to this corporation (in table order)."""
+        """The rows of table ``name`` that belong to this corporation (in table order).
+
+        Sliced once per table and instance (a document asks for the same slice dozens of
+        times, issue 13); like :meth:`table`, a shallow copy.
+        """
+        rows = self._slices.get(name)
+        if rows is None:
+            rows = self._slices[name] = self._slice(name)
+        return rows.copy(deep=False)
+
+    def _slice(self, name: str) -> pd.DataFrame:
         table = self._table(name)
         positions = self._loaded.positions.get(name)
         if positions is None:
@@ -388,18 +402,20 @@ class YearResults:
         rows = positions.get(self.corporation_id, _NO_ROWS) if self.corporation_id is not None else _NO_ROWS
         return table.take(rows).reset_index(drop=True)
 
-    def derived(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """A national frame computed from this folder's tables, once per process and folder.
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """A national value computed from this folder's tables, once per process and folder.
 
         ``key`` must name everything ``compute`` depends on besides the folder's tables (not
-        the corporation: the frame is the same for every document). Like :meth:`table`, a
-        shallow copy: a caller that changes it never changes what the next document reads
-        (issue 13: national figures were computed again for every chart of every document).
+        the corporation: the value is the same for every document). A frame comes back like
+        :meth:`table`, a shallow copy: a caller that changes it never changes what the next
+        document reads (issue 13: national figures were computed again for every chart of
+        every document). Any other value is shared as it is: callers must not change it.
         """
         cache = self._loaded.derived
         if key not in cache:
             cache[key] = compute()
-        return cache[key].copy(deep=False)
+        value = cache[key]
+        return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
 
     @property
     def corporation(self) -> pd.Series:
