@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from builders import DatasetBuilder
 from scipy import stats
+from vega_lite import data_rows, validated
 
 from kwh_calc.intake.rules import DEFAULT_RULES_PATH, load_rules
 from kwh_calc.presentation import aedes_views as views
@@ -198,11 +199,11 @@ def test_distribution_chart_highlights_the_corporation(c1):
     low, high = views.distribution_domain(c1)
     assert low <= 7.3
     assert high >= 8.2 + 0.1
-    spec = views.distribution_chart(c1, "reparaties").to_dict()
+    spec = validated(views.distribution_chart(c1, "reparaties"))
     rules_layer = next(layer for layer in spec["layer"] if layer["mark"].get("type") == "rule")
-    boundaries = [row["grens"] for row in spec["datasets"][rules_layer["data"]["name"]]]
+    boundaries = [row["grens"] for row in rules_layer["data"]["values"]]
     assert boundaries == pytest.approx([7.95, 7.45])  # between the bars of 7,4|7,5 and 7,9|8,0
-    texts = [row.get("tekst") for values in spec["datasets"].values() for row in values]
+    texts = [row.get("tekst") for row in data_rows(spec)]
     assert "B vanaf 7,5" in texts
     assert "A vanaf 8,0" in texts
     assert "eigen cijfer 7,3" in texts
@@ -302,7 +303,7 @@ def test_corporation_without_any_respondents(tmp_path):
         empty
     )
     assert views.distribution_chart_data(empty, "reparaties")["reeks"].tolist() == [views.OTHER_SERIES]
-    spec = views.distribution_chart(empty, "reparaties").to_dict()
+    spec = validated(views.distribution_chart(empty, "reparaties"))
     assert "eigen cijfer" not in str(spec)
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
         views.OTHER_SERIES
@@ -343,10 +344,8 @@ def test_member_without_respondents_is_told_why(tmp_path):
 def test_own_label_in_the_distribution_clears_the_neighbouring_bars(c1):
     """The label "eigen cijfer 7,3" is lifted above the bars it spans (7,6 of another member is
     outside its span here) and tied to the own bar by a thin line when lifted."""
-    spec = views.distribution_chart(c1, "nieuwe_huurders").to_dict()
-    markers = [
-        row for values in spec["datasets"].values() for row in values if str(row.get("tekst", "")).startswith("eigen")
-    ]
+    spec = validated(views.distribution_chart(c1, "nieuwe_huurders"))
+    markers = [row for row in data_rows(spec) if str(row.get("tekst", "")).startswith("eigen")]
     assert len(markers) == 1
     assert markers[0]["hoogte"] >= markers[0]["voet"]
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 from builders import DatasetBuilder
+from vega_lite import validated
 
 from kwh_calc.calculations.representativeness import (
     margin_of_error,
@@ -188,9 +189,8 @@ def test_margin_chart_data_has_the_own_point_and_a_cut_curve(results):
 
 
 def test_margin_chart_renders_with_the_standard_lines(results):
-    chart = rv.margin_chart(results)
-    spec = chart.to_dict()
-    values = spec["datasets"][next(iter(spec["datasets"]))]
+    chart = validated(rv.margin_chart(results))
+    values = chart["data"]["values"]
     norms = {(v["foutmarge"], v["label"]) for v in values if v.get("laag") == "norm"}
     assert norms == {(5.0, "5 procentpunt"), (10.0, "10 procentpunt")}
     svg = chart_svg(chart)
@@ -280,7 +280,8 @@ def test_monthly_views(results):
     ) == ("2,5", "sep", "ja")
     assert table.loc["Nieuwe huurders", "Respons volgt levering"] == f"< {MIN_CELL} resp."
     assert table.loc["Algemene waardering", "In maand"] == "–"  # one month, no difference
-    assert rv.monthly_chart(results) is not None
+    chart = validated(rv.monthly_chart(results))
+    assert {row["onderdeel"] for row in chart["data"]["values"]} == set(data["onderdeel"])
 
 
 def test_respondents_without_population_in_the_year(tmp_path):

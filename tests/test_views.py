@@ -1,5 +1,6 @@
 import pytest
 from builders import DatasetBuilder
+from vega_lite import data_rows, validated
 
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.rules import load_rules
@@ -321,7 +322,7 @@ def test_score_chart_has_fixed_series_order_and_colours(small_results):
     r = YearResults(small_results, "C1")
     data = score_chart_data(r)
     assert list(dict.fromkeys(data["reeks"])) == ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"]
-    spec = score_chart(r).to_dict()
+    spec = validated(score_chart(r))
     assert spec["layer"][0]["encoding"]["color"]["scale"] == {
         "domain": ["Eigen score 2025", "Eigen score 2024", "Landelijk 2025"],
         "range": ["#1d4f73", "#6f9cc4", "#c8862a"],
@@ -367,15 +368,24 @@ def test_breakdown_note_explains_hidden_groups_and_totals(results):
 def test_score_chart_has_the_label_line_and_alt_text(results):
     from kwh_calc.presentation.present import chart_alt_text
 
-    spec = score_chart(results).to_dict()
+    spec = validated(score_chart(results))
     rules = [
         layer
         for layer in spec["layer"]
         if layer["mark"] == "rule" or (isinstance(layer["mark"], dict) and layer["mark"].get("type") == "rule")
     ]
     assert len(rules) == 1
-    texts = [row.get("tekst") for values in spec["datasets"].values() for row in values]
+    texts = [row.get("tekst") for row in data_rows(spec)]
     assert "grens label 7,0" in texts
     alt_text = chart_alt_text(score_chart(results))
     assert alt_text.startswith("Staafdiagram van de onderdeelscores")
     assert "Reparaties: eigen score 2025 6,7, eigen score 2024 7,5, landelijk 2025 7,3" in alt_text
+
+
+def test_a_malformed_chart_spec_fails_validation(results):
+    import jsonschema
+
+    spec = score_chart(results)
+    spec["layer"][0]["mark"] = {"type": "bar", "colour": "red"}  # no such mark property
+    with pytest.raises(jsonschema.ValidationError):
+        validated(spec)

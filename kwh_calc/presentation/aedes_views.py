@@ -40,8 +40,9 @@ Decisions (docs/methodology.md §4.6, §6)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -574,6 +575,10 @@ def position_table(results: YearResults) -> pd.DataFrame:
 def distribution_domain(results: YearResults) -> tuple[float, float]:
     """The grade axis of the distribution charts (the same for the three sub-scores): every
     member's rounded grade and every letter boundary inside, with a margin of 0,2."""
+    return results.derived(("aedes_distribution_domain", results.year), lambda: _distribution_domain(results))
+
+
+def _distribution_domain(results: YearResults) -> tuple[float, float]:
     table = national_results(results)
     grades = [table[f"{key}_grade"].to_numpy(dtype=float) for key in subscore_keys(results.rules)]
     values = np.concatenate([*grades, np.array([float(b.min_grade) for b in _letters_top_down(results.rules)[:-1]])])
@@ -581,6 +586,59 @@ def distribution_domain(results: YearResults) -> tuple[float, float]:
     low = math.floor(values.min() * 10 - 2) / 10
     high = math.ceil(values.max() * 10 + 2) / 10
     return low, high
+
+
+_DISTRIBUTION_COLUMNS = ["cijfer", "cijfer_tekst", "van", "tot", "reeks", "aantal", "basis"]
+
+
+@dataclass(frozen=True)
+class _Distribution:
+    """The national part of one sub-score's distribution chart: the bars (members per rounded
+    grade, every corporation's chart the same) and each member's grade, to mark its own bar."""
+
+    grades: list[Any]
+    bars: list[dict[str, Any]]
+    member_grade: dict[str, Any]
+
+
+def _distribution(results: YearResults, key: str) -> _Distribution:
+    def compute() -> _Distribution:
+        distribution = _national_distribution(results)
+        part = distribution.loc[distribution["questionnaire"] == key]
+        half = 0.5 * 10**-GRADE_DECIMALS
+        grades, bars = [], []
+        for grade, count in part.groupby("grade", sort=True).size().items():
+            grades.append(grade)
+            bars.append(
+                {
+                    "cijfer": float(grade),
+                    "cijfer_tekst": fmt_grade(grade),
+                    "van": float(grade) - half,
+                    "tot": float(grade) + half,
+                    "aantal": int(count),
+                    "basis": 0,
+                }
+            )
+        return _Distribution(grades, bars, dict(zip(part["corporation_id"], part["grade"], strict=True)))
+
+    return results.derived(("aedes_distribution", results.year, key), compute)
+
+
+def _distribution_rows(results: YearResults, key: str) -> list[dict[str, Any]]:
+    """The rows of :func:`distribution_chart_data` as records (in its column order)."""
+    national = _distribution(results, key)
+    own = national.member_grade.get(results.corporation_id) if results.corporation_id is not None else None
+    return [
+        {
+            **{c: bar[c] for c in ("cijfer", "cijfer_tekst", "van", "tot")},
+            # The whole bar of the own grade is marked (a strip one member high at the base of a
+            # bar of thirty was invisible); the label says how many other members share it.
+            "reeks": OWN_SERIES if own is not None and grade == own else OTHER_SERIES,
+            "aantal": bar["aantal"],
+            "basis": bar["basis"],
+        }
+        for grade, bar in zip(national.grades, national.bars, strict=True)
+    ]
 
 
 def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
@@ -593,142 +651,171 @@ def distribution_chart_data(results: YearResults, key: str) -> pd.DataFrame:
     corporation included) and ``basis`` (0; kept for the chart's stacking encoding). Members without
     respondents on the sub-score are left out.
     """
-    distribution = _national_distribution(results)
-    part = distribution.loc[distribution["questionnaire"] == key]
-    half = 0.5 * 10**-GRADE_DECIMALS
-    rows = []
-    for grade, group in part.groupby("grade", sort=True):
-        own = bool((group["corporation_id"] == results.corporation_id).any())
-        # The whole bar of the own grade is marked (a strip one member high at the base of a
-        # bar of thirty was invisible); the label says how many other members share it.
-        rows.append(
-            {
-                "cijfer": float(grade),
-                "cijfer_tekst": fmt_grade(grade),
-                "van": float(grade) - half,
-                "tot": float(grade) + half,
-                "reeks": OWN_SERIES if own else OTHER_SERIES,
-                "aantal": len(group),
-                "basis": 0,
-            }
-        )
-    return pd.DataFrame(rows, columns=["cijfer", "cijfer_tekst", "van", "tot", "reeks", "aantal", "basis"])
+    return pd.DataFrame(_distribution_rows(results, key), columns=_DISTRIBUTION_COLUMNS)
 
 
-def distribution_chart(results: YearResults, key: str, domain: tuple[float, float] | None = None):
-    """Altair chart of the national distribution of one sub-score, the corporation highlighted.
+def distribution_chart(results: YearResults, key: str, domain: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Vega-Lite spec (a dict) of the national distribution of one sub-score, the corporation highlighted.
 
     Bars: members per rounded grade (own bar dark blue, stacked on the others); dashed rules
     at the letter boundaries (``aedes.letters``), between the last bar below and the first
     bar of the higher letter, labelled ``B vanaf 7,5``; above the own grade's bar ``eigen cijfer 7,5``.
+    A plain dict, not an Altair chart: building and serialising the Altair objects cost more
+    than the chart's data (issue 13).
     """
-    import altair as alt
-
-    data = distribution_chart_data(results, key)
+    rows = _distribution_rows(results, key)
     low, high = domain or distribution_domain(results)
     half = 0.5 * 10**-GRADE_DECIMALS
     letters = _letters_top_down(results.rules)
-    peak = int(data.groupby("cijfer")["aantal"].sum().max()) if not data.empty else 1
+    # One row per grade, so the stack of a grade is its row's count.
+    stack = {row["cijfer"]: row["aantal"] for row in rows}
+    peak = max(stack.values()) if rows else 1
     top = peak + max(1, math.ceil(peak * 0.35))
-    present = set(data["reeks"])
+    present = {row["reeks"] for row in rows}
     series = [(s, c) for s, c in ((OWN_SERIES, OWN_COLOUR), (OTHER_SERIES, OTHER_COLOUR)) if s in present]
-    x = alt.X(
-        "van:Q",
-        title="Cijfer (afgerond op één decimaal)",
-        scale=alt.Scale(domain=[low, high], nice=False, zero=False),
-        axis=alt.Axis(format=".1f", tickMinStep=0.1, grid=False),
-    )
-    y_scale = alt.Scale(domain=[0, top], nice=False)
-    bars = (
-        alt.Chart(data)
-        .mark_bar(stroke="white", strokeWidth=0.5)
-        .encode(
-            x=x,
-            x2="tot:Q",
-            y=alt.Y(
-                "basis:Q",
-                title="Aantal leden",
-                scale=y_scale,
-                axis=alt.Axis(format="d", tickMinStep=1, values=_count_ticks(top)),
-            ),
-            y2=alt.Y2("top:Q"),
-            color=alt.Color(
-                "reeks:N",
-                title=None,
-                scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-        .transform_calculate(top="datum.basis + datum.aantal")
-    )
-    rule_data = pd.DataFrame(
-        [
-            {"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}", "hoogte": top}
-            for b in letters[:-1]
-        ]
-    )
-    rules_layer = alt.Chart(rule_data).mark_rule(strokeDash=[4, 3], color="#5f5f5f", strokeWidth=1).encode(x="grens:Q")
-    labels = (
-        alt.Chart(rule_data)
-        .mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, color="#5f5f5f")
-        .encode(x="grens:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
-    )
+    y_scale = {"domain": [0, top], "nice": False}
+    bars = {
+        "data": {"values": rows},
+        "mark": {"type": "bar", "stroke": "white", "strokeWidth": 0.5},
+        "encoding": {
+            "color": {
+                "field": "reeks",
+                "legend": {"orient": "bottom"},
+                "scale": {"domain": [s for s, _ in series], "range": [c for _, c in series]},
+                "title": None,
+                "type": "nominal",
+            },
+            "x": {
+                "axis": {"format": ".1f", "grid": False, "tickMinStep": 0.1},
+                "field": "van",
+                "scale": {"domain": [low, high], "nice": False, "zero": False},
+                "title": "Cijfer (afgerond op één decimaal)",
+                "type": "quantitative",
+            },
+            "x2": {"field": "tot"},
+            "y": {
+                "axis": {"format": "d", "tickMinStep": 1, "values": _count_ticks(top)},
+                "field": "basis",
+                "scale": y_scale,
+                "title": "Aantal leden",
+                "type": "quantitative",
+            },
+            "y2": {"field": "top"},
+        },
+        "transform": [{"calculate": "datum.basis + datum.aantal", "as": "top"}],
+    }
+    rule_rows = [
+        {"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}", "hoogte": top}
+        for b in letters[:-1]
+    ]
+    rules_layer = {
+        "data": {"values": rule_rows},
+        "mark": {"type": "rule", "color": "#5f5f5f", "strokeDash": [4, 3], "strokeWidth": 1},
+        "encoding": {"x": {"field": "grens", "type": "quantitative"}},
+    }
+    labels = {
+        "data": {"values": rule_rows},
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "top",
+            "color": "#5f5f5f",
+            "dx": 3,
+            "dy": 2,
+            "fontSize": 10,
+        },
+        "encoding": {
+            "text": {"field": "tekst", "type": "nominal"},
+            "x": {"field": "grens", "type": "quantitative"},
+            "y": {"field": "hoogte", "scale": y_scale, "type": "quantitative"},
+        },
+    }
     layers = [bars, rules_layer, labels]
-    own = data.loc[data["reeks"] == OWN_SERIES]
-    if not own.empty:
-        stack = data.groupby("cijfer")["aantal"].sum()
+    own = next((row for row in rows if row["reeks"] == OWN_SERIES), None)
+    if own is not None:
         # Keep the label clear of a boundary rule at either edge of the own bar.
         edges = {round(float(b.min_grade) - half, 6) for b in letters[:-1]}
-        start, end = round(float(own["van"].iloc[0]), 6), round(float(own["tot"].iloc[0]), 6)
+        start, end = round(own["van"], 6), round(own["tot"], 6)
         align: Literal["left", "center", "right"]
         align, field, dx = (
             ("left", "van", 3) if start in edges else ("right", "tot", -3) if end in edges else ("center", "cijfer", 0)
         )
         # The label ("eigen cijfer 7,8") is about 5 bars wide: lift it above every bar it spans,
         # so that it never runs over a neighbouring bar, and draw a thin line down to the own bar.
-        shared = int(own["aantal"].iloc[0]) - 1
+        shared = own["aantal"] - 1
         also = "" if shared == 0 else f" (met {shared} {'ander lid' if shared == 1 else 'andere leden'})"
-        grade, span = float(own["cijfer"].iloc[0]), (9 if also else 5) * half * 2
+        grade, span = own["cijfer"], (9 if also else 5) * half * 2
         lo, hi = {"left": (start, start + span), "right": (end - span, end)}.get(
             align, (grade - span / 2, grade + span / 2)
         )
-        covered = stack[(stack.index.astype(float) + half > lo) & (stack.index.astype(float) - half < hi)]
-        own_top = int(stack.get(own["cijfer"].iloc[0], own["aantal"].iloc[0]))
-        label_at: float = max(int(covered.max()) if len(covered) else own_top, own_top)
+        covered = [count for at, count in stack.items() if at + half > lo and at - half < hi]
+        own_top = stack.get(grade, own["aantal"])
+        label_at: float = max(max(covered) if covered else own_top, own_top)
         label_at = min(label_at + max(0.5, 0.08 * top), top)
-        marker = own.assign(hoogte=label_at, voet=own_top, tekst="eigen cijfer " + own["cijfer_tekst"] + also)
+        marker = [{**own, "hoogte": label_at, "voet": own_top, "tekst": "eigen cijfer " + own["cijfer_tekst"] + also}]
         if label_at - own_top > 0.6:
             layers.append(
-                alt.Chart(marker)
-                .mark_rule(color=OWN_COLOUR, strokeWidth=0.8)
-                .encode(x="cijfer:Q", y=alt.Y("voet:Q", scale=y_scale), y2="hoogte:Q")
+                {
+                    "data": {"values": marker},
+                    "mark": {"type": "rule", "color": OWN_COLOUR, "strokeWidth": 0.8},
+                    "encoding": {
+                        "x": {"field": "cijfer", "type": "quantitative"},
+                        "y": {"field": "voet", "scale": y_scale, "type": "quantitative"},
+                        "y2": {"field": "hoogte"},
+                    },
+                }
             )
         layers.append(
-            alt.Chart(marker)
-            .mark_text(align=align, baseline="bottom", dx=dx, dy=-1, fontSize=10, fontWeight=600, color=OWN_COLOUR)
-            .encode(x=f"{field}:Q", y=alt.Y("hoogte:Q", scale=y_scale), text="tekst:N")
+            {
+                "data": {"values": marker},
+                "mark": {
+                    "type": "text",
+                    "align": align,
+                    "baseline": "bottom",
+                    "color": OWN_COLOUR,
+                    "dx": dx,
+                    "dy": -1,
+                    "fontSize": 10,
+                    "fontWeight": 600,
+                },
+                "encoding": {
+                    "text": {"field": "tekst", "type": "nominal"},
+                    "x": {"field": field, "type": "quantitative"},
+                    "y": {"field": "hoogte", "scale": y_scale, "type": "quantitative"},
+                },
+            }
         )
-    return alt.layer(*layers).properties(height=150, description=distribution_alt(results, key))
+    return {
+        "layer": layers,
+        "description": _distribution_alt(results, key, rows),
+        "height": 150,
+    }
 
 
 def distribution_alt(results: YearResults, key: str) -> str:
     """Alternative text of :func:`distribution_chart` (PDF/UA): what the histogram shows, the
     letter boundaries and where the corporation's grade lies, in words."""
-    data = distribution_chart_data(results, key)
+    return _distribution_alt(results, key, _distribution_rows(results, key))
+
+
+def _distribution_alt(results: YearResults, key: str, rows: list[dict[str, Any]]) -> str:
     letters = _letters_top_down(results.rules)[:-1][::-1]
     bounds = " en ".join(f"{b.letter} vanaf {fmt_grade(b.min_grade)}" for b in letters)
-    text = (
-        f"Staafdiagram: aantal Aedes-leden per cijfer op {subscore_name(key)}, van {fmt_grade(data['cijfer'].min())} "
-        f"tot {fmt_grade(data['cijfer'].max())}; meeste leden bij "
-        f"{fmt_grade(data.loc[data['aantal'].idxmax(), 'cijfer'])}. Lettergrenzen: {bounds}."
-        if not data.empty
-        else f"Geen leden met respondenten op {subscore_name(key)}."
-    )
-    own = data.loc[data["reeks"] == OWN_SERIES]
-    if not own.empty:
-        shared = int(own["aantal"].iloc[0]) - 1
+    if rows:
+        grades = [row["cijfer"] for row in rows]
+        most = max(rows, key=lambda row: row["aantal"])  # the first of equal counts, as idxmax
+        text = (
+            f"Staafdiagram: aantal Aedes-leden per cijfer op {subscore_name(key)}, van {fmt_grade(min(grades))} "
+            f"tot {fmt_grade(max(grades))}; meeste leden bij "
+            f"{fmt_grade(most['cijfer'])}. Lettergrenzen: {bounds}."
+        )
+    else:
+        text = f"Geen leden met respondenten op {subscore_name(key)}."
+    own = next((row for row in rows if row["reeks"] == OWN_SERIES), None)
+    if own is not None:
+        shared = own["aantal"] - 1
         # Plain text (not Markdown): the name as it is, for a screen reader.
-        text += f" Het cijfer van {results.corporation['name']} is {own['cijfer_tekst'].iloc[0]}" + (
+        text += f" Het cijfer van {results.corporation['name']} is {own['cijfer_tekst']}" + (
             "." if shared == 0 else f", samen met {shared} {'ander lid' if shared == 1 else 'andere leden'}."
         )
     return text

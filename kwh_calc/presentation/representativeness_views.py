@@ -477,14 +477,14 @@ def margin_chart_data(results: YearResults, points: int = 120) -> tuple[pd.DataF
     return curve, pd.DataFrame(dots, columns=["onderdeel", "n", "foutmarge", "label", "rechts"])
 
 
-def margin_chart(results: YearResults, columns: int = 2):
-    """Altair chart: per component the curve e(n), the own point, lines at 5% and 10%.
+def margin_chart(results: YearResults, columns: int = 2) -> dict[str, Any] | None:
+    """Vega-Lite spec (a dict): per component the curve e(n), the own point, lines at 5% and 10%.
 
     A facet per component (independent axes), two columns; sized for the text width of
-    the report (:data:`kwh_calc.presentation.present.TEXT_WIDTH_PT`). None when there are no components.
+    the report (:data:`kwh_calc.presentation.present.TEXT_WIDTH_PT`). None when there are no
+    components. A plain dict, not an Altair chart: building and serialising the Altair objects
+    cost more than the chart's data (issue 13).
     """
-    import altair as alt
-
     from kwh_calc.presentation.present import PALETTE, TEXT_WIDTH_PT
 
     s = standards(results.rules)
@@ -493,83 +493,98 @@ def margin_chart(results: YearResults, columns: int = 2):
         return None
     order = list(dict.fromkeys(curve["onderdeel"]))
     width = round((TEXT_WIDTH_PT / 0.75 - 60 * columns - 20 * (columns - 1)) / columns)
-    lines = pd.DataFrame(
-        {"foutmarge": [100 * s.standard, 100 * s.acceptable], "norm": [s.standard_text, s.acceptable_text]}
-    )
-    data = pd.concat(
-        [
-            curve.assign(laag="curve"),
-            dots.assign(laag="punt"),
-            pd.DataFrame(
-                [
-                    {"onderdeel": o, "laag": "norm", "foutmarge": r.foutmarge, "label": r.norm}
-                    for o in order
-                    for r in lines.itertuples()
-                ]
-            ),
-        ],
-        ignore_index=True,
-    )
-    x = alt.X("n:Q", title="Netto respons", scale=alt.Scale(zero=True, nice=True))
-    y = alt.Y("foutmarge:Q", title="Foutmarge (%-punt)", scale=alt.Scale(zero=True))
-    base = alt.Chart().encode(x=x, y=y)
-    curve_layer = base.transform_filter(alt.datum.laag == "curve").mark_line(color=PALETTE[2], clip=True)
-    norm_layer = (
-        alt.Chart()
-        .transform_filter(alt.datum.laag == "norm")
-        .mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=1.2)
-        .encode(y=alt.Y("foutmarge:Q"))
-    )
-    # The acceptable margin's label above its line, the standard's below its own: on a tall y
-    # axis (a component with very few respondents) the two lines lie close and the labels overlapped.
-    norm_text = (
-        alt.Chart()
-        .transform_filter((alt.datum.laag == "norm") & (alt.datum.foutmarge > 100 * s.standard))
-        .mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=PALETTE[1], fontSize=10)
-        .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N")
-    )
-    norm_text_low = (
-        alt.Chart()
-        .transform_filter((alt.datum.laag == "norm") & (alt.datum.foutmarge <= 100 * s.standard))
-        .mark_text(align="left", baseline="top", dx=3, dy=2, color=PALETTE[1], fontSize=10)
-        .encode(y=alt.Y("foutmarge:Q"), x=alt.value(0), text="label:N")
-    )
-    point_layer = base.transform_filter(alt.datum.laag == "punt").mark_point(
-        color=PALETTE[0], filled=True, size=70, opacity=1
-    )
-    text_style: dict[str, Any] = dict(baseline="bottom", dy=-4, color=PALETTE[0], fontSize=10, fontWeight=600)
-    points = base.transform_filter(alt.datum.laag == "punt")
-    text_right = (
-        points.transform_filter(alt.FieldEqualPredicate(field="rechts", equal=False))
-        .mark_text(align="left", dx=5, **text_style)
-        .encode(text="label:N")
-    )
-    text_left = (
-        points.transform_filter(alt.FieldEqualPredicate(field="rechts", equal=True))
-        .mark_text(align="right", dx=-5, **text_style)
-        .encode(text="label:N")
-    )
-    layered = alt.layer(
-        curve_layer, norm_layer, norm_text, norm_text_low, point_layer, text_right, text_left, data=data
-    )
-    return (
-        layered.properties(width=width, height=130)
-        .facet(
-            facet=alt.Facet(
-                "onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")
-            ),
-            columns=columns,
-        )
-        .resolve_scale(x="independent", y="independent")
-        .properties(description=margin_chart_alt(results))
-        .configure_facet(spacing=22)
-    )
+    lines = [(100 * s.standard, s.standard_text), (100 * s.acceptable, s.acceptable_text)]
+    values: list[dict[str, Any]] = [
+        {"onderdeel": o, "n": n, "foutmarge": m, "laag": "curve"}
+        for o, n, m in zip(curve["onderdeel"].tolist(), curve["n"].tolist(), curve["foutmarge"].tolist(), strict=True)
+    ]
+    values += [{**dot, "laag": "punt"} for dot in dots.to_dict("records")]
+    values += [{"onderdeel": o, "laag": "norm", "foutmarge": m, "label": text} for o in order for m, text in lines]
+    x = {"field": "n", "scale": {"nice": True, "zero": True}, "title": "Netto respons", "type": "quantitative"}
+    y = {"field": "foutmarge", "scale": {"zero": True}, "title": "Foutmarge (%-punt)", "type": "quantitative"}
+    y_plain = {"field": "foutmarge", "type": "quantitative"}
+    label = {"field": "label", "type": "nominal"}
+    standard = repr(100 * s.standard)
+    text_style = {"baseline": "bottom", "color": PALETTE[0], "dy": -4, "fontSize": 10, "fontWeight": 600}
+    layers = [
+        {
+            "mark": {"type": "line", "clip": True, "color": PALETTE[2]},
+            "encoding": {"x": x, "y": y},
+            "transform": [{"filter": "(datum.laag === 'curve')"}],
+        },
+        {
+            "mark": {"type": "rule", "color": PALETTE[1], "strokeDash": [4, 3], "strokeWidth": 1.2},
+            "encoding": {"y": y_plain},
+            "transform": [{"filter": "(datum.laag === 'norm')"}],
+        },
+        # The acceptable margin's label above its line, the standard's below its own: on a tall y
+        # axis (a component with very few respondents) the two lines lie close and the labels overlapped.
+        {
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "baseline": "bottom",
+                "color": PALETTE[1],
+                "dx": 3,
+                "dy": -2,
+                "fontSize": 10,
+            },
+            "encoding": {"text": label, "x": {"value": 0}, "y": y_plain},
+            "transform": [{"filter": f"((datum.laag === 'norm') && (datum.foutmarge > {standard}))"}],
+        },
+        {
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "baseline": "top",
+                "color": PALETTE[1],
+                "dx": 3,
+                "dy": 2,
+                "fontSize": 10,
+            },
+            "encoding": {"text": label, "x": {"value": 0}, "y": y_plain},
+            "transform": [{"filter": f"((datum.laag === 'norm') && (datum.foutmarge <= {standard}))"}],
+        },
+        {
+            "mark": {"type": "point", "color": PALETTE[0], "filled": True, "opacity": 1, "size": 70},
+            "encoding": {"x": x, "y": y},
+            "transform": [{"filter": "(datum.laag === 'punt')"}],
+        },
+        {
+            "mark": {"type": "text", "align": "left", "dx": 5, **text_style},
+            "encoding": {"text": label, "x": x, "y": y},
+            "transform": [{"filter": "(datum.laag === 'punt')"}, {"filter": {"equal": False, "field": "rechts"}}],
+        },
+        {
+            "mark": {"type": "text", "align": "right", "dx": -5, **text_style},
+            "encoding": {"text": label, "x": x, "y": y},
+            "transform": [{"filter": "(datum.laag === 'punt')"}, {"filter": {"equal": True, "field": "rechts"}}],
+        },
+    ]
+    return {
+        "config": {"facet": {"spacing": 22}},
+        "data": {"values": values},
+        "facet": {
+            "field": "onderdeel",
+            "header": {"labelAnchor": "start", "labelFontWeight": 600},
+            "sort": order,
+            "title": None,
+            "type": "nominal",
+        },
+        "spec": {"layer": layers, "height": 130, "width": width},
+        "columns": columns,
+        "description": _margin_chart_alt(results, dots),
+        "resolve": {"scale": {"x": "independent", "y": "independent"}},
+    }
 
 
 def margin_chart_alt(results: YearResults) -> str:
     """Alternative text of :func:`margin_chart` (PDF/UA): per component the own net response and margin."""
+    return _margin_chart_alt(results, margin_chart_data(results)[1])
+
+
+def _margin_chart_alt(results: YearResults, dots: pd.DataFrame) -> str:
     s = standards(results.rules)
-    _, dots = margin_chart_data(results)
     parts = [
         f"{row.onderdeel}: {fmt_decimal(row.foutmarge, 1)} procentpunt bij {fmt_count(row.n)} respondenten"
         for row in dots.itertuples()
@@ -908,6 +923,11 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
     and without deliveries in the year, and components with fewer respondents than
     ``suppression.min_cell_size``, are left out.
     """
+    return pd.DataFrame(_monthly_rows(results), columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
+
+
+def _monthly_rows(results: YearResults) -> list[dict[str, Any]]:
+    """The rows of :func:`monthly_chart_data` as records."""
     rules = results.rules
     minimum = standards(rules).min_cell
     monthly = _ordered(results.of("monthly_response"), rules)
@@ -932,51 +952,60 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
                         "aandeel": 0.0 if pd.isna(value) else float(value),
                     }
                 )
-    return pd.DataFrame(rows, columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
+    return rows
 
 
-def monthly_chart(results: YearResults, columns: int = 2):
-    """Altair chart: per component the monthly shares of respondents and delivered tenants
-    (grouped bars, one facet per component). None when there is nothing to show."""
-    import altair as alt
-
+def monthly_chart(results: YearResults, columns: int = 2) -> dict[str, Any] | None:
+    """Vega-Lite spec (a dict): per component the monthly shares of respondents and delivered
+    tenants (grouped bars, one facet per component). None when there is nothing to show. A plain
+    dict, not an Altair chart: building and serialising the Altair objects cost more than the
+    chart's data (issue 13)."""
     from kwh_calc.presentation.present import PALETTE, TEXT_WIDTH_PT
 
-    data = monthly_chart_data(results)
-    if data.empty:
+    rows = _monthly_rows(results)
+    if not rows:
         return None
-    order = list(dict.fromkeys(data["onderdeel"]))
+    order = list(dict.fromkeys(row["onderdeel"] for row in rows))
     width = round((TEXT_WIDTH_PT / 0.75 - 50 * columns - 20 * (columns - 1)) / columns)
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("maand:N", title=None, sort=list(MONTHS_NL_SHORT), axis=alt.Axis(labelFontSize=9)),
-            xOffset=alt.XOffset("reeks:N", sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS]),
-            y=alt.Y("aandeel:Q", title="% van het jaar", axis=alt.Axis(tickCount=4)),
-            color=alt.Color(
-                "reeks:N",
-                title=None,
-                sort=[_SERIES_DELIVERED, _SERIES_RESPONDENTS],
-                scale=alt.Scale(domain=[_SERIES_DELIVERED, _SERIES_RESPONDENTS], range=[PALETTE[2], PALETTE[0]]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-        .properties(width=width, height=85)
-    )
-    return (
-        bars.facet(
-            facet=alt.Facet(
-                "onderdeel:N", title=None, sort=order, header=alt.Header(labelFontWeight=600, labelAnchor="start")
-            ),
-            columns=columns,
-        )
-        .resolve_scale(y="independent")
-        .resolve_axis(x="independent")
-        .properties(description=monthly_chart_alt(results))
-        .configure_facet(spacing=20)
-        .configure_scale(bandPaddingInner=0.15)
-    )
+    series = [_SERIES_DELIVERED, _SERIES_RESPONDENTS]
+    return {
+        "config": {"facet": {"spacing": 20}, "scale": {"bandPaddingInner": 0.15}},
+        "data": {"values": rows},
+        "facet": {
+            "field": "onderdeel",
+            "header": {"labelAnchor": "start", "labelFontWeight": 600},
+            "sort": order,
+            "title": None,
+            "type": "nominal",
+        },
+        "spec": {
+            "mark": {"type": "bar"},
+            "encoding": {
+                "color": {
+                    "field": "reeks",
+                    "legend": {"orient": "bottom"},
+                    "scale": {"domain": series, "range": [PALETTE[2], PALETTE[0]]},
+                    "sort": series,
+                    "title": None,
+                    "type": "nominal",
+                },
+                "x": {
+                    "axis": {"labelFontSize": 9},
+                    "field": "maand",
+                    "sort": list(MONTHS_NL_SHORT),
+                    "title": None,
+                    "type": "nominal",
+                },
+                "xOffset": {"field": "reeks", "sort": series, "type": "nominal"},
+                "y": {"axis": {"tickCount": 4}, "field": "aandeel", "title": "% van het jaar", "type": "quantitative"},
+            },
+            "height": 85,
+            "width": width,
+        },
+        "columns": columns,
+        "description": monthly_chart_alt(results),
+        "resolve": {"axis": {"x": "independent"}, "scale": {"y": "independent"}},
+    }
 
 
 def monthly_table(results: YearResults) -> pd.DataFrame:

@@ -12,6 +12,8 @@ dossier shows label components regardless, because the CKV decides on them).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from kwh_calc.common.numbers import (
@@ -412,34 +414,39 @@ def score_chart_data(results: YearResults) -> pd.DataFrame:
     :func:`score_chart_series`. Own scores of fewer respondents than the minimum cell are left
     out (as in the table).
     """
+    return pd.DataFrame(_score_rows(results), columns=["onderdeel", "reeks", "score"])
+
+
+def _score_rows(results: YearResults) -> list[dict[str, Any]]:
+    """The rows of :func:`score_chart_data` as records: looked up in dicts, not by a boolean
+    mask per questionnaire and year (issue 13)."""
     scores = results.of("scores")
+    own: dict[tuple[int, str], tuple[Any, Any]] = {}
+    for year, questionnaire, n, score in zip(
+        scores["year"], scores["questionnaire"], scores["n"], scores["score"], strict=True
+    ):
+        own.setdefault((int(year), questionnaire), (n, score))  # the first row, as .iloc[0]
     peers = results.of("peers")
-    national = (
-        peers.loc[peers["peer_kind"] == "landelijk"]
-        .drop_duplicates("questionnaire")
-        .set_index("questionnaire")["score"]
-    )
+    national: dict[str, Any] = {}
+    for kind, questionnaire, score in zip(peers["peer_kind"], peers["questionnaire"], peers["score"], strict=True):
+        if kind == "landelijk":
+            national.setdefault(questionnaire, score)
     minimum = _minimum(results)
-    series = score_chart_series(results)
-    rows = []
+    series = list(score_chart_series(results))
+    by_series: dict[str, list[dict[str, Any]]] = {name: [] for name in series}
     for questionnaire in overview_questionnaires(results):
         name = results.rules.questionnaire_name(questionnaire)
         for year in (results.year, results.year - 1):
-            own = scores.loc[(scores["year"] == year) & (scores["questionnaire"] == questionnaire)]
-            if len(own) and int(own["n"].iloc[0]) >= minimum:
-                rows.append({"onderdeel": name, "reeks": f"Eigen score {year}", "score": float(own["score"].iloc[0])})
-        if questionnaire in national.index and not pd.isna(national[questionnaire]):
-            rows.append(
-                {"onderdeel": name, "reeks": f"Landelijk {results.year}", "score": float(national[questionnaire])}
-            )
-    data = pd.DataFrame(rows, columns=["onderdeel", "reeks", "score"])
-    order = {name: i for i, name in enumerate(series)}
-    return (
-        data.assign(_o=data["reeks"].map(order))
-        .sort_values("_o", kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+            found = own.get((year, questionnaire))
+            if found is not None and int(found[0]) >= minimum:
+                reeks = f"Eigen score {year}"
+                by_series[reeks].append({"onderdeel": name, "reeks": reeks, "score": float(found[1])})
+        value = national.get(questionnaire)
+        if value is not None and not pd.isna(value):
+            reeks = f"Landelijk {results.year}"
+            by_series[reeks].append({"onderdeel": name, "reeks": reeks, "score": float(value)})
+    # In legend order, questionnaires in rule order within a series (a stable sort on the series).
+    return [row for name in series for row in by_series[name]]
 
 
 def score_chart_series(results: YearResults) -> dict[str, str]:
@@ -454,58 +461,93 @@ def score_chart_series(results: YearResults) -> dict[str, str]:
     }
 
 
-def score_chart(results: YearResults):
-    """Altair bar chart of :func:`score_chart_data`: per questionnaire (rule order, long names
-    on two lines) a bar per series, on a 0–10 axis. None when there is nothing to show."""
-    import altair as alt
-
-    data = score_chart_data(results)
-    if data.empty:
+def score_chart(results: YearResults) -> dict[str, Any] | None:
+    """Vega-Lite spec (a dict) of a bar chart of :func:`score_chart_data`: per questionnaire (rule
+    order, long names on two lines) a bar per series, on a 0–10 axis. None when there is nothing
+    to show. A plain dict, not an Altair chart: building and serialising the Altair objects cost
+    more than the chart's data (issue 13)."""
+    rows = _score_rows(results)
+    if not rows:
         return None
-    colours = {k: v for k, v in score_chart_series(results).items() if k in set(data["reeks"])}
-    shown = set(data["onderdeel"])
+    present = {row["reeks"] for row in rows}
+    colours = {k: v for k, v in score_chart_series(results).items() if k in present}
+    shown = {row["onderdeel"] for row in rows}
     names = [n for n in (results.rules.questionnaire_name(q) for q in overview_questionnaires(results)) if n in shown]
     # "Grootschalig renovatie-/verduurzamingsonderhoud" on two lines, after the slash.
     label = "split(replace(datum.label, '/', '/\\n'), '\\n')"
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("score:Q", title="Onderdeelscore", scale=alt.Scale(domain=[0, 10])),
-            y=alt.Y("onderdeel:N", title=None, sort=names, axis=alt.Axis(labelExpr=label, labelLimit=0)),
-            yOffset=alt.YOffset("reeks:N", sort=list(colours)),
-            color=alt.Color(
-                "reeks:N",
-                title=None,
-                sort=list(colours),
-                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-    )
+    bars = {
+        "data": {"values": rows},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "color": {
+                "field": "reeks",
+                "legend": {"orient": "bottom"},
+                "scale": {"domain": list(colours), "range": list(colours.values())},
+                "sort": list(colours),
+                "title": None,
+                "type": "nominal",
+            },
+            "x": {
+                "field": "score",
+                "scale": {"domain": [0, 10]},
+                "title": "Onderdeelscore",
+                "type": "quantitative",
+            },
+            "y": {
+                "axis": {"labelExpr": label, "labelLimit": 0},
+                "field": "onderdeel",
+                "sort": names,
+                "title": None,
+                "type": "nominal",
+            },
+            "yOffset": {"field": "reeks", "sort": list(colours), "type": "nominal"},
+        },
+    }
     # The label threshold as a dashed line, named at the top.
-    threshold = pd.DataFrame(
+    threshold = [
         {
-            "score": [float(results.rules.label.min_score)],
-            "tekst": [f"grens label {fmt_grade(results.rules.label.min_score)}"],
+            "score": float(results.rules.label.min_score),
+            "tekst": f"grens label {fmt_grade(results.rules.label.min_score)}",
         }
-    )
-    line = alt.Chart(threshold).mark_rule(strokeDash=[4, 3], color="#5f5f5f", strokeWidth=1).encode(x="score:Q")
-    text = (
-        alt.Chart(threshold)
-        .mark_text(align="left", baseline="top", dx=3, dy=-12, fontSize=10, color="#5f5f5f")
-        .encode(x="score:Q", y=alt.value(0), text="tekst:N")
-    )
-    return alt.layer(bars, line, text).properties(height=alt.Step(9), description=score_chart_alt(results))
+    ]
+    line = {
+        "data": {"values": threshold},
+        "mark": {"type": "rule", "color": "#5f5f5f", "strokeDash": [4, 3], "strokeWidth": 1},
+        "encoding": {"x": {"field": "score", "type": "quantitative"}},
+    }
+    text = {
+        "data": {"values": threshold},
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "top",
+            "color": "#5f5f5f",
+            "dx": 3,
+            "dy": -12,
+            "fontSize": 10,
+        },
+        "encoding": {
+            "text": {"field": "tekst", "type": "nominal"},
+            "x": {"field": "score", "type": "quantitative"},
+            "y": {"value": 0},
+        },
+    }
+    return {"layer": [bars, line, text], "description": _score_chart_alt(results, rows), "height": {"step": 9}}
 
 
 def score_chart_alt(results: YearResults) -> str:
     """Alternative text of :func:`score_chart` (PDF/UA): the figures the bars show, in words."""
-    data = score_chart_data(results)
-    parts = []
-    for name, rows in data.groupby("onderdeel", sort=False):
-        values = ", ".join(f"{r.reeks.lower()} {fmt_grade(r.score)}" for r in rows.itertuples())
-        parts.append(f"{name}: {values}")
+    return _score_chart_alt(results, _score_rows(results))
+
+
+def _score_chart_alt(results: YearResults, rows: list[dict[str, Any]]) -> str:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:  # questionnaires in order of first appearance, as groupby(sort=False)
+        groups.setdefault(row["onderdeel"], []).append(row)
+    parts = [
+        f"{name}: " + ", ".join(f"{r['reeks'].lower()} {fmt_grade(r['score'])}" for r in group)
+        for name, group in groups.items()
+    ]
     return (
         f"Staafdiagram van de onderdeelscores op een schaal van 0 tot 10, met een stippellijn bij de grens van het "
         f"label ({fmt_grade(results.rules.label.min_score)}). " + "; ".join(parts) + "."
