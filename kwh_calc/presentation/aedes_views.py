@@ -70,7 +70,7 @@ from kwh_calc.common.numbers import (
 )
 from kwh_calc.intake.rules import Rules
 from kwh_calc.presentation.present import escape_markdown
-from kwh_calc.results.year import YearResults
+from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
     "NEAR_BOUNDARY",
@@ -176,6 +176,7 @@ def _national_distribution(results: YearResults) -> pd.DataFrame:
     )
 
 
+@per_document
 def member_row(results: YearResults, year: int | None = None) -> pd.Series | None:
     """The corporation's row of :func:`national_results`, or None (not a member that year)."""
     table = national_results(results, year)
@@ -624,6 +625,7 @@ def _distribution(results: YearResults, key: str) -> _Distribution:
     return results.derived(("aedes_distribution", results.year, key), compute)
 
 
+@per_document
 def _distribution_rows(results: YearResults, key: str) -> list[dict[str, Any]]:
     """The rows of :func:`distribution_chart_data` as records (in its column order)."""
     national = _distribution(results, key)

@@ -21,6 +21,7 @@ component with fewer respondents than ``suppression.min_cell_size`` are not show
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ from kwh_calc.calculations.representativeness import (
 from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct, join_nl
 from kwh_calc.intake.rules import Rules
 from kwh_calc.presentation.present import escape_markdown
-from kwh_calc.results.year import YearResults
+from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
     "EXAMPLE_POPULATIONS",
@@ -134,6 +135,7 @@ def _ordered(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     )
 
 
+@per_document
 def _components(results: YearResults) -> pd.DataFrame:
     return _ordered(results.of("representativeness"), results.rules)
 
@@ -926,22 +928,37 @@ def monthly_chart_data(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(_monthly_rows(results), columns=["onderdeel", "maand", "maandnummer", "reeks", "aandeel"])
 
 
+@per_document
+def _monthly_groups(results: YearResults) -> dict[str, list[dict[str, Any]]]:
+    """The corporation's ``monthly_response`` rows as records per questionnaire, in rule order
+    (rows in table order): one pass instead of a sort and a groupby per use (issue 13)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in _ordered(results.of("monthly_response"), results.rules).to_dict("records"):
+        groups.setdefault(row["questionnaire"], []).append(row)
+    return groups
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    """The sum of the values that are not missing, as pandas' ``sum``."""
+    return sum(v for v in values if not pd.isna(v))
+
+
+@per_document
 def _monthly_rows(results: YearResults) -> list[dict[str, Any]]:
     """The rows of :func:`monthly_chart_data` as records."""
     rules = results.rules
     minimum = standards(rules).min_cell
-    monthly = _ordered(results.of("monthly_response"), rules)
     rows = []
-    for questionnaire, months in monthly.groupby("questionnaire", sort=False):
-        total = months["respondents"].sum()
-        if (total == 0 and months["delivered"].sum() == 0) or 0 < total < minimum:
+    for questionnaire, months in _monthly_groups(results).items():
+        total = _sum(m["respondents"] for m in months)
+        if (total == 0 and _sum(m["delivered"] for m in months) == 0) or 0 < total < minimum:
             continue
         name = rules.questionnaire_name(questionnaire)
-        for month in months.itertuples():
-            number = int(str(month.service_month)[5:7])
+        for month in months:
+            number = int(str(month["service_month"])[5:7])
             for series, value in (
-                (_SERIES_RESPONDENTS, month.respondents_share),
-                (_SERIES_DELIVERED, month.delivered_share),
+                (_SERIES_RESPONDENTS, month["respondents_share"]),
+                (_SERIES_DELIVERED, month["delivered_share"]),
             ):
                 rows.append(
                     {
@@ -1008,6 +1025,7 @@ def monthly_chart(results: YearResults, columns: int = 2) -> dict[str, Any] | No
     }
 
 
+@per_document
 def monthly_table(results: YearResults) -> pd.DataFrame:
     """Per component: months with deliveries, the largest monthly difference and the verdict.
 

@@ -24,7 +24,7 @@ from kwh_calc.common.numbers import (
     fmt_pct,
     join_nl,
 )
-from kwh_calc.results.year import YearResults
+from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
     "BREAKDOWN_LABELS",
@@ -89,6 +89,7 @@ def _difference(now: float, before: float) -> str:
     return fmt_difference(now, before, 1)
 
 
+@per_document
 def overview_questionnaires(results: YearResults) -> list[str]:
     """The questionnaires of the results overview, in rule order: the label components and
     Algemene waardering always (they matter for the label, also when absent), the others
@@ -201,6 +202,7 @@ def scores_notes(results: YearResults) -> list[str]:
     return notes
 
 
+@per_document
 def peer_table(results: YearResults) -> pd.DataFrame:
     """Onderdeelscore of the corporation beside its four peer groups, per questionnaire.
 
@@ -267,6 +269,7 @@ def peer_groups(results: YearResults) -> dict[str, str]:
     return {label: str(peers.get(kind, "–")) for kind, label in PEER_LABELS.items()}
 
 
+@per_document
 def response_table_nl(results: YearResults) -> pd.DataFrame:
     """From delivered to completed, per questionnaire: deliveries, delivered, approached,
     completed online / by telephone, total and response %.
@@ -322,6 +325,7 @@ def funnel_notes(year: int) -> list[str]:
     ]
 
 
+@per_document
 def breakdown_label(results: YearResults, breakdown: str) -> str:
     """The name of a breakdown as the corporation delivered it.
 
@@ -342,6 +346,17 @@ def breakdown_label(results: YearResults, breakdown: str) -> str:
     return generic
 
 
+@per_document
+def _breakdown_groups(results: YearResults) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The corporation's breakdown rows as records per (breakdown, questionnaire), in table
+    order: one pass instead of a boolean mask per table (issue 13)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in results.of("breakdowns").to_dict("records"):
+        groups.setdefault((row["breakdown"], row["questionnaire"]), []).append(row)
+    return groups
+
+
+@per_document
 def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) -> pd.DataFrame:
     """Score and % tevreden per group of one breakdown (e.g. per contractor on Reparaties).
 
@@ -351,29 +366,37 @@ def breakdown_table(results: YearResults, breakdown: str, questionnaire: str) ->
     into one last line, ``32 groepen met minder dan 5 respondenten`` with their respondents
     together and no figures. The first column is headed by :func:`breakdown_label`.
     """
-    table = results.of("breakdowns")
-    table = table.loc[(table["breakdown"] == breakdown) & (table["questionnaire"] == questionnaire)]
+    groups = _breakdown_groups(results).get((breakdown, questionnaire), [])
     minimum = results.rules.suppression.min_cell_size
     header = breakdown_label(results, breakdown)
-    secondary = table["suppressed_secondary"].fillna(False).astype(bool) if "suppressed_secondary" in table else False
-    small = table["suppressed"].astype(bool) & ~secondary
+
+    def is_small(group: dict[str, Any]) -> bool:
+        secondary = group.get("suppressed_secondary")
+        return bool(group["suppressed"]) and not (secondary is not None and not pd.isna(secondary) and bool(secondary))
+
+    small = [g for g in groups if is_small(g)]
+    shown = sorted(
+        (g for g in groups if not is_small(g)),
+        # As sort_values(["suppressed", "group"]): shown groups first, by name, a missing name last.
+        key=lambda g: (bool(g["suppressed"]), pd.isna(g["group"]), "" if pd.isna(g["group"]) else str(g["group"])),
+    )
     rows = []
-    for row in table.loc[~small].sort_values(["suppressed", "group"]).itertuples():
+    for row in shown:
         rows.append(
             {
-                header: row.group,
-                "Respondenten": fmt_count(row.n),
-                "Score": "verborgen" if row.suppressed else row.score_display,
-                "% tevreden": "verborgen" if row.suppressed else row.pct_display,
+                header: row["group"],
+                "Respondenten": fmt_count(row["n"]),
+                "Score": "verborgen" if row["suppressed"] else row["score_display"],
+                "% tevreden": "verborgen" if row["suppressed"] else row["pct_display"],
             }
         )
-    if small.any():
-        count = int(small.sum())
+    if small:
+        count = len(small)
         rows.append(
             {
                 header: f"{fmt_count(count)} {'groep' if count == 1 else 'groepen'} "
                 f"met minder dan {minimum} respondenten",
-                "Respondenten": f"samen {fmt_count(int(table.loc[small, 'n'].sum()))}",
+                "Respondenten": f"samen {fmt_count(int(sum(g['n'] for g in small)))}",
                 "Score": "–",
                 "% tevreden": "–",
             }
@@ -417,6 +440,7 @@ def score_chart_data(results: YearResults) -> pd.DataFrame:
     return pd.DataFrame(_score_rows(results), columns=["onderdeel", "reeks", "score"])
 
 
+@per_document
 def _score_rows(results: YearResults) -> list[dict[str, Any]]:
     """The rows of :func:`score_chart_data` as records: looked up in dicts, not by a boolean
     mask per questionnaire and year (issue 13)."""

@@ -12,6 +12,7 @@ whether the response follows the deliveries) are added after them (:data:`DERIVE
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ __all__ = [
     "clear_cache",
     "compute_results",
     "load_results",
+    "per_document",
     "write_results",
 ]
 
@@ -293,6 +295,7 @@ def load_results(directory: Path) -> dict[str, pd.DataFrame]:
 
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 @dataclass
@@ -363,6 +366,7 @@ class YearResults:
         self.year = int(self.meta["year"])
         self.rules = load_rules(self.meta.get("rules_path") or None, self.year)
         self._slices: dict[str, pd.DataFrame] = {}
+        self._own: dict[Hashable, Any] = {}
 
     def table(self, name: str) -> pd.DataFrame:
         """The national table ``name`` (all corporations).
@@ -417,13 +421,55 @@ class YearResults:
         value = cache[key]
         return value.copy(deep=False) if isinstance(value, pd.DataFrame) else value
 
+    def own(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """A value computed from this corporation's slices, once per instance (one document).
+
+        ``key`` must name everything ``compute`` depends on besides this instance. A frame or
+        Series comes back as a shallow copy, a list or dict as a new list or dict (their items
+        are shared: callers must not change them), so a caller that changes what it got never
+        changes what the next caller gets. :func:`per_document` wraps a view function with it.
+        """
+        if key not in self._own:
+            self._own[key] = compute()
+        return _fresh(self._own[key])
+
     @property
     def corporation(self) -> pd.Series:
         """This corporation's row of the corporations table (name, units, region …)."""
+        return self.own(("corporation",), self._corporation)
+
+    def _corporation(self) -> pd.Series:
         rows = self.of("corporations")
         if rows.empty:
             raise KeyError(f"corporation {self.corporation_id!r} not in the results")
         return rows.iloc[0]
+
+
+def _fresh(value: _T) -> _T:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, list):
+        return list(value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return dict(value)  # type: ignore[return-value]
+    return value
+
+
+def per_document(function: Callable[Concatenate[YearResults, _P], _T]) -> Callable[Concatenate[YearResults, _P], _T]:
+    """Decorator: ``function(results, *args)`` computed once per :class:`YearResults` instance and
+    arguments (:meth:`YearResults.own`).
+
+    For view functions that a document calls again and again with the same arguments (a table
+    and the notes under it both build the table; issue 13). The arguments must be hashable and
+    the function must depend on nothing but them and ``results``.
+    """
+
+    @functools.wraps(function)
+    def wrapper(results: YearResults, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
+        return results.own(key, lambda: function(results, *args, **kwargs))
+
+    return wrapper
 
 
 _NO_ROWS = np.array([], dtype=np.intp)
