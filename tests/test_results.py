@@ -11,6 +11,7 @@ from kwh_calc.results.year import (
     YearResults,
     compute_results,
     load_results,
+    per_document,
     write_results,
 )
 
@@ -145,6 +146,43 @@ def test_a_document_changing_a_table_does_not_change_the_next_documents(results_
     again = YearResults(results_dir, "C1").table("corporations")
     assert "gewijzigd" not in set(again["name"])
     assert (again["units"] >= 0).all()
+
+
+def test_a_slice_is_taken_once_per_document_and_a_change_to_it_stays_the_callers(results_dir):
+    results = YearResults(results_dir, "C1")
+    first = results.of("scores")
+    first["n"] = -1
+    first.loc[0, "questionnaire"] = "gewijzigd"
+    again = results.of("scores")
+    assert (again["n"] >= 0).all()
+    assert "gewijzigd" not in set(again["questionnaire"])
+    assert results.corporation["corporation_id"] == "C1"
+
+
+def test_per_document_computes_once_per_instance_and_arguments(results_dir):
+    calls = []
+
+    @per_document
+    def respondents(results, questionnaire):
+        calls.append(questionnaire)
+        scores = results.of("scores")
+        return scores.loc[scores["questionnaire"] == questionnaire, ["year", "n"]]
+
+    c1 = YearResults(results_dir, "C1")
+    first = respondents(c1, "reparaties")
+    first["n"] = -1  # a caller's change stays its own
+    assert (respondents(c1, "reparaties")["n"] >= 0).all()
+    respondents(c1, "nieuwe_huurders")
+    respondents(YearResults(results_dir, "C1"), "reparaties")  # a new document computes anew
+    assert calls == ["reparaties", "nieuwe_huurders", "reparaties"]
+
+
+def test_derived_keeps_a_value_that_is_no_frame(results_dir):
+    calls = []
+    results = YearResults(results_dir, "C1")
+    assert results.derived(("pair", 1), lambda: calls.append(1) or (1.0, 2.0)) == (1.0, 2.0)
+    assert YearResults(results_dir, "C2").derived(("pair", 1), lambda: calls.append(1) or (3.0, 4.0)) == (1.0, 2.0)
+    assert calls == [1]
 
 
 def test_label_components_carry_their_intervals(results_dir):
