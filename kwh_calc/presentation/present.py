@@ -5,7 +5,8 @@ both Quarto and the built-in engine of :mod:`kwh_calc.rendering.render` can type
 
 - :func:`table` displays a DataFrame as a Markdown pipe table (the Typst writer drops the
   HTML repr of a DataFrame). Numbers right-aligned, cell text escaped.
-- :func:`chart` renders an Altair chart in the kernel to SVG with vl-convert (Dutch number
+- :func:`chart` renders a chart (a Vega-Lite dict, or an Altair chart) in the kernel to SVG
+  with vl-convert (Dutch number
   and date formats, the project's bundled font, sober KWH theme) and displays it as
   ``image/svg+xml``: Altair 6 in a papermill run leaves no usable image by default, and
   chart text must be measured with the same font Typst draws it with.
@@ -363,7 +364,7 @@ def _spec(altair_chart: Any) -> dict[str, Any]:
 
 
 def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: float | None = None) -> str:
-    """Render an Altair chart (or a Vega-Lite dict) to SVG text with the KWH theme.
+    """Render a Vega-Lite spec (or an Altair chart) to SVG text with the KWH theme.
 
     Parameters
     ----------
@@ -431,7 +432,8 @@ def chart(
     intro: str | None = None,
     alt: str | None = None,
 ) -> None:
-    """Display an Altair chart as a vector image (SVG) that both render engines typeset.
+    """Display a chart (Vega-Lite dict or Altair chart) as a vector image (SVG) that both render
+    engines typeset.
 
     Parameters
     ----------

@@ -81,7 +81,7 @@ RESTART_EVERY = 200
 #: (its JavaScript engine starts then) cost 2–3 s that the first document would otherwise pay.
 #: Only modules are loaded; every document still starts with its names cleared.
 WARM_UP = """\
-import altair, pandas, IPython.display
+import pandas, IPython.display
 import kwh_calc.presentation.aedes_views, kwh_calc.presentation.ckv_views
 import kwh_calc.presentation.removal_views, kwh_calc.presentation.representativeness_views
 import kwh_calc.presentation.results_views, kwh_calc.results.year
