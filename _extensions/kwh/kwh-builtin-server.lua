@@ -132,4 +132,8 @@ for line in io.lines() do
   end
   io.stdout:write(json.encode(reply), "\n")
   io.stdout:flush()
+  -- Lua's collector runs by allocation and let a kept process grow by ≈0,1 MB per document
+  -- (≈60 MB over a worker's share of the close; every tenth document still ≈0,05 MB): a full
+  -- collection after each document keeps it flat, for ≈3 ms.
+  collectgarbage()
 end
