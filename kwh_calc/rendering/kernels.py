@@ -65,17 +65,25 @@ KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None); de
 #: no input history database (every cell of every document would be written to the one
 #: SQLite file that all kernels of the machine share, behind its lock) and no output cache
 #: (``Out``/``_1``…, which a document never reads and whose flush runs a full garbage
-#: collection at every reset).
-KEPT_KERNEL_SETTINGS = ["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"]
+#: collection at every reset), and no check whether a cell needs top-level ``await`` (IPython
+#: tokenises and compiles every cell a second time for it, ≈5% of a kernel's CPU in the close;
+#: the documents have no ``await``).
+KEPT_KERNEL_SETTINGS = [
+    "--HistoryManager.enabled=False",
+    "--InteractiveShell.cache_size=0",
+    "--InteractiveShell.autoawait=False",
+]
 #: Clears the previous document's names. ``%reset -f`` does the same and then runs a full
 #: garbage collection (~0,1 s with pandas and altair loaded); Python's own collector frees
 #: that memory anyway when it is needed.
 RESET_NAMES = "get_ipython().reset(new_session=False)\n"
 #: Documents per kept kernel before it is replaced. A replacement costs ≈4 s of CPU (start,
 #: imports, the results tables, vl-convert's JavaScript engine): at 50 that was ≈20 replacements
-#: and ≈75 CPU-seconds of a national close (issue 13). What a kernel keeps between documents is
-#: bounded (module caches keyed on content) and names are cleared after every document.
-RESTART_EVERY = 200
+#: and ≈75 CPU-seconds of a national close, at 200 still four (issue 13). At 600 each worker of
+#: a national close with two workers keeps one kernel. What a kernel keeps between documents is
+#: bounded (module caches keyed on content, at most 256 charts) and names are cleared after
+#: every document; its memory levels off after the first hundred documents.
+RESTART_EVERY = 600
 #: Run once in a worker's kernel before its first document (:func:`warm_kernel`), while the close
 #: computes the year's results: the imports of the documents and vl-convert's first chart
 #: (its JavaScript engine starts then) cost 2–3 s that the first document would otherwise pay.
