@@ -288,3 +288,19 @@ def test_chart_fonts_measure_as_the_fonts_the_pdf_draws_with():
     truetype, opentype = measured(chart_fonts_dir()), measured(fonts_dir())
     assert truetype == opentype
     assert all('font-family="Inter' in svg for svg in truetype)
+
+
+def test_pdf_charts_never_cut_a_label_short():
+    """Vega cuts labels longer than their limit with "…", measuring every label once more to
+    see; the PDF charts do without the limit (their labels are short by design) and print a long
+    label whole. The dashboards' theme keeps the limit."""
+    label = "Een heel lange categorie die langer is dan honderdtachtig pixels samen"
+    spec = {
+        "data": {"values": [{"c": label, "n": 3}, {"c": "kort", "n": 5}]},
+        "mark": "bar",
+        "encoding": {"y": {"field": "c", "type": "nominal"}, "x": {"field": "n", "type": "quantitative"}},
+    }
+    svg = present.chart_svg(spec)
+    assert label in svg
+    assert "…" not in svg
+    assert present.THEME["axis"].get("labelLimit") is None
