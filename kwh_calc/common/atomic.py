@@ -23,8 +23,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "OutputRefused",
@@ -157,6 +159,8 @@ def write_text_atomic(target: str | Path, text: str) -> Path:
 
 def csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy for CSV in the docs/data-contract.md §1 style: ISO dates, booleans ``true``/``false``."""
+    import pandas as pd  # here: a close's worker process writes files but needs no pandas
+
     text = frame.copy()
     for column in text.columns:
         if pd.api.types.is_datetime64_any_dtype(text[column]):

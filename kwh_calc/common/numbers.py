@@ -12,9 +12,13 @@ from __future__ import annotations
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and pandas are imported where they are used: a close's worker process formats the
+# cover's date with this module and otherwise needs neither (issue 13: its memory).
 
 __all__ = [
     "MONTHS_NL",
@@ -57,6 +61,8 @@ def _decimal(value: float | int | str | Decimal | Fraction) -> Decimal:
     if isinstance(value, Fraction):
         # Enough digits that half-up rounding to a few decimals is decided exactly.
         return Decimal(value.numerator) / Decimal(value.denominator)
+    import numpy as np
+
     return Decimal(repr(float(value))) if isinstance(value, float | np.floating) else Decimal(str(value))
 
 
@@ -154,6 +160,8 @@ def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.nd
     Works by cross-multiplying integers: ``numerator * q >= p * denominator`` for
     ``threshold = p / q``, so 5,5 is met by 11/2 and missed by 10.999…/2.
     """
+    import numpy as np
+
     exact = Fraction(Decimal(threshold))
     num = np.asarray(numerator, dtype=np.int64)
     den = np.asarray(denominator, dtype=np.int64)
@@ -162,6 +170,8 @@ def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.nd
 
 def fmt_date(value, missing: str = "–") -> str:
     """A date in Dutch words: ``31 augustus 2025`` (date, datetime, Timestamp or ISO text)."""
+    import pandas as pd
+
     if is_missing(value):
         return missing
     value = pd.Timestamp(value)
@@ -170,6 +180,8 @@ def fmt_date(value, missing: str = "–") -> str:
 
 def fmt_month(value, missing: str = "–") -> str:
     """A month in Dutch words: ``juli 2025`` (a ``YYYY-MM`` service month or any date)."""
+    import pandas as pd
+
     if is_missing(value):
         return missing
     value = pd.Timestamp(value)

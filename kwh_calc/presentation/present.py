@@ -26,13 +26,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final
 
 from kwh_calc.common.numbers import fmt_count, fmt_decimal
 from kwh_calc.common.paths import chart_fonts_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy and pandas are imported where tables need them: the renderer of a close's worker
+# process uses this module's text helpers and page width and needs neither (issue 13: its memory).
 
 __all__ = [
     "FONT_FAMILY",
@@ -161,6 +164,9 @@ def escape_markdown(text: Any) -> str:
 def _cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
+    import numpy as np
+    import pandas as pd
+
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "–"
     if isinstance(value, (bool, np.bool_)):
@@ -244,6 +250,8 @@ def markdown_table(
     str
         Markdown text.
     """
+    import pandas as pd
+
     if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
         df = df.reset_index()
     columns = [str(c) for c in df.columns]
