@@ -32,3 +32,19 @@ def test_the_close_hands_workers_the_lean_module():
     assert b"kwh_calc.close.document" in pickle.dumps(run_document)
     assert b"kwh_calc.close.document" in pickle.dumps(run._warm_kernel)
     assert run.DocumentTask is DocumentTask
+
+
+def test_the_kwh_script_imports_no_command_until_it_runs():
+    """The close's workers start (Python's spawn) by importing the script that started the close;
+    ``kwh_calc.cli`` then imports no command (each pulls pandas, the dataset, the monitor …):
+    only ``main()`` or asking for ``app`` does."""
+    code = (
+        "import sys\n"
+        "import kwh_calc.cli\n"
+        "print(sorted(m for m in ('pandas', 'kwh_calc.cli.close', 'kwh_calc.cli.app') if m in sys.modules))\n"
+        "from kwh_calc.cli import app\n"
+        "print(sorted(m for m in ('kwh_calc.cli.close', 'kwh_calc.cli.app') if m in sys.modules))\n"
+    )
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert lines[0] == "[]"
+    assert lines[1] == "['kwh_calc.cli.app', 'kwh_calc.cli.close']"

@@ -1,27 +1,48 @@
 """Command-line interface ``kwh``: one module per command group, all on one Typer app.
 
-Each module below registers its commands on :data:`kwh_calc.cli.app.app` when imported.
+Each module of :data:`COMMAND_MODULES` registers its commands on :data:`kwh_calc.cli.app.app`
+when imported; ``kwh_calc.cli.app`` (this package's ``app``) imports them all.
 """
 
-# Imported to register their commands; the redundant alias (`x as x`) marks each import as intended.
-from kwh_calc.cli import aedes as aedes  # aedes
-from kwh_calc.cli import bench as bench  # bench
-from kwh_calc.cli import close as close  # close
-from kwh_calc.cli import data as data  # check-data, demo-data
-from kwh_calc.cli import databank as databank  # export-databank, signals
-from kwh_calc.cli import delivery as delivery  # validate-delivery, calendar
-from kwh_calc.cli import forecast as forecast  # forecast, forecast-backtest
-from kwh_calc.cli import label as label  # label, ckv-decisions
-from kwh_calc.cli import monitor as monitor  # monitor
-from kwh_calc.cli import removals as removals  # removals template, removals report
-from kwh_calc.cli import render as render  # render
-from kwh_calc.cli import representativeness as representativeness  # representativeness
-from kwh_calc.cli import scores as scores  # scores
-from kwh_calc.cli.app import app
+from importlib import import_module
+from typing import Any
 
 __all__ = ["app", "main"]
+
+#: The command modules, each registering its commands on the app when imported.
+COMMAND_MODULES = (
+    "aedes",  # aedes
+    "bench",  # bench
+    "close",  # close
+    "data",  # check-data, demo-data
+    "databank",  # export-databank, signals
+    "delivery",  # validate-delivery, calendar
+    "forecast",  # forecast, forecast-backtest
+    "label",  # label, ckv-decisions
+    "monitor",  # monitor
+    "removals",  # removals template, removals report
+    "render",  # render
+    "representativeness",  # representativeness
+    "scores",  # scores
+)
+
+
+def _app() -> Any:
+    for name in COMMAND_MODULES:
+        import_module(f"kwh_calc.cli.{name}")
+    return import_module("kwh_calc.cli.app").app
 
 
 def main() -> None:
     """Entry point of the ``kwh`` console command."""
-    app()
+    _app()()
+
+
+def __getattr__(name: str) -> Any:
+    # The commands are imported when the app is asked for, not with this package: the close's
+    # worker processes start by importing the ``kwh`` script that started the close (Python's
+    # "spawn"), and through it this package; with every command that was pandas, the dataset,
+    # the monitor and more in every worker (issue 13: ≈50 MB each, and slower starts).
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module 'kwh_calc.cli' has no attribute {name!r}")
