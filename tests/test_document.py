@@ -41,10 +41,11 @@ def test_the_kwh_script_imports_no_command_until_it_runs():
     code = (
         "import sys\n"
         "import kwh_calc.cli\n"
-        "print(sorted(m for m in ('pandas', 'kwh_calc.cli.close', 'kwh_calc.cli.app') if m in sys.modules))\n"
+        "print(sorted(m for m in ('pandas', 'kwh_calc.cli.close', 'kwh_calc.cli.typer_app') if m in sys.modules))\n"
         "from kwh_calc.cli import app\n"
-        "print(sorted(m for m in ('kwh_calc.cli.close', 'kwh_calc.cli.app') if m in sys.modules))\n"
+        "loaded = sorted(m for m in ('kwh_calc.cli.close', 'kwh_calc.cli.typer_app') if m in sys.modules)\n"
+        "print(loaded, type(app).__name__)\n"
     )
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert lines[0] == "[]"
-    assert lines[1] == "['kwh_calc.cli.app', 'kwh_calc.cli.close']"
+    assert lines[1] == "['kwh_calc.cli.close', 'kwh_calc.cli.typer_app'] Typer"

@@ -1,7 +1,8 @@
 """Command-line interface ``kwh``: one module per command group, all on one Typer app.
 
-Each module of :data:`COMMAND_MODULES` registers its commands on :data:`kwh_calc.cli.app.app`
-when imported; ``kwh_calc.cli.app`` (this package's ``app``) imports them all.
+Each module of :data:`COMMAND_MODULES` registers its commands on :data:`kwh_calc.cli.typer_app.app`
+when imported; this package's ``app`` (the Typer app of :mod:`kwh_calc.cli.typer_app`) imports
+them all.
 """
 
 from importlib import import_module
@@ -30,7 +31,9 @@ COMMAND_MODULES = (
 def _app() -> Any:
     for name in COMMAND_MODULES:
         import_module(f"kwh_calc.cli.{name}")
-    return import_module("kwh_calc.cli.app").app
+    app = import_module("kwh_calc.cli.typer_app").app
+    globals()["app"] = app  # asked for once
+    return app
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ from kwh_calc.calculations.aedes import (
     national_summary,
     to_csv_frame,
 )
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -26,6 +25,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
 from kwh_calc.exports.aedes_submission import submission_metadata, write_submission_xlsx
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import out
+from kwh_calc.cli.typer_app import app
 
 bench_app = typer.Typer(help="Benchmarks (figures to quote; not tests).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")

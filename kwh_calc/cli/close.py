@@ -15,7 +15,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -23,6 +22,7 @@ from kwh_calc.cli.common import (
     console,
     protect_dataset,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.close.run import InputRefused, load_documents, load_outputs, run_close
 from kwh_calc.common.atomic import OutputRefused
 

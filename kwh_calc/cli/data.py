@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, console, load_or_exit, out
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.atomic import OutputRefused
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.dataset import TABLES, load_dataset, respondent_counts, write_dataset

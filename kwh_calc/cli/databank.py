@@ -10,7 +10,6 @@ from pathlib import Path
 
 import typer
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -22,6 +21,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.exports.databank import databank_sheets, export_databank
 from kwh_calc.exports.signals import signals

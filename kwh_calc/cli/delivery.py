@@ -13,9 +13,9 @@ from rich.table import Table
 
 from kwh_calc import __version__
 from kwh_calc.calculations.fieldwork import fieldwork_calendar, fmt_date_nl
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import RULES_OPTION, check_outputs, console, out, write_csv_atomic
 from kwh_calc.cli.guard import EXIT_OUTPUT
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.atomic import protect_inputs
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.delivery_files import (

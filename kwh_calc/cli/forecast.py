@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from kwh_calc.calculations.forecast import backtest, brier_score, calibration_table, forecast_label, month_window
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, console, load_or_exit, out, rules_or_exit, write_csv_atomic
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count, fmt_decimal, fmt_pct
 
 

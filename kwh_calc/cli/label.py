@@ -32,7 +32,6 @@ from kwh_calc.calculations.decisions import (
     write_register,
 )
 from kwh_calc.calculations.label import ADVICE_NAMES, ADVICES, label_advice
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -45,6 +44,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.atomic import protect_inputs
 from kwh_calc.common.numbers import fmt_count
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import DATA_ARGUMENT, RULES_OPTION, console
 from kwh_calc.cli.forecast import as_of_or_exit
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count, fmt_decimal
 
 

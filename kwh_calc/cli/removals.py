@@ -17,7 +17,6 @@ import typer
 from rich.table import Table
 
 from kwh_calc.calculations.removal_effect import removal_advice, removal_components
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -28,6 +27,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count
 from kwh_calc.intake.dataset import SAFE_ID_PATTERN
 from kwh_calc.intake.removals import TEMPLATE_EXPLANATION, template_frame

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import console
+from kwh_calc.cli.typer_app import app
 
 
 @app.command("render")

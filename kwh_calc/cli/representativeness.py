@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from kwh_calc.calculations.representativeness import representativeness_table
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -20,6 +19,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count, fmt_pct
 
 

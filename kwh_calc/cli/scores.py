@@ -16,7 +16,6 @@ from kwh_calc.calculations.scores import (
     respondent_results,
     suppress,
 )
-from kwh_calc.cli.app import app
 from kwh_calc.cli.common import (
     DATA_ARGUMENT,
     RULES_OPTION,
@@ -29,6 +28,7 @@ from kwh_calc.cli.common import (
     rules_or_exit,
     write_csv_atomic,
 )
+from kwh_calc.cli.typer_app import app
 from kwh_calc.common.numbers import fmt_count, fmt_grade, fmt_pct
 
 
