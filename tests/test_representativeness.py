@@ -489,6 +489,22 @@ def test_response_follows_deliveries():
     assert single[1] != single[1]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 400), min_size=2, max_size=12),
+    st.lists(st.floats(0.5, 500, allow_nan=False), min_size=12, max_size=12),
+)
+def test_the_chi_square_p_value_is_scipys_to_the_bit(counts, mass):
+    from kwh_calc.calculations.representativeness import _chisquare_p
+
+    observed = np.asarray(counts, dtype="float64")
+    weights = np.asarray(mass[: len(counts)])
+    expected = observed.sum() * weights / weights.sum()
+    if observed.sum() == 0:
+        return
+    assert _chisquare_p(observed, expected) == float(stats.chisquare(observed, expected).pvalue)
+
+
 def test_small_monthly_counts_are_pooled_into_quarters():
     respondents = [2, 2, 2] * 4  # 2 expected per month: too few for a monthly test
     verdict, p, period = response_follows_deliveries(respondents, [10] * 12, 0.90)

@@ -980,6 +980,18 @@ def _test_valid(expected: np.ndarray) -> bool:
     return bool(expected.min() >= 1 and (expected < MIN_EXPECTED).mean() <= 0.2)
 
 
+def _chisquare_p(observed: np.ndarray, expected: np.ndarray) -> float:
+    """The p-value of ``scipy.stats.chisquare(observed, expected)``, computed as it computes it
+    (Pearson's statistic summed by numpy, then ``scipy.special.chdtrc``; the same float, tested).
+
+    The call itself costs ≈0,5 ms of argument handling, ≈0,7 s for the 1.395 tests of a
+    results pass, and importing ``scipy.stats`` ≈1 s (issue 13). The caller makes sure the
+    expected counts add up to the observed ones (chisquare's own check).
+    """
+    statistic = np.sum((observed - expected) ** 2 / expected)
+    return float(special.chdtrc(float(len(observed) - 1), statistic))
+
+
 def response_follows_deliveries(respondents, delivered, confidence: float) -> tuple[str, float, str]:
     """Are the respondents spread over the year as the delivered tenants are? (docs/methodology.md §5.7)
 
@@ -1006,8 +1018,6 @@ def response_follows_deliveries(respondents, delivered, confidence: float) -> tu
         be reliable). ``p``: the p-value (NaN without a test).
         ``period``: ``"maand"`` or ``"kwartaal"`` (``""`` without a test).
     """
-    from scipy import stats  # the results pass only: the documents' kernels go without scipy.stats
-
     observed = np.asarray(respondents, dtype="float64")
     weights = np.asarray(delivered, dtype="float64")
     if observed.sum() == 0:
@@ -1026,7 +1036,7 @@ def response_follows_deliveries(respondents, delivered, confidence: float) -> tu
             return "één leverperiode", math.nan, period
         expected = counts.sum() * mass[inside] / mass[inside].sum()
         if _test_valid(expected):
-            p = float(stats.chisquare(counts[inside], expected).pvalue)
+            p = _chisquare_p(counts[inside], expected)
             return ("ja" if p >= 1.0 - confidence else "nee"), p, period
     return "te weinig respons", math.nan, ""
 
@@ -1042,9 +1052,14 @@ def response_spread(monthly: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         one row per corporation × questionnaire of ``monthly`` (months in service-month order).
     """
     confidence = float(rules.representativeness.confidence)
+    keys = ["corporation_id", "questionnaire"]
+    # One sort and one conversion for all groups: per group they cost ≈0,5 s (issue 13).
+    ordered = monthly.sort_values([*keys, "service_month"], kind="stable")
+    respondents = np.asarray(ordered["respondents"], dtype="float64")
+    delivered = np.asarray(ordered["delivered"], dtype="float64")
     rows = []
-    for (corporation_id, questionnaire), months in monthly.groupby(["corporation_id", "questionnaire"], sort=True):
-        months = months.sort_values("service_month")
-        follows, p, period = response_follows_deliveries(months["respondents"], months["delivered"], confidence)
+    # ``indices`` lists the groups in sorted key order, each with its rows in frame order.
+    for (corporation_id, questionnaire), positions in ordered.groupby(keys, sort=True).indices.items():
+        follows, p, period = response_follows_deliveries(respondents[positions], delivered[positions], confidence)
         rows.append((corporation_id, questionnaire, follows, p, period))
     return pd.DataFrame(rows, columns=["corporation_id", "questionnaire", "follows", "p", "period"])
