@@ -1,5 +1,6 @@
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from builders import DatasetBuilder
@@ -171,6 +172,21 @@ def test_duplicate_question_and_double_answer():
     tables = valid_builder().tables()
     tables["answers"] = pd.concat([tables["answers"], tables["answers"].iloc[[0]]], ignore_index=True)
     assert "question answered twice by one respondent" in refused(tables)
+
+
+@pytest.mark.parametrize(
+    ("keys", "repeated"),
+    [
+        ([1, 2, 5, 9], [False] * 4),  # rising keys (answers in delivery order): the fast path
+        ([1, 2, 2, 3], [False, False, True, False]),
+        ([3, 1, 3, -4], [False, False, True, False]),
+        ([], []),
+    ],
+)
+def test_repeated_marks_every_later_copy_of_a_key(keys, repeated):
+    from kwh_calc.intake.dataset import _repeated
+
+    assert _repeated(np.array(keys, dtype=np.int64)).tolist() == repeated
 
 
 def test_respondent_delivery_of_another_corporation_is_refused():
