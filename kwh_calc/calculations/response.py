@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kwh_calc.intake.dataset import Dataset
+from kwh_calc.intake.dataset import Dataset, positions_in
 from kwh_calc.intake.removals import removed_mask
 
 __all__ = ["PERIODS", "response_table"]
@@ -58,9 +58,12 @@ def response_table(dataset: Dataset, year: int | None = None, period: str = "yea
     deliveries = deliveries.assign(period=_period_label(deliveries["period_start"], period))
     # A removed questionnaire (removals register) is not a completed one; its tenant was
     # approached all the same, so n_approached stays.
-    respondents = dataset.respondents.loc[~removed_mask(dataset)]
+    # Only the two columns counted, and ids looked up in Arrow: taking every column of the
+    # ~500.000 respondents and pandas' isin cost ≈0,2 s per call (issue 13).
+    respondents = dataset.respondents[["delivery_id", "mode"]]
+    counted = ~removed_mask(dataset) & (positions_in(respondents["delivery_id"], deliveries["delivery_id"]) >= 0)
     by_mode = (
-        respondents.loc[respondents["delivery_id"].isin(deliveries["delivery_id"])]
+        respondents.loc[counted]
         .groupby(["delivery_id", "mode"], observed=True)
         .size()
         .unstack("mode", fill_value=0)
