@@ -20,6 +20,8 @@ The research year Y counts service months January–December Y (attribution by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -210,15 +212,37 @@ def component_scores(results: pd.DataFrame, rules: Rules, by: str | list[str] | 
     min_pct = Fraction(rules.label.min_pct_satisfied)
     low_score = min_score - Fraction(rules.scores.borderline_margin_grade)
     low_pct = min_pct - Fraction(rules.scores.borderline_margin_pct)
-    exact_scores = [Fraction(int(s), int(k) * lcm) for s, k in zip(scaled, n, strict=True)]
-    exact_pcts = [Fraction(100 * int(s), int(k)) for s, k in zip(n_satisfied, n, strict=True)]
-    table["meets_score"] = [s >= min_score for s in exact_scores]
-    table["meets_pct"] = [p >= min_pct for p in exact_pcts]
-    table["borderline_score"] = [low_score <= s < min_score for s in exact_scores]
-    table["borderline_pct"] = [low_pct <= p < min_pct for p in exact_pcts]
-    table["score_display"] = [fmt_grade(round_half_up(s, 1)) for s in exact_scores]
-    table["pct_display"] = [fmt_pct(round_half_up(p, 0)) for p in exact_pcts]
+    counts = [int(k) for k in n]
+    table["meets_score"], table["borderline_score"], table["score_display"] = _judge(
+        [int(s) for s in scaled], [k * lcm for k in counts], min_score, low_score, 1, fmt_grade
+    )
+    table["meets_pct"], table["borderline_pct"], table["pct_display"] = _judge(
+        [100 * int(s) for s in n_satisfied], counts, min_pct, low_pct, 0, fmt_pct
+    )
     return table[[*keys, *SCORE_COLUMNS]]
+
+
+def _judge(
+    numerators: list[int],
+    denominators: list[int],
+    minimum: Fraction,
+    low: Fraction,
+    digits: int,
+    display: Callable[[Decimal], str],
+) -> tuple[list[bool], list[bool], list[str]]:
+    """Per exact value ``numerator / denominator``: whether it meets ``minimum``, whether it is
+    borderline (in ``[low, minimum)``) and its display rounded half up to ``digits``.
+
+    Each distinct (numerator, denominator) is judged once: small groups (breakdowns, months)
+    share few, and comparing and formatting Fractions is slow (≈0,3 s of the breakdowns
+    table, issue 13).
+    """
+    judged = {}
+    for pair in set(zip(numerators, denominators, strict=True)):
+        value = Fraction(*pair)
+        judged[pair] = (value >= minimum, low <= value < minimum, display(round_half_up(value, digits)))
+    rows = [judged[pair] for pair in zip(numerators, denominators, strict=True)]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def suppress(
@@ -254,16 +278,17 @@ def suppress(
     secondary = np.zeros(len(out), bool)
     if totals is not None and len(out):
         total_n = out[GROUP_KEYS].merge(totals[[*GROUP_KEYS, "n"]], on=GROUP_KEYS, how="left")["n"].to_numpy()
+        n = out["n"].to_numpy()
         for _, rows in out.groupby(GROUP_KEYS, sort=False).indices.items():
             rows = np.asarray(rows)
             hidden = primary[rows] | secondary[rows]
-            rest = total_n[rows[0]] - out["n"].to_numpy()[rows][~hidden].sum()
+            rest = total_n[rows[0]] - n[rows][~hidden].sum()
             while 0 < rest < minimum and (~hidden).any():
                 shown = rows[~hidden]
-                smallest = shown[np.argmin(out["n"].to_numpy()[shown])]
+                smallest = shown[np.argmin(n[shown])]
                 secondary[smallest] = True
                 hidden = primary[rows] | secondary[rows]
-                rest = total_n[rows[0]] - out["n"].to_numpy()[rows][~hidden].sum()
+                rest = total_n[rows[0]] - n[rows][~hidden].sum()
     hidden = primary | secondary
     out["suppressed"] = hidden
     out["suppressed_secondary"] = secondary
