@@ -141,9 +141,17 @@ def respondent_results(
     result = selected.loc[grade_count > 0].reset_index(drop=True)
     result["mean"] = result["grade_sum"] / result["grade_count"]
     result["satisfied"] = fraction_at_least(result["grade_sum"], result["grade_count"], rules.scores.satisfied_grade)
-    month = result["service_month"].str.slice(5, 7).astype(int)
-    result["quarter"] = "K" + ((month - 1) // 3 + 1).astype(str)
+    result["quarter"] = _quarters(result["service_month"])
     return result
+
+
+def _quarters(service_month: pd.Series) -> pd.Series:
+    """``K1``–``K4`` of each ``YYYY-MM``: worked out per distinct month, then spread (per row it
+    cost ≈30 ms a call on a year's ~250.000 respondents, issue 13)."""
+    codes, months = pd.factorize(service_month)
+    month = pd.Series(months).str.slice(5, 7).astype(int)
+    quarter = "K" + ((month - 1) // 3 + 1).astype(str)
+    return quarter.iloc[codes].set_axis(service_month.index)
 
 
 def _scaled_sums(results: pd.DataFrame, group_index: np.ndarray, n_groups: int) -> tuple[np.ndarray, int]:
