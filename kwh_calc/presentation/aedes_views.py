@@ -69,7 +69,7 @@ from kwh_calc.common.numbers import (
     join_nl,
 )
 from kwh_calc.intake.rules import Rules
-from kwh_calc.presentation.present import escape_markdown
+from kwh_calc.presentation.present import escape_markdown, marked_lines
 from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
@@ -710,29 +710,8 @@ def distribution_chart(results: YearResults, key: str, domain: tuple[float, floa
         {"grens": float(b.min_grade) - half, "tekst": f"{b.letter} vanaf {fmt_grade(b.min_grade)}", "hoogte": top}
         for b in letters[:-1]
     ]
-    rules_layer = {
-        "data": {"values": rule_rows},
-        "mark": {"type": "rule", "color": "#5f5f5f", "strokeDash": [4, 3], "strokeWidth": 1},
-        "encoding": {"x": {"field": "grens", "type": "quantitative"}},
-    }
-    labels = {
-        "data": {"values": rule_rows},
-        "mark": {
-            "type": "text",
-            "align": "left",
-            "baseline": "top",
-            "color": "#5f5f5f",
-            "dx": 3,
-            "dy": 2,
-            "fontSize": 10,
-        },
-        "encoding": {
-            "text": {"field": "tekst", "type": "nominal"},
-            "x": {"field": "grens", "type": "quantitative"},
-            "y": {"field": "hoogte", "scale": y_scale, "type": "quantitative"},
-        },
-    }
-    layers = [bars, rules_layer, labels]
+    label_y = {"field": "hoogte", "scale": y_scale, "type": "quantitative"}
+    layers = [bars, *marked_lines(rule_rows, "grens", label_y, dy=2)]
     own = next((row for row in rows if row["reeks"] == OWN_SERIES), None)
     if own is not None:
         # Keep the label clear of a boundary rule at either edge of the own bar.

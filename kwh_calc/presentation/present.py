@@ -46,8 +46,10 @@ __all__ = [
     "chart_alt_text",
     "chart_svg",
     "escape_markdown",
+    "facet_by_component",
     "markdown",
     "markdown_table",
+    "marked_lines",
     "sticky",
     "table",
     "use_theme",
@@ -431,6 +433,54 @@ def _draw_svg(spec: dict[str, Any]) -> str:
 
     register_fonts()
     return vlc.vegalite_to_svg(spec, config=_PDF_THEME, format_locale=_LOCALE, time_format_locale=_LOCALE)
+
+
+def marked_lines(rows: list[dict[str, Any]], x: str, label_y: dict[str, Any], dy: int) -> list[dict[str, Any]]:
+    """Two Vega-Lite layers: a grey dashed vertical line at each row's ``x`` (a threshold, a
+    letter boundary) and the row's ``tekst`` beside it, starting 3 px to its right.
+
+    Parameters
+    ----------
+    rows : the lines, each with the ``x`` field and a ``tekst``.
+    x : field of the line's position on the quantitative x axis.
+    label_y : the text's ``y`` encoding (e.g. ``{"value": 0}``, or a field on the chart's scale).
+    dy : vertical offset of the text from ``label_y``, in px.
+    """
+    rule = {
+        "data": {"values": rows},
+        "mark": {"type": "rule", "color": _MUTED, "strokeDash": [4, 3], "strokeWidth": 1},
+        "encoding": {"x": {"field": x, "type": "quantitative"}},
+    }
+    text = {
+        "data": {"values": rows},
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "top",
+            "color": _MUTED,
+            "dx": 3,
+            "dy": dy,
+            "fontSize": 10,
+        },
+        "encoding": {
+            "text": {"field": "tekst", "type": "nominal"},
+            "x": {"field": x, "type": "quantitative"},
+            "y": label_y,
+        },
+    }
+    return [rule, text]
+
+
+def facet_by_component(order: list[str]) -> dict[str, Any]:
+    """The ``facet`` of a chart drawn once per component (questionnaire), in ``order``, each
+    panel headed by its name in semibold at its left."""
+    return {
+        "field": "onderdeel",
+        "header": {"labelAnchor": "start", "labelFontWeight": 600},
+        "sort": order,
+        "title": None,
+        "type": "nominal",
+    }
 
 
 def chart_alt_text(altair_chart: Any) -> str | None:

@@ -37,7 +37,7 @@ from kwh_calc.calculations.representativeness import (
 )
 from kwh_calc.common.numbers import MONTHS_NL_SHORT, fmt_count, fmt_date, fmt_decimal, fmt_grade, fmt_pct, join_nl
 from kwh_calc.intake.rules import Rules
-from kwh_calc.presentation.present import escape_markdown
+from kwh_calc.presentation.present import escape_markdown, facet_by_component
 from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
@@ -566,13 +566,7 @@ def margin_chart(results: YearResults, columns: int = 2) -> dict[str, Any] | Non
     return {
         "config": {"facet": {"spacing": 22}},
         "data": {"values": values},
-        "facet": {
-            "field": "onderdeel",
-            "header": {"labelAnchor": "start", "labelFontWeight": 600},
-            "sort": order,
-            "title": None,
-            "type": "nominal",
-        },
+        "facet": facet_by_component(order),
         "spec": {"layer": layers, "height": 130, "width": width},
         "columns": columns,
         "description": _margin_chart_alt(results, dots),
@@ -988,13 +982,7 @@ def monthly_chart(results: YearResults, columns: int = 2) -> dict[str, Any] | No
     return {
         "config": {"facet": {"spacing": 20}, "scale": {"bandPaddingInner": 0.15}},
         "data": {"values": rows},
-        "facet": {
-            "field": "onderdeel",
-            "header": {"labelAnchor": "start", "labelFontWeight": 600},
-            "sort": order,
-            "title": None,
-            "type": "nominal",
-        },
+        "facet": facet_by_component(order),
         "spec": {
             "mark": {"type": "bar"},
             "encoding": {

@@ -24,6 +24,7 @@ from kwh_calc.common.numbers import (
     fmt_pct,
     join_nl,
 )
+from kwh_calc.presentation.present import marked_lines
 from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
@@ -534,29 +535,8 @@ def score_chart(results: YearResults) -> dict[str, Any] | None:
             "tekst": f"grens label {fmt_grade(results.rules.label.min_score)}",
         }
     ]
-    line = {
-        "data": {"values": threshold},
-        "mark": {"type": "rule", "color": "#5f5f5f", "strokeDash": [4, 3], "strokeWidth": 1},
-        "encoding": {"x": {"field": "score", "type": "quantitative"}},
-    }
-    text = {
-        "data": {"values": threshold},
-        "mark": {
-            "type": "text",
-            "align": "left",
-            "baseline": "top",
-            "color": "#5f5f5f",
-            "dx": 3,
-            "dy": -12,
-            "fontSize": 10,
-        },
-        "encoding": {
-            "text": {"field": "tekst", "type": "nominal"},
-            "x": {"field": "score", "type": "quantitative"},
-            "y": {"value": 0},
-        },
-    }
-    return {"layer": [bars, line, text], "description": _score_chart_alt(results, rows), "height": {"step": 9}}
+    layers = [bars, *marked_lines(threshold, "score", {"value": 0}, dy=-12)]
+    return {"layer": layers, "description": _score_chart_alt(results, rows), "height": {"step": 9}}
 
 
 def score_chart_alt(results: YearResults) -> str:
