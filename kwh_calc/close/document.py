@@ -19,9 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kwh_calc.common.atomic import check_output_target
+
+if TYPE_CHECKING:
+    from kwh_calc.rendering.render import RenderJob
 
 __all__ = ["EXECUTION_TIMEOUT_S", "DocumentTask", "run_document", "set_aside"]
 
@@ -73,6 +76,23 @@ class DocumentTask:
         given = {k: v for k, v in task.items() if k in known}
         extra = {**dict(task.get("extra") or {}), **{k: v for k, v in task.items() if k not in known | {"extra"}}}
         return cls(**given, extra=extra)
+
+    def render_job(self, executed: Path, target: Path) -> RenderJob:
+        """The render of this document's executed notebook ``executed`` to ``target`` (a PDF),
+        with its title, cover and footer: the same whether rendered alone or in a Quarto batch."""
+        from kwh_calc.rendering.render import RenderJob
+
+        return RenderJob(
+            Path(executed),
+            Path(target),
+            title=self.title,
+            subtitle=self.subtitle,
+            corporation=self.corporation_name,
+            year=self.year,
+            provenance=self.provenance,
+            year_label=self.year_label,
+            timestamp=datetime.fromisoformat(self.timestamp) if self.timestamp else None,
+        )
 
     def fields(self) -> dict[str, Any]:
         """Every field as one plain dict, ``extra`` merged in: what a ``renderer`` receives."""
@@ -154,7 +174,7 @@ def run_document(task: DocumentTask | Mapping[str, Any]) -> dict:
     import papermill
 
     from kwh_calc.rendering.kernels import ENGINE_NAME, KEPT_KERNEL_ARGUMENTS
-    from kwh_calc.rendering.render import render_notebook
+    from kwh_calc.rendering.render import RenderError, render_notebooks
 
     task = DocumentTask.of(task)
     record = dict(task.record)
@@ -213,19 +233,12 @@ def run_document(task: DocumentTask | Mapping[str, Any]) -> dict:
             module, name = task.renderer.split(":")
             result = getattr(importlib.import_module(module), name)(executed_tmp, pdf_tmp, task.fields())
         else:
-            result = render_notebook(
-                executed_tmp,
-                pdf_tmp,
-                title=task.title,
-                subtitle=task.subtitle,
-                corporation=task.corporation_name,
-                year=task.year,
-                provenance=task.provenance,
-                engine=task.engine,
-                workdir=workdir / "render",
-                timestamp=datetime.fromisoformat(task.timestamp) if task.timestamp else None,
-                year_label=task.year_label,
+            (outcome,) = render_notebooks(
+                [task.render_job(executed_tmp, pdf_tmp)], engine=task.engine, workdir=workdir / "render"
             )
+            if isinstance(outcome, RenderError):
+                raise outcome
+            result = outcome
         pdf = Path(task.pdf)
         for target in (pdf, executed):  # never rename over a folder, device or other non-file
             check_output_target(target)

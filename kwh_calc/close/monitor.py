@@ -48,7 +48,6 @@ from kwh_calc.close.run import (
     CloseSummary,
     DocumentRecord,
     _execute,
-    _journal,
     _read_manifest,
     _record_from,
     _sha256_file,
@@ -57,7 +56,7 @@ from kwh_calc.close.run import (
     code_fingerprint,
     files_current,
     git_commit,
-    log_record,
+    keep_records,
     log_summary,
     select_corporations,
 )
@@ -282,15 +281,7 @@ def run_monitor(
         for done, record in enumerate(records, start=1):
             if on_progress:
                 on_progress(record, done, total)
-        done = len(records)
-        for raw in _execute(tasks, jobs):
-            record = DocumentRecord(**raw)
-            records.append(record)
-            _journal(out_dir, record)  # at once: a killed monitor does not redo this dashboard
-            done += 1
-            log_record(log, record)
-            if on_progress:
-                on_progress(record, done, total)
+        keep_records(_execute(tasks, jobs), records, out_dir, total, on_progress)
         _update_manifest(out_dir, records, cast("Dataset", planned), rules, year)  # reads .fingerprint only
         summary = CloseSummary(year, out_dir, records, time.perf_counter() - started)
         log_summary(log, f"monitor {as_of}", summary)

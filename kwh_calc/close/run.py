@@ -38,7 +38,7 @@ import platform
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -576,7 +576,6 @@ def _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, ye
             log.info("ok landelijk/%s in %.1f s", record.document, record.duration_s)
         if on_progress:
             on_progress(record, done, total)
-    done = len(records)
     for record in records:
         if record.status != "skipped":
             _journal(out_dir, record)
@@ -591,15 +590,27 @@ def _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, ye
                 yield raw
         yield from _render_batches(executed, by_pdf, jobs, out_dir)
 
-    for raw in finished():
+    keep_records(finished(), records, out_dir, total, on_progress)
+    return CloseSummary(year, out_dir, records, time.perf_counter() - started)
+
+
+def keep_records(
+    raws: Iterable[dict],
+    records: list[DocumentRecord],
+    out_dir: Path,
+    total: int,
+    on_progress: Callable[[DocumentRecord, int, int], None] | None,
+) -> None:
+    """Take in each finished document (or dashboard) as it comes: added to ``records``,
+    journalled at once (a killed run does not redo it), logged and reported as number
+    ``len(records)`` of ``total``."""
+    for raw in raws:
         record = DocumentRecord(**raw)
         records.append(record)
-        _journal(out_dir, record)  # at once: a killed close does not redo this document
-        done += 1
+        _journal(out_dir, record)
         log_record(log, record)
         if on_progress:
-            on_progress(record, done, total)
-    return CloseSummary(year, out_dir, records, time.perf_counter() - started)
+            on_progress(record, len(records), total)
 
 
 def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engine, force):
@@ -743,7 +754,7 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, DocumentTask], jobs:
     per batch instead of one per document keeps the Quarto close within 1,5× the built-in one.
     The batches are subprocesses, so threads suffice to run them side by side.
     """
-    from kwh_calc.rendering.render import RenderJob, RenderResult, render_notebooks
+    from kwh_calc.rendering.render import RenderResult, render_notebooks
 
     if not executed:
         return
@@ -753,24 +764,8 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, DocumentTask], jobs:
 
     planned = []
     for record in executed:
-        task = by_pdf[str(Path(record["executed_notebook"]).with_suffix(".pdf"))]
-        planned.append(
-            (
-                record,
-                task,
-                RenderJob(
-                    Path(record["executed_notebook"]),
-                    Path(task.pdf),
-                    title=task.title,
-                    subtitle=task.subtitle,
-                    corporation=task.corporation_name,
-                    year=task.year,
-                    provenance=task.provenance,
-                    year_label=task.year_label,
-                    timestamp=datetime.fromisoformat(task.timestamp) if task.timestamp else None,
-                ),
-            )
-        )
+        task = by_pdf[by_pdf_of(record)]
+        planned.append((record, task, task.render_job(Path(record["executed_notebook"]), Path(task.pdf))))
     count = max(1, min(jobs, len(planned)))
     chunks = [planned[k::count] for k in range(count)]
 
