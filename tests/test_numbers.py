@@ -88,6 +88,12 @@ def test_dutch_dates_months_and_enumerations():
     assert fmt_date(pd.NaT) == "–"
     assert fmt_month("2024-09") == "september 2024"
     assert fmt_month(datetime.date(2025, 7, 1)) == "juli 2025"
+    # Text and datetimes without pandas; other kinds (numpy) through pandas.Timestamp.
+    assert fmt_date("2025-08-31T23:30:00") == "31 augustus 2025"
+    assert fmt_date(datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)) == "1 februari 2026"
+    assert fmt_date(np.datetime64("2025-03-04")) == "4 maart 2025"
+    assert fmt_month("2025-07-31") == "juli 2025"
+    assert fmt_month(" 2024-09 ") == "september 2024"
     assert join_nl([]) == ""
     assert join_nl(["a"]) == "a"
     assert join_nl(["a", "b", "c"]) == "a, b en c"

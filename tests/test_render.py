@@ -13,6 +13,7 @@ import shutil
 import signal
 import stat
 import sys
+import tempfile
 import textwrap
 import zlib
 from datetime import UTC, datetime
@@ -745,6 +746,30 @@ def test_a_hung_pandoc_times_out_and_is_replaced(tmp_path, monkeypatch):
     assert server.proc.poll() is not None  # killed, not left behind
     render._run_pandoc(md, meta, tmp_path / "three.typ", 0, tmp_path, "")
     assert (tmp_path / "three.typ").read_bytes() == (tmp_path / "one.typ").read_bytes()
+
+
+@pytest.mark.parametrize("ending", ["closed", "killed"])
+def test_a_kept_pandoc_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypatch, ending):
+    """`pandoc lua` keeps a history file (pandoc-hist<pid>-0) in its temporary folder: once left
+    in /tmp by every worker of every close. The kept process has a folder of its own, removed
+    when it ends, whether it stopped by itself or had to be killed."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+    md.write_text("Tekst.\n", encoding="utf-8")
+    meta.write_text("title: Een\n", encoding="utf-8")
+    render._close_pandoc_server()
+    render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
+    server = render._pandoc_server
+    assert server is not None
+    assert any(temporary.iterdir())  # its own folder, with pandoc's file in it
+    if ending == "killed":
+        os.kill(server.proc.pid, signal.SIGSTOP)  # does not end by itself: killed after PANDOC_CLOSE_S
+        monkeypatch.setattr(render, "PANDOC_CLOSE_S", 0.2)
+    render._close_pandoc_server()
+    assert server.proc.poll() is not None
+    assert list(temporary.iterdir()) == []
 
 
 def test_a_forked_process_starts_its_own_pandoc(tmp_path):

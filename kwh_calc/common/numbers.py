@@ -9,7 +9,10 @@ rounded through :class:`decimal.Decimal` built from their shortest repr.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
+from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 
 # numpy and pandas are imported where they are used: a close's worker process formats the
 # cover's date with this module and otherwise needs neither (issue 13: its memory).
+
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 
 __all__ = [
     "MONTHS_NL",
@@ -168,23 +173,34 @@ def fraction_at_least(numerator, denominator, threshold: Decimal | str) -> np.nd
     return num * exact.denominator >= exact.numerator * den
 
 
-def fmt_date(value, missing: str = "–") -> str:
-    """A date in Dutch words: ``31 augustus 2025`` (date, datetime, Timestamp or ISO text)."""
+def _as_date(value) -> date:
+    """A date, datetime or pandas Timestamp as it is; ISO text (``2025-08-31``, ``2025-07``)
+    read without pandas; anything else (numpy datetime64) through ``pandas.Timestamp``.
+    The cover of every document formats its date here, in a worker that has no pandas."""
+    if isinstance(value, date):  # datetime and pandas.Timestamp are dates too
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(f"{text}-01" if _YEAR_MONTH.fullmatch(text) else text)
     import pandas as pd
 
+    return pd.Timestamp(value)
+
+
+def fmt_date(value, missing: str = "–") -> str:
+    """A date in Dutch words: ``31 augustus 2025`` (date, datetime, Timestamp or ISO text)."""
     if is_missing(value):
         return missing
-    value = pd.Timestamp(value)
+    value = _as_date(value)
     return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
 
 
 def fmt_month(value, missing: str = "–") -> str:
     """A month in Dutch words: ``juli 2025`` (a ``YYYY-MM`` service month or any date)."""
-    import pandas as pd
-
     if is_missing(value):
         return missing
-    value = pd.Timestamp(value)
+    value = _as_date(value)
     return f"{MONTHS_NL[value.month - 1]} {value.year}"
 
 

@@ -678,6 +678,8 @@ _FILTER_TRIGGER = re.compile(r"[@<]|fig-alt=")
 
 #: Seconds one document may take in pandoc before it is taken for hung (the process is replaced).
 PANDOC_TIMEOUT_S = 300
+#: Seconds a kept pandoc gets to end by itself once its input is closed, before it is killed.
+PANDOC_CLOSE_S = 2.0
 
 
 class _PandocServer:
@@ -696,6 +698,10 @@ class _PandocServer:
         script = template.parent / "kwh-builtin-server.lua"
         # Read only when the process fails, closed with it (a pipe nobody reads could fill up).
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        # `pandoc lua` keeps a history file (pandoc-hist<pid>-0) in its temporary folder and
+        # removes it only when it ends by itself: a folder of its own, removed with it, leaves
+        # nothing behind in /tmp when it has to be killed.
+        self._tmpdir = tempfile.mkdtemp(prefix="kwh-pandoc-")
         self.proc = subprocess.Popen(
             # pandoc's built-in -H64m heap suits a short run; a kept process needs no more than
             # 8 MB to start from (same CPU, 85 -> 37 MB of memory of its own).
@@ -703,6 +709,7 @@ class _PandocServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
+            env={**os.environ, "TMPDIR": self._tmpdir},
         )
         self._buffer = b""
 
@@ -754,9 +761,13 @@ class _PandocServer:
         return f": {text[-2000:]}" if text else ""
 
     def close(self) -> None:
+        """End the process: at the end of its input it stops by itself; killed when it does not
+        within :data:`PANDOC_CLOSE_S` (hung, or stopped)."""
         with contextlib.suppress(OSError):
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=PANDOC_CLOSE_S)
         if self.proc.poll() is None:
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -765,6 +776,7 @@ class _PandocServer:
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
             self._stderr.close()
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
 
 
 def _template_signature(template: Path) -> tuple[tuple[str, int, int], ...]:
