@@ -12,3 +12,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _group() -> None:
+    # A callback keeps the app a group of commands even when ``kwh_calc.cli.main`` registers
+    # only the one command it runs (Typer turns an app of one command into that command).
+    pass
