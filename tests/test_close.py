@@ -1,6 +1,7 @@
 """End-to-end: the annual close on a small demo (papermill, rendering, manifest, isolation)."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -382,3 +383,49 @@ def test_a_parallel_close_refuses_a_broken_dataset_with_its_message(demo, tmp_pa
         corporations.to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"(?s)refused: .*corporation_id: must be unique"):
         run_close(broken, YEAR, tmp_path / "reports", jobs=2, documents=RESULTATEN, outputs=[], engine="builtin")
+
+
+def test_a_render_that_kills_the_render_process_fails_its_document_alone(tmp_path):
+    """Workers hand executed documents to the close's render process; one whose render takes
+    that process down fails alone (its executed notebook kept), and a new process renders the
+    next ones."""
+    from dataclasses import replace
+
+    from kwh_calc.close.run import _execute, _RenderProcess, _WorkerPool
+
+    def task(name, renderer):
+        return replace(_task(tmp_path, name), defer_render=False, render_apart=True, renderer=f"renderers:{renderer}")
+
+    tasks = [task("first", "copy_notebook"), task("crash", "kill_the_process"), task("after", "copy_notebook")]
+    renderer = _RenderProcess()
+    with _WorkerPool(1) as pool:
+        records = {r["document"]: r for r in _execute(tasks, jobs=1, pool=pool, renderer=renderer)}
+        worker = pool.submit(os.getpid).result()
+    renderer.close()
+    assert records["first"]["status"] == records["after"]["status"] == "ok"
+    assert records["crash"]["status"] == "failed"
+    assert records["crash"]["error"].startswith("render: the render process stopped: BrokenProcessPool")
+    assert Path(records["crash"]["executed_notebook"]).exists()  # kept for the reader
+    assert not Path(tasks[1].pdf).exists()
+    rendered_by = {Path(t.pdf).with_suffix(".pid").read_text() for t in (tasks[0], tasks[2])}
+    assert len(rendered_by) == 2  # the process was replaced
+    assert str(worker) not in rendered_by  # rendered apart from the worker
+    assert all(t["timings"]["notebook"] > 0 for t in (records["first"], records["after"]))
+
+
+def test_national_documents_are_handed_out_first(demo, picked, tmp_path, monkeypatch):
+    """The CKV overview (national, the longest document) goes to a worker first: handed out
+    last, it ended the close alone while the other worker was idle."""
+    from kwh_calc.close import run as close
+
+    documents = [d for d in load_documents() if d.key in ("resultaten", "ckv-overzicht")]
+    assert documents[0].scope != "national"  # the registry lists it after the corporations' documents
+    handed_out = []
+
+    def run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, year, renderer=None):
+        handed_out.extend(tasks)
+        return close.CloseSummary(year, out_dir, records, 0.0)
+
+    monkeypatch.setattr(close, "_run_documents", run_documents)
+    run_close(demo, YEAR, tmp_path, corporations=picked, documents=documents, outputs=[], engine="builtin")
+    assert [t.record["corporation_id"] for t in handed_out] == [None, *picked]

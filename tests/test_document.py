@@ -21,6 +21,33 @@ def test_a_worker_imports_neither_pandas_nor_the_dataset():
     assert loaded.strip() == "[]"
 
 
+def test_a_worker_renders_a_document_without_pandas(tmp_path):
+    """Rendering a document as a worker does (its render job: cover with corporation, year and
+    date, provenance footer) loads no pandas either. The cover's date once did, which put
+    pandas, numpy and pyarrow (≈100 MB) into every worker at its first document (issue 13)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Resultaten\n\nTekst.")]
+    nbformat.write(notebook, tmp_path / "executed.ipynb")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kwh_calc.close.document import DocumentTask\n"
+        "from kwh_calc.rendering.render import render_notebooks\n"
+        f"folder = Path({str(tmp_path)!r})\n"
+        "task = DocumentTask(record={}, notebook='', parameters={}, pdf='', executed='', workdir='',"
+        " title='Resultaten', corporation_name='Woonstichting Proef', year=2025,"
+        " provenance={'Gegevens': 'abc'}, timestamp='2026-02-01T00:00:00+00:00')\n"
+        "(outcome,) = render_notebooks([task.render_job(folder / 'executed.ipynb', folder / 'out.pdf')],"
+        " engine='builtin', workdir=folder / 'render')\n"
+        "print(type(outcome).__name__, sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == "RenderResult []"
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_the_close_hands_workers_the_lean_module():
     """What the process pool pickles by reference is the function of kwh_calc.close.document."""
     import pickle
@@ -49,3 +76,19 @@ def test_the_kwh_script_imports_no_command_until_it_runs():
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert lines[0] == "[]"
     assert lines[1] == "['kwh_calc.cli.close', 'kwh_calc.cli.typer_app'] Typer"
+
+
+def test_document_workers_go_without_pyarrow_and_the_dataset_process_keeps_it():
+    """papermill imports pyarrow (and numpy) for ``hdfs://`` paths only: a document's worker goes
+    without (≈56 MB less per worker, issue 13); the process that loads the dataset reads
+    Parquet and keeps it."""
+    from kwh_calc.close.run import _WorkerPool
+
+    probe = (
+        "__import__('papermill') and sorted(m for m in ('numpy', 'pyarrow', 'rfc3987_syntax')"
+        " if __import__('sys').modules.get(m) is not None)"
+    )
+    with _WorkerPool(1) as documents:
+        assert documents.submit(eval, probe).result() == []
+    with _WorkerPool(1, documents=False) as dataset:
+        assert dataset.submit(eval, "__import__('pyarrow.fs') and __import__('pandas').__name__").result() == "pandas"

@@ -38,6 +38,7 @@ import platform
 import shutil
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -49,9 +50,12 @@ import yaml
 
 from kwh_calc import __version__
 from kwh_calc.close.document import (
+    DOCUMENT_WORKER_WITHOUT,
     DocumentTask,
+    _failed,
     _sha256_file,
     _warm_kernel,
+    render_document,
     run_document,
     set_aside,
 )
@@ -522,12 +526,17 @@ def run_close(
     rules = load_rules(rules_path, year)
     documents = documents if documents is not None else load_documents()
     outputs = outputs if outputs is not None else load_outputs()
-    pool = _workers(jobs, warm=kernels == "kept") if jobs > 1 else None
+    # With workers, the built-in engine renders in a process of its own while the workers'
+    # kernels run the next documents (one Typst and one pandoc for the close, not one per worker).
+    render_apart = jobs > 1 and chosen == "builtin"
+    niceness = EXECUTE_NICENESS if render_apart else 0
+    pool = _workers(jobs, warm=kernels == "kept", niceness=niceness) if jobs > 1 else None
+    renderer = _RenderProcess() if render_apart else None
     try:
         if pool is not None:
             # The national data in a process of its own (it leaves with it), while the
             # workers start their kernels.
-            with _WorkerPool(1) as helper:
+            with _WorkerPool(1, documents=False) as helper:
                 prepared = helper.submit(_prepare_portable, data, year, out_dir, rules_path, outputs, force).result()
         else:
             prepared = prepare_close(data, year, out_dir, rules_path, outputs, force)
@@ -547,12 +556,22 @@ def run_close(
             selected = select_corporations(prepared, corporations, sample)
             # The engine that will render (not "auto"): a document is redone when it changes.
             tasks, records = _plan(prepared, rules, year, out_dir, results_dir, documents, selected, chosen, force)
-            tasks = [replace(task, kernels=kernels, defer_render=chosen == "quarto") for task in tasks]
+            tasks = [
+                replace(task, kernels=kernels, defer_render=chosen == "quarto", render_apart=renderer is not None)
+                for task in tasks
+            ]
+            # National documents first: the CKV overview covers every corporation and takes
+            # several times as long as a corporation's document; started last, it ended the
+            # close on its own while the other worker had nothing left to do.
+            tasks.sort(key=lambda task: task.record.get("corporation_id") is not None)
             records += prepared.outputs
-            summary = _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, year)
+            summary = _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, year, renderer)
             if pool is not None:
                 pool.shutdown(wait=True)
                 pool = None
+            if renderer is not None:
+                renderer.close()
+                renderer = None
             _update_manifest(out_dir, summary.records, prepared, rules, year)
             summary.duration_s = time.perf_counter() - started
             log_summary(log, f"close {year}", summary)
@@ -560,10 +579,12 @@ def run_close(
     except BaseException:
         if pool is not None:
             _stop_pool(pool)
+        if renderer is not None:
+            renderer.stop()
         raise
 
 
-def _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, year) -> CloseSummary:
+def _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, year, renderer=None) -> CloseSummary:
     """Run the planned documents (``records`` holds those already done: skipped, national
     outputs); journal and log each as it finishes."""
     total = len(tasks) + len(records)
@@ -583,7 +604,7 @@ def _run_documents(tasks, records, pool, jobs, out_dir, on_progress, started, ye
     executed = []
 
     def finished():
-        for raw in _execute(tasks, jobs, pool=pool):
+        for raw in _execute(tasks, jobs, pool=pool, renderer=renderer):
             if raw["status"] == "executed":
                 executed.append(raw)
             else:
@@ -805,12 +826,15 @@ def _render_batches(executed: list[dict], by_pdf: dict[str, DocumentTask], jobs:
                 yield record
 
 
-def _workers(jobs: int, warm: bool) -> futures.ProcessPoolExecutor:
+def _workers(jobs: int, warm: bool, documents: bool = True, niceness: int = 0) -> futures.ProcessPoolExecutor:
     """``jobs`` worker processes that die with this one; with ``warm`` each starts its kept
-    kernel at once, so the imports (≈2–3 s per kernel) run while the results are computed."""
+    kernel at once, so the imports (≈2–3 s per kernel) run while the results are computed.
+    ``documents``: workers that make documents, without :data:`DOCUMENT_WORKER_WITHOUT`
+    (False for the process that loads the dataset)."""
     context = multiprocessing.get_context("spawn")  # no forked kernel clients or thread locks
+    without = DOCUMENT_WORKER_WITHOUT if documents else ()
     pool = futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=worker_initializer, initargs=(os.getpid(),)
+        max_workers=jobs, mp_context=context, initializer=worker_initializer, initargs=(os.getpid(), without, niceness)
     )
     if warm:
         for _ in range(jobs):  # idle workers each take one (a busy one cannot)
@@ -828,8 +852,8 @@ def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
 class _WorkerPool:
     """A worker pool as a context: shut down normally, killed on an error or a stop signal."""
 
-    def __init__(self, jobs: int, warm: bool = False):
-        self.pool = _workers(jobs, warm)
+    def __init__(self, jobs: int, warm: bool = False, documents: bool = True):
+        self.pool = _workers(jobs, warm, documents)
 
     def __enter__(self) -> futures.ProcessPoolExecutor:
         return self.pool
@@ -841,9 +865,15 @@ class _WorkerPool:
             _stop_pool(self.pool)
 
 
-def _execute(given: list[DocumentTask] | list[dict], jobs: int, pool: futures.ProcessPoolExecutor | None = None):
+def _execute(
+    given: list[DocumentTask] | list[dict],
+    jobs: int,
+    pool: futures.ProcessPoolExecutor | None = None,
+    renderer: _RenderProcess | None = None,
+):
     """Run tasks in ``jobs`` worker processes (``pool`` when given, else a pool of its own),
-    yielding records as they finish."""
+    yielding records as they finish. Tasks with ``render_apart`` come back from their worker
+    executed and are rendered by ``renderer`` while the worker runs its next document."""
     tasks = [DocumentTask.of(task) for task in given]
     if pool is None and (jobs <= 1 or len(tasks) <= 1):
         try:
@@ -857,14 +887,94 @@ def _execute(given: list[DocumentTask] | list[dict], jobs: int, pool: futures.Pr
         return
     if pool is None:
         with _WorkerPool(jobs) as own:
-            yield from _execute(tasks, jobs, pool=own)
+            yield from _execute(tasks, jobs, pool=own, renderer=renderer)
         return
     pending = {pool.submit(run_document, task): task for task in tasks}
-    for future in futures.as_completed(pending):
+    while pending or (renderer is not None and renderer.current is not None):
+        waiting = set(pending)
+        if renderer is not None and renderer.current is not None:
+            waiting.add(renderer.current)
+        for future in futures.wait(waiting, return_when=futures.FIRST_COMPLETED)[0]:
+            if renderer is not None and future is renderer.current:
+                yield renderer.take()
+                continue
+            task = pending.pop(future)
+            try:
+                raw = future.result()
+            except Exception as error:  # a worker process died: the document fails, the close goes on
+                yield dict(task.record, status="failed", error=f"worker: {type(error).__name__}: {error}")
+                continue
+            if raw["status"] == "executed" and task.render_apart and renderer is not None:
+                renderer.submit(task, raw)
+            else:
+                yield raw
+
+
+#: Niceness of the workers that execute notebooks (and of their kernels) when a render process
+#: renders beside them. Two kernels and their workers can keep both cores busy on their own; at
+#: equal priority the one render process got a third of the CPU, fell behind and rendered the
+#: last ≈150 documents alone (one core idle for the last 15 s of a 100-corporation close).
+#: Ahead of them in the queue, it keeps up, and the kernels use what it leaves.
+EXECUTE_NICENESS = 5
+
+
+class _RenderProcess:
+    """The close's render process: the executed documents' Markdown, pandoc and Typst, one
+    document after the other, beside the workers that execute notebooks (issue 13).
+
+    Each worker used to render its own documents: its kernel waited while it rendered, and every
+    worker held a Typst (≈150 MB of caches) and a pandoc (≈78 MB). One render process holds one
+    of each, and renders while the workers' kernels run the next documents.
+
+    One document at a time is handed over, so that a document whose render kills the process
+    (a crash in Typst or pandoc) fails alone: the process is replaced for the next one.
+    """
+
+    def __init__(self) -> None:
+        self.pool: futures.ProcessPoolExecutor | None = None
+        self.queue: deque[tuple[DocumentTask, dict]] = deque()
+        self.current: futures.Future | None = None
+        self._job: tuple[DocumentTask, dict] | None = None
+
+    def submit(self, task: DocumentTask, executed: dict) -> None:
+        """Queue an executed document (the record of :func:`execute_document`)."""
+        self.queue.append((task, executed))
+        self._next()
+
+    def _next(self) -> None:
+        if self.current is not None or not self.queue:
+            return
+        if self.pool is None:
+            self.pool = _workers(1, warm=False)
+        self._job = self.queue.popleft()
+        self.current = self.pool.submit(render_document, *self._job)
+
+    def take(self) -> dict:
+        """The record of the document that :attr:`current` rendered (done); the next starts."""
+        assert self.current is not None
+        assert self._job is not None
+        future, (task, executed) = self.current, self._job
+        self.current, self._job = None, None
         try:
-            yield future.result()
-        except Exception as error:  # a worker process died: the document fails, the close goes on
-            yield dict(pending[future].record, status="failed", error=f"worker: {type(error).__name__}: {error}")
+            record = future.result()
+        except Exception as error:  # the render process died: this document fails, a new one renders on
+            self.stop()
+            record = _failed(task, dict(executed), "render", error, time.perf_counter())
+            record["error"] = f"render: the render process stopped: {record['error'].removeprefix('render: ')}"
+        self._next()
+        return record
+
+    def close(self) -> None:
+        """Wait for the process to end (every document rendered)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+    def stop(self) -> None:
+        """Kill the process (and its pandoc) at once."""
+        if self.pool is not None:
+            _stop_pool(self.pool)
+            self.pool = None
 
 
 def _update_manifest(

@@ -1251,8 +1251,10 @@ def _quarters_short(quarters: str) -> str:
     return ", ".join(keys)
 
 
-def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: YearResults) -> str:
+def short_reasons(advice_row_: pd.Series, components: pd.DataFrame | list, results: YearResults) -> str:
     """Short Dutch reasons for the overview (the dossier has the full ones).
+
+    ``components``: the corporation's label components, as a frame or as its rows (namedtuples).
 
     Components are named by their abbreviation (:func:`component_abbreviations`); the same
     finding on several components is said once (``NH, VH, Rep: geen dekking K1–K4``).
@@ -1268,7 +1270,7 @@ def short_reasons(advice_row_: pd.Series, components: pd.DataFrame, results: Yea
         parts.append(text)
     if advice_row_["advice"] != "nog_niet_beoordeelbaar":
         findings: dict[str, list[str]] = {}
-        for c in components.itertuples():
+        for c in components.itertuples() if isinstance(components, pd.DataFrame) else components:
             name = abbreviations.get(c.component, c.component_name)
             if c.kind == "quarterly" and not c.covered:
                 text = f"geen dekking {_quarters_short(c.quarters_missing)}"
@@ -1333,12 +1335,18 @@ def group_table(results: YearResults, advice: str) -> pd.DataFrame:
     comp = _all_components(results)
     abbreviations = component_abbreviations(results)
     order = {c: i for i, c in enumerate(abbreviations)}
+    # The national components read once, as rows per corporation in the legend's order: the
+    # overview lists all ≈250 corporations, and reading a small frame's rows per corporation
+    # cost ≈1 s of the overview (issue 13).
+    ordered = comp.assign(_o=comp["component"].map(order)).sort_values(["corporation_id", "_o"], kind="stable")
+    by_corporation: dict[str, list] = {}
+    for c in ordered.itertuples():
+        by_corporation.setdefault(c.corporation_id, []).append(c)
     rows = []
     for a in chosen.itertuples(index=False):
-        own = comp.loc[comp["corporation_id"] == a.corporation_id]
-        own = own.assign(_o=own["component"].map(order)).sort_values("_o")
+        own = by_corporation.get(a.corporation_id, [])
         entry = {"Corporatie": corporation_label(a.name, a.corporation_id)}
-        cells = {c.component: _group_cell(c) for c in own.itertuples()}
+        cells = {c.component: _group_cell(c) for c in own}
         for c, header in abbreviations.items():
             entry[header] = cells.get(c, "–")
         entry["Redenen"] = short_reasons(pd.Series(a._asdict()), own, results)

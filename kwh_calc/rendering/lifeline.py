@@ -28,7 +28,15 @@ import signal
 import sys
 from collections.abc import Iterator
 
-__all__ = ["Stopped", "die_with_parent", "kernel_preexec", "kill_worker", "stop_signals_raise", "worker_initializer"]
+__all__ = [
+    "Stopped",
+    "die_with_parent",
+    "keep_niceness",
+    "kernel_preexec",
+    "kill_worker",
+    "stop_signals_raise",
+    "worker_initializer",
+]
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -65,8 +73,26 @@ def die_with_parent(signum: int = signal.SIGKILL) -> bool:
 
 
 def kernel_preexec() -> None:
-    """``preexec_fn`` of a kernel: it is killed outright when the process that started it dies."""
+    """``preexec_fn`` of a kernel: it is killed outright when the process that started it dies,
+    and it keeps the niceness of the process that started it (:func:`keep_niceness`)."""
     die_with_parent(signal.SIGKILL)
+    keep_niceness()
+
+
+def keep_niceness() -> None:
+    """Give this process's session the niceness of this process.
+
+    A kernel starts in a session of its own, and with Linux's automatic grouping of sessions
+    (``/proc/sys/kernel/sched_autogroup_enabled``) a process's niceness only counts within its
+    session: the session as a whole gets an equal share of the CPU, whatever the niceness of its
+    processes. Written to ``/proc/self/autogroup``, the niceness counts between sessions too.
+    Without automatic grouping, or without the right to write it, nothing changes.
+    """
+    with contextlib.suppress(OSError):
+        niceness = os.getpriority(os.PRIO_PROCESS, 0)
+        if niceness > 0:
+            with open("/proc/self/autogroup", "w") as group:
+                group.write(str(niceness))
 
 
 def _worker_terminated(signum, frame) -> None:
@@ -82,17 +108,21 @@ def _worker_terminated(signum, frame) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def worker_initializer(parent_pid: int) -> None:
+def worker_initializer(parent_pid: int, without_modules: tuple[str, ...] = (), niceness: int = 0) -> None:
     """Initializer of every close worker: own process group, dies with ``parent_pid``.
 
     The worker leaves the terminal's process group, so a Ctrl-C reaches only the main
     process, which then stops the workers itself (in order, not half-way through a write).
+    ``without_modules`` are optional imports this worker goes without: importing one raises
+    ``ImportError``, as if it were not installed
+    (:data:`kwh_calc.close.document.DOCUMENT_WORKER_WITHOUT` says why for a document's worker).
+    ``niceness`` is added to the worker's (and so to its kernel's) scheduling niceness.
     """
     os.setpgrp()
-    # As in the kept kernels (kernels.KERNEL_STARTUP): jsonschema's optional IRI check imports
-    # rfc3987_syntax, which compiles 38 lark grammars (≈2 s, ≈20 MB) when papermill loads
-    # nbformat; no notebook schema uses that format.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    if niceness:
+        os.nice(niceness)
+    for name in without_modules:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_terminated)
     die_with_parent(signal.SIGTERM)
