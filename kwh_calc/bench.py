@@ -149,7 +149,11 @@ def _pss(pid: int) -> int | None:
 
 
 def _role(process) -> str:
-    """What a process of the close is: main, worker, kernel, pandoc or other."""
+    """What a process of the close is: main, worker, renderer, kernel, pandoc or other.
+
+    The render process (ADR-050) is the worker whose child is the kept pandoc; a worker that
+    executes notebooks has a kernel as its child, the one that computes the results none.
+    """
     try:
         cmdline = " ".join(process.cmdline())
     except Exception:
@@ -159,13 +163,18 @@ def _role(process) -> str:
     if "pandoc" in cmdline:
         return "pandoc"
     if "multiprocessing.spawn" in cmdline or "multiprocessing-fork" in cmdline:
-        return "worker"
+        try:
+            children = [" ".join(child.cmdline()) for child in process.children()]
+        except Exception:
+            children = []
+        return "renderer" if any("pandoc" in child for child in children) else "worker"
     return "other"
 
 
 class ProcessWatch:
-    """Samples a process and all its descendants: per role (main, worker, kernel, pandoc) the
-    largest resident memory of one process and of all of them at one moment, and CPU time.
+    """Samples a process and all its descendants: per role (main, worker, renderer, kernel,
+    pandoc) the largest resident memory of one process and of all of them at one moment, and
+    CPU time.
 
     Roles are read again at every sample: a child just forked (before it runs its own
     program) still shows its parent's command line. Processes that live shorter than

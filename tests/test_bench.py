@@ -88,3 +88,28 @@ def test_monitor_benchmark_measures_dashboards(demo_dir):
     assert 0 < figures["size_mean_mb"] <= figures["size_max_mb"]
     assert figures["kernel_processes"] >= 1
     assert figures["peak_memory_at_once_mb"] > 0
+
+
+def test_the_render_process_is_told_apart_by_its_pandoc():
+    """A spawned worker with the kept pandoc as its child is the close's render process; one
+    with a kernel, or none, is a worker."""
+    from kwh_calc.bench import _role
+
+    class Process:
+        def __init__(self, cmdline, children=()):
+            self._cmdline, self._children = cmdline, list(children)
+
+        def cmdline(self):
+            return self._cmdline
+
+        def children(self):
+            return self._children
+
+    spawned = ["python", "-c", "from multiprocessing.spawn import spawn_main; spawn_main()", "--multiprocessing-fork"]
+    pandoc = Process(["pandoc", "+RTS", "-H8m", "-RTS", "lua", "kwh-builtin-server.lua"])
+    kernel = Process(["python", "-m", "ipykernel_launcher", "-f", "k.json"])
+    assert _role(Process(spawned, [pandoc])) == "renderer"
+    assert _role(Process(spawned, [kernel])) == "worker"
+    assert _role(Process(spawned)) == "worker"
+    assert _role(pandoc) == "pandoc"
+    assert _role(kernel) == "kernel"

@@ -154,13 +154,14 @@ def test_a_kept_kernel_starts_lean_and_clears_names_without_a_full_collection(tm
         "x = 1",
         "import sys\nfrom IPython import get_ipython\n"
         "print(sys.modules.get('rfc3987_syntax', 'absent'), get_ipython().history_manager.enabled,"
-        " get_ipython().displayhook.do_full_cache, get_ipython().autoawait)",
+        " get_ipython().displayhook.do_full_cache, get_ipython().autoawait,"
+        " get_ipython().kernel.log.isEnabledFor(10))",
     )
     try:
         result = run(source, tmp_path / "k-out.ipynb", tmp_path)
     finally:
         shutdown_kernels()
-    assert result.cells[-1].outputs[0]["text"] == "None False 0 False\n"
+    assert result.cells[-1].outputs[0]["text"] == "None False 0 False False\n"
 
 
 def test_kill_kernels_now_kills_without_asking(tmp_path):

@@ -257,24 +257,30 @@ import vl_convert as vlc
 from kwh_calc.presentation import present
 present.register_fonts(__import__("pathlib").Path(sys.argv[1]))
 words = ["Nieuwe huurders", "Reparatieverzoeken", "Algemene waardering (N = 929)", "7,4", "85%",
-         "één – ëxtra café", "Woonstichting Zuid-Oost", "WAVE fi fl 0123456789"]
+         "één – ëxtra café", "Woonstichting Zuid-Oost", "WAVE fi fl 0123456789",
+         "≥ 5,5 ✗ ✓ → € ± × · “aanhalingstekens” ’s-Hertogenbosch Łódź Ørsta Şişli"]
 specs = []
+# One chart per word: the chart's width follows the width of its one axis label and its text.
 for weight, style in ((400, "normal"), (600, "normal"), (700, "normal"), (400, "italic"), (700, "italic")):
-    specs.append({
-        "data": {"values": [{"t": w, "x": i, "y": i} for i, w in enumerate(words)]},
-        "mark": {"type": "text", "fontWeight": weight, "fontStyle": style, "align": "left"},
-        "encoding": {"x": {"field": "x", "type": "quantitative", "title": "Onderdeelscore"},
-                     "y": {"field": "t", "type": "nominal", "title": None}, "text": {"field": "t"}},
-        "width": 300,
-    })
+    for w in words:
+        specs.append({
+            "data": {"values": [{"t": w, "x": 1}]},
+            "mark": {"type": "text", "fontWeight": weight, "fontStyle": style, "align": "left"},
+            "encoding": {"x": {"field": "x", "type": "quantitative", "title": "Onderdeelscore"},
+                         "y": {"field": "t", "type": "nominal", "title": None}, "text": {"field": "t"}},
+            "config": {"axis": {"labelFontWeight": weight, "labelFontStyle": style}},
+            "autosize": {"type": "pad"},
+            "width": 100,
+        })
 print(json.dumps([re.sub(r"clip\d+", "clip", present._draw_svg(s)) for s in specs]))
 """
 
 
 def test_chart_fonts_measure_as_the_fonts_the_pdf_draws_with():
     """chart-fonts/ (TrueType, for vl-convert's measuring) gives the same SVG as fonts/ (the
-    OpenType files Typst draws with) for every weight and style, accents and ligatures included:
-    a chart's layout never depends on which of the two measured it."""
+    OpenType files Typst draws with) for every weight and style, accents, ligatures, symbols and
+    the Latin letters of other languages included: a chart's layout never depends on which of the
+    two measured it. chart-fonts/ keeps only the characters charts use (tools/chart_fonts.py)."""
     import json
     import sys
 

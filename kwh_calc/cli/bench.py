@@ -88,7 +88,7 @@ def bench_close_command(
     )
     out.print(f"ratio per document/floor {f['ratio']:8.2f}")
     out.print("peak memory per process: resident (RSS) / proportional (PSS, shared pages split):")
-    for role in ("main", "worker", "kernel", "pandoc", "other"):
+    for role in ("main", "worker", "renderer", "kernel", "pandoc", "other"):
         if f.get(f"{role}_processes"):
             out.print(
                 f"  {role:<8} ×{f[role + '_processes']:<4.0f} largest {f[role + '_peak_mb_max']:5.0f} / "
@@ -102,7 +102,7 @@ def bench_close_command(
     out.print(f"peak memory, all (PSS)   {f['peak_pss_at_once_mb']:8.0f} MB  the same, each shared page counted once")
     mix = ", ".join(
         f"{role} {f[f'peak_pss_{role}_mb']:.0f}"
-        for role in ("main", "worker", "kernel", "pandoc", "other")
+        for role in ("main", "worker", "renderer", "kernel", "pandoc", "other")
         if f.get(f"peak_pss_{role}_mb")
     )
     out.print(f"  made up of (PSS, MB)   {mix}; at {f['peak_pss_at_s']:.0f} s into the close")

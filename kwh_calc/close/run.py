@@ -654,6 +654,7 @@ def _plan(dataset, rules, year, out_dir, results_dir, documents, selected, engin
         "code": code_fingerprint(),
         "templates": _sha256_tree(PROJECT_ROOT / "_extensions"),
         "fonts": _sha256_tree(PROJECT_ROOT / "fonts"),
+        "chart_fonts": _sha256_tree(PROJECT_ROOT / "chart-fonts"),  # what chart text is measured with
         "commit": commit,
     }
     timestamp = datetime(year + 1, 2, 1, tzinfo=UTC).isoformat()  # fixed: byte-reproducible PDFs

@@ -60,7 +60,12 @@ KEPT_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 #: import compiles 38 lark grammars: about half of the kernel's start-up imports (issue 13).
 #: Neither altair nor nbformat checks formats, so the kernel goes without; documents are the
 #: same (a plain papermill run with the import gives the same notebook and PDF).
-KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None); del sys"
+#: It also sets the kernel's own logger to ERROR: ``--IPKernelApp.log_level=ERROR`` only sets
+#: its handler, and the kernel built a debug record of every message it handled (two to four a
+#: cell) for the handler to drop.
+KERNEL_STARTUP = (
+    "import sys; sys.modules.setdefault('rfc3987_syntax', None); del sys; get_ipython().kernel.log.setLevel(40)"
+)
 #: Settings of a kept kernel that change nothing a document shows (issue 13):
 #: no input history database (every cell of every document would be written to the one
 #: SQLite file that all kernels of the machine share, behind its lock) and no output cache
