@@ -73,18 +73,14 @@ def test_a_documents_kernel_imports_no_validation_or_test_statistics():
     """What a document's kernel imports (the views and the results tables) leaves out the
     dataset contract's pandera, scipy.stats and statsmodels: each kernel of the close would
     carry them (≈60 MB and ≈1 s of start-up; issue 13)."""
-    import subprocess
-    import sys
+    from imports import loaded_after
 
     code = (
-        "import sys\n"
         "import kwh_calc.presentation.aedes_views, kwh_calc.presentation.ckv_views\n"
         "import kwh_calc.presentation.removal_views, kwh_calc.presentation.representativeness_views\n"
         "import kwh_calc.presentation.results_views, kwh_calc.results.year\n"
-        "print(sorted(m for m in ('pandera', 'scipy.stats', 'statsmodels') if m in sys.modules))\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]"
+    assert loaded_after(code, ("pandera", "scipy.stats", "statsmodels"))[1] == []
     # The top level still offers its entry points (imported when first used).
     import kwh_calc
     from kwh_calc.intake.dataset import load_dataset
