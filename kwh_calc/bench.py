@@ -128,12 +128,15 @@ from kwh_calc.presentation.present import chart, markdown, table
 from kwh_calc.results.year import YearResults
 """
 
-#: How often the process watcher samples the close's process tree, in seconds.
-SAMPLE_INTERVAL_S = 0.1
+#: How often the process watcher samples the close's process tree, in seconds. Each sample lists
+#: the machine's processes to find the tree and reads every process of it: at 0,1 s the watcher
+#: took a tenth of a core from the close it measures. CPU times are cumulative, and the
+#: processes' memory changes slowly, so four samples a second lose nothing.
+SAMPLE_INTERVAL_S = 0.25
 #: How often it also reads proportional set sizes. Reading a process's ``smaps_rollup`` walks
 #: its page tables: ≈60 ms for a kernel (vl-convert's V8 reserves tens of GB of address
 #: space), so at every sample the watcher itself took ≈15% of a core from the close it measures.
-PSS_INTERVAL_S = 3.0
+PSS_INTERVAL_S = 5.0
 
 
 def _pss(pid: int) -> int | None:
@@ -148,11 +151,12 @@ def _pss(pid: int) -> int | None:
     return None
 
 
-def _role(process) -> str:
+def _role(process, pandoc_parents: frozenset[int] = frozenset()) -> str:
     """What a process of the close is: main, worker, renderer, kernel, pandoc or other.
 
-    The render process (ADR-050) is the worker whose child is the kept pandoc; a worker that
-    executes notebooks has a kernel as its child, the one that computes the results none.
+    The render process (ADR-050) is the worker whose child is the kept pandoc (its pid is in
+    ``pandoc_parents``); a worker that executes notebooks has a kernel as its child, the one
+    that computes the results none.
     """
     try:
         cmdline = " ".join(process.cmdline())
@@ -163,12 +167,21 @@ def _role(process) -> str:
     if "pandoc" in cmdline:
         return "pandoc"
     if "multiprocessing.spawn" in cmdline or "multiprocessing-fork" in cmdline:
-        try:
-            children = [" ".join(child.cmdline()) for child in process.children()]
-        except Exception:
-            children = []
-        return "renderer" if any("pandoc" in child for child in children) else "worker"
+        return "renderer" if process.pid in pandoc_parents else "worker"
     return "other"
+
+
+def _pandoc_parents(processes) -> frozenset[int]:
+    """The pids of the processes that run a pandoc (read from the tree already listed: asking
+    every worker for its children would scan all of /proc for each, at every sample)."""
+    parents = set()
+    for process in processes:
+        try:
+            if "pandoc" in " ".join(process.cmdline()):
+                parents.add(process.ppid())
+        except Exception:
+            continue
+    return frozenset(parents)
 
 
 class ProcessWatch:
@@ -229,6 +242,7 @@ class ProcessWatch:
             processes = [self.root, *self.root.children(recursive=True)]
         except Exception:
             return
+        pandoc_parents = _pandoc_parents(processes)
         sums: dict[str, int] = {}
         pss_sums: dict[str, int] = {}
         read_pss = time.monotonic() >= self._pss_due
@@ -241,7 +255,7 @@ class ProcessWatch:
             except Exception:
                 continue
             pss = (_pss(process.pid) or rss) if read_pss else 0
-            role = "main" if process.pid == self.root.pid else _role(process)
+            role = "main" if process.pid == self.root.pid else _role(process, pandoc_parents)
             # A process that is ending can no longer tell its command line ("other"): it
             # keeps the role it had. Memory counts for the role it has at this sample (a
             # child just forked carries its parent's pages until it runs pandoc or a kernel).

@@ -93,23 +93,28 @@ def test_monitor_benchmark_measures_dashboards(demo_dir):
 def test_the_render_process_is_told_apart_by_its_pandoc():
     """A spawned worker with the kept pandoc as its child is the close's render process; one
     with a kernel, or none, is a worker."""
-    from kwh_calc.bench import _role
+    from kwh_calc.bench import _pandoc_parents, _role
 
     class Process:
-        def __init__(self, cmdline, children=()):
-            self._cmdline, self._children = cmdline, list(children)
+        def __init__(self, pid, ppid, cmdline):
+            self.pid, self._ppid, self._cmdline = pid, ppid, cmdline
 
         def cmdline(self):
             return self._cmdline
 
-        def children(self):
-            return self._children
+        def ppid(self):
+            return self._ppid
 
     spawned = ["python", "-c", "from multiprocessing.spawn import spawn_main; spawn_main()", "--multiprocessing-fork"]
-    pandoc = Process(["pandoc", "+RTS", "-H8m", "-RTS", "lua", "kwh-builtin-server.lua"])
-    kernel = Process(["python", "-m", "ipykernel_launcher", "-f", "k.json"])
-    assert _role(Process(spawned, [pandoc])) == "renderer"
-    assert _role(Process(spawned, [kernel])) == "worker"
-    assert _role(Process(spawned)) == "worker"
-    assert _role(pandoc) == "pandoc"
-    assert _role(kernel) == "kernel"
+    renderer, worker, dataset = Process(11, 1, spawned), Process(12, 1, spawned), Process(13, 1, spawned)
+    pandoc = Process(21, 11, ["pandoc", "+RTS", "-H8m", "-RTS", "lua", "kwh-builtin-server.lua"])
+    kernel = Process(22, 12, ["python", "-m", "ipykernel_launcher", "-f", "k.json"])
+    parents = _pandoc_parents([renderer, worker, dataset, pandoc, kernel])
+    assert parents == {11}
+    assert [_role(p, parents) for p in (renderer, worker, dataset, pandoc, kernel)] == [
+        "renderer",
+        "worker",
+        "worker",
+        "pandoc",
+        "kernel",
+    ]
