@@ -717,10 +717,16 @@ def test_a_pandoc_failure_fails_its_document_only(tmp_path):
     assert "title: [Goed]" in (tmp_path / "good.typ").read_text(encoding="utf-8")
 
 
-def test_a_pandoc_process_that_died_is_replaced(tmp_path):
-    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
+def _tiny_document(folder):
+    """A one-line document and its metadata file, for the kept pandoc's tests."""
+    md, meta = folder / "document.md", folder / "metadata.yml"
     md.write_text("Tekst.\n", encoding="utf-8")
     meta.write_text("title: Een\n", encoding="utf-8")
+    return md, meta
+
+
+def test_a_pandoc_process_that_died_is_replaced(tmp_path):
+    md, meta = _tiny_document(tmp_path)
     render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
     server = render._pandoc_server
     assert server is not None
@@ -732,9 +738,7 @@ def test_a_pandoc_process_that_died_is_replaced(tmp_path):
 
 
 def test_a_hung_pandoc_times_out_and_is_replaced(tmp_path, monkeypatch):
-    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
-    md.write_text("Tekst.\n", encoding="utf-8")
-    meta.write_text("title: Een\n", encoding="utf-8")
+    md, meta = _tiny_document(tmp_path)
     render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
     server = render._pandoc_server
     assert server is not None
@@ -756,9 +760,7 @@ def test_a_kept_pandoc_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypa
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
-    md.write_text("Tekst.\n", encoding="utf-8")
-    meta.write_text("title: Een\n", encoding="utf-8")
+    md, meta = _tiny_document(tmp_path)
     render._close_pandoc_server()
     render._run_pandoc(md, meta, tmp_path / "one.typ", 0, tmp_path, "")
     server = render._pandoc_server
@@ -773,9 +775,7 @@ def test_a_kept_pandoc_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypa
 
 
 def test_a_forked_process_starts_its_own_pandoc(tmp_path):
-    md, meta = tmp_path / "document.md", tmp_path / "metadata.yml"
-    md.write_text("Tekst.\n", encoding="utf-8")
-    meta.write_text("title: Een\n", encoding="utf-8")
+    md, meta = _tiny_document(tmp_path)
     render._run_pandoc(md, meta, tmp_path / "parent.typ", 0, tmp_path, "")
     parent = render._pandoc_server
     assert parent is not None
