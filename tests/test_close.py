@@ -429,3 +429,18 @@ def test_national_documents_are_handed_out_first(demo, picked, tmp_path, monkeyp
     monkeypatch.setattr(close, "_run_documents", run_documents)
     run_close(demo, YEAR, tmp_path, corporations=picked, documents=documents, outputs=[], engine="builtin")
     assert [t.record["corporation_id"] for t in handed_out] == [None, *picked]
+
+
+def test_the_log_names_a_national_document_landelijk(caplog):
+    import logging
+
+    from kwh_calc.close.run import DocumentRecord, log_record
+
+    logger = logging.getLogger("test-close-log")
+    national = DocumentRecord("ckv-overzicht", None, "ok", "key", {}, duration_s=1.4)
+    failed = DocumentRecord("resultaten", "C001", "failed", "key", {}, error="render: stop")
+    with caplog.at_level(logging.INFO, logger="test-close-log"):
+        log_record(logger, national)
+        log_record(logger, failed)
+    assert caplog.messages[0] == "ok landelijk/ckv-overzicht in 1.4 s"
+    assert caplog.messages[1].startswith("FAILED C001/resultaten: render: stop")

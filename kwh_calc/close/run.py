@@ -453,12 +453,13 @@ def _close_log(out_dir: Path) -> Iterator[None]:
 
 def log_record(logger: logging.Logger, record: DocumentRecord) -> None:
     """One line per finished document in the run's log (the close's and the monitor's)."""
+    where = record.corporation_id or "landelijk"  # a national document has no corporation
     if record.status == "ok":
-        logger.info("ok %s/%s in %.1f s", record.corporation_id, record.document, record.duration_s)
+        logger.info("ok %s/%s in %.1f s", where, record.document, record.duration_s)
     else:
         logger.error(
             "FAILED %s/%s: %s (executed notebook: %s)",
-            record.corporation_id,
+            where,
             record.document,
             record.error,
             record.executed_notebook,
