@@ -151,37 +151,34 @@ def _pss(pid: int) -> int | None:
     return None
 
 
-def _role(process, pandoc_parents: frozenset[int] = frozenset()) -> str:
-    """What a process of the close is: main, worker, renderer, kernel, pandoc or other.
+def _roles(processes) -> dict[int, str]:
+    """What each process of the close is (by pid): worker, renderer, kernel, pandoc or other.
 
-    The render process (ADR-050) is the worker whose child is the kept pandoc (its pid is in
-    ``pandoc_parents``); a worker that executes notebooks has a kernel as its child, the one
-    that computes the results none.
+    Each command line is read once. The render process (ADR-050) is the worker whose child is
+    the kept pandoc, told from the tree already listed (asking every worker for its children
+    would scan all of /proc for each, at every sample); a worker that executes notebooks has a
+    kernel as its child, the one that computes the results none.
     """
-    try:
-        cmdline = " ".join(process.cmdline())
-    except Exception:
-        return "other"
-    if "ipykernel" in cmdline:
-        return "kernel"
-    if "pandoc" in cmdline:
-        return "pandoc"
-    if "multiprocessing.spawn" in cmdline or "multiprocessing-fork" in cmdline:
-        return "renderer" if process.pid in pandoc_parents else "worker"
-    return "other"
-
-
-def _pandoc_parents(processes) -> frozenset[int]:
-    """The pids of the processes that run a pandoc (read from the tree already listed: asking
-    every worker for its children would scan all of /proc for each, at every sample)."""
-    parents = set()
+    commands: dict[int, str] = {}
+    parents: dict[int, int] = {}
     for process in processes:
         try:
-            if "pandoc" in " ".join(process.cmdline()):
-                parents.add(process.ppid())
+            commands[process.pid] = " ".join(process.cmdline())
+            parents[process.pid] = process.ppid()
         except Exception:
-            continue
-    return frozenset(parents)
+            commands[process.pid] = ""  # ending: it can no longer tell
+    runs_pandoc = {parents.get(pid) for pid, command in commands.items() if "pandoc" in command}
+    roles = {}
+    for pid, command in commands.items():
+        if "ipykernel" in command:
+            roles[pid] = "kernel"
+        elif "pandoc" in command:
+            roles[pid] = "pandoc"
+        elif "multiprocessing.spawn" in command or "multiprocessing-fork" in command:
+            roles[pid] = "renderer" if pid in runs_pandoc else "worker"
+        else:
+            roles[pid] = "other"
+    return roles
 
 
 class ProcessWatch:
@@ -242,7 +239,7 @@ class ProcessWatch:
             processes = [self.root, *self.root.children(recursive=True)]
         except Exception:
             return
-        pandoc_parents = _pandoc_parents(processes)
+        roles = _roles(processes)
         sums: dict[str, int] = {}
         pss_sums: dict[str, int] = {}
         read_pss = time.monotonic() >= self._pss_due
@@ -255,7 +252,7 @@ class ProcessWatch:
             except Exception:
                 continue
             pss = (_pss(process.pid) or rss) if read_pss else 0
-            role = "main" if process.pid == self.root.pid else _role(process, pandoc_parents)
+            role = "main" if process.pid == self.root.pid else roles[process.pid]
             # A process that is ending can no longer tell its command line ("other"): it
             # keeps the role it had. Memory counts for the role it has at this sample (a
             # child just forked carries its parent's pages until it runs pandoc or a kernel).

@@ -93,7 +93,7 @@ def test_monitor_benchmark_measures_dashboards(demo_dir):
 def test_the_render_process_is_told_apart_by_its_pandoc():
     """A spawned worker with the kept pandoc as its child is the close's render process; one
     with a kernel, or none, is a worker."""
-    from kwh_calc.bench import _pandoc_parents, _role
+    from kwh_calc.bench import _roles
 
     class Process:
         def __init__(self, pid, ppid, cmdline):
@@ -109,12 +109,5 @@ def test_the_render_process_is_told_apart_by_its_pandoc():
     renderer, worker, dataset = Process(11, 1, spawned), Process(12, 1, spawned), Process(13, 1, spawned)
     pandoc = Process(21, 11, ["pandoc", "+RTS", "-H8m", "-RTS", "lua", "kwh-builtin-server.lua"])
     kernel = Process(22, 12, ["python", "-m", "ipykernel_launcher", "-f", "k.json"])
-    parents = _pandoc_parents([renderer, worker, dataset, pandoc, kernel])
-    assert parents == {11}
-    assert [_role(p, parents) for p in (renderer, worker, dataset, pandoc, kernel)] == [
-        "renderer",
-        "worker",
-        "worker",
-        "pandoc",
-        "kernel",
-    ]
+    roles = _roles([renderer, worker, dataset, pandoc, kernel])
+    assert roles == {11: "renderer", 12: "worker", 13: "worker", 21: "pandoc", 22: "kernel"}

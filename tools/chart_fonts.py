@@ -11,7 +11,7 @@ the text with ``fonts/``. A test requires the same SVG from both folders.
 The copies then keep only the characters of :data:`CHART_CHARACTERS` (Latin script,
 punctuation, currency, arrows, mathematical and other symbols) and the layout features a text
 is laid out with by default (kerning, ligatures, contextual forms): a file of about 190 instead
-of 480 kB, which makes every measurement a quarter cheaper. Text outside those characters
+of 480 kB, which makes a chart about 7% cheaper to draw. Text outside those characters
 (Greek, Cyrillic) is measured with a fallback font and may sit a little off in a chart; the
 PDF still draws it with Inter.
 
