@@ -8,12 +8,14 @@ conversion keeps every advance width and kerning pair; only the outlines become 
 within one font unit). vl-convert draws no glyph itself: the SVG names the font and Typst draws
 the text with ``fonts/``. A test requires the same SVG from both folders.
 
-The copies then keep only the characters of :data:`CHART_CHARACTERS` (Latin script,
-punctuation, currency, arrows, mathematical and other symbols) and the layout features a text
-is laid out with by default (kerning, ligatures, contextual forms): a file of about 190 instead
-of 480 kB, which makes a chart about 7% cheaper to draw. Text outside those characters
-(Greek, Cyrillic) is measured with a fallback font and may sit a little off in a chart; the
-PDF still draws it with Inter.
+The copies then keep only the characters of :data:`CHART_CHARACTERS` (the Latin letters of
+Europe's languages, punctuation, the euro sign and the symbols the documents use) and the
+layout features a text is laid out with by default (:data:`DEFAULT_LAYOUT_FEATURES`): about 70
+instead of 480 kB a file. vl-convert opens and maps the whole file for every glyph it measures,
+four to six times per glyph, so the size is paid per glyph: at 190 kB (ADR-049) a chart took
+67 ms, at 70 kB about 57 (ADR-051). Text outside those characters (Greek, Cyrillic, rare
+letters of Latin Extended-B) is measured with a fallback font and may sit a little off in a
+chart; the PDF still draws it with Inter.
 
 Run once when ``fonts/`` changes (needs fontTools, which the project does not install)::
 
@@ -34,21 +36,33 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Largest distance between a cubic curve and its quadratic replacement, in font units (of 2048).
 MAX_ERROR = 1.0
 #: The characters chart text is measured with (Unicode ranges, as pyftsubset's ``--unicodes``):
-#: Basic Latin to Latin Extended-B, combining accents, general punctuation, currency, letterlike
-#: symbols, arrows, mathematical operators, geometric shapes and dingbats (✓ ✗).
+#: Basic Latin, Latin-1 and Latin Extended-A (every letter of the Latin alphabets of Europe's
+#: languages, the Dutch ĳ included), the general punctuation of running text, the euro sign, the
+#: arrows, operators and check marks the documents use. vl-convert maps the whole file for every
+#: glyph it measures, so every glyph kept costs time (ADR-051): Latin Extended-B and the other
+#: symbol blocks (about 150 glyphs) went.
 CHART_CHARACTERS = ",".join(
     (
-        "U+0020-024F",  # Basic Latin, Latin-1 Supplement, Latin Extended-A and -B
-        "U+0300-036F",  # combining accents
-        "U+2000-206F",  # general punctuation (– — ‘ ’ “ ” …)
-        "U+20A0-20CF",  # currency (€)
-        "U+2100-214F",  # letterlike symbols
-        "U+2190-21FF",  # arrows
-        "U+2200-22FF",  # mathematical operators (≥ ≤ ±)
-        "U+25A0-25FF",  # geometric shapes
-        "U+2700-27BF",  # dingbats (✓ ✗)
+        "U+0020-007E",  # Basic Latin
+        "U+00A0-017F",  # Latin-1 Supplement (é ë ± × ·) and Latin Extended-A (ĳ Ł ő Ş)
+        "U+2010-2027",  # dashes, quotation marks, bullet, ellipsis (– — ‘ ’ “ ” • …)
+        "U+2030-203A",  # per mille, primes, angle quotation marks
+        "U+20AC",  # €
+        "U+2190-2195",  # arrows (← ↑ → ↓ ↔ ↕)
+        "U+2212",  # minus sign
+        "U+2248",  # ≈
+        "U+2260",  # ≠
+        "U+2264-2265",  # ≤ ≥
+        "U+2713",  # ✓
+        "U+2717",  # ✗
     )
 )
+#: The layout features HarfBuzz-style shaping applies to Latin text by default, and so the only
+#: ones that change how wide a chart's text is laid out: contextual alternates (Inter's ``->``
+#: arrow, ``x`` between digits), glyph composition, local forms, kerning and mark positioning.
+#: Features a text must ask for (fractions, tabular figures, stylistic sets) never apply to chart
+#: text, and their tables were a fifth of the file.
+DEFAULT_LAYOUT_FEATURES = ["calt", "ccmp", "locl", "kern", "mark", "mkmk", "liga", "clig", "rlig"]
 
 
 def to_truetype(source: Path, target: Path) -> None:
@@ -92,8 +106,9 @@ def to_truetype(source: Path, target: Path) -> None:
 
 
 def keep_chart_characters(font: TTFont) -> None:
-    """Keep :data:`CHART_CHARACTERS`, the default layout features and every name record."""
+    """Keep :data:`CHART_CHARACTERS`, :data:`DEFAULT_LAYOUT_FEATURES` and every name record."""
     options = subset.Options()
+    options.layout_features = DEFAULT_LAYOUT_FEATURES
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
