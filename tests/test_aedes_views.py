@@ -282,6 +282,23 @@ def test_overall_changes_table(c1):
     assert views.overall_changes_text(c1).startswith("De totaalletter is nu B (gewogen punten -0,35).")
 
 
+def test_what_changes_the_letter_is_worked_out_once_per_document(directory, monkeypatch):
+    """The next-letter table, the overall-changes table and its text read one computation per
+    document (it ran three times per Aedes document; issue 13), and each document its own."""
+    calls = []
+    compute = views.what_changes_letter
+    monkeypatch.setattr(views, "what_changes_letter", lambda *args: calls.append(args[1]) or compute(*args))
+    for corporation_id in ("C1", "C2"):
+        results = YearResults(directory, corporation_id)
+        views.next_letter_table(results)
+        views.overall_changes_table(results)
+        views.overall_changes_text(results)
+    assert calls == ["C1", "C2"]
+    again = YearResults(directory, "C1")
+    assert views.overall_changes_table(again).equals(views.overall_changes_table(YearResults(directory, "C1")))
+    assert calls == ["C1", "C2", "C1", "C1"]
+
+
 def test_corporation_without_any_respondents(tmp_path):
     b = DatasetBuilder().corporation("C1").corporation("C2")
     respondents(b, "C2", "reparaties", [8] * 5, "2025-02")

@@ -205,11 +205,24 @@ def test_chart_svg_cache_is_bounded_and_leaves_the_callers_spec_alone(monkeypatc
     monkeypatch.setattr(present, "_svg_cache", {})
     monkeypatch.setattr(present, "_SVG_CACHE_SIZE", 2)
     monkeypatch.setattr(present, "_draw_svg", lambda spec: f"<svg>{spec['width']}</svg>")
-    spec = {"layer": [{"mark": "bar"}], "description": "alt"}
+
+    # Bars in layers (nested too) get clipped and the top level sized, in a copy of only those
+    # dicts: the caller's spec, its layers and marks stay as they were.
+    def caller_spec() -> dict:
+        return {
+            "data": {"values": [{"a": 1}]},
+            "layer": [{"mark": "bar"}, {"layer": [{"mark": {"type": "bar", "color": "red"}}, {"mark": "rule"}]}],
+            "description": "alt",
+        }
+
+    spec = caller_spec()
     for width in (100, 200, 300):
         present.chart_svg(spec, width_pt=width)
     assert len(present._svg_cache) == 2
-    assert spec == {"layer": [{"mark": "bar"}], "description": "alt"}
+    assert spec == caller_spec()
+    with mock.patch("IPython.display.display"):
+        present.chart(spec)
+    assert spec == caller_spec()
 
 
 def test_use_theme_registers_the_kwh_theme():

@@ -50,6 +50,7 @@ import pandas as pd
 from kwh_calc.calculations.aedes import (
     GRADE_DECIMALS,
     SUBSCORE_NAMES,
+    LetterChanges,
     benchmark_period,
     letter_for_grade,
     national_distribution,
@@ -542,7 +543,9 @@ def position_table(results: YearResults) -> pd.DataFrame:
     rules = results.rules
     table = national_results(results)
     distribution = _national_distribution(results)
-    summary = national_summary(table, rules).set_index("questionnaire")
+    summary = results.derived(
+        ("aedes_national_summary", results.year), lambda: national_summary(table, rules).set_index("questionnaire")
+    )
     letters = [b.letter for b in _letters_top_down(rules)]
     rows = []
     for key in subscore_keys(rules):
@@ -965,6 +968,15 @@ def _gap_text(gap: float) -> str:
     return f"+{fmt_decimal(max(rounded, Decimal('0.01')), 2)}"
 
 
+def _letter_changes(results: YearResults) -> LetterChanges:
+    """:func:`kwh_calc.calculations.aedes.what_changes_letter` for this corporation, once per
+    document (three tables and texts read it; issue 13). Callers must not change its frames."""
+    return results.own(
+        ("what_changes_letter",),
+        lambda: what_changes_letter(national_results(results), str(results.corporation_id), results.rules),
+    )
+
+
 def next_letter_table(results: YearResults) -> pd.DataFrame:
     """Per sub-score the grade needed for the next letter (:func:`kwh_calc.calculations.aedes.what_changes_letter`).
 
@@ -976,7 +988,7 @@ def next_letter_table(results: YearResults) -> pd.DataFrame:
     Empty when no sub-score has respondents.
     """
     row = _require(results)
-    changes = what_changes_letter(national_results(results), str(row["corporation_id"]), results.rules)
+    changes = _letter_changes(results)
     columns = ["Deelscore", "Cijfer", "Letter", "Volgende letter", "Nodig (onafgerond)", GAP_COLUMN]
     if changes.subscores["letter"].map(is_missing).all():
         return pd.DataFrame(columns=columns)
@@ -1013,7 +1025,7 @@ def overall_changes_table(results: YearResults) -> pd.DataFrame:
     first, improvements before deteriorations. Empty without an overall letter.
     """
     _require(results)
-    changes = what_changes_letter(national_results(results), str(results.corporation_id), results.rules)
+    changes = _letter_changes(results)
     overall = changes.overall.assign(
         _step=~changes.overall["adjacent"].astype(bool), _down=changes.overall["direction"] != "hoger"
     )

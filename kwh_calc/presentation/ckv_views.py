@@ -45,7 +45,7 @@ from kwh_calc.common.numbers import (
     is_missing,
 )
 from kwh_calc.presentation.present import escape_markdown
-from kwh_calc.results.year import YearResults
+from kwh_calc.results.year import YearResults, per_document
 
 __all__ = [
     "CHECKBOX",
@@ -153,8 +153,10 @@ def advice_row(results: YearResults) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+@per_document
 def _components(results: YearResults) -> pd.DataFrame:
-    """The corporation's ``label_components`` rows in rule order."""
+    """The corporation's ``label_components`` rows in rule order (sorted once per document: a
+    dossier reads them in five tables; issue 13)."""
     rows = results.of("label_components")
     order = {c: i for i, c in enumerate(label_components(results.rules))}
     return rows.assign(_o=rows["component"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
@@ -479,20 +481,24 @@ def coverage_table_nl(results: YearResults) -> pd.DataFrame:
     components and Algemene waardering (rule order); last column ``Oordeel``.
     """
     rules = results.rules
-    matrix = results.of("label_coverage")
-    comp = _components(results).set_index("component")
+    # The matrix and the components read once, as plain rows: a lookup per cell in the frames
+    # was most of a dossier's coverage table (issue 13).
+    counts = {
+        (r.questionnaire, r.quarter): (int(r.n_deliveries), int(r.n_counting))
+        for r in results.of("label_coverage").itertuples(index=False)
+    }
+    components = {r.component: r for r in _components(results).itertuples(index=False)}
     row_advice = advice_row(results)
     order = [*label_components(rules), rules.label.required_held]
     quarterly = set(rules.label.quarterly_components)
     rows = []
     for questionnaire in order:
-        cells = matrix.loc[matrix["questionnaire"] == questionnaire].set_index("quarter")
         entry = {"Onderdeel": rules.questionnaire_name(questionnaire)}
         for quarter, header in QUARTER_LABELS.items():
-            if quarter not in cells.index:
+            if (questionnaire, quarter) not in counts:
                 entry[header] = "–"
                 continue
-            n_all, n_counting = int(cells.at[quarter, "n_deliveries"]), int(cells.at[quarter, "n_counting"])
+            n_all, n_counting = counts[questionnaire, quarter]
             text = fmt_count(n_all)
             if questionnaire in quarterly:
                 if 0 < n_counting < n_all:
@@ -502,8 +508,8 @@ def coverage_table_nl(results: YearResults) -> pd.DataFrame:
                 if n_counting == 0:
                     text += f" {NOT_MET}"
             entry[header] = text
-        if questionnaire in comp.index:
-            entry["Oordeel"] = _coverage_text(next(comp.loc[[questionnaire]].itertuples()), results)
+        if questionnaire in components:
+            entry["Oordeel"] = _coverage_text(components[questionnaire], results)
         elif row_advice is not None:
             entry["Oordeel"] = "gehouden" if bool(row_advice["aw_held"]) else f"niet gehouden {NOT_MET}"
         else:
@@ -788,6 +794,7 @@ def _trend_cell(
     return f"{score} / {pct} ({fmt_count(n)})"
 
 
+@per_document
 def trend_table(results: YearResults) -> pd.DataFrame:
     """The last three research years: per component score / % tevreden (n), and the label.
 

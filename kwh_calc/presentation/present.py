@@ -19,7 +19,6 @@ shown (``7,4``, ``85%``); :func:`table` only formats raw numeric columns as a fa
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -399,16 +398,27 @@ def _clip_bars(spec: dict[str, Any]) -> None:
 
 
 def _spec(altair_chart: Any) -> dict[str, Any]:
-    """The Vega-Lite dict of a chart (a copy of a dict as it is).
+    """The Vega-Lite dict of a chart, for :func:`chart_svg` to size: a dict is copied only as
+    deep as that sizing changes it (the top level and its layers), never its data.
 
     Altair's schema validation is left out: it costs as much as the serialisation itself and,
     since :func:`chart` needs the spec twice, it ran twice per chart of every document (about
     a third of a chart cell, issue 13). The view functions' tests serialise their charts with
-    validation; vl-convert still refuses a spec it cannot compile.
+    validation; vl-convert still refuses a spec it cannot compile. A full copy of a dict spec
+    cost 3–5 ms for a chart with a few hundred data points, paid three times per chart.
     """
     if isinstance(altair_chart, Mapping):
-        return copy.deepcopy(dict(altair_chart))  # the sizing below must not change the caller's layers
+        return _sizing_copy(altair_chart)  # the sizing below must not change the caller's spec
     return dict(altair_chart.to_dict(validate=False))
+
+
+def _sizing_copy(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` with a new top level and new layer dicts (what :func:`_clip_bars` and the sizing
+    set); data, encodings and everything else shared with the caller's spec."""
+    copied = dict(spec)
+    if isinstance(copied.get("layer"), list):
+        copied["layer"] = [_sizing_copy(layer) if isinstance(layer, Mapping) else layer for layer in copied["layer"]]
+    return copied
 
 
 def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: float | None = None) -> str:
@@ -431,7 +441,11 @@ def chart_svg(altair_chart: Any, width_pt: float = TEXT_WIDTH_PT, height_pt: flo
         SVG text; sizes in px, which Typst lays out as 0,75 pt each. Number and date
         formats are Dutch (locale ``nl-NL``); text uses the bundled font.
     """
-    spec = _spec(altair_chart)
+    return _sized_svg(_spec(altair_chart), width_pt, height_pt)
+
+
+def _sized_svg(spec: dict[str, Any], width_pt: float, height_pt: float | None) -> str:
+    """:func:`chart_svg` of a spec of its own (:func:`_spec`), which it changes."""
     if not _is_compound(spec):
         _clip_bars(spec)
         spec["width"] = round(width_pt / 0.75)
@@ -528,7 +542,8 @@ def chart_alt_text(altair_chart: Any) -> str | None:
     Dutch sentence that says what the chart shows and its key figures, for readers who
     cannot see the image (PDF/UA). None when the chart has none.
     """
-    text = _spec(altair_chart).get("description")
+    spec = altair_chart if isinstance(altair_chart, Mapping) else _spec(altair_chart)
+    text = spec.get("description")
     return str(text) if text else None
 
 
@@ -570,9 +585,9 @@ def chart(
     if intro:
         markdown(intro, keep_with_next=True)
     send_markdown()  # the Markdown before the chart stays before it
-    spec = _spec(altair_chart)  # serialised once: the alt text and the SVG come from the same dict
+    spec = _spec(altair_chart)  # serialised (or copied) once: the alt text and the SVG come from the same dict
     alt = alt or chart_alt_text(spec)
-    svg = chart_svg(spec, width_pt=width_pt, height_pt=height_pt)
+    svg = _sized_svg(spec, width_pt, height_pt)
     meta: dict[str, Any] = {}
     if caption:
         meta["caption"] = caption

@@ -214,11 +214,11 @@ def peer_table(results: YearResults) -> pd.DataFrame:
     """
     scores = results.of("scores")
     current = _ordered(scores.loc[(scores["year"] == results.year) & (scores["n"] > 0)], results)
-    peers = results.of("peers")
+    # Read once as plain rows: a lookup per cell in the frame was most of the table's time (issue 13).
+    peers = {(p.questionnaire, p.peer_kind): p for p in results.of("peers").itertuples(index=False)}
     minimum, hidden = _minimum(results), _hidden(results)
     rows = []
     for row in current.itertuples():
-        mine = peers.loc[peers["questionnaire"] == row.questionnaire].set_index("peer_kind")
         entry = {
             "Onderdeel": results.rules.questionnaire_name(row.questionnaire),
             "Eigen score": hidden
@@ -226,16 +226,13 @@ def peer_table(results: YearResults) -> pd.DataFrame:
             else row.score_display + (GRENSGEVAL if row.borderline_score else ""),
         }
         for kind, label in PEER_LABELS.items():
-            if kind not in mine.index:
+            peer = peers.get((row.questionnaire, kind))
+            if peer is None or int(peer.n_corporations) <= 1:
                 entry[label] = "–"
-                continue
-            peer = mine.loc[kind]
-            if int(peer["n_corporations"]) <= 1:
-                entry[label] = "–"
-            elif int(peer["n"]) < minimum or pd.isna(peer["score"]):
-                entry[label] = f"{hidden} ({fmt_count(peer['n_corporations'])})"
+            elif int(peer.n) < minimum or pd.isna(peer.score):
+                entry[label] = f"{hidden} ({fmt_count(peer.n_corporations)})"
             else:
-                entry[label] = f"{fmt_grade(peer['score'])} ({fmt_count(peer['n_corporations'])})"
+                entry[label] = f"{fmt_grade(peer.score)} ({fmt_count(peer.n_corporations)})"
         rows.append(entry)
     return pd.DataFrame(rows, columns=["Onderdeel", "Eigen score", *PEER_LABELS.values()])
 
