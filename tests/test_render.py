@@ -318,6 +318,19 @@ def test_outputs_kinds_png_plain_html_and_escaped_metadata(tmp_path):
     assert list((tmp_path / "w" / "figures").glob("*.png"))
 
 
+def test_a_documents_cross_references_see_its_own_labels_only(tmp_path):
+    """The kept pandoc filters one document after the other and collects a document's labels at
+    its first citation (issue 13): a reference to a label of the document before is text."""
+    table = new_code_cell("#| tbl-cap: Respons\n#| label: tbl-a", outputs=[md_output(present.markdown_table(SCORES))])
+    first = write_nb(tmp_path / "a.ipynb", [table, new_markdown_cell("Zie @tbl-a.")])
+    second = write_nb(tmp_path / "b.ipynb", [new_markdown_cell("Zie @tbl-a; en <x>.")])
+    render_notebook(first, tmp_path / "a.pdf", workdir=tmp_path / "wa", **render_kwargs())
+    result = render_notebook(second, tmp_path / "b.pdf", workdir=tmp_path / "wb", **render_kwargs())
+    assert "#ref(<tbl-a>)" in (tmp_path / "wa" / "document.typ").read_text(encoding="utf-8")
+    assert "#ref(" not in (tmp_path / "wb" / "document.typ").read_text(encoding="utf-8")
+    assert "Zie @tbl-a; en <x>." in pdf_text(result.pdf_path)
+
+
 @pytest.mark.parametrize("extra", ["", "Mail @kwh."])
 def test_long_tables_get_automatic_column_widths(tmp_path, extra):
     """With or without the Lua filter (only run for text with @ or <), columns size to content."""

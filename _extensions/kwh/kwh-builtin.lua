@@ -16,9 +16,12 @@ Pandoc Lua filter of the built-in render engine (kwh_calc.render); Quarto does n
 local auto_widths = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "kwh-tables.lua" }))
 
 local literal = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "kwh-literal.lua" }))
-local labels = {}
+-- The labels of the document being filtered, collected at its first citation: most documents
+-- have none, and walking a document for its labels was most of the filter's time (issue 13).
+local document, labels
 
 local function literal_cite(el)
+  labels = labels or literal.labels(document)
   if literal.cite_is_literal(el, labels) then
     return el.content
   end
@@ -54,6 +57,6 @@ local function image_with_alt(el)
 end
 
 function Pandoc(doc)
-  labels = literal.labels(doc)
+  document, labels = doc, nil
   return doc:walk({ Cite = literal_cite, RawInline = literal.raw_inline, Table = auto_widths, Image = image_with_alt })
 end
