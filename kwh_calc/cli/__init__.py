@@ -57,7 +57,12 @@ def _command_asked(arguments: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the ``kwh`` console command."""
-    _app(_command_asked(sys.argv[1:]))()
+    try:
+        _app(_command_asked(sys.argv[1:]))()
+    finally:
+        from kwh_calc.rendering.lifeline import stop_resource_tracker
+
+        stop_resource_tracker()  # no process of the command outlives it
 
 
 def __getattr__(name: str) -> Any:

@@ -34,6 +34,7 @@ __all__ = [
     "keep_niceness",
     "kernel_preexec",
     "kill_worker",
+    "stop_resource_tracker",
     "stop_signals_raise",
     "worker_initializer",
 ]
@@ -164,3 +165,20 @@ def stop_signals_raise() -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+def stop_resource_tracker() -> None:
+    """End multiprocessing's resource tracker of this process, if it started one, and reap it.
+
+    Left alone, the tracker ends only after this process has ended (when its pipe closes), as
+    an orphan that the system's init reaps later: a command that finished still had a process
+    in its group. For the end of a ``kwh`` command; a later use of multiprocessing starts a new
+    tracker. ``_stop`` is what CPython's own tests end the tracker with; without it (another
+    Python), nothing is done.
+    """
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(OSError):
+            stop()
