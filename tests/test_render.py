@@ -787,6 +787,28 @@ def test_a_kept_pandoc_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypa
     assert list(temporary.iterdir()) == []
 
 
+def test_a_kept_pandoc_keeps_no_document_after_its_request(tmp_path):
+    """The filter holds the document it filters (its labels are collected at the first
+    citation); held past its request, every document stayed in the kept pandoc's memory
+    (≈0,5 MB for a document of the close). Twenty larger documents must leave it flat."""
+    import psutil
+
+    md, meta = _tiny_document(tmp_path)
+    rows = "".join(f"| Aannemer {i} met een lange naam | {i},5 | @kwh |\n" for i in range(1000))
+    md.write_text(TRICKY_MARKDOWN.replace("\r", "") + "| A | B | C |\n|---|--:|---|\n" + rows, encoding="utf-8")
+    render._close_pandoc_server()
+
+    def convert(times: int) -> int:
+        for _ in range(times):
+            render._run_pandoc(md, meta, tmp_path / "out.typ", 0, tmp_path, "@")
+        assert render._pandoc_server is not None
+        return psutil.Process(render._pandoc_server.proc.pid).memory_info().rss
+
+    settled = convert(5)
+    assert convert(15) - settled < 20 * 2**20  # held documents: ≈60 MB more
+    render._close_pandoc_server()
+
+
 def test_a_forked_process_starts_its_own_pandoc(tmp_path):
     md, meta = _tiny_document(tmp_path)
     render._run_pandoc(md, meta, tmp_path / "parent.typ", 0, tmp_path, "")

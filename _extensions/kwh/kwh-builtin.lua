@@ -58,5 +58,10 @@ end
 
 function Pandoc(doc)
   document, labels = doc, nil
-  return doc:walk({ Cite = literal_cite, RawInline = literal.raw_inline, Table = auto_widths, Image = image_with_alt })
+  local filtered =
+    doc:walk({ Cite = literal_cite, RawInline = literal.raw_inline, Table = auto_widths, Image = image_with_alt })
+  -- Held by this file's functions, the document would outlive its request in the kept pandoc
+  -- (its memory grew by ≈0,5 MB a document).
+  document, labels = nil, nil
+  return filtered
 end
