@@ -253,6 +253,8 @@ class ProcessWatch:
                 continue
             pss = (_pss(process.pid) or rss) if read_pss else 0
             role = "main" if process.pid == self.root.pid else roles[process.pid]
+            if role == "worker" and self.roles.get(process.pid) == "renderer":
+                role = "renderer"  # its pandoc ended first, as the close ends: still the render process
             # A process that is ending can no longer tell its command line ("other"): it
             # keeps the role it had. Memory counts for the role it has at this sample (a
             # child just forked carries its parent's pages until it runs pandoc or a kernel).

@@ -1,5 +1,7 @@
 """The benchmarks run and agree with their references (their figures are read by hand)."""
 
+import os
+
 import pytest
 
 from kwh_calc.bench import bench_close, bench_scores
@@ -111,3 +113,28 @@ def test_the_render_process_is_told_apart_by_its_pandoc():
     kernel = Process(22, 12, ["python", "-m", "ipykernel_launcher", "-f", "k.json"])
     roles = _roles([renderer, worker, dataset, pandoc, kernel])
     assert roles == {11: "renderer", 12: "worker", 13: "worker", 21: "pandoc", 22: "kernel"}
+
+
+def test_the_render_process_keeps_its_role_when_its_pandoc_ends_first(monkeypatch):
+    """As the close ends, the kept pandoc stops before the render process: its last samples show
+    a spawned process without pandoc, which must not turn it into a worker (a national close
+    once reported four workers and no render process)."""
+    import subprocess
+    import sys
+
+    from kwh_calc import bench
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        seen = iter(["renderer", "worker"])
+        monkeypatch.setattr(
+            bench, "_roles", lambda processes: {p.pid: next(seen) if p.pid == child.pid else "other" for p in processes}
+        )
+        watch = bench.ProcessWatch(os.getpid())
+        watch.sample()
+        watch.sample()
+        assert watch.roles[child.pid] == "renderer"
+        assert watch.by_role()["renderer"]["processes"] == 1
+    finally:
+        child.kill()
+        child.wait()
