@@ -56,12 +56,13 @@ def test_sigterm_becomes_stopped_inside_the_block_only():
 
 
 ENDS_WITH_A_TRACKER = """
-import sys
+import multiprocessing, sys
 from multiprocessing import resource_tracker
 from kwh_calc import cli
 
 def command():
-    resource_tracker.ensure_running()  # as a close's process pool does
+    global lock
+    lock = multiprocessing.get_context("spawn").Lock()  # as a close's process pool has: released at exit
     print(resource_tracker._resource_tracker._pid, flush=True)
 
 cli._app = lambda *_: command
@@ -73,9 +74,11 @@ cli.main()
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups as on the close's machines")
 def test_a_kwh_command_leaves_no_process_behind_when_it_ends():
     """multiprocessing's resource tracker ended after the command, as an orphan for init to reap;
-    ``kwh`` ends and reaps it itself, so nothing of the command's group is left when it returns."""
+    ``kwh`` ends and reaps it itself as the last thing it does, so nothing of the command's group
+    is left when it returns, and nothing is printed."""
     run = subprocess.run(
         [sys.executable, "-c", ENDS_WITH_A_TRACKER], capture_output=True, text=True, start_new_session=True, check=True
     )
     tracker = int(run.stdout.split()[0])
     assert not psutil.pid_exists(tracker)
+    assert "Traceback" not in run.stderr  # the tracker ended after the lock was released, not before

@@ -57,12 +57,10 @@ def _command_asked(arguments: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the ``kwh`` console command."""
-    try:
-        _app(_command_asked(sys.argv[1:]))()
-    finally:
-        from kwh_calc.rendering.lifeline import stop_resource_tracker
+    from kwh_calc.rendering.lifeline import stop_resource_tracker_at_exit
 
-        stop_resource_tracker()  # no process of the command outlives it
+    stop_resource_tracker_at_exit()  # no process of the command outlives it
+    _app(_command_asked(sys.argv[1:]))()
 
 
 def __getattr__(name: str) -> Any:

@@ -34,7 +34,7 @@ __all__ = [
     "keep_niceness",
     "kernel_preexec",
     "kill_worker",
-    "stop_resource_tracker",
+    "stop_resource_tracker_at_exit",
     "stop_signals_raise",
     "worker_initializer",
 ]
@@ -167,15 +167,23 @@ def stop_signals_raise() -> Iterator[None]:
             signal.signal(signum, old)
 
 
-def stop_resource_tracker() -> None:
-    """End multiprocessing's resource tracker of this process, if it started one, and reap it.
+def stop_resource_tracker_at_exit() -> None:
+    """End multiprocessing's resource tracker of this process, if it started one, and reap it,
+    as the very last thing this process does when it exits.
 
     Left alone, the tracker ends only after this process has ended (when its pipe closes), as
     an orphan that the system's init reaps later: a command that finished still had a process
-    in its group. For the end of a ``kwh`` command; a later use of multiprocessing starts a new
-    tracker. ``_stop`` is what CPython's own tests end the tracker with; without it (another
-    Python), nothing is done.
+    in its group. It must end after multiprocessing has released its semaphores at exit (their
+    finalisers tell the tracker; one told after the end started a new tracker, which printed a
+    traceback for a semaphore it had never seen), hence a finaliser of the lowest priority.
+    ``_stop`` is what CPython's own tests end the tracker with; without it, nothing is done.
     """
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, _stop_resource_tracker, exitpriority=-100)
+
+
+def _stop_resource_tracker() -> None:
     from multiprocessing import resource_tracker
 
     stop = getattr(resource_tracker._resource_tracker, "_stop", None)
