@@ -968,13 +968,11 @@ def _gap_text(gap: float) -> str:
     return f"+{fmt_decimal(max(rounded, Decimal('0.01')), 2)}"
 
 
+@per_document
 def _letter_changes(results: YearResults) -> LetterChanges:
     """:func:`kwh_calc.calculations.aedes.what_changes_letter` for this corporation, once per
     document (three tables and texts read it; issue 13). Callers must not change its frames."""
-    return results.own(
-        ("what_changes_letter",),
-        lambda: what_changes_letter(national_results(results), str(results.corporation_id), results.rules),
-    )
+    return what_changes_letter(national_results(results), str(results.corporation_id), results.rules)
 
 
 def next_letter_table(results: YearResults) -> pd.DataFrame:

@@ -14,6 +14,9 @@ renderers (pandoc, Quarto). Stopping the main process must not leave any of them
   worker, or the main process with ``--jobs 1``) dies. ipykernel's own parent poll (about
   once a second) is the last resort, also for ``--fresh-kernels``.
 
+- **The end of a command**: multiprocessing's resource tracker would outlive it as an orphan
+  for the system to reap; :func:`stop_resource_tracker_at_exit` ends and reaps it last.
+
 ``prctl`` exists on Linux only; elsewhere these functions do nothing and the pool's own
 shutdown and ipykernel's parent poll remain.
 """
